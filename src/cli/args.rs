@@ -1,0 +1,116 @@
+//! Raw command-line flags, as clap parses them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Watch a parallel map-reduce scale on this machine. With no command, opens the app.
+#[derive(Debug, Parser)]
+#[command(name = "scalescope", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; none opens the desktop app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the workloads, their parameters and the feeders.
+    Workloads,
+    /// Run one configuration against the sequential reference.
+    Run(RunArgs),
+    /// Run every combination of thread counts, chunk sizes and feeders.
+    Sweep(SweepArgs),
+}
+
+/// Flags that pick the workload and its parameters.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkloadArgs {
+    /// Workload: primes, trivial, sleep-spin, word-count, skewed.
+    #[arg(long, short = 'w', default_value = "primes")]
+    pub workload: String,
+    /// Items (numbers, lines, rows) for the workload.
+    #[arg(long)]
+    pub n: Option<u64>,
+    /// sleep-spin: microseconds each item sleeps.
+    #[arg(long)]
+    pub sleep_us: Option<u64>,
+    /// sleep-spin: arithmetic iterations each item spins.
+    #[arg(long)]
+    pub spin: Option<u64>,
+    /// skewed: pixels per row.
+    #[arg(long)]
+    pub width: Option<u64>,
+    /// skewed: iteration limit per pixel.
+    #[arg(long)]
+    pub max_iter: Option<u64>,
+    /// word-count: distinct words of the built-in generator.
+    #[arg(long)]
+    pub vocabulary: Option<u64>,
+    /// word-count: read this text file instead of the built-in generator.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Hold a simulated global interpreter lock around every map call.
+    #[arg(long)]
+    pub gil: bool,
+}
+
+/// Flags for measurement and output.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Timed repetitions per configuration.
+    #[arg(long, default_value_t = 5)]
+    pub reps: usize,
+    /// Untimed warm-up runs per configuration.
+    #[arg(long, default_value_t = 1)]
+    pub warmup: usize,
+    /// Write the results file (JSON) here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write one CSV row per run here.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Record per-worker timeline spans of the median repetition into the JSON.
+    #[arg(long)]
+    pub spans: bool,
+}
+
+/// `scalescope run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    /// Worker threads (default: the logical core count).
+    #[arg(long, short = 't')]
+    pub threads: Option<usize>,
+    /// Items per chunk, or `auto`.
+    #[arg(long, short = 'c', default_value = "auto")]
+    pub chunk: String,
+    /// Feeder: sequential, locked, queue, dispenser, rayon, auto.
+    #[arg(long, short = 'f', default_value = "auto")]
+    pub feeder: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `scalescope sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    /// Thread counts, comma-separated (default: 1, 2, 4, ... up to the logical core count).
+    #[arg(long, short = 't', value_delimiter = ',')]
+    pub threads: Vec<String>,
+    /// Chunk sizes, comma-separated, each a number or `auto`.
+    #[arg(long, short = 'c', value_delimiter = ',', default_value = "auto")]
+    pub chunk: Vec<String>,
+    /// Feeders, comma-separated.
+    #[arg(long, short = 'f', value_delimiter = ',', default_value = "locked,queue,dispenser,rayon,auto")]
+    pub feeder: Vec<String>,
+    /// Also run every configuration with the simulated GIL off and on.
+    #[arg(long)]
+    pub both_gil: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}

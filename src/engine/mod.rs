@@ -1,0 +1,252 @@
+//! The engine: map-reduce over plain single-pass iterators on a pool of
+//! threads, with selectable feeders, progress events, cancellation, and
+//! errors that never hang. The design note is `src/engine/DESIGN.md`.
+
+mod cancel;
+mod chunking;
+mod config;
+mod error;
+mod feeders;
+mod gil;
+mod kernel;
+mod progress;
+mod run;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use cancel::CancelToken;
+pub use config::{ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS};
+pub use error::{ConfigError, EngineError};
+pub use progress::{ProgressEvent, Span, SpanKind, WorkerStats};
+
+use kernel::{Kernel, Ops};
+use run::{Shared, panic_message};
+
+/// What ran and how each worker spent its time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The feeder asked for.
+    pub feeder: FeederKind,
+    /// What actually ran, in words (e.g. `auto: fused`).
+    pub used: String,
+    /// `auto`'s decision with its evidence; `None` for other feeders.
+    pub plan: Option<String>,
+    /// Worker threads that ran (0 when a fused loop ran on the calling thread).
+    pub threads_used: usize,
+    /// Per-worker totals; their `items` add up to the input length.
+    pub workers: Vec<WorkerStats>,
+    /// Wall time of the whole call, seconds.
+    pub wall_s: f64,
+    /// Per-worker spans, when asked for with [`Run::record_spans`].
+    pub spans: Vec<Span>,
+}
+
+impl Report {
+    /// Items mapped, summed over workers.
+    pub fn items(&self) -> u64 {
+        self.workers.iter().map(|w| w.items).sum()
+    }
+}
+
+/// A result and the report of the call that made it.
+#[derive(Clone, Debug)]
+pub struct Outcome<A> {
+    /// The reduced value.
+    pub value: A,
+    /// How it was made.
+    pub report: Report,
+}
+
+/// One engine call, with its hooks. Build it, then call [`Run::fold`] or
+/// [`Run::map_reduce`].
+///
+/// # Examples
+/// ```
+/// use scalescope::engine::{Config, FeederKind, Run};
+/// let config = Config::new(2).feeder(FeederKind::Dispenser).chunk(100);
+/// let out = Run::new(&config).map_reduce((1..=1000u64).filter(|x| x % 3 == 0), |x| x * 2, |a, b| a + b).unwrap();
+/// assert_eq!(out.value, Some((1..=1000u64).filter(|x| x % 3 == 0).map(|x| x * 2).sum()));
+/// assert_eq!(out.report.items(), 333);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Run<'c> {
+    config: &'c Config,
+    hooks: Hooks,
+    record_spans: bool,
+}
+
+impl<'c> Run<'c> {
+    /// A call with no progress channel and no cancel token.
+    pub fn new(config: &'c Config) -> Self {
+        Run { config, hooks: Hooks::none(), record_spans: false }
+    }
+    /// Sets the progress channel, cancel token and sampling interval.
+    pub fn hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = hooks;
+        self
+    }
+    /// Records a span per chunk per worker into [`Report::spans`].
+    pub fn record_spans(mut self, on: bool) -> Self {
+        self.record_spans = on;
+        self
+    }
+
+    /// `map_reduce`: maps every item, reduces the results with an associative
+    /// and commutative `reduce_fn`. `None` for empty input.
+    ///
+    /// # Errors
+    /// See [`Run::fold`].
+    pub fn map_reduce<I, T, U, M, R>(self, input: I, map_fn: M, reduce_fn: R) -> Result<Outcome<Option<U>>, EngineError>
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: Send,
+        T: Send,
+        U: Send,
+        M: Fn(T) -> U + Sync,
+        R: Fn(U, U) -> U + Sync,
+    {
+        let reduce = &reduce_fn;
+        self.fold(
+            input,
+            || None,
+            |acc: Option<U>, x| {
+                let y = map_fn(x);
+                Some(match acc {
+                    Some(a) => reduce(a, y),
+                    None => y,
+                })
+            },
+            |a, b| match (a, b) {
+                (Some(a), Some(b)) => Some(reduce(a, b)),
+                (a, None) => a,
+                (None, b) => b,
+            },
+        )
+    }
+
+    /// The general form: each worker folds its items into its own accumulator
+    /// (starting from `identity()`), and the accumulators are combined with
+    /// an associative and commutative `combine` on the calling thread.
+    ///
+    /// # Errors
+    /// - [`EngineError::Config`] for a bad configuration, before any thread starts;
+    /// - [`EngineError::Cancelled`] when the cancel token was tripped before the input ended;
+    /// - [`EngineError::Panicked`] when the source, `fold` or `combine` panicked;
+    ///   the other workers are stopped and joined first.
+    pub fn fold<I, T, A, ID, F, C>(self, input: I, identity: ID, fold: F, combine: C) -> Result<Outcome<A>, EngineError>
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: Send,
+        T: Send,
+        A: Send,
+        ID: Fn() -> A + Sync,
+        F: Fn(A, T) -> A + Sync,
+        C: Fn(A, A) -> A + Sync,
+    {
+        let config = self.config;
+        config.validate()?;
+        let ops = Ops { identity, fold, combine, gil: config.gil };
+        let slots = if config.feeder == FeederKind::Sequential { 1 } else { config.threads };
+        let shared = Shared::new(&self.hooks, slots, self.record_spans);
+        let source = input.into_iter();
+        shared.send(ProgressEvent::Started { workers: slots, feeder: config.feeder.name().into(), plan: None });
+        let threads = config.threads;
+        // Workers catch their own panics; this catches those of the loops
+        // that run on the calling thread (`sequential`, `auto`'s probe and
+        // fused mode) and of rayon's pool.
+        let partials = catch_unwind(AssertUnwindSafe(|| match config.feeder {
+            FeederKind::Sequential => feeders::sequential::run(source, &ops, &shared),
+            FeederKind::Locked => feeders::locked::run(source, &ops, &shared, threads),
+            FeederKind::Queue => feeders::queue::run(source, &ops, &shared, threads, config.chunk),
+            FeederKind::Dispenser => feeders::dispenser::run(source, &ops, &shared, threads, config.chunk),
+            FeederKind::Rayon => feeders::rayon_bridge::run(source, &ops, &shared, threads),
+            FeederKind::Auto => feeders::auto::run(source, &ops, &shared, threads, config.chunk),
+        }));
+        let partials = match partials {
+            Ok(p) => p,
+            Err(p) => {
+                shared.finished();
+                return Err(EngineError::Panicked { thread: "the calling thread (fused loop)".into(), message: panic_message(&*p) });
+            }
+        };
+        if let Some(plan) = &partials.plan {
+            shared.send(ProgressEvent::Started { workers: partials.workers.max(1), feeder: partials.used.clone(), plan: Some(plan.clone()) });
+        }
+        let workers = shared.finished();
+        shared.verdict()?;
+        let mut spans = partials.spans;
+        let t_reduce = Instant::now();
+        let combined = catch_unwind(AssertUnwindSafe(|| partials.accs.into_iter().reduce(|a, b| ops.combine(a, b))));
+        let value = match combined {
+            Ok(Some(v)) => v,
+            Ok(None) => ops.identity(),
+            Err(p) => return Err(EngineError::Panicked { thread: "the final reduce (calling thread)".into(), message: panic_message(&*p) }),
+        };
+        if self.record_spans {
+            let s = |t: Instant| (t - shared.origin).as_secs_f64();
+            spans.push(Span { worker: slots, kind: SpanKind::Reduce, start_s: s(t_reduce), end_s: s(Instant::now()), items: 0 });
+        }
+        let report = Report {
+            feeder: config.feeder,
+            used: partials.used,
+            plan: partials.plan,
+            threads_used: partials.workers,
+            workers,
+            wall_s: shared.origin.elapsed().as_secs_f64(),
+            spans,
+        };
+        Ok(Outcome { value, report })
+    }
+}
+
+/// `map_reduce` with no hooks: the value only.
+///
+/// # Examples
+/// ```
+/// use scalescope::engine::{map_reduce, Config};
+/// let lines = "a b\nc d e\n".lines();
+/// let words = map_reduce(lines, |l| l.split_whitespace().count(), |a, b| a + b, &Config::new(2)).unwrap();
+/// assert_eq!(words, Some(5));
+/// ```
+///
+/// # Errors
+/// See [`Run::fold`].
+pub fn map_reduce<I, T, U, M, R>(input: I, map_fn: M, reduce_fn: R, config: &Config) -> Result<Option<U>, EngineError>
+where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Send,
+    T: Send,
+    U: Send,
+    M: Fn(T) -> U + Sync,
+    R: Fn(U, U) -> U + Sync,
+{
+    Run::new(config).map_reduce(input, map_fn, reduce_fn).map(|o| o.value)
+}
+
+/// `map_reduce` with an identity: never `None`; empty input gives `identity()`.
+///
+/// # Examples
+/// ```
+/// use scalescope::engine::{map_reduce_with_identity, Config};
+/// let total = map_reduce_with_identity(std::iter::empty::<u64>(), || 0, |x| x, |a, b| a + b, &Config::new(2)).unwrap();
+/// assert_eq!(total, 0);
+/// ```
+///
+/// # Errors
+/// See [`Run::fold`].
+pub fn map_reduce_with_identity<I, T, U, ID, M, R>(input: I, identity: ID, map_fn: M, reduce_fn: R, config: &Config) -> Result<U, EngineError>
+where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Send,
+    T: Send,
+    U: Send,
+    ID: Fn() -> U + Sync,
+    M: Fn(T) -> U + Sync,
+    R: Fn(U, U) -> U + Sync,
+{
+    let reduce = &reduce_fn;
+    Run::new(config).fold(input, identity, |acc, x| reduce(acc, map_fn(x)), reduce).map(|o| o.value)
+}

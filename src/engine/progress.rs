@@ -1,0 +1,216 @@
+//! Per-worker progress: what each worker has done, sampled and sent as events.
+//!
+//! Workers never send per item. Each worker owns one [`Slot`] and publishes
+//! its cumulative counters into it once per chunk (plain relaxed stores, no
+//! lock, no allocation). While a call runs, the calling thread samples every
+//! slot every `interval` and sends one [`ProgressEvent::Worker`] per worker
+//! that moved. With no progress channel nothing is sampled or sent.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use crossbeam_utils::CachePadded;
+use serde::{Deserialize, Serialize};
+
+/// What one worker has done so far (cumulative).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkerStats {
+    /// The worker's index, 0-based.
+    pub worker: usize,
+    /// Items mapped.
+    pub items: u64,
+    /// Chunks taken.
+    pub chunks: u64,
+    /// Seconds spent in the map (and fold) calls.
+    pub busy_s: f64,
+    /// Seconds spent waiting for input: the lock, the queue, or the source itself.
+    pub wait_s: f64,
+}
+
+/// What a span of a worker's time was spent on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanKind {
+    /// Waiting for input (lock, queue, pulling from the source).
+    Wait,
+    /// Mapping and folding a chunk.
+    Map,
+    /// Combining partial results at the end.
+    Reduce,
+}
+
+/// One span of one worker's time, in seconds since the call started.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    /// The worker (for `Reduce`, the calling thread is reported as worker `threads`).
+    pub worker: usize,
+    /// What it did.
+    pub kind: SpanKind,
+    /// Start, seconds since the call began.
+    pub start_s: f64,
+    /// End, seconds since the call began.
+    pub end_s: f64,
+    /// Items in the span (0 for waits).
+    pub items: u64,
+}
+
+/// Events sent on the progress channel, in this order: `Started`, then any
+/// number of `Worker`, then `Finished` (also after a cancel or a panic).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProgressEvent {
+    /// Workers are about to start.
+    Started {
+        /// Worker threads that will run.
+        workers: usize,
+        /// The feeder actually used (after `auto` chose).
+        feeder: String,
+        /// What `auto` decided and why, when it decided.
+        plan: Option<String>,
+    },
+    /// A cumulative snapshot of one worker.
+    Worker {
+        /// Time since the call began.
+        elapsed: Duration,
+        /// The snapshot.
+        stats: WorkerStats,
+    },
+    /// The call is over; the exact per-worker totals.
+    Finished {
+        /// Time since the call began.
+        elapsed: Duration,
+        /// Final totals per worker.
+        workers: Vec<WorkerStats>,
+    },
+}
+
+/// A worker's published counters. Only the owning worker stores; the sampler loads.
+#[derive(Default, Debug)]
+pub(crate) struct Slot {
+    items: AtomicU64,
+    chunks: AtomicU64,
+    busy_ns: AtomicU64,
+    wait_ns: AtomicU64,
+}
+
+impl Slot {
+    fn publish(&self, local: &Local) {
+        // Relaxed: the sampler needs no ordering between fields (a snapshot may
+        // mix two chunks' values); exact totals are read after the threads are
+        // joined, and the join is the happens-before edge.
+        self.items.store(local.items, Ordering::Relaxed);
+        self.chunks.store(local.chunks, Ordering::Relaxed);
+        self.busy_ns.store(local.busy_ns, Ordering::Relaxed);
+        self.wait_ns.store(local.wait_ns, Ordering::Relaxed);
+    }
+
+    /// Adds to the counters; for threads that may hold several partial
+    /// states at once (rayon's fold splits), so plain stores would not do.
+    pub(crate) fn add(&self, items: u64, chunks: u64, busy_ns: u64) {
+        // Relaxed: as in `publish`.
+        self.items.fetch_add(items, Ordering::Relaxed);
+        self.chunks.fetch_add(chunks, Ordering::Relaxed);
+        self.busy_ns.fetch_add(busy_ns, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self, worker: usize) -> WorkerStats {
+        // Relaxed: pairs with the Relaxed stores in `publish`, see there.
+        WorkerStats {
+            worker,
+            items: self.items.load(Ordering::Relaxed),
+            chunks: self.chunks.load(Ordering::Relaxed),
+            busy_s: self.busy_ns.load(Ordering::Relaxed) as f64 * 1e-9,
+            wait_s: self.wait_ns.load(Ordering::Relaxed) as f64 * 1e-9,
+        }
+    }
+}
+
+/// A worker's own running totals, published to its slot once per chunk.
+#[derive(Debug)]
+pub(crate) struct Local<'a> {
+    slot: &'a Slot,
+    worker: usize,
+    origin: Instant,
+    spans: Option<Vec<Span>>,
+    items: u64,
+    chunks: u64,
+    busy_ns: u64,
+    wait_ns: u64,
+}
+
+impl<'a> Local<'a> {
+    pub(crate) fn new(slot: &'a Slot, worker: usize, origin: Instant, record_spans: bool) -> Self {
+        Local {
+            slot,
+            worker,
+            origin,
+            spans: record_spans.then(Vec::new),
+            items: 0,
+            chunks: 0,
+            busy_ns: 0,
+            wait_ns: 0,
+        }
+    }
+
+    /// Continues from what the slot already holds (work done on another
+    /// thread before this worker started, e.g. `auto`'s probe).
+    pub(crate) fn resume(&mut self) {
+        let s = self.slot.snapshot(self.worker);
+        self.items = s.items;
+        self.chunks = s.chunks;
+        self.busy_ns = (s.busy_s * 1e9).round() as u64;
+        self.wait_ns = (s.wait_s * 1e9).round() as u64;
+    }
+
+    /// Records one chunk: waited from `t0` to `t1`, mapped `items` from `t1` to `t2`.
+    #[inline]
+    pub(crate) fn chunk(&mut self, items: u64, t0: Instant, t1: Instant, t2: Instant) {
+        self.items += items;
+        self.chunks += 1;
+        self.wait_ns += (t1 - t0).as_nanos() as u64;
+        self.busy_ns += (t2 - t1).as_nanos() as u64;
+        if let Some(spans) = &mut self.spans {
+            let s = |t: Instant| (t - self.origin).as_secs_f64();
+            spans.push(Span { worker: self.worker, kind: SpanKind::Wait, start_s: s(t0), end_s: s(t1), items: 0 });
+            spans.push(Span { worker: self.worker, kind: SpanKind::Map, start_s: s(t1), end_s: s(t2), items });
+        }
+        self.slot.publish(self);
+    }
+
+    /// Records a final wait that found no more input.
+    pub(crate) fn last_wait(&mut self, t0: Instant, t1: Instant) {
+        self.wait_ns += (t1 - t0).as_nanos() as u64;
+        if let Some(spans) = &mut self.spans {
+            let s = |t: Instant| (t - self.origin).as_secs_f64();
+            spans.push(Span { worker: self.worker, kind: SpanKind::Wait, start_s: s(t0), end_s: s(t1), items: 0 });
+        }
+        self.slot.publish(self);
+    }
+
+    pub(crate) fn into_spans(self) -> Vec<Span> {
+        self.spans.unwrap_or_default()
+    }
+}
+
+/// One cache line per worker, so that publishing never bounces another worker's line.
+pub(crate) type Slots = Vec<CachePadded<Slot>>;
+
+pub(crate) fn slots(n: usize) -> Slots {
+    (0..n).map(|_| CachePadded::new(Slot::default())).collect()
+}
+
+pub(crate) fn snapshot_all(slots: &Slots) -> Vec<WorkerStats> {
+    slots.iter().enumerate().map(|(i, s)| s.snapshot(i)).collect()
+}
+
+/// Sends the snapshots that changed since `last`. Never blocks: a full
+/// channel drops the event, which loses nothing since snapshots are cumulative.
+pub(crate) fn send_changed(tx: &Sender<ProgressEvent>, slots: &Slots, last: &mut [WorkerStats], elapsed: Duration) {
+    for (i, slot) in slots.iter().enumerate() {
+        let now = slot.snapshot(i);
+        if now != last[i] {
+            last[i] = now;
+            let _ = tx.try_send(ProgressEvent::Worker { elapsed, stats: now });
+        }
+    }
+}

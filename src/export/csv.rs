@@ -1,0 +1,40 @@
+//! CSV: one row per run.
+
+use super::ResultsFile;
+use crate::workloads::ResultValue;
+
+/// The header row.
+pub const HEADER: &str = "workload,feeder,threads,chunk_size,gil,median_s,mean_s,stddev_s,min_s,max_s,speedup,efficiency,karp_flatt,result,verified,baseline_median_s";
+
+/// The whole CSV text, header first.
+pub fn to_csv(file: &ResultsFile) -> String {
+    let mut out = String::from(HEADER);
+    out.push('\n');
+    for r in &file.runs {
+        let result = match &r.result {
+            ResultValue::Number(n) => n.to_string(),
+            ResultValue::Keyed { total, distinct, .. } => format!("{total} words / {distinct} distinct"),
+        };
+        let opt = |x: Option<f64>| x.map(|v| format!("{v:.6}")).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{:.6},{:.6},{},{:.6},{:.6},{:.4},{:.4},{},\"{}\",{},{:.6}\n",
+            file.workload.name,
+            r.feeder,
+            r.threads,
+            r.chunk_size,
+            r.gil,
+            r.median_s,
+            r.mean_s,
+            opt(r.stddev_s),
+            r.min_s,
+            r.max_s,
+            r.speedup,
+            r.efficiency,
+            opt(r.karp_flatt),
+            result.replace('"', "'"),
+            r.verified,
+            file.baseline.median_s
+        ));
+    }
+    out
+}

@@ -1,0 +1,72 @@
+//! A table for people, printed by the CLI.
+
+use super::ResultsFile;
+
+/// The results as an aligned text table.
+pub fn to_table(file: &ResultsFile) -> String {
+    let mut rows = vec![[
+        "feeder".to_string(),
+        "threads".into(),
+        "chunk".into(),
+        "gil".into(),
+        "median".into(),
+        "min..max".into(),
+        "speedup".into(),
+        "efficiency".into(),
+        "karp-flatt".into(),
+        "verified".into(),
+    ]];
+    rows.push([
+        "(sequential reference)".into(),
+        "1".into(),
+        "-".into(),
+        "-".into(),
+        ms(file.baseline.median_s),
+        range(&file.baseline.times_s),
+        "1.00".into(),
+        "1.00".into(),
+        "-".into(),
+        "-".into(),
+    ]);
+    for r in &file.runs {
+        rows.push([
+            r.feeder.to_string(),
+            r.threads.to_string(),
+            r.chunk_size.to_string(),
+            if r.gil { "on".into() } else { "off".into() },
+            ms(r.median_s),
+            range(&r.times_s),
+            format!("{:.2}", r.speedup),
+            format!("{:.2}", r.efficiency),
+            r.karp_flatt.map_or("-".into(), |k| format!("{k:.3}")),
+            if r.verified { "yes".into() } else { "NO".into() },
+        ]);
+    }
+    let widths: Vec<usize> = (0..10).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push('\n');
+        }
+    }
+    for r in file.runs.iter().filter(|r| r.plan.is_some()) {
+        if let Some(plan) = &r.plan {
+            out.push_str(&format!("auto at {} threads: {plan}\n", r.threads));
+        }
+    }
+    out
+}
+
+fn ms(s: f64) -> String {
+    format!("{:.1} ms", s * 1e3)
+}
+
+fn range(times: &[f64]) -> String {
+    let min = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if times.is_empty() { "-".into() } else { format!("{:.1}..{:.1}", min * 1e3, max * 1e3) }
+}

@@ -1,0 +1,17 @@
+//! scalescope: watch a parallel map-reduce scale on the machine in front of you.
+//!
+//! # Crate layout
+//! - [`engine`]: map-reduce over plain single-pass iterators, feeders, progress, cancel.
+//! - [`workloads`]: the workloads a user can run, each with a sequential reference.
+//! - [`metrics`]: statistics, speedup, efficiency, Karp-Flatt, sweeps.
+//! - [`export`]: the results file (JSON) and CSV.
+//! - [`machine`]: what machine this is.
+//! - [`cli`]: the headless command line (`scalescope run`, `scalescope sweep`).
+//! - [`gui`]: the desktop app.
+
+pub mod engine;
+pub mod workloads;
+pub mod export;
+pub mod machine;
+pub mod metrics;
+pub mod cli;

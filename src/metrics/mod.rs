@@ -1,0 +1,9 @@
+//! Measurement: statistics over repetitions, scaling metrics, and sweeps.
+
+pub mod scaling;
+pub mod stats;
+pub mod sweep;
+
+pub use scaling::{efficiency, karp_flatt, speedup};
+pub use stats::Summary;
+pub use sweep::{SweepEvent, SweepPlan, run_sweep};

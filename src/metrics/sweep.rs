@@ -1,0 +1,239 @@
+//! A sweep: the sequential reference and a list of configurations, run in
+//! one process with the repetitions interleaved (rep 1 of every
+//! configuration, then rep 2, ...), so drift of the machine hits all alike.
+
+use std::time::Instant;
+
+use thiserror::Error;
+
+use super::scaling::{efficiency, karp_flatt, speedup};
+use super::stats::Summary;
+use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Report, Run};
+use crate::export::{Baseline, ResultsFile, RunRecord, WorkerRecord};
+use crate::machine::MachineInfo;
+use crate::workloads::{self, Computed, WorkloadError, WorkloadSpec};
+
+/// What to measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPlan {
+    /// The workload and its parameters.
+    pub workload: WorkloadSpec,
+    /// Feeders to compare.
+    pub feeders: Vec<FeederKind>,
+    /// Thread counts.
+    pub threads: Vec<usize>,
+    /// Chunk sizes.
+    pub chunks: Vec<ChunkSize>,
+    /// GIL settings (usually just `[false]`).
+    pub gil: Vec<bool>,
+    /// Timed repetitions per configuration.
+    pub reps: usize,
+    /// Untimed warm-up runs per configuration.
+    pub warmup: usize,
+    /// Record per-worker spans of the median repetition.
+    pub spans: bool,
+}
+
+impl SweepPlan {
+    /// One configuration per combination, without duplicates: feeders that
+    /// ignore the chunk size (`locked`, `rayon`, `sequential`) run once per
+    /// thread count, and `sequential` once in all.
+    pub fn configs(&self) -> Vec<Config> {
+        let mut out: Vec<Config> = Vec::new();
+        for &gil in &self.gil {
+            for &feeder in &self.feeders {
+                for &threads in &self.threads {
+                    for &chunk in &self.chunks {
+                        let (threads, chunk) = match feeder {
+                            FeederKind::Sequential => (1, ChunkSize::Auto),
+                            FeederKind::Locked => (threads, ChunkSize::Fixed(1)),
+                            FeederKind::Rayon => (threads, ChunkSize::Auto),
+                            _ => (threads, chunk),
+                        };
+                        let c = Config { threads, chunk, feeder, gil };
+                        if !out.contains(&c) {
+                            out.push(c);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Engine calls the sweep makes, reference runs included.
+    pub fn total_runs(&self) -> usize {
+        (self.configs().len() + 1) * (self.reps + self.warmup)
+    }
+
+    /// Checks every configuration and the workload before anything runs.
+    ///
+    /// # Errors
+    /// The first bad configuration or parameter.
+    pub fn validate(&self) -> Result<(), WorkloadError> {
+        if self.reps == 0 {
+            return Err(WorkloadError::Param { name: "reps", value: 0, min: 1, max: 1000 });
+        }
+        if self.feeders.is_empty() || self.threads.is_empty() || self.chunks.is_empty() || self.gil.is_empty() {
+            return Err(WorkloadError::UnknownParam("an empty list of feeders, threads or chunk sizes".into()));
+        }
+        for c in self.configs() {
+            c.validate().map_err(crate::engine::EngineError::from)?;
+        }
+        self.workload.validate()
+    }
+}
+
+/// Progress of a sweep, for a progress bar or the app.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SweepEvent {
+    /// A run is about to start.
+    Starting {
+        /// Runs done so far.
+        done: usize,
+        /// Runs in all.
+        total: usize,
+        /// What is starting, in words.
+        label: String,
+        /// Its configuration (`None` for the sequential reference).
+        config: Option<Config>,
+    },
+}
+
+/// A sweep that stopped early: the error, and what was completed.
+#[derive(Debug, Error)]
+#[error("{error}")]
+pub struct SweepError {
+    /// Why it stopped.
+    pub error: WorkloadError,
+    /// The configurations completed before it stopped (at least one timed
+    /// repetition of the reference and of each listed run).
+    pub partial: Option<ResultsFile>,
+}
+
+struct Acc {
+    config: Config,
+    times: Vec<f64>,
+    verified: bool,
+    result: Option<Computed>,
+    reports: Vec<Report>,
+}
+
+/// Runs the sweep. `hooks` go to every engine call (progress, cancel).
+///
+/// # Errors
+/// A bad plan, a failed run, or a cancel; with what was completed.
+pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(SweepEvent)) -> Result<ResultsFile, SweepError> {
+    plan.validate().map_err(|error| SweepError { error, partial: None })?;
+    let configs = plan.configs();
+    let total = plan.total_runs();
+    let mut done = 0;
+    let mut base_times = Vec::new();
+    let mut reference: Option<Computed> = None;
+    let mut accs: Vec<Acc> = configs.iter().map(|c| Acc { config: c.clone(), times: vec![], verified: true, result: None, reports: vec![] }).collect();
+    let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+
+    for round in 0..plan.warmup + plan.reps {
+        let timed = round >= plan.warmup;
+        let fail = |error, base_times: &Vec<f64>, reference: &Option<Computed>, accs: &Vec<Acc>| SweepError {
+            error,
+            partial: finish(plan, base_times, reference, accs),
+        };
+        // The reference first, timed like the others.
+        on_event(SweepEvent::Starting { done, total, label: "sequential reference".into(), config: None });
+        if cancelled() {
+            return Err(fail(cancel_error(), &base_times, &reference, &accs));
+        }
+        let t0 = Instant::now();
+        let r = workloads::reference(&plan.workload).map_err(|e| fail(e, &base_times, &reference, &accs))?;
+        let t = t0.elapsed().as_secs_f64();
+        if timed {
+            base_times.push(t);
+        }
+        reference.get_or_insert(r);
+        done += 1;
+        // Rotate the order each round so no configuration always runs right after another.
+        let n = accs.len();
+        for k in 0..n {
+            let i = (k + round) % n;
+            let label = describe(&accs[i].config);
+            on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config.clone()) });
+            let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
+            let out = match workloads::run(&plan.workload, call) {
+                Ok(out) => out,
+                Err(e) => return Err(fail(e, &base_times, &reference, &accs)),
+            };
+            let acc = &mut accs[i];
+            if timed {
+                acc.times.push(out.report.wall_s);
+                acc.verified &= reference.as_ref() == Some(&out.value);
+                acc.result = Some(out.value);
+                acc.reports.push(out.report);
+            }
+            done += 1;
+        }
+    }
+    finish(plan, &base_times, &reference, &accs).ok_or_else(|| SweepError { error: cancel_error(), partial: None })
+}
+
+fn cancel_error() -> WorkloadError {
+    WorkloadError::Engine(crate::engine::EngineError::Cancelled { items_done: 0, workers: vec![] })
+}
+
+/// `dispenser x2, chunk 1000` and the like.
+pub fn describe(c: &Config) -> String {
+    let gil = if c.gil { ", GIL" } else { "" };
+    match c.feeder {
+        FeederKind::Sequential => format!("sequential{gil}"),
+        FeederKind::Locked | FeederKind::Rayon => format!("{} x{}{gil}", c.feeder, c.threads),
+        _ => format!("{} x{}, chunk {}{gil}", c.feeder, c.threads, c.chunk),
+    }
+}
+
+fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, accs: &[Acc]) -> Option<ResultsFile> {
+    let reference = reference.as_ref()?;
+    if base_times.is_empty() {
+        return None;
+    }
+    let base = Summary::of(base_times);
+    let runs = accs
+        .iter()
+        .filter(|a| !a.times.is_empty())
+        .map(|a| {
+            let s = Summary::of(&a.times);
+            let p = a.config.threads;
+            let sp = speedup(base.median, s.median);
+            // The repetition closest to the median tells the per-worker story.
+            let mid = a.times.iter().enumerate().min_by(|x, y| (x.1 - s.median).abs().total_cmp(&(y.1 - s.median).abs())).map_or(0, |(i, _)| i);
+            let report = &a.reports[mid];
+            RunRecord {
+                feeder: a.config.feeder,
+                threads: p,
+                chunk_size: a.config.chunk,
+                gil: a.config.gil,
+                times_s: a.times.clone(),
+                median_s: s.median,
+                mean_s: s.mean,
+                stddev_s: s.stddev,
+                min_s: s.min,
+                max_s: s.max,
+                speedup: sp,
+                efficiency: efficiency(sp, p),
+                karp_flatt: karp_flatt(sp, p),
+                result: a.result.as_ref().map_or(reference.to_value(), Computed::to_value),
+                verified: a.verified,
+                workers: report.workers.iter().map(|w| WorkerRecord { items: w.items, chunks: w.chunks, busy_s: w.busy_s, wait_s: w.wait_s }).collect(),
+                used: report.used.clone(),
+                plan: report.plan.clone(),
+                outliers: s.outliers,
+            }
+        })
+        .collect();
+    Some(ResultsFile {
+        schema: crate::export::json::SCHEMA.into(),
+        machine: MachineInfo::detect(),
+        workload: plan.workload.clone(),
+        baseline: Baseline { median_s: base.median, times_s: base_times.to_vec(), result: reference.to_value() },
+        runs,
+    })
+}

@@ -1,0 +1,260 @@
+//! The workloads a user can run. One file each; every workload has a
+//! description for people, parameters with defaults and bounds, a plain
+//! sequential reference (independent of the engine) and a run on the engine.
+//! A run is verified by comparing its result with the reference's.
+
+mod params;
+pub mod primes;
+pub mod skewed;
+pub mod sleep_spin;
+pub mod source;
+pub mod trivial;
+pub mod word_count;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::engine::{EngineError, Outcome, Run};
+
+pub use params::{ParamInfo, Params};
+
+/// The workloads, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum WorkloadKind {
+    /// Count primes below n by trial division.
+    #[default]
+    #[serde(rename = "primes")]
+    Primes,
+    /// A multiply and a shift per item, summed: pure overhead.
+    #[serde(rename = "trivial")]
+    Trivial,
+    /// Each item sleeps and spins: blocking plus CPU work.
+    #[serde(rename = "sleep-spin")]
+    SleepSpin,
+    /// Words counted per line of a text.
+    #[serde(rename = "word-count")]
+    WordCount,
+    /// Mandelbrot rows: cost varies by orders of magnitude.
+    #[serde(rename = "skewed")]
+    Skewed,
+}
+
+/// What a user reads about a workload.
+#[derive(Debug)]
+pub struct WorkloadInfo {
+    /// Its name on the command line.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// A paragraph for people: what it computes and what it teaches.
+    pub description: &'static str,
+    /// Its numeric parameters.
+    pub params: &'static [ParamInfo],
+    /// Whether it reads an optional text file.
+    pub takes_file: bool,
+}
+
+impl WorkloadKind {
+    /// Every workload, in the order they are listed.
+    pub const ALL: [WorkloadKind; 5] =
+        [WorkloadKind::Primes, WorkloadKind::Trivial, WorkloadKind::SleepSpin, WorkloadKind::WordCount, WorkloadKind::Skewed];
+
+    /// Its description and parameters.
+    pub fn info(self) -> &'static WorkloadInfo {
+        match self {
+            WorkloadKind::Primes => &primes::INFO,
+            WorkloadKind::Trivial => &trivial::INFO,
+            WorkloadKind::SleepSpin => &sleep_spin::INFO,
+            WorkloadKind::WordCount => &word_count::INFO,
+            WorkloadKind::Skewed => &skewed::INFO,
+        }
+    }
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+}
+
+impl fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for WorkloadKind {
+    type Err = WorkloadError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        WorkloadKind::ALL.into_iter().find(|k| k.name() == s.trim()).ok_or_else(|| WorkloadError::Unknown(s.to_string()))
+    }
+}
+
+/// A workload with its parameters: everything needed to run it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct WorkloadSpec {
+    /// Which workload.
+    pub name: WorkloadKind,
+    /// Its numeric parameters (missing ones take their defaults).
+    #[serde(default)]
+    pub params: Params,
+    /// The text file, for `word-count`; `None` uses the built-in generator.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+}
+
+impl WorkloadSpec {
+    /// The workload with default parameters.
+    pub fn new(kind: WorkloadKind) -> Self {
+        WorkloadSpec { name: kind, params: Params::defaults(kind.info().params), file: None }
+    }
+
+    /// Sets one parameter (checked by [`WorkloadSpec::validate`]).
+    pub fn with(mut self, name: &str, value: u64) -> Self {
+        self.params.set(name, value);
+        self
+    }
+
+    /// A parameter's value, or its default.
+    pub fn get(&self, name: &str) -> u64 {
+        self.params.get(name).unwrap_or_else(|| self.name.info().params.iter().find(|p| p.name == name).map_or(0, |p| p.default))
+    }
+
+    /// Checks every parameter against its bounds, and that the file can be read.
+    ///
+    /// # Errors
+    /// [`WorkloadError::Param`] or [`WorkloadError::UnknownParam`]; [`WorkloadError::Io`] for an unreadable file.
+    pub fn validate(&self) -> Result<(), WorkloadError> {
+        self.params.check(self.name.info().params)?;
+        if let Some(path) = &self.file {
+            if self.name != WorkloadKind::WordCount {
+                return Err(WorkloadError::FileNotTaken(self.name.name()));
+            }
+            std::fs::File::open(path).map_err(|e| WorkloadError::Io { path: path.clone(), message: e.to_string() })?;
+        }
+        Ok(())
+    }
+}
+
+/// A workload's result, compared exactly with the reference's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Computed {
+    /// A count or a checksum.
+    Number(u64),
+    /// Counts by key (word-count).
+    Counts(HashMap<String, u64>),
+}
+
+/// A result as it is written to a results file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ResultValue {
+    /// A count or a checksum.
+    Number(u64),
+    /// A summary of counts by key.
+    Keyed {
+        /// Sum of all counts.
+        total: u64,
+        /// Number of distinct keys.
+        distinct: u64,
+        /// The 10 most frequent keys, ties broken by key.
+        top: Vec<(String, u64)>,
+    },
+}
+
+impl Computed {
+    /// The summary written to results files.
+    pub fn to_value(&self) -> ResultValue {
+        match self {
+            Computed::Number(n) => ResultValue::Number(*n),
+            Computed::Counts(map) => ResultValue::Keyed {
+                total: map.values().sum(),
+                distinct: map.len() as u64,
+                top: top_k(map, 10),
+            },
+        }
+    }
+}
+
+/// The `k` largest counts, ties broken by key.
+pub fn top_k(map: &HashMap<String, u64>, k: usize) -> Vec<(String, u64)> {
+    let mut all: Vec<(&String, &u64)> = map.iter().collect();
+    all.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    all.into_iter().take(k).map(|(w, c)| (w.clone(), *c)).collect()
+}
+
+/// Why a workload could not run.
+#[derive(Debug, Error)]
+pub enum WorkloadError {
+    /// Not a known workload.
+    #[error("unknown workload '{0}' (choose one of: primes, trivial, sleep-spin, word-count, skewed)")]
+    Unknown(String),
+    /// A parameter out of its bounds.
+    #[error("{name} = {value} is out of bounds (allowed {min}..={max})")]
+    Param {
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: u64,
+        /// Its lower bound.
+        min: u64,
+        /// Its upper bound.
+        max: u64,
+    },
+    /// A parameter this workload does not have.
+    #[error("workload has no parameter '{0}'")]
+    UnknownParam(String),
+    /// A file given to a workload that reads none.
+    #[error("workload '{0}' reads no file (only word-count does)")]
+    FileNotTaken(&'static str),
+    /// The file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The reason.
+        message: String,
+    },
+    /// The engine failed (cancel, panic, configuration).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// Runs `spec` on the engine with the given call.
+///
+/// # Errors
+/// A bad parameter or file, or the engine's error.
+pub fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+    spec.validate()?;
+    match spec.name {
+        WorkloadKind::Primes => primes::run(spec, call),
+        WorkloadKind::Trivial => trivial::run(spec, call),
+        WorkloadKind::SleepSpin => sleep_spin::run(spec, call),
+        WorkloadKind::WordCount => word_count::run(spec, call),
+        WorkloadKind::Skewed => skewed::run(spec, call),
+    }
+}
+
+/// The plain sequential reference: no engine, no threads.
+///
+/// # Errors
+/// A bad parameter or file.
+pub fn reference(spec: &WorkloadSpec) -> Result<Computed, WorkloadError> {
+    spec.validate()?;
+    match spec.name {
+        WorkloadKind::Primes => Ok(primes::reference(spec)),
+        WorkloadKind::Trivial => Ok(trivial::reference(spec)),
+        WorkloadKind::SleepSpin => Ok(sleep_spin::reference(spec)),
+        WorkloadKind::WordCount => word_count::reference(spec),
+        WorkloadKind::Skewed => Ok(skewed::reference(spec)),
+    }
+}
+
+/// Helper for workloads whose result is a wrapping sum of `u64`s.
+pub(crate) fn number(o: Outcome<u64>) -> Outcome<Computed> {
+    Outcome { value: Computed::Number(o.value), report: o.report }
+}

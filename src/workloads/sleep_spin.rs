@@ -1,0 +1,53 @@
+//! `sleep-spin`: each item sleeps, then spins (seed 003's function that both
+//! blocks and burns CPU).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use super::source::Counter;
+use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use crate::engine::{Outcome, Run};
+
+/// Description and parameters.
+pub static INFO: WorkloadInfo = WorkloadInfo {
+    name: "sleep-spin",
+    summary: "each item sleeps (blocks) and then spins (burns CPU)",
+    description: "Each item sleeps for some microseconds, as a network call or a disk read would, \
+        then spins for some iterations of arithmetic. While a thread sleeps its core is free, so \
+        more threads than cores still help for the sleeping part; the spinning part scales only \
+        up to the core count. Try threads = 4 x cores with a long sleep and a short spin.",
+    params: &[
+        ParamInfo { name: "n", help: "items", default: 400, min: 0, max: 10_000_000 },
+        ParamInfo { name: "sleep_us", help: "microseconds each item sleeps", default: 1000, min: 0, max: 1_000_000 },
+        ParamInfo { name: "spin", help: "arithmetic iterations each item spins", default: 300_000, min: 0, max: 1_000_000_000 },
+    ],
+    takes_file: false,
+};
+
+/// The map: sleep, then spin; returns a checksum of the spin.
+pub fn map(x: u64, sleep: Duration, spin: u64) -> u64 {
+    if !sleep.is_zero() {
+        std::thread::sleep(sleep);
+    }
+    let mut h = x;
+    for _ in 0..spin {
+        h = black_box(h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407));
+    }
+    h >> 32
+}
+
+fn args(spec: &WorkloadSpec) -> (u64, Duration, u64) {
+    (spec.get("n"), Duration::from_micros(spec.get("sleep_us")), spec.get("spin"))
+}
+
+/// The plain loop.
+pub fn reference(spec: &WorkloadSpec) -> Computed {
+    let (n, sleep, spin) = args(spec);
+    Computed::Number(Counter::new(n).map(|x| map(x, sleep, spin)).fold(0u64, u64::wrapping_add))
+}
+
+pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+    let (n, sleep, spin) = args(spec);
+    let out = call.fold(Counter::new(n), || 0u64, |acc, x| acc.wrapping_add(map(x, sleep, spin)), u64::wrapping_add)?;
+    Ok(number(out))
+}

@@ -1,0 +1,33 @@
+//! `trivial`: a multiply and a shift per item, summed. Pure overhead.
+
+use super::source::Counter;
+use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use crate::engine::{Outcome, Run};
+
+/// Description and parameters.
+pub static INFO: WorkloadInfo = WorkloadInfo {
+    name: "trivial",
+    summary: "a multiply and a shift per item, summed",
+    description: "Maps each number of a plain iterator with one multiply and one shift, and sums \
+        the results. The map costs less than taking an item out of the iterator, so the serial \
+        source is the bottleneck: no parallel design can beat the fused single-core loop, and how \
+        items are handed out (one per lock, or chunks) decides how much slower it gets.",
+    params: &[ParamInfo { name: "n", help: "items", default: 50_000_000, min: 0, max: 100_000_000_000 }],
+    takes_file: false,
+};
+
+/// The map: one multiply, one shift.
+#[inline(always)]
+pub fn map(x: u64) -> u64 {
+    x.wrapping_mul(2_654_435_761) >> 7
+}
+
+/// The plain loop.
+pub fn reference(spec: &WorkloadSpec) -> Computed {
+    Computed::Number(Counter::new(spec.get("n")).map(map).fold(0u64, u64::wrapping_add))
+}
+
+pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+    let out = call.fold(Counter::new(spec.get("n")), || 0u64, |acc, x| acc.wrapping_add(map(x)), u64::wrapping_add)?;
+    Ok(number(out))
+}

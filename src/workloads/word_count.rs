@@ -1,0 +1,221 @@
+//! `word-count`: words counted per line of a text, read lazily line by line.
+//!
+//! A word is a maximal run of characters for which `char::is_alphanumeric`
+//! holds, lowercased.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::source::SplitMix;
+use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec};
+use crate::engine::{Outcome, Run};
+
+/// Description and parameters.
+pub static INFO: WorkloadInfo = WorkloadInfo {
+    name: "word-count",
+    summary: "count words per line of a text (a file, or a built-in generator)",
+    description: "Reads a text lazily, one line at a time, and counts how often each word occurs \
+        (a word is a run of letters and digits, lowercased). Each worker counts into its own \
+        table and the tables are merged at the end. Reading lines is serial; counting words is \
+        the parallel part. Without a file, a built-in generator writes n lines of Zipf-distributed \
+        words, the same on every machine.",
+    params: &[
+        ParamInfo { name: "n", help: "lines the built-in generator writes (ignored with a file)", default: 300_000, min: 0, max: 100_000_000 },
+        ParamInfo { name: "vocabulary", help: "distinct words the generator draws from", default: 20_000, min: 1, max: 10_000_000 },
+    ],
+    takes_file: true,
+};
+
+/// Counts of words.
+pub type Counts = HashMap<String, u64>;
+
+/// Adds the words of `line` to `counts`.
+///
+/// # Examples
+/// ```
+/// let mut counts = Default::default();
+/// scalescope::workloads::word_count::count_line(&mut counts, "To be, or not to BE: 2b!");
+/// assert_eq!(counts["to"], 2);
+/// assert_eq!(counts["be"], 2);
+/// assert_eq!(counts["2b"], 1);
+/// ```
+pub fn count_line(counts: &mut Counts, line: &str) {
+    for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if word.chars().any(char::is_uppercase) {
+            *counts.entry(word.to_lowercase()).or_insert(0) += 1;
+        } else if let Some(c) = counts.get_mut(word) {
+            *c += 1;
+        } else {
+            counts.insert(word.to_string(), 1);
+        }
+    }
+}
+
+/// Merges two tables, the smaller into the larger.
+pub fn merge(a: Counts, b: Counts) -> Counts {
+    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    for (w, c) in small {
+        *big.entry(w).or_insert(0) += c;
+    }
+    big
+}
+
+/// The lines of a file, stopping at the first read error, which is kept for
+/// the caller (a non-UTF-8 line, a disk error) so that it is never mistaken
+/// for the end of the text.
+pub struct FileLines {
+    lines: std::io::Lines<BufReader<File>>,
+    line_no: u64,
+    path: PathBuf,
+    error: Arc<Mutex<Option<WorkloadError>>>,
+}
+
+impl FileLines {
+    /// Opens `path`.
+    ///
+    /// # Errors
+    /// The file cannot be opened.
+    pub fn open(path: &Path) -> Result<(Self, Arc<Mutex<Option<WorkloadError>>>), WorkloadError> {
+        let file = File::open(path).map_err(|e| WorkloadError::Io { path: path.to_path_buf(), message: e.to_string() })?;
+        let error = Arc::new(Mutex::new(None));
+        let lines = FileLines { lines: BufReader::with_capacity(1 << 16, file).lines(), line_no: 0, path: path.to_path_buf(), error: error.clone() };
+        Ok((lines, error))
+    }
+}
+
+impl Iterator for FileLines {
+    type Item = String;
+    fn next(&mut self) -> Option<String> {
+        self.line_no += 1;
+        match self.lines.next()? {
+            Ok(line) => Some(line),
+            Err(e) => {
+                let message = if e.kind() == std::io::ErrorKind::InvalidData {
+                    format!("line {} is not valid UTF-8 text", self.line_no)
+                } else {
+                    format!("line {}: {e}", self.line_no)
+                };
+                *self.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(WorkloadError::Io { path: self.path.clone(), message });
+                None
+            }
+        }
+    }
+}
+
+/// The built-in text: `n` lines of 4 to 16 words drawn from a Zipf-like
+/// distribution over `vocabulary` made-up words. Deterministic.
+pub struct Generator {
+    vocab: Arc<Vec<String>>,
+    cdf: Arc<Vec<f64>>,
+    line: u64,
+    n: u64,
+}
+
+impl Generator {
+    /// `n` lines over `vocabulary` words.
+    pub fn new(n: u64, vocabulary: u64) -> Self {
+        const SYL: [&str; 24] = [
+            "ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "pa", "di", "go", "he", "ji", "ku", "la", "mo", "nu", "po", "qui", "re", "si",
+            "tu", "wa", "ze",
+        ];
+        let vocab: Vec<String> = (0..vocabulary)
+            .map(|i| {
+                let mut w = String::new();
+                let mut k = i;
+                loop {
+                    w.push_str(SYL[(k % 24) as usize]);
+                    k /= 24;
+                    if k == 0 {
+                        break;
+                    }
+                }
+                if i % 7 == 3 {
+                    w[..1].to_ascii_uppercase() + &w[1..]
+                } else {
+                    w
+                }
+            })
+            .collect();
+        let mut acc = 0.0;
+        let mut cdf: Vec<f64> = (1..=vocabulary).map(|r| {
+            acc += 1.0 / r as f64;
+            acc
+        }).collect();
+        for c in &mut cdf {
+            *c /= acc;
+        }
+        Generator { vocab: Arc::new(vocab), cdf: Arc::new(cdf), line: 0, n }
+    }
+}
+
+impl Iterator for Generator {
+    type Item = String;
+    fn next(&mut self) -> Option<String> {
+        if self.line >= self.n {
+            return None;
+        }
+        let mut rng = SplitMix(self.line.wrapping_mul(0xA076_1D64_78BD_642F));
+        self.line += 1;
+        let words = 4 + rng.next_u64() % 13;
+        let mut s = String::with_capacity(words as usize * 8);
+        for i in 0..words {
+            let u = rng.next_f64();
+            let r = self.cdf.partition_point(|&c| c < u).min(self.vocab.len() - 1);
+            if i > 0 {
+                s.push_str(if i % 5 == 0 { ", " } else { " " });
+            }
+            s.push_str(&self.vocab[r]);
+        }
+        s.push('.');
+        Some(s)
+    }
+}
+
+fn source(spec: &WorkloadSpec) -> Result<(Box<dyn Iterator<Item = String> + Send>, Option<Arc<Mutex<Option<WorkloadError>>>>), WorkloadError> {
+    match &spec.file {
+        Some(path) => {
+            let (lines, error) = FileLines::open(path)?;
+            Ok((Box::new(lines), Some(error)))
+        }
+        None => Ok((Box::new(Generator::new(spec.get("n"), spec.get("vocabulary"))), None)),
+    }
+}
+
+fn check(error: Option<Arc<Mutex<Option<WorkloadError>>>>) -> Result<(), WorkloadError> {
+    match error.and_then(|e| e.lock().unwrap_or_else(PoisonError::into_inner).take()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The plain loop.
+///
+/// # Errors
+/// An unreadable or non-UTF-8 file.
+pub fn reference(spec: &WorkloadSpec) -> Result<Computed, WorkloadError> {
+    let (lines, error) = source(spec)?;
+    let mut counts = Counts::new();
+    for line in lines {
+        count_line(&mut counts, &line);
+    }
+    check(error)?;
+    Ok(Computed::Counts(counts))
+}
+
+pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+    let (lines, error) = source(spec)?;
+    let out = call.fold(
+        lines,
+        Counts::new,
+        |mut acc, line: String| {
+            count_line(&mut acc, &line);
+            acc
+        },
+        merge,
+    )?;
+    check(error)?;
+    Ok(Outcome { value: Computed::Counts(out.value), report: out.report })
+}

@@ -1,0 +1,103 @@
+//! The headless CLI: bad flags are one line and exit code 2; the JSON has the
+//! documented shape.
+
+use std::process::Command;
+
+fn scalescope(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scalescope")).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn bad_flags_are_one_line_and_exit_2() {
+    for args in [
+        &["run", "--threads", "0"][..],
+        &["run", "--chunk", "0"],
+        &["run", "--feeder", "fastest"],
+        &["run", "--workload", "nope"],
+        &["run", "--workload", "primes", "--spin", "5"],
+        &["run", "--n", "0"],
+        &["sweep", "--threads", "1,x"],
+        &["run", "--workload", "word-count", "--file", "/no/such/file.txt"],
+        &["run", "--bogus"],
+        &["run", "--reps", "0"],
+    ] {
+        let (code, stdout, stderr) = scalescope(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error"), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+    }
+}
+
+#[test]
+fn workloads_lists_every_workload_and_feeder() {
+    let (code, stdout, _) = scalescope(&["workloads"]);
+    assert_eq!(code, 0);
+    for name in ["primes", "trivial", "sleep-spin", "word-count", "skewed", "locked", "queue", "dispenser", "rayon", "auto"] {
+        assert!(stdout.contains(name), "{name}");
+    }
+}
+
+#[test]
+fn sweep_writes_the_documented_json_and_csv() {
+    let dir = std::env::temp_dir().join(format!("scalescope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("out.json");
+    let csv = dir.join("out.csv");
+    let (code, stdout, stderr) = scalescope(&[
+        "sweep", "--workload", "primes", "--n", "30000", "--threads", "1,2", "--chunk", "100,auto", "--feeder", "dispenser,locked,auto",
+        "--reps", "2", "--warmup", "0", "--json", json.to_str().unwrap(), "--csv", csv.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("verified"));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(v["machine"]["logical_cores"].as_u64().unwrap() >= 1);
+    assert!(v["machine"]["physical_cores"].as_u64().unwrap() >= 1);
+    assert!(v["machine"]["cpu_model"].is_string());
+    assert_eq!(v["workload"]["name"], "primes");
+    assert_eq!(v["workload"]["params"]["n"], 30000);
+    assert_eq!(v["baseline"]["result"], 3245);
+    assert_eq!(v["baseline"]["times_s"].as_array().unwrap().len(), 2);
+    let runs = v["runs"].as_array().unwrap();
+    // dispenser: 2 threads x 2 chunks; locked: 2 threads (chunk ignored); auto: 2 x 2.
+    assert_eq!(runs.len(), 10);
+    for r in runs {
+        for key in ["feeder", "threads", "chunk_size", "gil", "times_s", "median_s", "speedup", "efficiency", "karp_flatt", "result", "verified", "workers"] {
+            assert!(r.get(key).is_some(), "missing {key} in {r}");
+        }
+        assert_eq!(r["verified"], true);
+        assert_eq!(r["result"], 3245);
+        let p = r["threads"].as_u64().unwrap();
+        assert_eq!(r["karp_flatt"].is_null(), p == 1, "{r}");
+        let items: u64 = r["workers"].as_array().unwrap().iter().map(|w| w["items"].as_u64().unwrap()).sum();
+        assert_eq!(items, 30000);
+        let sp = r["speedup"].as_f64().unwrap();
+        let eff = r["efficiency"].as_f64().unwrap();
+        assert!((eff - sp / p as f64).abs() < 1e-9);
+    }
+    assert!(runs.iter().any(|r| r["chunk_size"] == "auto"));
+    assert!(runs.iter().any(|r| r["chunk_size"] == 100));
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(csv_text.lines().count(), 11);
+    assert!(csv_text.starts_with("workload,feeder,threads"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn word_count_json_has_keyed_result() {
+    let dir = std::env::temp_dir().join(format!("scalescope-cli-wc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("wc.json");
+    let (code, _, stderr) = scalescope(&["run", "--workload", "word-count", "--n", "2000", "--threads", "2", "--reps", "1", "--warmup", "0", "--json", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let result = &v["runs"][0]["result"];
+    assert!(result["total"].as_u64().unwrap() > 2000);
+    assert!(result["distinct"].as_u64().unwrap() > 10);
+    let top = result["top"].as_array().unwrap();
+    assert_eq!(top.len(), 10);
+    let counts: Vec<u64> = top.iter().map(|e| e[1].as_u64().unwrap()).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "top is sorted by count: {counts:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use scalescope::engine::{ChunkSize, Config, FeederKind};
+
+/// A plain iterator: hides the length and cannot be split, like a user's generator.
+pub struct Plain<I>(pub I);
+
+impl<I: Iterator> Iterator for Plain<I> {
+    type Item = I::Item;
+    fn next(&mut self) -> Option<I::Item> {
+        self.0.next()
+    }
+}
+
+/// Every chunk size the property tests cover.
+pub const CHUNKS: [ChunkSize; 5] = [ChunkSize::Fixed(1), ChunkSize::Fixed(2), ChunkSize::Fixed(7), ChunkSize::Fixed(1000), ChunkSize::Auto];
+
+/// Every (feeder, threads, chunk) the property tests cover.
+pub fn all_configs() -> Vec<Config> {
+    let mut v = vec![];
+    for feeder in FeederKind::ALL {
+        for threads in 1..=8 {
+            for chunk in CHUNKS {
+                v.push(Config { threads, chunk, feeder, gil: false });
+            }
+        }
+    }
+    v
+}
+
+/// Runs `f` on another thread and fails the test if it has not returned
+/// within `secs` (a hang detector, not a timing assertion).
+pub fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(secs)).expect("the call hung")
+}
