@@ -15,3 +15,4 @@ pub mod export;
 pub mod machine;
 pub mod metrics;
 pub mod cli;
+pub mod gui;

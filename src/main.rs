@@ -7,11 +7,13 @@ fn main() {
     };
     let code = match cli.command {
         Some(command) => scalescope::cli::run_command(command),
-        None => {
-            use clap::CommandFactory;
-            let _ = scalescope::cli::Cli::command().print_help();
-            0
-        }
+        None => match scalescope::gui::launch() {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("error: could not open the window: {e}");
+                1
+            }
+        },
     };
     std::process::exit(code);
 }

@@ -6,4 +6,4 @@ pub mod sweep;
 
 pub use scaling::{efficiency, karp_flatt, speedup};
 pub use stats::Summary;
-pub use sweep::{SweepEvent, SweepPlan, run_sweep};
+pub use sweep::{SweepError, SweepEvent, SweepPlan, describe, run_sweep};

@@ -1,0 +1,464 @@
+//! The top level: owns the state, drains the job's channels each frame,
+//! dispatches to one panel per area, and carries out the panels' actions.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use eframe::egui::{self, Color32, RichText};
+
+use super::live::LiveRun;
+use super::panels;
+use super::runner::{Job, JobEvent};
+use super::state::{JobKind, Settings, Tab};
+use crate::engine::EngineError;
+use crate::export::{ResultsFile, csv};
+use crate::machine::MachineInfo;
+use crate::metrics::{SweepEvent, describe};
+use crate::workloads::WorkloadError;
+
+/// What a panel asks the app to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Start a job of this kind with the current settings.
+    Start(JobKind),
+    /// Cancel the running job.
+    Cancel,
+    /// Pick a text file for word-count (file dialog).
+    PickText,
+    /// Pick a results file to lay over this machine's curves (file dialog).
+    PickResults,
+    /// Save the results (file dialog), as JSON or CSV.
+    Save {
+        /// CSV instead of JSON.
+        csv: bool,
+    },
+    /// Export the scaling plots as a PNG (file dialog).
+    ExportPng,
+    /// Forget this session's results and the opened files.
+    Clear,
+    /// Set up the controls (from the Learn panel) and start a job.
+    Try(Box<Settings>, JobKind),
+}
+
+/// A line shown at the top of the window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// An error (red) or news (plain).
+    pub error: bool,
+    /// The text.
+    pub text: String,
+}
+
+/// The whole app.
+pub struct ScalescopeApp {
+    /// The controls' values (persisted).
+    pub settings: Settings,
+    /// This machine.
+    pub machine: MachineInfo,
+    /// The running job, if any.
+    pub job: Option<Job>,
+    /// The live view of the current engine call.
+    pub live: LiveRun,
+    /// Runs of the current job finished so far.
+    pub runs_done: usize,
+    /// Results made in this session.
+    pub results: Vec<ResultsFile>,
+    /// Results files opened to compare, with their labels.
+    pub overlays: Vec<(String, ResultsFile)>,
+    /// The message line.
+    pub message: Option<Message>,
+    /// Text of each parameter field, by "workload/param".
+    pub param_text: BTreeMap<String, String>,
+    /// Frame build times, milliseconds (the last 600 frames).
+    pub frame_ms: VecDeque<f32>,
+    ctx: Option<egui::Context>,
+    pending_png: Option<PathBuf>,
+    screenshot: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
+    /// Where the scaling plots were drawn last frame (for PNG export).
+    pub plots_rect: Option<egui::Rect>,
+}
+
+impl ScalescopeApp {
+    /// The app, with settings restored from `storage` when there are any.
+    pub fn new(storage: Option<&dyn eframe::Storage>) -> Self {
+        let settings = storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)).unwrap_or_default();
+        Self::with_settings(settings)
+    }
+
+    /// The app with these settings (tests use this).
+    pub fn with_settings(settings: Settings) -> Self {
+        ScalescopeApp {
+            settings,
+            machine: MachineInfo::detect(),
+            job: None,
+            live: LiveRun::default(),
+            runs_done: 0,
+            results: Vec::new(),
+            overlays: Vec::new(),
+            message: None,
+            param_text: BTreeMap::new(),
+            frame_ms: VecDeque::new(),
+            ctx: None,
+            pending_png: None,
+            screenshot: Default::default(),
+            plots_rect: None,
+        }
+    }
+
+    /// Whether a job is running.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { error: false, text: text.into() });
+    }
+
+    /// Shows an error at the top of the window.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { error: true, text: text.into() });
+    }
+
+    /// Starts a job with the current settings. Refused (with a message)
+    /// while one runs or when the settings are invalid.
+    pub fn start(&mut self, kind: JobKind) {
+        if self.job.is_some() {
+            self.error("A job is already running: cancel it first.");
+            return;
+        }
+        let plan = self.settings.plan(kind);
+        if let Err(e) = plan.validate() {
+            self.error(format!("Cannot start: {e}"));
+            return;
+        }
+        let label = match kind {
+            JobKind::Once => format!("{} once", plan.workload.name),
+            JobKind::Threads => format!("{}: thread sweep {:?}", plan.workload.name, plan.threads),
+            JobKind::Chunks => format!("{}: chunk sweep", plan.workload.name),
+            JobKind::Feeders => format!("{}: all feeders", plan.workload.name),
+            JobKind::Gil => format!("{}: GIL off vs on", plan.workload.name),
+        };
+        let ctx = self.ctx.clone();
+        match Job::start(label.clone(), plan, move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        }) {
+            Ok(job) => {
+                self.job = Some(job);
+                self.runs_done = 0;
+                self.live = LiveRun::new("starting");
+                self.settings.tab = Tab::Live;
+                self.info(format!("Started: {label}"));
+            }
+            Err(e) => self.error(format!("Could not start the job's thread: {e}")),
+        }
+    }
+
+    /// Asks the running job to stop.
+    pub fn cancel(&mut self) {
+        if let Some(job) = &self.job {
+            job.cancel();
+            self.info("Cancelling...");
+        }
+    }
+
+    /// Takes in what the job sent since the last frame. Never blocks.
+    pub fn poll(&mut self) {
+        let Some(job) = &self.job else { return };
+        for e in job.drain_progress() {
+            self.live.apply(&e);
+        }
+        let mut done = None;
+        for e in job.drain_events() {
+            match e {
+                JobEvent::Sweep(SweepEvent::Starting { done: d, label, config, .. }) => {
+                    self.runs_done = d;
+                    self.live = LiveRun::new(match &config {
+                        Some(c) => describe(c),
+                        None => format!("{label} (a plain loop: no per-worker progress)"),
+                    });
+                }
+                JobEvent::Done(r) => done = Some(r),
+            }
+        }
+        let Some(result) = done else { return };
+        let elapsed = job.started.elapsed().as_secs_f64();
+        let total = job.total_runs;
+        let items = self.live.items();
+        self.job = None; // the thread has ended: this join is immediate
+        match result {
+            Ok(file) => {
+                let bad = file.runs.iter().filter(|r| !r.verified).count();
+                let text = format!("Done in {elapsed:.1} s: {} configurations, {}", file.runs.len(), if bad == 0 { "all verified".to_string() } else { format!("{bad} NOT verified") });
+                self.results.push(file);
+                if bad == 0 { self.info(text) } else { self.error(text) }
+            }
+            Err(e) => {
+                let kept = e.partial.as_ref().map_or(0, |p| p.runs.len());
+                if let Some(p) = e.partial {
+                    self.results.push(p);
+                }
+                match e.error {
+                    WorkloadError::Engine(EngineError::Cancelled { .. }) => self.info(format!(
+                        "Cancelled after {elapsed:.1} s: {} of {total} runs completed; the interrupted run had mapped {items} items; {kept} configurations kept.",
+                        self.runs_done
+                    )),
+                    other => self.error(format!("The job failed: {other}")),
+                }
+            }
+        }
+    }
+
+    /// Opens a results file to compare with this machine's.
+    ///
+    /// # Errors
+    /// The file is unreadable or not a results file; the message is also shown.
+    pub fn open_results(&mut self, path: &Path) -> Result<(), String> {
+        match ResultsFile::load(path) {
+            Ok(file) => {
+                let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                let label = format!("{} ({name})", file.machine.cpu_model);
+                self.info(format!("Opened {name}: {} runs of {} measured on {}", file.runs.len(), file.workload.name, file.machine.describe()));
+                self.settings.tab = Tab::Scaling;
+                self.overlays.push((label, file));
+                Ok(())
+            }
+            Err(e) => {
+                let text = e.to_string();
+                self.error(text.clone());
+                Err(text)
+            }
+        }
+    }
+
+    /// This session's results for the selected workload, merged into one
+    /// file (each run keeps the speedup measured against its own reference).
+    pub fn merged_results(&self) -> Option<ResultsFile> {
+        let latest = self.results.iter().rev().find(|r| r.workload.name == self.settings.workload)?;
+        let mut merged = latest.clone();
+        merged.runs = self.results.iter().filter(|r| r.workload == latest.workload).flat_map(|r| r.runs.clone()).collect();
+        Some(merged)
+    }
+
+    /// Saves the merged results as JSON or CSV.
+    ///
+    /// # Errors
+    /// Nothing to save, or the file cannot be written; the message is also shown.
+    pub fn save_results(&mut self, path: &Path, as_csv: bool) -> Result<(), String> {
+        let Some(file) = self.merged_results() else {
+            let text = "Nothing to save yet: run something first.".to_string();
+            self.error(text.clone());
+            return Err(text);
+        };
+        let written = if as_csv { std::fs::write(path, csv::to_csv(&file)).map_err(|e| e.to_string()) } else { file.save(path).map_err(|e| e.to_string()) };
+        match written {
+            Ok(()) => {
+                self.info(format!("Saved {} runs to {}", file.runs.len(), path.display()));
+                Ok(())
+            }
+            Err(e) => {
+                let text = format!("Cannot save {}: {e}", path.display());
+                self.error(text.clone());
+                Err(text)
+            }
+        }
+    }
+
+    /// Sets the word-count text file after checking it can be opened.
+    pub fn set_text_file(&mut self, path: PathBuf) {
+        match std::fs::File::open(&path) {
+            Ok(_) => {
+                self.settings.spec_mut().file = Some(path.clone());
+                self.info(format!("Text file: {}", path.display()));
+            }
+            Err(e) => self.error(format!("Cannot read {}: {e}", path.display())),
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Start(kind) => self.start(kind),
+            Action::Cancel => self.cancel(),
+            Action::PickText => {
+                if let Some(path) = rfd::FileDialog::new().set_title("Open text").add_filter("text", &["txt", "md", "csv", "log"]).pick_file() {
+                    self.set_text_file(path);
+                }
+            }
+            Action::PickResults => {
+                if let Some(path) = rfd::FileDialog::new().set_title("Open results").add_filter("scalescope results", &["json"]).pick_file() {
+                    let _ = self.open_results(&path);
+                }
+            }
+            Action::Save { csv } => {
+                let (ext, name) = if csv { ("csv", "scalescope-results.csv") } else { ("json", "scalescope-results.json") };
+                if let Some(path) = rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file() {
+                    let _ = self.save_results(&path, csv);
+                }
+            }
+            Action::ExportPng => {
+                if self.plots_rect.is_none() {
+                    self.error("Open the Scaling tab first: its plots are what is exported.");
+                } else if let Some(path) = rfd::FileDialog::new().set_title("Export plots").add_filter("png", &["png"]).set_file_name("scalescope-plots.png").save_file() {
+                    self.pending_png = Some(path);
+                    if let Some(ctx) = &self.ctx {
+                        let slot = self.screenshot.clone();
+                        let wake = ctx.clone();
+                        ctx.request_screenshot(move |image| {
+                            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(image);
+                            wake.request_repaint();
+                        });
+                    }
+                }
+            }
+            Action::Clear => {
+                self.results.clear();
+                self.overlays.clear();
+                self.info("Cleared all results.");
+            }
+            Action::Try(settings, kind) => {
+                if self.job.is_none() {
+                    self.settings = *settings;
+                    self.param_text.clear();
+                }
+                self.start(kind);
+            }
+        }
+    }
+
+    fn take_screenshot(&mut self, ctx: &egui::Context) {
+        if self.pending_png.is_none() {
+            return;
+        }
+        let shot = self.screenshot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let (Some(image), Some(rect), Some(path)) = (shot, self.plots_rect, self.pending_png.clone()) else { return };
+        self.pending_png = None;
+        let region = image.region(&rect, Some(ctx.pixels_per_point()));
+        let bytes: Vec<u8> = region.pixels.iter().flat_map(|c| c.to_array()).collect();
+        match image::save_buffer(&path, &bytes, region.size[0] as u32, region.size[1] as u32, image::ExtendedColorType::Rgba8) {
+            Ok(()) => self.info(format!("Exported the plots to {}", path.display())),
+            Err(e) => self.error(format!("Cannot write {}: {e}", path.display())),
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        for path in dropped {
+            if path.extension().is_some_and(|e| e == "json") {
+                let _ = self.open_results(&path);
+            } else {
+                self.settings.workload = crate::workloads::WorkloadKind::WordCount;
+                self.set_text_file(path);
+            }
+        }
+    }
+
+    /// The 95th percentile of recent frame build times, milliseconds.
+    pub fn frame_p95_ms(&self) -> Option<f32> {
+        if self.frame_ms.is_empty() {
+            return None;
+        }
+        let mut v: Vec<f32> = self.frame_ms.iter().copied().collect();
+        v.sort_by(f32::total_cmp);
+        Some(v[((v.len() as f32 * 0.95).ceil() as usize).clamp(1, v.len()) - 1])
+    }
+
+    /// Draws one frame: the whole UI.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let t0 = Instant::now();
+        let ctx = ui.ctx().clone();
+        self.ctx = Some(ctx.clone());
+        self.poll();
+        self.dropped_files(&ctx);
+        self.take_screenshot(&ctx);
+        let mut actions = Vec::new();
+
+        egui::Panel::top("top").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.heading("scalescope");
+                ui.label(RichText::new(self.machine.describe()).weak());
+            });
+            if let Some(m) = &self.message {
+                let color = if m.error { Color32::from_rgb(220, 60, 60) } else { ui.visuals().text_color() };
+                ui.label(RichText::new(&m.text).color(color));
+            }
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            panels::status::ui(ui, self);
+        });
+        egui::Panel::left("controls").resizable(true).default_size(330.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                panels::controls::ui(ui, self, &mut actions);
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (tab, name) in [(Tab::Live, "Live"), (Tab::Scaling, "Scaling"), (Tab::Results, "Results"), (Tab::Learn, "Learn")] {
+                    ui.selectable_value(&mut self.settings.tab, tab, name);
+                }
+            });
+            ui.separator();
+            let sources = self.sources();
+            match self.settings.tab {
+                Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done),
+                Tab::Scaling => self.plots_rect = Some(panels::scaling::ui(ui, &sources)),
+                Tab::Results => panels::table::ui(ui, &sources, &mut actions),
+                Tab::Learn => panels::learn::ui(ui, &self.settings, self.is_running(), &mut actions),
+            }
+        });
+        for a in actions {
+            self.act(a);
+        }
+        if self.job.is_some() {
+            // Live plots: redraw at most ~30 times a second while a job runs.
+            ctx.request_repaint_after(std::time::Duration::from_millis(33));
+        }
+        self.frame_ms.push_back(t0.elapsed().as_secs_f32() * 1e3);
+        if self.frame_ms.len() > 600 {
+            self.frame_ms.pop_front();
+        }
+    }
+
+    /// The results to plot and list: this session's for the selected
+    /// workload, then the opened files for it.
+    pub fn sources(&self) -> Vec<(String, ResultsFile)> {
+        let kind = self.settings.workload;
+        let mut v: Vec<(String, ResultsFile)> = self.results.iter().filter(|r| r.workload.name == kind).map(|r| ("this machine".to_string(), r.clone())).collect();
+        v.extend(self.overlays.iter().filter(|(_, r)| r.workload.name == kind).cloned());
+        v
+    }
+
+    /// Stops and joins the job (closing the window mid-run).
+    pub fn shutdown(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.cancel();
+            drop(job); // joins the job thread, which joins every worker
+        }
+        if std::env::var_os("SCALESCOPE_FRAME_STATS").is_some() {
+            eprintln!("frame build time p95 over the last {} frames: {:.2} ms", self.frame_ms.len(), self.frame_p95_ms().unwrap_or(0.0));
+        }
+    }
+}
+
+impl eframe::App for ScalescopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.shutdown();
+    }
+}
+
+impl Drop for ScalescopeApp {
+    fn drop(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.cancel();
+        }
+    }
+}

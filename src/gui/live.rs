@@ -1,0 +1,177 @@
+//! The live view's data: built from progress events by pure functions.
+
+use crate::engine::{ProgressEvent, WorkerStats};
+
+/// One engine call as it runs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveRun {
+    /// What is running, for people.
+    pub label: String,
+    /// What the engine says ran (after `auto` decided).
+    pub used: String,
+    /// `auto`'s plan, when it made one.
+    pub plan: Option<String>,
+    /// Latest snapshot per worker.
+    pub workers: Vec<WorkerStats>,
+    /// Per worker: (seconds since the call began, items done).
+    pub history: Vec<Vec<(f64, u64)>>,
+    /// Seconds since the call began, at the latest event.
+    pub elapsed_s: f64,
+    /// Whether `Finished` arrived.
+    pub finished: bool,
+}
+
+impl LiveRun {
+    /// A new run, before any event.
+    pub fn new(label: impl Into<String>) -> Self {
+        LiveRun { label: label.into(), ..Default::default() }
+    }
+
+    /// Takes one event into account.
+    pub fn apply(&mut self, event: &ProgressEvent) {
+        match event {
+            ProgressEvent::Started { workers, feeder, plan } => {
+                if plan.is_some() {
+                    // auto's second Started: it decided. Keep the history.
+                    self.plan = plan.clone();
+                    self.used = feeder.clone();
+                } else {
+                    let label = std::mem::take(&mut self.label);
+                    *self = LiveRun::new(label);
+                    self.used = feeder.clone();
+                }
+                self.ensure(*workers);
+            }
+            ProgressEvent::Worker { elapsed, stats } => {
+                self.ensure(stats.worker + 1);
+                self.elapsed_s = self.elapsed_s.max(elapsed.as_secs_f64());
+                self.workers[stats.worker] = *stats;
+                self.history[stats.worker].push((elapsed.as_secs_f64(), stats.items));
+            }
+            ProgressEvent::Finished { elapsed, workers } => {
+                self.ensure(workers.len());
+                self.elapsed_s = elapsed.as_secs_f64();
+                for w in workers {
+                    self.workers[w.worker] = *w;
+                    self.history[w.worker].push((self.elapsed_s, w.items));
+                }
+                self.finished = true;
+            }
+        }
+    }
+
+    fn ensure(&mut self, n: usize) {
+        while self.workers.len() < n {
+            let worker = self.workers.len();
+            self.workers.push(WorkerStats { worker, ..Default::default() });
+            self.history.push(vec![(0.0, 0)]);
+        }
+    }
+
+    /// Items done by all workers.
+    pub fn items(&self) -> u64 {
+        self.workers.iter().map(|w| w.items).sum()
+    }
+}
+
+/// Items per second of one worker: the rate between consecutive samples,
+/// placed at the later sample's time.
+pub fn worker_rate(history: &[(f64, u64)]) -> Vec<[f64; 2]> {
+    history
+        .windows(2)
+        .filter(|w| w[1].0 > w[0].0)
+        .map(|w| [w[1].0, (w[1].1.saturating_sub(w[0].1)) as f64 / (w[1].0 - w[0].0)])
+        .collect()
+}
+
+/// Items per second of all workers together, in bins of `bin_s` seconds:
+/// each worker's count at a bin's end is its last sample at or before it.
+pub fn total_rate(histories: &[Vec<(f64, u64)>], bin_s: f64) -> Vec<[f64; 2]> {
+    let end = histories.iter().filter_map(|h| h.last().map(|s| s.0)).fold(0.0, f64::max);
+    if end <= 0.0 || bin_s <= 0.0 {
+        return vec![];
+    }
+    let count_at = |t: f64| -> u64 { histories.iter().map(|h| h.iter().take_while(|s| s.0 <= t + 1e-12).last().map_or(0, |s| s.1)).sum() };
+    let bins = (end / bin_s).ceil() as usize;
+    let mut out = Vec::with_capacity(bins);
+    let mut prev = count_at(0.0);
+    for i in 1..=bins {
+        let t = (i as f64 * bin_s).min(end);
+        let now = count_at(t);
+        let width = t - (i - 1) as f64 * bin_s;
+        if width > 0.0 {
+            out.push([t, now.saturating_sub(prev) as f64 / width]);
+        }
+        prev = now;
+    }
+    out
+}
+
+/// A worker's time split: (busy, waiting for input, idle) fractions of `elapsed_s`.
+pub fn time_split(w: &WorkerStats, elapsed_s: f64) -> (f64, f64, f64) {
+    if elapsed_s <= 0.0 {
+        return (0.0, 0.0, 0.0);
+    }
+    let busy = (w.busy_s / elapsed_s).clamp(0.0, 1.0);
+    let wait = (w.wait_s / elapsed_s).clamp(0.0, 1.0 - busy);
+    (busy, wait, (1.0 - busy - wait).max(0.0))
+}
+
+/// Seconds left: the average time per finished run times the runs left,
+/// or `None` before any run has finished.
+pub fn eta_s(elapsed_s: f64, done_runs: usize, total_runs: usize) -> Option<f64> {
+    (done_runs > 0 && total_runs >= done_runs).then(|| elapsed_s / done_runs as f64 * (total_runs - done_runs) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn snap(worker: usize, items: u64, busy_s: f64, wait_s: f64) -> WorkerStats {
+        WorkerStats { worker, items, chunks: 1, busy_s, wait_s }
+    }
+
+    #[test]
+    fn worker_rate_differences_consecutive_samples() {
+        let r = worker_rate(&[(0.0, 0), (0.5, 100), (1.0, 300), (1.0, 300)]);
+        assert_eq!(r, vec![[0.5, 200.0], [1.0, 400.0]]);
+    }
+
+    #[test]
+    fn total_rate_sums_workers_per_bin() {
+        let a = vec![(0.0, 0), (1.0, 100), (2.0, 200)];
+        let b = vec![(0.0, 0), (1.0, 50), (2.0, 150)];
+        assert_eq!(total_rate(&[a, b], 1.0), vec![[1.0, 150.0], [2.0, 200.0]]);
+        assert!(total_rate(&[], 1.0).is_empty());
+    }
+
+    #[test]
+    fn time_split_adds_to_one() {
+        let (b, w, i) = time_split(&snap(0, 1, 0.6, 0.3), 1.0);
+        assert!((b - 0.6).abs() < 1e-9 && (w - 0.3).abs() < 1e-9 && (i - 0.1).abs() < 1e-9);
+        assert_eq!(time_split(&snap(0, 1, 2.0, 1.0), 1.0), (1.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn eta_from_finished_runs() {
+        assert_eq!(eta_s(10.0, 2, 6), Some(20.0));
+        assert_eq!(eta_s(10.0, 0, 6), None);
+    }
+
+    #[test]
+    fn apply_tracks_workers_and_resets_on_a_new_call() {
+        let mut live = LiveRun::new("x");
+        live.apply(&ProgressEvent::Started { workers: 2, feeder: "dispenser".into(), plan: None });
+        live.apply(&ProgressEvent::Worker { elapsed: Duration::from_millis(100), stats: snap(1, 40, 0.05, 0.01) });
+        live.apply(&ProgressEvent::Finished { elapsed: Duration::from_millis(200), workers: vec![snap(0, 60, 0.1, 0.0), snap(1, 40, 0.1, 0.0)] });
+        assert_eq!(live.items(), 100);
+        assert!(live.finished);
+        assert_eq!(live.history[1].len(), 3);
+        live.apply(&ProgressEvent::Started { workers: 4, feeder: "auto".into(), plan: None });
+        assert_eq!(live.items(), 0);
+        assert_eq!(live.workers.len(), 4);
+        assert_eq!(live.label, "x");
+    }
+}

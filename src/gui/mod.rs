@@ -1,0 +1,27 @@
+//! The desktop app: pick a workload, run it on N threads, watch it scale.
+//!
+//! Layers: [`state`] (what the user chose, persisted), [`runner`] (the job on
+//! a background thread), [`live`] and [`plot_data`] (pure functions from
+//! events and results to what is drawn), [`panels`] (one module per panel,
+//! drawing only), and [`app`] (the top level: dispatch and actions).
+
+pub mod app;
+pub mod live;
+pub mod panels;
+pub mod plot_data;
+pub mod runner;
+pub mod state;
+
+pub use app::ScalescopeApp;
+
+/// Opens the window and runs the app until it is closed.
+///
+/// # Errors
+/// The window or its graphics context could not be created.
+pub fn launch() -> eframe::Result {
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default().with_title("scalescope").with_inner_size([1280.0, 820.0]).with_min_inner_size([900.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native("scalescope", options, Box::new(|cc| Ok(Box::new(ScalescopeApp::new(cc.storage)))))
+}

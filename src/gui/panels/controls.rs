@@ -1,0 +1,172 @@
+//! The left panel: workload, parameters, feeder, threads, chunk, GIL, and
+//! the buttons that start, cancel, open and save.
+
+use eframe::egui::{self, Color32, RichText};
+
+use crate::engine::{FeederKind, MAX_CHUNK};
+use crate::gui::app::{Action, ScalescopeApp};
+use crate::gui::state::{JobKind, ThreadSteps};
+use crate::workloads::WorkloadKind;
+
+/// Draws the controls; pushes what the user asked for into `actions`.
+pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>) {
+    let running = app.is_running();
+    let cores = app.machine.logical_cores.max(1);
+
+    ui.heading("Workload");
+    let mut kind = app.settings.workload;
+    egui::ComboBox::from_label("workload").selected_text(kind.name()).show_ui(ui, |ui| {
+        for k in WorkloadKind::ALL {
+            ui.selectable_value(&mut kind, k, k.name());
+        }
+    });
+    if kind != app.settings.workload {
+        app.settings.workload = kind;
+    }
+    let info = kind.info();
+    ui.label(RichText::new(info.description).small());
+    params(ui, app);
+    if info.takes_file {
+        ui.horizontal(|ui| {
+            if ui.button("Open text...").clicked() {
+                actions.push(Action::PickText);
+            }
+            let spec = app.settings.spec();
+            match &spec.file {
+                Some(f) => {
+                    ui.label(RichText::new(f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())).monospace());
+                    if ui.small_button("use generator").clicked() {
+                        app.settings.spec_mut().file = None;
+                    }
+                }
+                None => {
+                    ui.label(RichText::new("built-in generator").weak());
+                }
+            }
+        });
+    }
+
+    ui.separator();
+    ui.heading("Engine");
+    egui::ComboBox::from_label("feeder").selected_text(app.settings.feeder.name()).show_ui(ui, |ui| {
+        for f in FeederKind::ALL {
+            ui.selectable_value(&mut app.settings.feeder, f, f.name()).on_hover_text(f.explain());
+        }
+    });
+    ui.label(RichText::new(app.settings.feeder.explain()).small());
+
+    let slider = ui.add(egui::Slider::new(&mut app.settings.threads, 1..=4 * cores).text("threads"));
+    core_marker(ui, slider.rect, cores, 4 * cores);
+
+    let mut auto = app.settings.chunk.is_none();
+    ui.checkbox(&mut auto, "auto chunk size");
+    if auto {
+        app.settings.chunk = None;
+    } else {
+        let mut c = app.settings.chunk.unwrap_or(1000);
+        ui.add(egui::Slider::new(&mut c, 1..=MAX_CHUNK).logarithmic(true).text("chunk size"));
+        app.settings.chunk = Some(c.max(1));
+    }
+    ui.checkbox(&mut app.settings.gil, "simulate a GIL").on_hover_text("Hold one process-wide lock around every map call, as CPython's global interpreter lock does.");
+
+    ui.collapsing("Measurement", |ui| {
+        ui.add(egui::Slider::new(&mut app.settings.reps, 1..=20).text("repetitions"));
+        ui.add(egui::Slider::new(&mut app.settings.warmup, 0..=5).text("warm-up runs"));
+        ui.horizontal(|ui| {
+            ui.label("thread sweep:");
+            ui.radio_value(&mut app.settings.steps, ThreadSteps::Doubling, "1, 2, 4, ...");
+            ui.radio_value(&mut app.settings.steps, ThreadSteps::EveryOne, "every count");
+        });
+    });
+
+    ui.separator();
+    ui.add_enabled_ui(!running, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Run").on_hover_text("One configuration, against the sequential reference").clicked() {
+                actions.push(Action::Start(JobKind::Once));
+            }
+            if ui.button("Sweep threads").on_hover_text(format!("threads {:?}", app.settings.thread_list())).clicked() {
+                actions.push(Action::Start(JobKind::Threads));
+            }
+            if ui.button("Sweep chunks").on_hover_text("chunk 1, 10, ..., 1,000,000 and auto").clicked() {
+                actions.push(Action::Start(JobKind::Chunks));
+            }
+            if ui.button("Compare feeders").clicked() {
+                actions.push(Action::Start(JobKind::Feeders));
+            }
+            if ui.button("GIL off vs on").clicked() {
+                actions.push(Action::Start(JobKind::Gil));
+            }
+        });
+    });
+    let cancel = ui.add_enabled(running, egui::Button::new(RichText::new("Cancel").color(if running { Color32::from_rgb(230, 90, 70) } else { Color32::GRAY })));
+    if cancel.clicked() {
+        actions.push(Action::Cancel);
+    }
+
+    ui.separator();
+    ui.heading("Results");
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Open results...").on_hover_text("A JSON file from `scalescope sweep`, from this or another machine").clicked() {
+            actions.push(Action::PickResults);
+        }
+        if ui.button("Save JSON...").clicked() {
+            actions.push(Action::Save { csv: false });
+        }
+        if ui.button("Save CSV...").clicked() {
+            actions.push(Action::Save { csv: true });
+        }
+        if ui.button("Export plots PNG...").clicked() {
+            actions.push(Action::ExportPng);
+        }
+        if ui.button("Clear").clicked() {
+            actions.push(Action::Clear);
+        }
+    });
+    ui.label(RichText::new("Tip: drop a results .json or a text file on the window.").small().weak());
+}
+
+/// The workload's parameters as text fields, checked on every edit.
+fn params(ui: &mut egui::Ui, app: &mut ScalescopeApp) {
+    let kind = app.settings.workload;
+    let mut problem = None;
+    egui::Grid::new("params").num_columns(2).show(ui, |ui| {
+        for p in kind.info().params {
+            let key = format!("{}/{}", kind.name(), p.name);
+            let current = app.settings.spec().get(p.name);
+            let text = app.param_text.entry(key).or_insert_with(|| current.to_string());
+            let label = ui.label(p.name).on_hover_text(p.help);
+            let edit = ui.add(egui::TextEdit::singleline(text).desired_width(110.0)).labelled_by(label.id).on_hover_text(p.help);
+            ui.end_row();
+            let cleaned = text.trim().replace(['_', ','], "");
+            match cleaned.parse::<u64>() {
+                Ok(v) if (p.min..=p.max).contains(&v) => {
+                    if edit.changed() {
+                        app.settings.spec_mut().params.set(p.name, v);
+                    }
+                }
+                Ok(v) => problem = Some(format!("{} = {v} is out of bounds (allowed {}..={})", p.name, p.min, p.max)),
+                Err(_) => problem = Some(format!("{} must be a whole number (got '{}')", p.name, text.trim())),
+            }
+        }
+    });
+    if let Some(msg) = problem {
+        ui.label(RichText::new(&msg).color(Color32::from_rgb(220, 60, 60)));
+        // Keep the last valid value in the settings; make the problem impossible to miss.
+        if app.message.as_ref().is_none_or(|m| m.text != msg) {
+            app.error(msg);
+        }
+    }
+}
+
+/// A tick under the threads slider where the logical core count is.
+fn core_marker(ui: &mut egui::Ui, slider: egui::Rect, cores: usize, max: usize) {
+    let width = ui.spacing().slider_width;
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(slider.width(), 14.0), egui::Sense::hover());
+    let handle = ui.spacing().interact_size.y / 2.0;
+    let frac = (cores.saturating_sub(1)) as f32 / (max.saturating_sub(1)).max(1) as f32;
+    let x = rect.left() + handle + frac * (width - 2.0 * handle);
+    let color = ui.visuals().warn_fg_color;
+    ui.painter().line_segment([egui::pos2(x, rect.top()), egui::pos2(x, rect.top() + 5.0)], egui::Stroke::new(2.0, color));
+    ui.painter().text(egui::pos2(x + 3.0, rect.top()), egui::Align2::LEFT_TOP, format!("{cores} logical cores"), egui::FontId::proportional(10.0), color);
+}

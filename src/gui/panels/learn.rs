@@ -1,0 +1,105 @@
+//! The Learn panel: short explanations for students, each with a run that
+//! shows it on this machine.
+
+use eframe::egui::{self, RichText};
+
+use crate::engine::FeederKind;
+use crate::gui::app::Action;
+use crate::gui::state::{JobKind, Settings, ThreadSteps};
+use crate::workloads::WorkloadKind;
+
+struct Lesson {
+    title: &'static str,
+    text: &'static str,
+    button: &'static str,
+    setup: fn(&mut Settings) -> JobKind,
+}
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        title: "Concurrency vs parallelism",
+        text: "Concurrency is dealing with many things at once: several tasks in progress, taking turns. Parallelism is doing many things at once: several cores computing in the same instant. A thread that sleeps (waits for a disk or a network) leaves its core free, so more threads than cores still help when work blocks. CPU work only speeds up to the number of cores.",
+        button: "Try it: sleep-spin, threads 1..4x cores",
+        setup: |s| {
+            s.workload = WorkloadKind::SleepSpin;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = 4 * num_cpus::get().max(1);
+            s.chunk = Some(1);
+            s.steps = ThreadSteps::Doubling;
+            JobKind::Threads
+        },
+    },
+    Lesson {
+        title: "Why chunks help",
+        text: "A plain iterator hands out one item at a time, and only one thread may take from it at once, so threads queue at it. Taking a chunk of items per visit pays the queue once per chunk instead of once per item. Too big a chunk, though, and one thread is left with the last big piece while the others sit idle.",
+        button: "Try it: primes, chunk 1 ... 1,000,000",
+        setup: |s| {
+            s.workload = WorkloadKind::Primes;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(1);
+            JobKind::Chunks
+        },
+    },
+    Lesson {
+        title: "What a global interpreter lock does",
+        text: "CPython (without free threading) runs Python code under one global lock: threads take turns, so CPU-bound work gets no faster with more threads. It still gets concurrency for waiting. The GIL switch holds one lock around every map call, so you see the same thing: the GIL-on curve stays at 1x or below.",
+        button: "Try it: primes with the GIL off and on",
+        setup: |s| {
+            s.workload = WorkloadKind::Primes;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(1);
+            s.chunk = None;
+            JobKind::Gil
+        },
+    },
+    Lesson {
+        title: "Speedup, efficiency and Amdahl's law",
+        text: "Speedup S(p) = T(sequential) / T(p threads). Efficiency E(p) = S(p) / p: the share of each thread's work that was useful. Amdahl's law: if a fraction f of the work can run in parallel, S(p) = 1 / ((1 - f) + f / p), so even f = 0.95 caps the speedup at 20x. The Karp-Flatt metric turns a measured speedup back into the serial fraction it implies.",
+        button: "Try it: primes, thread sweep",
+        setup: |s| {
+            s.workload = WorkloadKind::Primes;
+            s.feeder = FeederKind::Auto;
+            s.threads = 2 * num_cpus::get().max(1);
+            s.chunk = None;
+            JobKind::Threads
+        },
+    },
+    Lesson {
+        title: "When no parallel design can win",
+        text: "If mapping an item costs less than taking it out of the iterator, the iterator is the bottleneck: threads only add the cost of passing items between cores. The 'trivial' workload shows it; the auto feeder measures both costs and runs on one core instead.",
+        button: "Try it: trivial, every feeder",
+        setup: |s| {
+            s.workload = WorkloadKind::Trivial;
+            s.threads = num_cpus::get().max(1);
+            s.chunk = None;
+            JobKind::Feeders
+        },
+    },
+    Lesson {
+        title: "Load imbalance",
+        text: "When items cost very different amounts, a worker with a few expensive items finishes long after the others. Small chunks spread the expensive items; huge chunks concentrate them. Watch the per-worker bars: idle time at the end is imbalance.",
+        button: "Try it: skewed rows, chunk sweep",
+        setup: |s| {
+            s.workload = WorkloadKind::Skewed;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(1);
+            JobKind::Chunks
+        },
+    },
+];
+
+/// Draws the lessons; a "Try it" button sets the controls and starts a job.
+pub fn ui(ui: &mut egui::Ui, settings: &Settings, running: bool, actions: &mut Vec<Action>) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for lesson in LESSONS {
+            ui.heading(lesson.title);
+            ui.label(lesson.text);
+            if ui.add_enabled(!running, egui::Button::new(RichText::new(lesson.button).strong())).clicked() {
+                let mut s = settings.clone();
+                let kind = (lesson.setup)(&mut s);
+                actions.push(Action::Try(Box::new(s), kind));
+            }
+            ui.add_space(12.0);
+        }
+    });
+}

@@ -1,0 +1,16 @@
+//! One module per panel. Each draws from state it is given and reports what
+//! the user asked for as [`super::app::Action`]s; none starts work itself.
+
+pub mod controls;
+pub mod learn;
+pub mod live_view;
+pub mod scaling;
+pub mod status;
+pub mod table;
+
+use eframe::egui;
+
+/// A short "how to read this" hint under a plot.
+pub fn hint(ui: &mut egui::Ui, text: &str) {
+    ui.label(egui::RichText::new(format!("How to read this: {text}")).small().weak());
+}

@@ -1,0 +1,103 @@
+//! The scaling plots: speedup and efficiency vs threads with their ideal
+//! lines, time vs chunk size on a log axis, Karp-Flatt vs threads.
+
+use eframe::egui::{self, Color32};
+use egui_plot::{HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, Points};
+
+use super::hint;
+use crate::export::ResultsFile;
+use crate::gui::plot_data::{self, Series};
+
+/// Draws the four plots; returns the area they cover (for PNG export).
+pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)]) -> egui::Rect {
+    let labelled: Vec<(&str, &ResultsFile)> = sources.iter().map(|(l, f)| (l.as_str(), f)).collect();
+    let start = ui.cursor().min;
+    if labelled.is_empty() {
+        ui.label("No results for this workload yet: run a thread sweep (or open a results file).");
+        return egui::Rect::from_min_size(start, egui::vec2(ui.available_width(), 40.0));
+    }
+    let speedup = plot_data::speedup_vs_threads(&labelled);
+    let efficiency = plot_data::efficiency_vs_threads(&labelled);
+    let chunks = plot_data::time_vs_chunk(&labelled);
+    let kf = plot_data::karp_flatt_vs_threads(&labelled);
+    let max_p = plot_data::max_x(&speedup);
+    let h = ((ui.available_height() - 120.0) / 2.0).max(160.0);
+    let w = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+        ui.vertical(|ui| {
+            ui.strong("Speedup vs threads");
+            Plot::new("speedup").width(w).height(h).legend(Legend::default()).x_axis_label("threads").y_axis_label("speedup").label_formatter(hover("threads", "speedup")).show(ui, |plot| {
+                plot.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(max_p)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+                draw(plot, &speedup);
+            });
+            hint(ui, "points on the dashed line scale perfectly; the gap below it is what parallelism lost. Bars span the fastest and slowest repetition.");
+        });
+        ui.vertical(|ui| {
+            ui.strong("Efficiency vs threads");
+            Plot::new("efficiency").width(w).height(h).legend(Legend::default()).x_axis_label("threads").y_axis_label("efficiency").include_y(0.0).include_y(1.1).label_formatter(hover("threads", "efficiency")).show(ui, |plot| {
+                plot.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+                draw(plot, &efficiency);
+            });
+            hint(ui, "speedup divided by threads: 1.0 means every thread pulls its full weight. Past the core count it must fall.");
+        });
+        ui.end_row();
+        ui.vertical(|ui| {
+            ui.strong("Time vs chunk size");
+            Plot::new("chunks")
+                .width(w)
+                .height(h)
+                .legend(Legend::default())
+                .x_axis_label("chunk size (items, log scale)")
+                .y_axis_label("median seconds")
+                .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value)))
+                .label_formatter(|h| match h {
+                    HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nchunk {:.0}: {:.4} s", 10f64.powf(p.x), p.y)),
+                    HoverPosition::Elsewhere { .. } => None,
+                })
+                .show(ui, |plot| draw(plot, &chunks));
+            hint(ui, "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.");
+        });
+        ui.vertical(|ui| {
+            ui.strong("Karp-Flatt serial fraction vs threads");
+            Plot::new("karp-flatt").width(w).height(h).legend(Legend::default()).x_axis_label("threads").y_axis_label("serial fraction e").label_formatter(hover("threads", "e")).show(ui, |plot| draw(plot, &kf));
+            hint(ui, "the serial fraction implied by each measured speedup. Flat means a fixed serial part (Amdahl); rising with threads means overhead that grows: contention, imbalance, oversubscription.");
+        });
+        ui.end_row();
+    });
+    egui::Rect::from_min_max(start, ui.min_rect().max)
+}
+
+/// Hovering a point shows its series and numbers.
+fn hover(x: &'static str, y: &'static str) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
+    move |h| match h {
+        HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\n{x} {:.0}: {y} {:.3}", p.x, p.y)),
+        HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
+fn draw(plot: &mut egui_plot::PlotUi<'_>, series: &[Series]) {
+    for (i, s) in series.iter().enumerate() {
+        let color = palette(i);
+        plot.line(Line::new(s.name.clone(), s.points.clone()).color(color).width(1.5));
+        plot.points(Points::new(s.name.clone(), s.points.clone()).color(color).radius(3.5));
+        for r in &s.ranges {
+            if (r[2] - r[1]).abs() > f64::EPSILON {
+                plot.line(Line::new(s.name.clone(), PlotPoints::from(vec![[r[0], r[1]], [r[0], r[2]]])).color(color).width(1.0));
+            }
+        }
+    }
+}
+
+fn palette(i: usize) -> Color32 {
+    const C: [Color32; 8] = [
+        Color32::from_rgb(80, 140, 230),
+        Color32::from_rgb(230, 120, 60),
+        Color32::from_rgb(70, 170, 90),
+        Color32::from_rgb(200, 80, 160),
+        Color32::from_rgb(150, 120, 220),
+        Color32::from_rgb(200, 180, 60),
+        Color32::from_rgb(60, 180, 190),
+        Color32::from_rgb(180, 90, 80),
+    ];
+    C[i % C.len()]
+}

@@ -1,0 +1,72 @@
+//! The results table.
+
+use eframe::egui::{self, Color32, RichText};
+
+use crate::export::ResultsFile;
+use crate::gui::app::Action;
+use crate::workloads::ResultValue;
+
+/// Draws one row per run of every source.
+pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], actions: &mut Vec<Action>) {
+    if sources.is_empty() {
+        ui.label("No results for this workload yet.");
+        return;
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Save JSON...").clicked() {
+            actions.push(Action::Save { csv: false });
+        }
+        if ui.button("Save CSV...").clicked() {
+            actions.push(Action::Save { csv: true });
+        }
+    });
+    egui::ScrollArea::both().show(ui, |ui| {
+        egui::Grid::new("results").striped(true).num_columns(11).show(ui, |ui| {
+            for h in ["source", "workload", "feeder", "threads", "chunk", "GIL", "median", "speedup", "efficiency", "result", "verified"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (label, file) in sources {
+                ui.label(label);
+                ui.label(file.workload.name.name());
+                ui.label("sequential reference");
+                ui.label("1");
+                ui.label("-");
+                ui.label("-");
+                ui.label(format!("{:.1} ms", file.baseline.median_s * 1e3));
+                ui.label("1.00");
+                ui.label("1.00");
+                ui.label(result(&file.baseline.result));
+                ui.label("-");
+                ui.end_row();
+                for r in &file.runs {
+                    ui.label(label);
+                    ui.label(file.workload.name.name());
+                    ui.label(r.feeder.name()).on_hover_text(r.plan.clone().unwrap_or_else(|| r.used.clone()));
+                    ui.label(r.threads.to_string());
+                    ui.label(r.chunk_size.to_string());
+                    ui.label(if r.gil { "on" } else { "off" });
+                    ui.label(format!("{:.1} ms", r.median_s * 1e3));
+                    ui.label(format!("{:.2}", r.speedup));
+                    ui.label(format!("{:.2}", r.efficiency));
+                    ui.label(result(&r.result));
+                    if r.verified {
+                        ui.label(RichText::new("verified").color(Color32::from_rgb(70, 170, 90)));
+                    } else {
+                        ui.label(RichText::new("WRONG").color(Color32::from_rgb(220, 60, 60)));
+                    }
+                    ui.end_row();
+                }
+            }
+        });
+    });
+}
+
+fn result(v: &ResultValue) -> String {
+    match v {
+        ResultValue::Number(n) => n.to_string(),
+        ResultValue::Keyed { total, distinct, top } => {
+            format!("{total} words, {distinct} distinct, top: {}", top.iter().take(3).map(|(w, c)| format!("{w} {c}")).collect::<Vec<_>>().join(", "))
+        }
+    }
+}

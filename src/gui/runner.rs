@@ -1,0 +1,96 @@
+//! The job: one sweep on a named background thread. The UI never waits for
+//! it; it drains two channels each frame with `try_iter`. Dropping a job
+//! cancels it and joins its thread (and so every engine worker).
+
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::engine::{CancelToken, Hooks, ProgressEvent};
+use crate::export::ResultsFile;
+use crate::metrics::{SweepError, SweepEvent, SweepPlan, run_sweep};
+
+/// What a job reports besides the engine's progress.
+#[derive(Debug)]
+pub enum JobEvent {
+    /// A run is starting.
+    Sweep(SweepEvent),
+    /// The job is over.
+    Done(Result<ResultsFile, SweepError>),
+}
+
+/// A running (or finished, not yet dropped) job.
+pub struct Job {
+    /// What it is, for people.
+    pub label: String,
+    /// When it started.
+    pub started: Instant,
+    /// Runs in all, the reference included.
+    pub total_runs: usize,
+    cancel: CancelToken,
+    events: Receiver<JobEvent>,
+    progress: Receiver<ProgressEvent>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// Events a frame may take from the engine's channel before drawing.
+const PROGRESS_CAPACITY: usize = 16_384;
+
+impl Job {
+    /// Starts `plan` on a thread named `scalescope-job`. `wake` is called
+    /// (throttled by the engine's 20 ms sampling) when there is news.
+    ///
+    /// # Errors
+    /// The thread could not be started.
+    pub fn start(label: String, plan: SweepPlan, wake: impl Fn() + Send + 'static) -> std::io::Result<Job> {
+        let cancel = CancelToken::new();
+        let (event_tx, events) = crossbeam_channel::unbounded();
+        let (progress_tx, progress): (Sender<ProgressEvent>, _) = crossbeam_channel::bounded(PROGRESS_CAPACITY);
+        let hooks = Hooks { progress: Some(progress_tx), cancel: Some(cancel.clone()), interval: Some(Duration::from_millis(20)) };
+        let total_runs = plan.total_runs();
+        let handle = std::thread::Builder::new().name("scalescope-job".into()).spawn(move || {
+            let result = run_sweep(&plan, &hooks, |e| {
+                let _ = event_tx.send(JobEvent::Sweep(e));
+                wake();
+            });
+            let _ = event_tx.send(JobEvent::Done(result));
+            wake();
+        })?;
+        Ok(Job { label, started: Instant::now(), total_runs, cancel, events, progress, handle: Some(handle) })
+    }
+
+    /// Asks the job to stop; it stops within a chunk of work.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Whether cancel was asked.
+    pub fn is_cancelling(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Engine progress received since the last call (never blocks).
+    pub fn drain_progress(&self) -> Vec<ProgressEvent> {
+        self.progress.try_iter().collect()
+    }
+
+    /// Job events received since the last call (never blocks).
+    pub fn drain_events(&self) -> Vec<JobEvent> {
+        self.events.try_iter().collect()
+    }
+
+    /// Whether the job's thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}

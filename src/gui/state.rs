@@ -1,0 +1,145 @@
+//! What the user chose: persisted between launches (`#[serde(default)]`, so
+//! new fields load from old state).
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{ChunkSize, FeederKind};
+use crate::metrics::SweepPlan;
+use crate::workloads::{WorkloadKind, WorkloadSpec};
+
+/// How a thread sweep steps from 1 to the maximum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ThreadSteps {
+    /// 1, 2, 4, 8, ... and the maximum.
+    #[default]
+    Doubling,
+    /// 1, 2, 3, ... the maximum.
+    EveryOne,
+}
+
+/// The central panel's tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Tab {
+    /// The running job.
+    #[default]
+    Live,
+    /// Speedup, efficiency, chunk and Karp-Flatt plots.
+    Scaling,
+    /// The results table.
+    Results,
+    /// Explanations for students.
+    Learn,
+}
+
+/// Everything the controls set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// One spec per workload, so switching back keeps what was set.
+    pub specs: Vec<WorkloadSpec>,
+    /// The selected workload.
+    pub workload: WorkloadKind,
+    /// The selected feeder.
+    pub feeder: FeederKind,
+    /// Threads for a single run, and the top of a thread sweep.
+    pub threads: usize,
+    /// `None` = auto.
+    pub chunk: Option<usize>,
+    /// The simulated GIL.
+    pub gil: bool,
+    /// Thread sweep steps.
+    pub steps: ThreadSteps,
+    /// Timed repetitions per configuration.
+    pub reps: usize,
+    /// Untimed warm-up runs per configuration.
+    pub warmup: usize,
+    /// The open tab.
+    pub tab: Tab,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            specs: WorkloadKind::ALL.iter().map(|&k| WorkloadSpec::new(k)).collect(),
+            workload: WorkloadKind::Primes,
+            feeder: FeederKind::Auto,
+            threads: num_cpus::get().max(1),
+            chunk: None,
+            gil: false,
+            steps: ThreadSteps::Doubling,
+            reps: 3,
+            warmup: 0,
+            tab: Tab::Live,
+        }
+    }
+}
+
+/// Which kind of job a button starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// One configuration.
+    Once,
+    /// Thread counts 1..=max.
+    Threads,
+    /// Chunk sizes.
+    Chunks,
+    /// Every feeder at the chosen settings.
+    Feeders,
+    /// The chosen settings with the GIL off and on, over thread counts.
+    Gil,
+}
+
+/// Chunk sizes a chunk sweep covers.
+pub const CHUNK_SWEEP: [usize; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+
+impl Settings {
+    /// The spec of the selected workload.
+    pub fn spec(&self) -> WorkloadSpec {
+        self.specs.iter().find(|s| s.name == self.workload).cloned().unwrap_or_else(|| WorkloadSpec::new(self.workload))
+    }
+
+    /// The spec of the selected workload, to edit.
+    pub fn spec_mut(&mut self) -> &mut WorkloadSpec {
+        let kind = self.workload;
+        if !self.specs.iter().any(|s| s.name == kind) {
+            self.specs.push(WorkloadSpec::new(kind));
+        }
+        let i = self.specs.iter().position(|s| s.name == kind).unwrap_or(0);
+        &mut self.specs[i]
+    }
+
+    /// The chunk size chosen.
+    pub fn chunk_size(&self) -> ChunkSize {
+        self.chunk.map_or(ChunkSize::Auto, ChunkSize::Fixed)
+    }
+
+    /// Thread counts of a sweep up to `self.threads`.
+    pub fn thread_list(&self) -> Vec<usize> {
+        let max = self.threads.max(1);
+        let mut v: Vec<usize> = match self.steps {
+            ThreadSteps::EveryOne => (1..=max).collect(),
+            ThreadSteps::Doubling => std::iter::successors(Some(1usize), |&t| (t * 2 <= max).then_some(t * 2)).collect(),
+        };
+        if v.last() != Some(&max) {
+            v.push(max);
+        }
+        v
+    }
+
+    /// The plan a button starts.
+    pub fn plan(&self, kind: JobKind) -> SweepPlan {
+        let one = |feeder| vec![feeder];
+        let (feeders, threads, chunks, gil) = match kind {
+            JobKind::Once => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
+            JobKind::Threads => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![self.gil]),
+            JobKind::Chunks => {
+                let mut chunks: Vec<ChunkSize> = CHUNK_SWEEP.iter().map(|&c| ChunkSize::Fixed(c)).collect();
+                chunks.push(ChunkSize::Auto);
+                (one(self.feeder), vec![self.threads], chunks, vec![self.gil])
+            }
+            JobKind::Feeders => (FeederKind::ALL.to_vec(), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
+            JobKind::Gil => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![false, true]),
+        };
+        SweepPlan { workload: self.spec(), feeders, threads, chunks, gil, reps: self.reps.max(1), warmup: self.warmup, spans: false }
+    }
+}
