@@ -145,7 +145,7 @@ pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(Sweep
             return Err(fail(cancel_error(), &base_times, &reference, &accs));
         }
         let t0 = Instant::now();
-        let r = workloads::reference(&plan.workload).map_err(|e| fail(e, &base_times, &reference, &accs))?;
+        let r = workloads::reference_cancellable(&plan.workload, hooks.cancel.as_ref()).map_err(|e| fail(e, &base_times, &reference, &accs))?;
         let t = t0.elapsed().as_secs_f64();
         if timed {
             base_times.push(t);

@@ -19,7 +19,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::engine::{EngineError, Outcome, Run};
+use crate::engine::{CancelToken, EngineError, Outcome, Run};
 
 pub use params::{ParamInfo, Params};
 
@@ -244,13 +244,49 @@ pub fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, Work
 /// # Errors
 /// A bad parameter or file.
 pub fn reference(spec: &WorkloadSpec) -> Result<Computed, WorkloadError> {
+    reference_cancellable(spec, None)
+}
+
+/// The plain sequential reference, looking at `cancel` between blocks of
+/// items (the inner loops stay plain loops, so timing is unaffected).
+///
+/// # Errors
+/// A bad parameter or file, or [`EngineError::Cancelled`] when cancelled.
+pub fn reference_cancellable(spec: &WorkloadSpec, cancel: Option<&CancelToken>) -> Result<Computed, WorkloadError> {
     spec.validate()?;
+    let c = Cancel(cancel);
     match spec.name {
-        WorkloadKind::Primes => Ok(primes::reference(spec)),
-        WorkloadKind::Trivial => Ok(trivial::reference(spec)),
-        WorkloadKind::SleepSpin => Ok(sleep_spin::reference(spec)),
-        WorkloadKind::WordCount => word_count::reference(spec),
-        WorkloadKind::Skewed => Ok(skewed::reference(spec)),
+        WorkloadKind::Primes => primes::reference(spec, c),
+        WorkloadKind::Trivial => trivial::reference(spec, c),
+        WorkloadKind::SleepSpin => sleep_spin::reference(spec, c),
+        WorkloadKind::WordCount => word_count::reference(spec, c),
+        WorkloadKind::Skewed => skewed::reference(spec, c),
+    }
+}
+
+/// A cancel check for the references.
+#[derive(Clone, Copy)]
+pub(crate) struct Cancel<'a>(Option<&'a CancelToken>);
+
+impl Cancel<'_> {
+    pub(crate) fn check(self, items_done: u64) -> Result<(), WorkloadError> {
+        if self.0.is_some_and(CancelToken::is_cancelled) {
+            return Err(WorkloadError::Engine(EngineError::Cancelled { items_done, workers: vec![] }));
+        }
+        Ok(())
+    }
+
+    /// Folds `f(block)` over `0..n` in blocks of `block` numbers, checking
+    /// for a cancel between blocks.
+    pub(crate) fn blocks(self, n: u64, block: u64, mut acc: u64, f: impl Fn(u64, source::Counter) -> u64) -> Result<u64, WorkloadError> {
+        let mut start = 0;
+        while start < n {
+            self.check(start)?;
+            let end = n.min(start.saturating_add(block));
+            acc = f(acc, source::Counter::range(start, end));
+            start = end;
+        }
+        Ok(acc)
     }
 }
 

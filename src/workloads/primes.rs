@@ -1,7 +1,7 @@
 //! `primes`: count primes below n by trial division (seed 000's benchmark).
 
 use super::source::Counter;
-use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -45,8 +45,9 @@ pub fn is_prime(x: u64) -> bool {
 }
 
 /// The plain loop.
-pub fn reference(spec: &WorkloadSpec) -> Computed {
-    Computed::Number(Counter::new(spec.get("n")).filter(|&x| is_prime(x)).count() as u64)
+pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+    let count = cancel.blocks(spec.get("n"), 1 << 14, 0, |acc, block| acc + block.filter(|&x| is_prime(x)).count() as u64)?;
+    Ok(Computed::Number(count))
 }
 
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {

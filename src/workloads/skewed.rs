@@ -1,7 +1,7 @@
 //! `skewed`: Mandelbrot rows, whose cost varies by orders of magnitude.
 
 use super::source::Counter;
-use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -43,9 +43,10 @@ fn args(spec: &WorkloadSpec) -> (u64, u64, u64) {
 }
 
 /// The plain loop.
-pub fn reference(spec: &WorkloadSpec) -> Computed {
+pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
     let (n, w, m) = args(spec);
-    Computed::Number(Counter::new(n).map(|y| row(y, n, w, m)).sum())
+    let sum = cancel.blocks(n, 1, 0, |acc, block| acc + block.map(|y| row(y, n, w, m)).sum::<u64>())?;
+    Ok(Computed::Number(sum))
 }
 
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {

@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use super::source::Counter;
-use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -41,9 +41,10 @@ fn args(spec: &WorkloadSpec) -> (u64, Duration, u64) {
 }
 
 /// The plain loop.
-pub fn reference(spec: &WorkloadSpec) -> Computed {
+pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
     let (n, sleep, spin) = args(spec);
-    Computed::Number(Counter::new(n).map(|x| map(x, sleep, spin)).fold(0u64, u64::wrapping_add))
+    let sum = cancel.blocks(n, 1, 0, |acc, block| block.map(|x| map(x, sleep, spin)).fold(acc, u64::wrapping_add))?;
+    Ok(Computed::Number(sum))
 }
 
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {

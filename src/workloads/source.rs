@@ -13,6 +13,11 @@ impl Counter {
     pub fn new(end: u64) -> Self {
         Counter { next: 0, end }
     }
+
+    /// `start..end`.
+    pub fn range(start: u64, end: u64) -> Self {
+        Counter { next: start, end }
+    }
 }
 
 impl Iterator for Counter {

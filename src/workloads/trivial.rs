@@ -1,7 +1,7 @@
 //! `trivial`: a multiply and a shift per item, summed. Pure overhead.
 
 use super::source::Counter;
-use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -23,8 +23,9 @@ pub fn map(x: u64) -> u64 {
 }
 
 /// The plain loop.
-pub fn reference(spec: &WorkloadSpec) -> Computed {
-    Computed::Number(Counter::new(spec.get("n")).map(map).fold(0u64, u64::wrapping_add))
+pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+    let sum = cancel.blocks(spec.get("n"), 1 << 22, 0, |acc, block| block.map(map).fold(acc, u64::wrapping_add))?;
+    Ok(Computed::Number(sum))
 }
 
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::source::SplitMix;
-use super::{Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec};
+use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -195,10 +195,13 @@ fn check(error: Option<Arc<Mutex<Option<WorkloadError>>>>) -> Result<(), Workloa
 ///
 /// # Errors
 /// An unreadable or non-UTF-8 file.
-pub fn reference(spec: &WorkloadSpec) -> Result<Computed, WorkloadError> {
+pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
     let (lines, error) = source(spec)?;
     let mut counts = Counts::new();
-    for line in lines {
+    for (i, line) in lines.enumerate() {
+        if i % 1024 == 0 {
+            cancel.check(i as u64)?;
+        }
         count_line(&mut counts, &line);
     }
     check(error)?;

@@ -105,7 +105,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
     }
 
     ui.separator();
-    ui.heading("Results");
+    ui.heading("Results files");
     ui.horizontal_wrapped(|ui| {
         if ui.button("Open results...").on_hover_text("A JSON file from `scalescope sweep`, from this or another machine").clicked() {
             actions.push(Action::PickResults);

@@ -1,0 +1,178 @@
+//! The real app, driven through its accessible labels with egui_kittest (no
+//! window, no display): run, cancel, bad input, corrupt results file.
+//! The tests take one lock so that the thread count check sees only its own.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use eframe::egui::{Key, Modifiers};
+use scalescope::gui::ScalescopeApp;
+use scalescope::gui::state::Settings;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn harness() -> Harness<'static, ScalescopeApp> {
+    Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(|ui, app: &mut ScalescopeApp| app.draw(ui), ScalescopeApp::with_settings(Settings::default()))
+}
+
+/// Replaces the text of the field labelled `label`.
+fn type_into(h: &mut Harness<'_, ScalescopeApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+    h.step();
+}
+
+/// Steps in real time until `done` holds (the job runs on its own thread).
+fn step_until(h: &mut Harness<'_, ScalescopeApp>, secs: u64, done: impl Fn(&ScalescopeApp) -> bool) {
+    let until = Instant::now() + Duration::from_secs(secs);
+    while !done(h.state()) {
+        assert!(Instant::now() < until, "timed out waiting; message: {:?}", h.state().message);
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+fn engine_threads() -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok()).filter(|n| n.starts_with("scalescope")).count()
+}
+
+#[test]
+fn run_primes_until_the_table_shows_a_verified_row() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    type_into(&mut h, "n", "20000");
+    assert_eq!(h.state().settings.spec().get("n"), 20_000);
+    h.get_by_label("Run").click();
+    h.step();
+    assert!(h.state().is_running() || !h.state().results.is_empty());
+    step_until(&mut h, 60, |app| !app.is_running());
+    let app = h.state();
+    assert_eq!(app.results.len(), 1, "message: {:?}", app.message);
+    let run = &app.results[0].runs[0];
+    assert!(run.verified);
+    assert_eq!(run.result, scalescope::workloads::ResultValue::Number(2262));
+    h.get_by_label("Results").click();
+    h.step();
+    h.step();
+    assert!(h.query_all_by_label("verified").count() >= 1, "the table shows a verified row");
+    assert!(h.query_all_by_label("2262").count() >= 1, "the table shows the result");
+    h.get_by_label("Scaling").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Speedup vs threads").is_some());
+}
+
+/// Picks `option` in the combo box labelled `combo`.
+fn choose(h: &mut Harness<'_, ScalescopeApp>, combo: &str, option: &str) {
+    h.get_by_label(combo).click();
+    h.step();
+    h.step();
+    h.get_by_label(option).click();
+    h.step();
+    h.step();
+}
+
+#[test]
+fn cancel_a_long_run_stops_it_and_joins_the_workers() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+
+    // 1. Cancel while the sequential reference runs (a huge n).
+    type_into(&mut h, "n", "900000000");
+    h.get_by_label("Run").click();
+    step_until(&mut h, 10, |app| app.job.as_ref().is_some_and(|j| j.started.elapsed() > Duration::from_millis(300)));
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, 10, |app| !app.is_running());
+    assert!(h.state().message.as_ref().unwrap().text.starts_with("Cancelled"), "{:?}", h.state().message);
+    assert_eq!(engine_threads(), 0, "no engine or job thread is left");
+
+    // 2. Cancel inside the engine: trivial on the naive locked feeder is slow
+    // on purpose (one lock per item), while its reference takes milliseconds.
+    choose(&mut h, "workload", "trivial");
+    choose(&mut h, "feeder", "locked");
+    assert_eq!(h.state().settings.feeder, scalescope::engine::FeederKind::Locked);
+    h.get_by_label("Run").click();
+    step_until(&mut h, 30, |app| app.runs_done >= 1 && app.live.items() > 0);
+    // Clicks elsewhere never lose the running job.
+    h.get_by_label("Learn").click();
+    h.step();
+    h.get_by_label("Live").click();
+    h.step();
+    assert!(h.state().is_running());
+    let clicked = Instant::now();
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, 10, |app| !app.is_running());
+    let took = clicked.elapsed();
+    let msg = h.state().message.clone().unwrap();
+    assert!(msg.text.starts_with("Cancelled"), "{msg:?}");
+    assert!(msg.text.contains("the interrupted run had mapped"), "{msg:?}");
+    assert!(h.query_by_label_contains("Cancelled after").is_some());
+    assert_eq!(engine_threads(), 0, "no engine or job thread is left");
+    eprintln!("cancel took {took:?} (stepping included)");
+}
+
+#[test]
+fn an_invalid_value_shows_a_message_and_nothing_starts() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    type_into(&mut h, "n", "0");
+    assert!(h.query_all_by_label_contains("n = 0 is out of bounds").count() >= 1);
+    assert_eq!(h.state().settings.spec().get("n"), 5_000_000, "the last valid value stays");
+    type_into(&mut h, "n", "12x");
+    assert!(h.query_all_by_label_contains("n must be a whole number").count() >= 1);
+}
+
+#[test]
+fn a_corrupt_results_file_shows_a_message() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("corrupt.json");
+    std::fs::write(&bad, "{\"machine\": 42, oops").unwrap();
+    let mut h = harness();
+    h.step();
+    // The file dialog cannot be driven headless; this is what it calls.
+    assert!(h.state_mut().open_results(&bad).is_err());
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("is not a scalescope results file").is_some());
+    assert!(h.state_mut().open_results(&dir.join("missing.json")).is_err());
+    h.step();
+    assert!(h.query_by_label_contains("cannot access").is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_results_file_from_the_cli_opens_over_the_plots() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-open-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("other-machine.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_scalescope"))
+        .args(["sweep", "--workload", "primes", "--n", "20000", "--threads", "1,2", "--feeder", "auto", "--reps", "1", "--warmup", "0", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let mut h = harness();
+    h.step();
+    h.state_mut().open_results(&json).unwrap();
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("Opened other-machine.json").is_some());
+    assert!(h.query_by_label("Karp-Flatt serial fraction vs threads").is_some());
+    // Save what is open? Nothing of this session yet: a clear message.
+    assert!(h.state_mut().save_results(&dir.join("x.json"), false).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
