@@ -33,3 +33,17 @@ fn events_start_stream_and_finish() {
         assert_eq!(out.report.items(), 3000);
     }
 }
+
+#[test]
+fn auto_running_fewer_workers_than_threads_reports_progress() {
+    // A cheap map: auto runs fewer workers than the 16 threads asked for,
+    // while the sampler still watches all 16 slots.
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let config = Config::new(16).feeder(FeederKind::Auto);
+    let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(1)), ..Hooks::none() };
+    let out = Run::new(&config).hooks(hooks).map_reduce(0..3_000_000u64, |x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3, |a, b| a + b).unwrap();
+    assert_eq!(out.value, Some((0..3_000_000u64).map(|x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3).sum()));
+    assert!(out.report.plan.is_some());
+    let finished = rx.try_iter().filter(|e| matches!(e, ProgressEvent::Finished { .. })).count();
+    assert_eq!(finished, 1);
+}

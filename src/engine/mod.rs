@@ -169,7 +169,7 @@ impl<'c> Run<'c> {
             Ok(p) => p,
             Err(p) => {
                 shared.finished();
-                return Err(EngineError::Panicked { thread: "the calling thread (fused loop)".into(), message: panic_message(&*p) });
+                return Err(EngineError::Panicked { thread: "the calling thread".into(), message: panic_message(&*p) });
             }
         };
         if let Some(plan) = &partials.plan {

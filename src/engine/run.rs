@@ -161,7 +161,8 @@ where
         }
         drop(alive_tx);
         if let Some(tx) = &shared.hooks.progress {
-            let mut last: Vec<WorkerStats> = (0..workers).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
+            // One entry per slot: `auto` may run fewer workers than it has slots.
+            let mut last: Vec<WorkerStats> = (0..shared.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
             while let Err(RecvTimeoutError::Timeout) = alive_rx.recv_timeout(shared.hooks.interval()) {
                 progress::send_changed(tx, &shared.slots, &mut last, shared.origin.elapsed());
             }
@@ -180,4 +181,34 @@ where
         }
     });
     (partials, spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn sampling_with_fewer_workers_than_slots() {
+        // `auto` may run 2 workers while the call has a slot per thread asked for.
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(1)), ..Hooks::none() };
+        let shared = Shared::new(&hooks, 8, false);
+        let (accs, _) = execute(&shared, 2, None::<fn()>, |_, local| {
+            for _ in 0..20 {
+                let t = Instant::now();
+                std::thread::sleep(Duration::from_millis(1));
+                local.chunk(1, t, t, Instant::now());
+            }
+            1u64
+        });
+        assert_eq!(accs, vec![1, 1]);
+        assert!(shared.verdict().is_ok());
+        let workers: Vec<usize> = rx.try_iter().filter_map(|e| match e {
+            ProgressEvent::Worker { stats, .. } => Some(stats.worker),
+            _ => None,
+        }).collect();
+        assert!(!workers.is_empty() && workers.iter().all(|&w| w < 2), "{workers:?}");
+    }
 }

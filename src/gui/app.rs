@@ -72,6 +72,11 @@ pub struct ScalescopeApp {
     pub param_text: BTreeMap<String, String>,
     /// Frame build times, milliseconds (the last 600 frames).
     pub frame_ms: VecDeque<f32>,
+    /// Frame build times while a job ran, milliseconds (the last 2000 such frames).
+    pub busy_frame_ms: VecDeque<f32>,
+    /// Time between frames while a job ran, milliseconds (the last 2000).
+    pub busy_interval_ms: VecDeque<f32>,
+    last_frame: Option<Instant>,
     ctx: Option<egui::Context>,
     pending_png: Option<PathBuf>,
     screenshot: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
@@ -99,6 +104,9 @@ impl ScalescopeApp {
             message: None,
             param_text: BTreeMap::new(),
             frame_ms: VecDeque::new(),
+            busy_frame_ms: VecDeque::new(),
+            busy_interval_ms: VecDeque::new(),
+            last_frame: None,
             ctx: None,
             pending_png: None,
             screenshot: Default::default(),
@@ -356,18 +364,17 @@ impl ScalescopeApp {
 
     /// The 95th percentile of recent frame build times, milliseconds.
     pub fn frame_p95_ms(&self) -> Option<f32> {
-        if self.frame_ms.is_empty() {
-            return None;
-        }
-        let mut v: Vec<f32> = self.frame_ms.iter().copied().collect();
-        v.sort_by(f32::total_cmp);
-        Some(v[((v.len() as f32 * 0.95).ceil() as usize).clamp(1, v.len()) - 1])
+        p95(&self.frame_ms)
     }
 
     /// Draws one frame: the whole UI.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let t0 = Instant::now();
         let ctx = ui.ctx().clone();
+        let was_running = self.job.is_some();
+        if ctx.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Q)) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         self.ctx = Some(ctx.clone());
         self.poll();
         self.dropped_files(&ctx);
@@ -414,10 +421,15 @@ impl ScalescopeApp {
             // Live plots: redraw at most ~30 times a second while a job runs.
             ctx.request_repaint_after(std::time::Duration::from_millis(33));
         }
-        self.frame_ms.push_back(t0.elapsed().as_secs_f32() * 1e3);
-        if self.frame_ms.len() > 600 {
-            self.frame_ms.pop_front();
+        let build_ms = t0.elapsed().as_secs_f32() * 1e3;
+        push_capped(&mut self.frame_ms, build_ms, 600);
+        if was_running {
+            push_capped(&mut self.busy_frame_ms, build_ms, 2000);
+            if let Some(last) = self.last_frame {
+                push_capped(&mut self.busy_interval_ms, (t0 - last).as_secs_f32() * 1e3, 2000);
+            }
         }
+        self.last_frame = Some(t0);
     }
 
     /// The results to plot and list: this session's for the selected
@@ -436,9 +448,31 @@ impl ScalescopeApp {
             drop(job); // joins the job thread, which joins every worker
         }
         if std::env::var_os("SCALESCOPE_FRAME_STATS").is_some() {
-            eprintln!("frame build time p95 over the last {} frames: {:.2} ms", self.frame_ms.len(), self.frame_p95_ms().unwrap_or(0.0));
+            eprintln!(
+                "frames while a job ran: {} frames, build time p95 {:.2} ms, time between frames p95 {:.1} ms",
+                self.busy_frame_ms.len(),
+                p95(&self.busy_frame_ms).unwrap_or(0.0),
+                p95(&self.busy_interval_ms).unwrap_or(0.0)
+            );
         }
     }
+}
+
+fn push_capped(q: &mut VecDeque<f32>, v: f32, cap: usize) {
+    q.push_back(v);
+    if q.len() > cap {
+        q.pop_front();
+    }
+}
+
+/// The 95th percentile (nearest rank), or `None` for no samples.
+pub fn p95(samples: &VecDeque<f32>) -> Option<f32> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut v: Vec<f32> = samples.iter().copied().collect();
+    v.sort_by(f32::total_cmp);
+    Some(v[((v.len() as f32 * 0.95).ceil() as usize).clamp(1, v.len()) - 1])
 }
 
 impl eframe::App for ScalescopeApp {

@@ -99,7 +99,9 @@ pub fn total_rate(histories: &[Vec<(f64, u64)>], bin_s: f64) -> Vec<[f64; 2]> {
         let t = (i as f64 * bin_s).min(end);
         let now = count_at(t);
         let width = t - (i - 1) as f64 * bin_s;
-        if width > 0.0 {
+        // A last bin much narrower than the others would turn one sample's
+        // jitter into a spike: leave it for the next frame.
+        if width >= bin_s / 2.0 {
             out.push([t, now.saturating_sub(prev) as f64 / width]);
         }
         prev = now;
