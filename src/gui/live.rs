@@ -74,39 +74,47 @@ impl LiveRun {
     }
 }
 
-/// Items per second of one worker: the rate between consecutive samples,
-/// placed at the later sample's time.
-pub fn worker_rate(history: &[(f64, u64)]) -> Vec<[f64; 2]> {
-    history
-        .windows(2)
-        .filter(|w| w[1].0 > w[0].0)
-        .map(|w| [w[1].0, (w[1].1.saturating_sub(w[0].1)) as f64 / (w[1].0 - w[0].0)])
+/// Items per second of one worker over a sliding window of `window`
+/// samples (1 = between consecutive samples), placed at the later sample.
+/// A window of a few samples smooths the jitter of sampling against chunk
+/// boundaries.
+pub fn worker_rate(history: &[(f64, u64)], window: usize) -> Vec<[f64; 2]> {
+    let w = window.max(1);
+    (w..history.len())
+        .filter_map(|i| {
+            let (a, b) = (history[i - w], history[i]);
+            (b.0 > a.0).then(|| [b.0, b.1.saturating_sub(a.1) as f64 / (b.0 - a.0)])
+        })
         .collect()
 }
 
-/// Items per second of all workers together, in bins of `bin_s` seconds:
-/// each worker's count at a bin's end is its last sample at or before it.
+/// A worker's item count at time `t`, interpolated linearly between samples.
+fn count_at(history: &[(f64, u64)], t: f64) -> f64 {
+    match history.iter().position(|s| s.0 > t) {
+        Some(0) => history[0].1 as f64,
+        Some(i) => {
+            let (a, b) = (history[i - 1], history[i]);
+            a.1 as f64 + (b.1 as f64 - a.1 as f64) * (t - a.0) / (b.0 - a.0)
+        }
+        None => history.last().map_or(0.0, |s| s.1 as f64),
+    }
+}
+
+/// Items per second of all workers together, in bins of `bin_s` seconds,
+/// from each worker's count interpolated at the bin edges.
 pub fn total_rate(histories: &[Vec<(f64, u64)>], bin_s: f64) -> Vec<[f64; 2]> {
     let end = histories.iter().filter_map(|h| h.last().map(|s| s.0)).fold(0.0, f64::max);
     if end <= 0.0 || bin_s <= 0.0 {
         return vec![];
     }
-    let count_at = |t: f64| -> u64 { histories.iter().map(|h| h.iter().take_while(|s| s.0 <= t + 1e-12).last().map_or(0, |s| s.1)).sum() };
-    let bins = (end / bin_s).ceil() as usize;
-    let mut out = Vec::with_capacity(bins);
-    let mut prev = count_at(0.0);
-    for i in 1..=bins {
-        let t = (i as f64 * bin_s).min(end);
-        let now = count_at(t);
-        let width = t - (i - 1) as f64 * bin_s;
-        // A last bin much narrower than the others would turn one sample's
-        // jitter into a spike: leave it for the next frame.
-        if width >= bin_s / 2.0 {
-            out.push([t, now.saturating_sub(prev) as f64 / width]);
-        }
-        prev = now;
-    }
-    out
+    let total = |t: f64| -> f64 { histories.iter().map(|h| count_at(h, t)).sum() };
+    let bins = (end / bin_s).floor() as usize;
+    (1..=bins)
+        .map(|i| {
+            let (t0, t1) = ((i - 1) as f64 * bin_s, i as f64 * bin_s);
+            [t1, (total(t1) - total(t0)).max(0.0) / bin_s]
+        })
+        .collect()
 }
 
 /// A worker's time split: (busy, waiting for input, idle) fractions of `elapsed_s`.
@@ -137,15 +145,19 @@ mod tests {
 
     #[test]
     fn worker_rate_differences_consecutive_samples() {
-        let r = worker_rate(&[(0.0, 0), (0.5, 100), (1.0, 300), (1.0, 300)]);
+        let r = worker_rate(&[(0.0, 0), (0.5, 100), (1.0, 300), (1.0, 300)], 1);
         assert_eq!(r, vec![[0.5, 200.0], [1.0, 400.0]]);
+        let smooth = worker_rate(&[(0.0, 0), (0.5, 100), (1.0, 300)], 2);
+        assert_eq!(smooth, vec![[1.0, 300.0]]);
     }
 
     #[test]
     fn total_rate_sums_workers_per_bin() {
         let a = vec![(0.0, 0), (1.0, 100), (2.0, 200)];
         let b = vec![(0.0, 0), (1.0, 50), (2.0, 150)];
-        assert_eq!(total_rate(&[a, b], 1.0), vec![[1.0, 150.0], [2.0, 200.0]]);
+        assert_eq!(total_rate(&[a.clone(), b], 1.0), vec![[1.0, 150.0], [2.0, 200.0]]);
+        // Interpolated between samples: half-second bins see half the items.
+        assert_eq!(total_rate(&[a], 0.5), vec![[0.5, 100.0], [1.0, 100.0], [1.5, 100.0], [2.0, 100.0]]);
         assert!(total_rate(&[], 1.0).is_empty());
     }
 

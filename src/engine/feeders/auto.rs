@@ -3,11 +3,13 @@
 //! 1. Probe: on the calling thread, pull two small batches into a buffer and
 //!    fold them, timing the pull and the fold apart (the probed items count
 //!    as worker 0's, nothing is pulled twice).
-//! 2. Decide: a serial source hands out items one at a time, so no design
-//!    beats `(pull + map) / pull`; handing the source between cores costs
-//!    about [`HANDOFF`] times a local pull. If that bound is under 1.5 the
-//!    map is cheaper than moving items between cores: run fused on one core.
-//!    Otherwise run at most that many workers.
+//!    Then time as many items fused (pulled and mapped in one loop).
+//! 2. Decide: a serial source hands out items one at a time, so while one
+//!    worker pulls, the pulls of all others wait: `p` workers finish at best
+//!    in `N x max(pull, (pull + map) / p)`, against `N x fused` for one core.
+//!    If that gain is under [`MIN_GAIN`], run fused on one core; otherwise
+//!    run `ceil((pull + map) / pull)` workers (at least 2, at most
+//!    `threads`): more could only queue at the source.
 //! 3. Run: workers dispense chunks under one lock (the `dispenser` design)
 //!    with each worker resizing its own chunk toward `chunking::TARGET` of map
 //!    work, capped by the source's remaining length when it knows it (so the
@@ -26,9 +28,8 @@ use super::{Partials, fill, sequential};
 const PROBE: usize = 4096;
 /// Map work after which a probe batch is long enough to time.
 const PROBE_TIME: Duration = Duration::from_micros(100);
-/// Cost of pulling an item on a shared source relative to a local pull
-/// (lock transfer and the iterator's cache lines moving between cores).
-const HANDOFF: f64 = 3.0;
+/// The least gain over one fused core worth starting threads for.
+const MIN_GAIN: f64 = 1.2;
 
 pub(crate) fn run<I, K>(mut source: I, k: &K, shared: &Shared<'_>, threads: usize, chunk: ChunkSize) -> Partials<K::Acc>
 where
@@ -69,12 +70,36 @@ where
         }
         batch *= 2;
     };
-    let (pull_ns, map_ns) = (per_item.0.max(0.1), per_item.1.max(0.1));
+    let (pull_ns, map_ns) = (per_item.0.max(0.05), per_item.1.max(0.05));
+    // The same number of items again, fused: pull and map in one loop, as
+    // one core would run them (for a cheap source, far cheaper than pull + map).
+    let mut fused_ns = pull_ns + map_ns;
+    let mut exhausted = exhausted;
+    if !exhausted && !shared.should_stop() {
+        let n = batch.min(PROBE);
+        let t0 = Instant::now();
+        let mut done = 0;
+        while done < n {
+            let Some(x) = source.next() else {
+                exhausted = true;
+                break;
+            };
+            acc = k.fold(acc, x);
+            done += 1;
+        }
+        let t1 = Instant::now();
+        if done > 0 {
+            local.chunk(done as u64, t0, t0, t1);
+            fused_ns = ((t1 - t0).as_nanos() as f64 / done as f64).max(0.05);
+        }
+    }
 
     // 2. Decide.
-    let bound = (pull_ns + map_ns) / (pull_ns * HANDOFF);
-    let workers = (bound.floor() as usize).clamp(1, threads);
-    let evidence = format!("pull {pull_ns:.1} ns/item, map {map_ns:.1} ns/item: a shared serial source allows at most {bound:.1}x");
+    let gain = fused_ns / pull_ns.max((pull_ns + map_ns) / threads as f64);
+    let workers = if gain < MIN_GAIN { 1 } else { (((pull_ns + map_ns) / pull_ns).ceil() as usize).clamp(2, threads) };
+    let evidence = format!(
+        "fused {fused_ns:.1} ns/item on one core; shared: pull {pull_ns:.1} + map {map_ns:.1} ns/item, so {threads} threads could be at most {gain:.1}x faster"
+    );
     if exhausted || workers == 1 {
         let why = if exhausted { "input ended during the probe".to_string() } else { evidence };
         let acc = sequential::fused(&mut source, k, shared, &mut local, acc);

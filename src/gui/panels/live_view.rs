@@ -34,10 +34,10 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
     let bars_height = (live.workers.len() as f32 * 22.0 + 40.0).min(ui.available_height() * 0.45);
     let plot_height = (ui.available_height() - bars_height - 40.0).max(120.0);
     Plot::new("throughput").height(plot_height).legend(Legend::default()).x_axis_label("seconds").y_axis_label("items / s").allow_scroll(false).show(ui, |plot| {
-        plot.line(Line::new("all workers", total_rate(&live.history, 0.05)).width(2.5).color(Color32::from_rgb(80, 140, 230)));
+        plot.line(Line::new("all workers", total_rate(&live.history, 0.1)).width(2.5).color(Color32::from_rgb(80, 140, 230)));
         if live.workers.len() <= 32 {
             for (i, h) in live.history.iter().enumerate() {
-                plot.line(Line::new(format!("worker {i}"), worker_rate(h)).width(1.0));
+                plot.line(Line::new(format!("worker {i}"), worker_rate(h, 3)).width(1.0));
             }
         }
     });
