@@ -41,7 +41,7 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
             }
         }
     });
-    hint(ui, "the thick line is the items per second of all workers together; thin lines are each worker. Flat and equal thin lines mean the work is shared evenly.");
+    hint(ui, "the thick line is the items per second of all workers together; thin lines are each worker. Flat and equal thin lines mean the work is shared evenly. This window's own drawing takes some CPU too: on a machine with few cores, `scalescope sweep` measures without it.");
 
     ui.separator();
     ui.horizontal(|ui| {
