@@ -1,1 +1,75 @@
-fn main() {}
+//! Every workload on every feeder (and the plain sequential reference), at
+//! sizes that keep a full `cargo bench` to a few minutes on 2 cores. Each
+//! bench asserts its result against the reference, so a fast wrong answer
+//! cannot win. Also: the cost of progress reporting on primes.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use scalescope::engine::{Config, FeederKind, Hooks, Run};
+use scalescope::workloads::{self, WorkloadKind, WorkloadSpec};
+
+fn spec(kind: WorkloadKind) -> WorkloadSpec {
+    let s = WorkloadSpec::new(kind);
+    match kind {
+        WorkloadKind::Primes => s.with("n", 1_000_000),
+        WorkloadKind::Trivial => s.with("n", 10_000_000),
+        WorkloadKind::SleepSpin => s.with("n", 64).with("sleep_us", 500).with("spin", 20_000),
+        WorkloadKind::WordCount => s.with("n", 50_000),
+        WorkloadKind::Skewed => s.with("n", 400).with("width", 400),
+    }
+}
+
+fn feeders(c: &mut Criterion) {
+    let threads = num_cpus::get().max(2);
+    for kind in WorkloadKind::ALL {
+        let spec = spec(kind);
+        let want = workloads::reference(&spec).expect("reference");
+        let mut group = c.benchmark_group(kind.name());
+        group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+        group.bench_function("reference", |b| b.iter(|| assert_eq!(black_box(workloads::reference(&spec).expect("reference")), want)));
+        for feeder in FeederKind::ALL {
+            // The naive per-item lock on 10M trivial items takes seconds: it is
+            // shown, with fewer items, by `scalescope sweep --workload trivial`.
+            if feeder == FeederKind::Locked && kind == WorkloadKind::Trivial {
+                continue;
+            }
+            let config = Config::new(threads).feeder(feeder);
+            group.bench_with_input(BenchmarkId::new(feeder.name(), threads), &config, |b, config| {
+                b.iter(|| assert_eq!(workloads::run(&spec, Run::new(config)).expect("run").value, want));
+            });
+        }
+        group.finish();
+    }
+}
+
+fn progress_overhead(c: &mut Criterion) {
+    let spec = spec(WorkloadKind::Primes);
+    let want = workloads::reference(&spec).expect("reference");
+    let config = Config::new(num_cpus::get().max(2));
+    let mut group = c.benchmark_group("progress");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group.bench_function("off", |b| b.iter(|| assert_eq!(workloads::run(&spec, Run::new(&config)).expect("run").value, want)));
+    group.bench_function("on", |b| {
+        b.iter(|| {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let hooks = Hooks { progress: Some(tx), ..Hooks::none() };
+            assert_eq!(workloads::run(&spec, Run::new(&config).hooks(hooks)).expect("run").value, want);
+            drop(rx);
+        });
+    });
+    group.bench_function("on+spans", |b| {
+        b.iter(|| {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let hooks = Hooks { progress: Some(tx), ..Hooks::none() };
+            assert_eq!(workloads::run(&spec, Run::new(&config).hooks(hooks).record_spans(true)).expect("run").value, want);
+            drop(rx);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, feeders, progress_overhead);
+criterion_main!(benches);

@@ -9,10 +9,10 @@
 //! - [`cli`]: the headless command line (`scalescope run`, `scalescope sweep`).
 //! - [`gui`]: the desktop app.
 
+pub mod cli;
 pub mod engine;
-pub mod workloads;
 pub mod export;
+pub mod gui;
 pub mod machine;
 pub mod metrics;
-pub mod cli;
-pub mod gui;
+pub mod workloads;

@@ -1,5 +1,6 @@
 //! A bad configuration is a typed error with a readable message, returned
 //! before any thread starts (the map is never called).
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -1,5 +1,6 @@
 //! A cancel at any moment stops the call with `Cancelled` and the partial
 //! counts; it never hangs, for every feeder.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 mod common;
 use std::time::Duration;
@@ -68,7 +69,11 @@ fn cancel_at_many_moments_never_hangs_or_miscounts() {
         });
         let r = within(60, move || {
             let config = Config::new(2).feeder(feeder).chunk(64);
-            Run::new(&config).hooks(Hooks { cancel: Some(token), ..Hooks::none() }).map_reduce(Plain(0..200_000u64), |x| x % 7, |a, b| a + b)
+            Run::new(&config).hooks(Hooks { cancel: Some(token), ..Hooks::none() }).map_reduce(
+                Plain(0..200_000u64),
+                |x| x % 7,
+                |a, b| a + b,
+            )
         });
         t.join().unwrap();
         match r {

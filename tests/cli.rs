@@ -1,5 +1,6 @@
 //! The headless CLI: bad flags are one line and exit code 2; the JSON has the
 //! documented shape.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 use std::process::Command;
 
@@ -46,8 +47,25 @@ fn sweep_writes_the_documented_json_and_csv() {
     let json = dir.join("out.json");
     let csv = dir.join("out.csv");
     let (code, stdout, stderr) = scalescope(&[
-        "sweep", "--workload", "primes", "--n", "30000", "--threads", "1,2", "--chunk", "100,auto", "--feeder", "dispenser,locked,auto",
-        "--reps", "2", "--warmup", "0", "--json", json.to_str().unwrap(), "--csv", csv.to_str().unwrap(),
+        "sweep",
+        "--workload",
+        "primes",
+        "--n",
+        "30000",
+        "--threads",
+        "1,2",
+        "--chunk",
+        "100,auto",
+        "--feeder",
+        "dispenser,locked,auto",
+        "--reps",
+        "2",
+        "--warmup",
+        "0",
+        "--json",
+        json.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("verified"));
@@ -63,7 +81,20 @@ fn sweep_writes_the_documented_json_and_csv() {
     // dispenser: 2 threads x 2 chunks; locked: 2 threads (chunk ignored); auto: 2 x 2.
     assert_eq!(runs.len(), 10);
     for r in runs {
-        for key in ["feeder", "threads", "chunk_size", "gil", "times_s", "median_s", "speedup", "efficiency", "karp_flatt", "result", "verified", "workers"] {
+        for key in [
+            "feeder",
+            "threads",
+            "chunk_size",
+            "gil",
+            "times_s",
+            "median_s",
+            "speedup",
+            "efficiency",
+            "karp_flatt",
+            "result",
+            "verified",
+            "workers",
+        ] {
             assert!(r.get(key).is_some(), "missing {key} in {r}");
         }
         assert_eq!(r["verified"], true);
@@ -89,7 +120,21 @@ fn word_count_json_has_keyed_result() {
     let dir = std::env::temp_dir().join(format!("scalescope-cli-wc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("wc.json");
-    let (code, _, stderr) = scalescope(&["run", "--workload", "word-count", "--n", "2000", "--threads", "2", "--reps", "1", "--warmup", "0", "--json", json.to_str().unwrap()]);
+    let (code, _, stderr) = scalescope(&[
+        "run",
+        "--workload",
+        "word-count",
+        "--n",
+        "2000",
+        "--threads",
+        "2",
+        "--reps",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let result = &v["runs"][0]["result"];

@@ -1,4 +1,5 @@
 //! Several calls may run at once from different threads.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 use scalescope::engine::{Config, FeederKind, map_reduce};
 

@@ -1,6 +1,7 @@
 //! Every feeder x threads 1..=8 x chunk sizes (1, 2, 7, 1000, auto) gives
 //! exactly the sequential result, and its workers' item counts add up to the
 //! input length: nothing lost, nothing seen twice.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 mod common;
 use common::{CHUNKS, Plain, all_configs};
@@ -12,7 +13,7 @@ use scalescope::engine::{Config, FeederKind, Run};
 fn mapped_multiset(config: &Config, input: &[u32]) -> (Vec<u64>, u64) {
     let out = Run::new(config)
         .fold(
-            Plain(input.to_vec().into_iter()),
+            Plain(input.iter().copied()),
             Vec::new,
             |mut acc: Vec<u64>, x| {
                 acc.push(u64::from(x) * 3 + 1);

@@ -1,20 +1,23 @@
 //! The real app, driven through its accessible labels with egui_kittest (no
 //! window, no display): run, cancel, bad input, corrupt results file.
 //! The tests take one lock so that the thread count check sees only its own.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use eframe::egui::{Key, Modifiers};
 use scalescope::gui::ScalescopeApp;
 use scalescope::gui::state::Settings;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn harness() -> Harness<'static, ScalescopeApp> {
-    Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(|ui, app: &mut ScalescopeApp| app.draw(ui), ScalescopeApp::with_settings(Settings::default()))
+    Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_ui_state(|ui, app: &mut ScalescopeApp| app.draw(ui), ScalescopeApp::with_settings(Settings::default()))
 }
 
 /// Replaces the text of the field labelled `label`.
@@ -160,7 +163,22 @@ fn a_results_file_from_the_cli_opens_over_the_plots() {
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("other-machine.json");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_scalescope"))
-        .args(["sweep", "--workload", "primes", "--n", "20000", "--threads", "1,2", "--feeder", "auto", "--reps", "1", "--warmup", "0", "--json"])
+        .args([
+            "sweep",
+            "--workload",
+            "primes",
+            "--n",
+            "20000",
+            "--threads",
+            "1,2",
+            "--feeder",
+            "auto",
+            "--reps",
+            "1",
+            "--warmup",
+            "0",
+            "--json",
+        ])
         .arg(&json)
         .output()
         .unwrap();

@@ -1,6 +1,7 @@
 //! No thread outlives a call: after every kind of ending (success, cancel,
 //! panic) this process has no thread named `scalescope-*` left. One test in
 //! its own binary, so no other test's threads are counted.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 mod common;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! A panic in the map, the reduce or the source never hangs the call: the
 //! error names the thread and the message, for every feeder.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 mod common;
 use common::{Plain, within};
@@ -17,7 +18,11 @@ fn panic_in_map_names_the_worker() {
     for feeder in FeederKind::ALL {
         let (thread, message) = within(30, move || {
             let config = Config::new(4).feeder(feeder).chunk(16);
-            panicked(Run::new(&config).map_reduce(Plain(0..100_000u64), |x| if x == 5_000 { panic!("bad item {x}") } else { x }, |a, b| a + b).map(|o| o.value))
+            panicked(
+                Run::new(&config)
+                    .map_reduce(Plain(0..100_000u64), |x| if x == 5_000 { panic!("bad item {x}") } else { x }, |a, b| a + b)
+                    .map(|o| o.value),
+            )
         });
         assert_eq!(message, "bad item 5000", "feeder {feeder}");
         assert!(thread.contains("scalescope") || thread.contains("rayon") || thread.contains("calling"), "feeder {feeder}: {thread}");

@@ -1,5 +1,6 @@
 //! Progress arrives over crossbeam-channel as cumulative per-worker snapshots,
 //! ends with `Finished`, and the totals match the input.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 use std::time::Duration;
 
@@ -27,7 +28,9 @@ fn events_start_stream_and_finish() {
         let workers = events.iter().filter(|e| matches!(e, ProgressEvent::Worker { .. })).count();
         assert!(workers > 0, "feeder {feeder}: no worker snapshots");
         match events.last() {
-            Some(ProgressEvent::Finished { workers, .. }) => assert_eq!(workers.iter().map(|w| w.items).sum::<u64>(), 3000, "feeder {feeder}"),
+            Some(ProgressEvent::Finished { workers, .. }) => {
+                assert_eq!(workers.iter().map(|w| w.items).sum::<u64>(), 3000, "feeder {feeder}")
+            }
             other => panic!("feeder {feeder}: last event {other:?}"),
         }
         assert_eq!(out.report.items(), 3000);
@@ -41,7 +44,10 @@ fn auto_running_fewer_workers_than_threads_reports_progress() {
     let (tx, rx) = crossbeam_channel::unbounded();
     let config = Config::new(16).feeder(FeederKind::Auto);
     let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(1)), ..Hooks::none() };
-    let out = Run::new(&config).hooks(hooks).map_reduce(0..3_000_000u64, |x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3, |a, b| a + b).unwrap();
+    let out = Run::new(&config)
+        .hooks(hooks)
+        .map_reduce(0..3_000_000u64, |x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3, |a, b| a + b)
+        .unwrap();
     assert_eq!(out.value, Some((0..3_000_000u64).map(|x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3).sum()));
     assert!(out.report.plan.is_some());
     let finished = rx.try_iter().filter(|e| matches!(e, ProgressEvent::Finished { .. })).count();

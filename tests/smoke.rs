@@ -1,4 +1,5 @@
 //! The smallest check first: every feeder sums 1..=100 from a plain iterator.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 mod common;
 use common::Plain;

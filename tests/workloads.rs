@@ -1,4 +1,5 @@
 //! Every workload, run on every feeder, equals its plain sequential reference.
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 use std::io::Write;
 

@@ -39,7 +39,14 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
     let kind: WorkloadKind = a.workload.parse().map_err(|e| usage(format!("{e}")))?;
     let mut spec = WorkloadSpec::new(kind);
-    let given = [("n", a.n), ("sleep_us", a.sleep_us), ("spin", a.spin), ("width", a.width), ("max_iter", a.max_iter), ("vocabulary", a.vocabulary)];
+    let given = [
+        ("n", a.n),
+        ("sleep_us", a.sleep_us),
+        ("spin", a.spin),
+        ("width", a.width),
+        ("max_iter", a.max_iter),
+        ("vocabulary", a.vocabulary),
+    ];
     for (name, value) in given {
         if let Some(v) = value {
             if !kind.info().params.iter().any(|p| p.name == name) {

@@ -72,10 +72,7 @@ impl FromStr for ChunkSize {
         if s.eq_ignore_ascii_case("auto") {
             return Ok(ChunkSize::Auto);
         }
-        let n: usize = s
-            .replace('_', "")
-            .parse()
-            .map_err(|_| ConfigError::BadChunk(s.to_string()))?;
+        let n: usize = s.replace('_', "").parse().map_err(|_| ConfigError::BadChunk(s.to_string()))?;
         let chunk = ChunkSize::Fixed(n);
         chunk.check()?;
         Ok(chunk)
@@ -113,14 +110,8 @@ pub enum FeederKind {
 
 impl FeederKind {
     /// Every feeder, in the order the app and the CLI list them.
-    pub const ALL: [FeederKind; 6] = [
-        FeederKind::Sequential,
-        FeederKind::Locked,
-        FeederKind::Queue,
-        FeederKind::Dispenser,
-        FeederKind::Rayon,
-        FeederKind::Auto,
-    ];
+    pub const ALL: [FeederKind; 6] =
+        [FeederKind::Sequential, FeederKind::Locked, FeederKind::Queue, FeederKind::Dispenser, FeederKind::Rayon, FeederKind::Auto];
 
     /// The name used on the command line and in results files.
     pub fn name(self) -> &'static str {
@@ -138,11 +129,17 @@ impl FeederKind {
     pub fn explain(self) -> &'static str {
         match self {
             FeederKind::Sequential => "No threads: a plain loop on one core. Every speedup is measured against this.",
-            FeederKind::Locked => "Naive: every worker locks the iterator for EACH item. The lock is taken once per item, so workers queue on it.",
+            FeederKind::Locked => {
+                "Naive: every worker locks the iterator for EACH item. The lock is taken once per item, so workers queue on it."
+            }
             FeederKind::Queue => "A producer thread packs chunks into a bounded channel; workers take whole chunks from it.",
             FeederKind::Dispenser => "A worker takes the lock, fills a whole chunk, releases it, then maps the chunk. One lock per chunk.",
-            FeederKind::Rayon => "rayon's par_bridge on the same iterator: an outside reference (one locked next() per item, work stealing).",
-            FeederKind::Auto => "scalescope's own: measures item cost vs pull cost, then runs fused on one core or dispenses chunks to as many workers as can help.",
+            FeederKind::Rayon => {
+                "rayon's par_bridge on the same iterator: an outside reference (one locked next() per item, work stealing)."
+            }
+            FeederKind::Auto => {
+                "scalescope's own: measures item cost vs pull cost, then runs fused on one core or dispenses chunks to as many workers as can help."
+            }
         }
     }
 }
@@ -157,10 +154,7 @@ impl FromStr for FeederKind {
     type Err = ConfigError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim().to_ascii_lowercase();
-        FeederKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or(ConfigError::UnknownFeeder(s))
+        FeederKind::ALL.into_iter().find(|k| k.name() == s).ok_or(ConfigError::UnknownFeeder(s))
     }
 }
 

@@ -173,7 +173,11 @@ impl<'c> Run<'c> {
             }
         };
         if let Some(plan) = &partials.plan {
-            shared.send(ProgressEvent::Started { workers: partials.workers.max(1), feeder: partials.used.clone(), plan: Some(plan.clone()) });
+            shared.send(ProgressEvent::Started {
+                workers: partials.workers.max(1),
+                feeder: partials.used.clone(),
+                plan: Some(plan.clone()),
+            });
         }
         let workers = shared.finished();
         shared.verdict()?;
@@ -183,7 +187,9 @@ impl<'c> Run<'c> {
         let value = match combined {
             Ok(Some(v)) => v,
             Ok(None) => ops.identity(),
-            Err(p) => return Err(EngineError::Panicked { thread: "the final reduce (calling thread)".into(), message: panic_message(&*p) }),
+            Err(p) => {
+                return Err(EngineError::Panicked { thread: "the final reduce (calling thread)".into(), message: panic_message(&*p) });
+            }
         };
         if self.record_spans {
             let s = |t: Instant| (t - shared.origin).as_secs_f64();
@@ -237,7 +243,13 @@ where
 ///
 /// # Errors
 /// See [`Run::fold`].
-pub fn map_reduce_with_identity<I, T, U, ID, M, R>(input: I, identity: ID, map_fn: M, reduce_fn: R, config: &Config) -> Result<U, EngineError>
+pub fn map_reduce_with_identity<I, T, U, ID, M, R>(
+    input: I,
+    identity: ID,
+    map_fn: M,
+    reduce_fn: R,
+    config: &Config,
+) -> Result<U, EngineError>
 where
     I: IntoIterator<Item = T>,
     I::IntoIter: Send,

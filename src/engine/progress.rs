@@ -140,16 +140,7 @@ pub(crate) struct Local<'a> {
 
 impl<'a> Local<'a> {
     pub(crate) fn new(slot: &'a Slot, worker: usize, origin: Instant, record_spans: bool) -> Self {
-        Local {
-            slot,
-            worker,
-            origin,
-            spans: record_spans.then(Vec::new),
-            items: 0,
-            chunks: 0,
-            busy_ns: 0,
-            wait_ns: 0,
-        }
+        Local { slot, worker, origin, spans: record_spans.then(Vec::new), items: 0, chunks: 0, busy_ns: 0, wait_ns: 0 }
     }
 
     /// Continues from what the slot already holds (work done on another

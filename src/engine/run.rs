@@ -205,10 +205,13 @@ mod tests {
         });
         assert_eq!(accs, vec![1, 1]);
         assert!(shared.verdict().is_ok());
-        let workers: Vec<usize> = rx.try_iter().filter_map(|e| match e {
-            ProgressEvent::Worker { stats, .. } => Some(stats.worker),
-            _ => None,
-        }).collect();
+        let workers: Vec<usize> = rx
+            .try_iter()
+            .filter_map(|e| match e {
+                ProgressEvent::Worker { stats, .. } => Some(stats.worker),
+                _ => None,
+            })
+            .collect();
         assert!(!workers.is_empty() && workers.iter().all(|&w| w < 2), "{workers:?}");
     }
 }

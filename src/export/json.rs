@@ -139,7 +139,8 @@ impl ResultsFile {
     /// # Errors
     /// [`ResultsError::Corrupt`] when it is not one.
     pub fn from_json(text: &str, path: &str) -> Result<Self, ResultsError> {
-        let file: ResultsFile = serde_json::from_str(text).map_err(|e| ResultsError::Corrupt { path: path.into(), message: e.to_string() })?;
+        let file: ResultsFile =
+            serde_json::from_str(text).map_err(|e| ResultsError::Corrupt { path: path.into(), message: e.to_string() })?;
         if !file.schema.starts_with("scalescope-results/") {
             return Err(ResultsError::Corrupt { path: path.into(), message: format!("unknown schema '{}'", file.schema) });
         }

@@ -188,7 +188,7 @@ impl ScalescopeApp {
                         None => format!("{label} (a plain loop: no per-worker progress)"),
                     });
                 }
-                JobEvent::Done(r) => done = Some(r),
+                JobEvent::Done(r) => done = Some(*r),
             }
         }
         let Some(result) = done else { return };
@@ -199,14 +199,18 @@ impl ScalescopeApp {
         match result {
             Ok(file) => {
                 let bad = file.runs.iter().filter(|r| !r.verified).count();
-                let text = format!("Done in {elapsed:.1} s: {} configurations, {}", file.runs.len(), if bad == 0 { "all verified".to_string() } else { format!("{bad} NOT verified") });
+                let text = format!(
+                    "Done in {elapsed:.1} s: {} configurations, {}",
+                    file.runs.len(),
+                    if bad == 0 { "all verified".to_string() } else { format!("{bad} NOT verified") }
+                );
                 self.results.push(file);
                 if bad == 0 { self.info(text) } else { self.error(text) }
             }
             Err(e) => {
                 let kept = e.partial.as_ref().map_or(0, |p| p.runs.len());
                 if let Some(p) = e.partial {
-                    self.results.push(p);
+                    self.results.push(*p);
                 }
                 match e.error {
                     WorkloadError::Engine(EngineError::Cancelled { .. }) => self.info(format!(
@@ -228,7 +232,12 @@ impl ScalescopeApp {
             Ok(file) => {
                 let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
                 let label = format!("{} ({name})", file.machine.cpu_model);
-                self.info(format!("Opened {name}: {} runs of {} measured on {}", file.runs.len(), file.workload.name, file.machine.describe()));
+                self.info(format!(
+                    "Opened {name}: {} runs of {} measured on {}",
+                    file.runs.len(),
+                    file.workload.name,
+                    file.machine.describe()
+                ));
                 self.settings.tab = Tab::Scaling;
                 self.overlays.push((label, file));
                 Ok(())
@@ -260,7 +269,11 @@ impl ScalescopeApp {
             self.error(text.clone());
             return Err(text);
         };
-        let written = if as_csv { std::fs::write(path, csv::to_csv(&file)).map_err(|e| e.to_string()) } else { file.save(path).map_err(|e| e.to_string()) };
+        let written = if as_csv {
+            std::fs::write(path, csv::to_csv(&file)).map_err(|e| e.to_string())
+        } else {
+            file.save(path).map_err(|e| e.to_string())
+        };
         match written {
             Ok(()) => {
                 self.info(format!("Saved {} runs to {}", file.runs.len(), path.display()));
@@ -290,25 +303,34 @@ impl ScalescopeApp {
             Action::Start(kind) => self.start(kind),
             Action::Cancel => self.cancel(),
             Action::PickText => {
-                if let Some(path) = rfd::FileDialog::new().set_title("Open text").add_filter("text", &["txt", "md", "csv", "log"]).pick_file() {
+                if let Some(path) =
+                    rfd::FileDialog::new().set_title("Open text").add_filter("text", &["txt", "md", "csv", "log"]).pick_file()
+                {
                     self.set_text_file(path);
                 }
             }
             Action::PickResults => {
-                if let Some(path) = rfd::FileDialog::new().set_title("Open results").add_filter("scalescope results", &["json"]).pick_file() {
+                if let Some(path) = rfd::FileDialog::new().set_title("Open results").add_filter("scalescope results", &["json"]).pick_file()
+                {
                     let _ = self.open_results(&path);
                 }
             }
             Action::Save { csv } => {
                 let (ext, name) = if csv { ("csv", "scalescope-results.csv") } else { ("json", "scalescope-results.json") };
-                if let Some(path) = rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file() {
+                if let Some(path) = rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file()
+                {
                     let _ = self.save_results(&path, csv);
                 }
             }
             Action::ExportPng => {
                 if self.plots_rect.is_none() {
                     self.error("Open the Scaling tab first: its plots are what is exported.");
-                } else if let Some(path) = rfd::FileDialog::new().set_title("Export plots").add_filter("png", &["png"]).set_file_name("scalescope-plots.png").save_file() {
+                } else if let Some(path) = rfd::FileDialog::new()
+                    .set_title("Export plots")
+                    .add_filter("png", &["png"])
+                    .set_file_name("scalescope-plots.png")
+                    .save_file()
+                {
                     self.pending_png = Some(path);
                     if let Some(ctx) = &self.ctx {
                         let slot = self.screenshot.clone();
@@ -439,7 +461,8 @@ impl ScalescopeApp {
     /// workload, then the opened files for it.
     pub fn sources(&self) -> Vec<(String, ResultsFile)> {
         let kind = self.settings.workload;
-        let mut v: Vec<(String, ResultsFile)> = self.results.iter().filter(|r| r.workload.name == kind).map(|r| ("this machine".to_string(), r.clone())).collect();
+        let mut v: Vec<(String, ResultsFile)> =
+            self.results.iter().filter(|r| r.workload.name == kind).map(|r| ("this machine".to_string(), r.clone())).collect();
         v.extend(self.overlays.iter().filter(|(_, r)| r.workload.name == kind).cloned());
         v
     }

@@ -179,7 +179,10 @@ mod tests {
         let mut live = LiveRun::new("x");
         live.apply(&ProgressEvent::Started { workers: 2, feeder: "dispenser".into(), plan: None });
         live.apply(&ProgressEvent::Worker { elapsed: Duration::from_millis(100), stats: snap(1, 40, 0.05, 0.01) });
-        live.apply(&ProgressEvent::Finished { elapsed: Duration::from_millis(200), workers: vec![snap(0, 60, 0.1, 0.0), snap(1, 40, 0.1, 0.0)] });
+        live.apply(&ProgressEvent::Finished {
+            elapsed: Duration::from_millis(200),
+            workers: vec![snap(0, 60, 0.1, 0.0), snap(1, 40, 0.1, 0.0)],
+        });
         assert_eq!(live.items(), 100);
         assert!(live.finished);
         assert_eq!(live.history[1].len(), 3);

@@ -20,7 +20,10 @@ pub use app::ScalescopeApp;
 /// The window or its graphics context could not be created.
 pub fn launch() -> eframe::Result {
     let options = eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default().with_title("scalescope").with_inner_size([1280.0, 820.0]).with_min_inner_size([900.0, 600.0]),
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("scalescope")
+            .with_inner_size([1280.0, 820.0])
+            .with_min_inner_size([900.0, 600.0]),
         ..Default::default()
     };
     eframe::run_native("scalescope", options, Box::new(|cc| Ok(Box::new(ScalescopeApp::new(cc.storage)))))

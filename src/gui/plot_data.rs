@@ -17,6 +17,9 @@ pub struct Series {
     pub ranges: Vec<[f64; 3]>,
 }
 
+/// (x, y, low, high).
+type Point = (f64, f64, f64, f64);
+
 /// A results file and the label its curves carry ("this machine", or the machine's CPU).
 pub type Labelled<'a> = (&'a str, &'a ResultsFile);
 
@@ -41,7 +44,8 @@ fn build(
     key: impl Fn(&str, &RunRecord) -> Option<(String, f64)>,
     value: impl Fn(&ResultsFile, &RunRecord) -> Option<(f64, f64, f64)>,
 ) -> Vec<Series> {
-    let mut groups: BTreeMap<String, BTreeMap<u64, (f64, f64, f64, f64)>> = BTreeMap::new();
+    // name -> x bits -> (x, y, low, high)
+    let mut groups: BTreeMap<String, BTreeMap<u64, Point>> = BTreeMap::new();
     for (label, file) in sources {
         for r in &file.runs {
             let Some((name, x)) = key(label, r) else { continue };
@@ -52,7 +56,7 @@ fn build(
     groups
         .into_iter()
         .map(|(name, pts)| {
-            let mut v: Vec<(f64, f64, f64, f64)> = pts.into_values().collect();
+            let mut v: Vec<Point> = pts.into_values().collect();
             v.sort_by(|a, b| a.0.total_cmp(&b.0));
             Series { name, points: v.iter().map(|p| [p.0, p.1]).collect(), ranges: v.iter().map(|p| [p.0, p.2, p.3]).collect() }
         })
@@ -60,7 +64,10 @@ fn build(
 }
 
 fn by_threads(label: &str, r: &RunRecord) -> Option<(String, f64)> {
-    Some((series_name(label, r, false, r.feeder.name() != "locked" && r.feeder.name() != "rayon" && r.feeder.name() != "sequential"), r.threads as f64))
+    Some((
+        series_name(label, r, false, r.feeder.name() != "locked" && r.feeder.name() != "rayon" && r.feeder.name() != "sequential"),
+        r.threads as f64,
+    ))
 }
 
 fn speedup_range(f: &ResultsFile, r: &RunRecord) -> (f64, f64) {
@@ -98,7 +105,9 @@ pub fn time_vs_chunk(sources: &[Labelled<'_>]) -> Vec<Series> {
     build(
         sources,
         |label, r| match r.chunk_size {
-            ChunkSize::Fixed(c) if matches!(r.feeder.name(), "dispenser" | "queue" | "auto") => Some((series_name(label, r, true, false), (c as f64).log10())),
+            ChunkSize::Fixed(c) if matches!(r.feeder.name(), "dispenser" | "queue" | "auto") => {
+                Some((series_name(label, r, true, false), (c as f64).log10()))
+            }
             _ => None,
         },
         |_, r| Some((r.median_s, r.min_s, r.max_s)),

@@ -17,7 +17,7 @@ pub enum JobEvent {
     /// A run is starting.
     Sweep(SweepEvent),
     /// The job is over.
-    Done(Result<ResultsFile, SweepError>),
+    Done(Box<Result<ResultsFile, SweepError>>),
 }
 
 /// A running (or finished, not yet dropped) job.
@@ -54,7 +54,7 @@ impl Job {
                 let _ = event_tx.send(JobEvent::Sweep(e));
                 wake();
             });
-            let _ = event_tx.send(JobEvent::Done(result));
+            let _ = event_tx.send(JobEvent::Done(Box::new(result)));
             wake();
         })?;
         Ok(Job { label, started: Instant::now(), total_runs, cancel, events, progress, handle: Some(handle) })

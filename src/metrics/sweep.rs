@@ -108,7 +108,7 @@ pub struct SweepError {
     pub error: WorkloadError,
     /// The configurations completed before it stopped (at least one timed
     /// repetition of the reference and of each listed run).
-    pub partial: Option<ResultsFile>,
+    pub partial: Option<Box<ResultsFile>>,
 }
 
 struct Acc {
@@ -130,14 +130,15 @@ pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(Sweep
     let mut done = 0;
     let mut base_times = Vec::new();
     let mut reference: Option<Computed> = None;
-    let mut accs: Vec<Acc> = configs.iter().map(|c| Acc { config: c.clone(), times: vec![], verified: true, result: None, reports: vec![] }).collect();
+    let mut accs: Vec<Acc> =
+        configs.iter().map(|c| Acc { config: c.clone(), times: vec![], verified: true, result: None, reports: vec![] }).collect();
     let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
 
     for round in 0..plan.warmup + plan.reps {
         let timed = round >= plan.warmup;
         let fail = |error, base_times: &Vec<f64>, reference: &Option<Computed>, accs: &Vec<Acc>| SweepError {
             error,
-            partial: finish(plan, base_times, reference, accs),
+            partial: finish(plan, base_times, reference, accs).map(Box::new),
         };
         // The reference first, timed like the others.
         on_event(SweepEvent::Starting { done, total, label: "sequential reference".into(), config: None });
@@ -145,7 +146,8 @@ pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(Sweep
             return Err(fail(cancel_error(), &base_times, &reference, &accs));
         }
         let t0 = Instant::now();
-        let r = workloads::reference_cancellable(&plan.workload, hooks.cancel.as_ref()).map_err(|e| fail(e, &base_times, &reference, &accs))?;
+        let r =
+            workloads::reference_cancellable(&plan.workload, hooks.cancel.as_ref()).map_err(|e| fail(e, &base_times, &reference, &accs))?;
         let t = t0.elapsed().as_secs_f64();
         if timed {
             base_times.push(t);
@@ -204,7 +206,8 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
             let p = a.config.threads;
             let sp = speedup(base.median, s.median);
             // The repetition closest to the median tells the per-worker story.
-            let mid = a.times.iter().enumerate().min_by(|x, y| (x.1 - s.median).abs().total_cmp(&(y.1 - s.median).abs())).map_or(0, |(i, _)| i);
+            let mid =
+                a.times.iter().enumerate().min_by(|x, y| (x.1 - s.median).abs().total_cmp(&(y.1 - s.median).abs())).map_or(0, |(i, _)| i);
             let report = &a.reports[mid];
             RunRecord {
                 feeder: a.config.feeder,
@@ -222,7 +225,11 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
                 karp_flatt: karp_flatt(sp, p),
                 result: a.result.as_ref().map_or(reference.to_value(), Computed::to_value),
                 verified: a.verified,
-                workers: report.workers.iter().map(|w| WorkerRecord { items: w.items, chunks: w.chunks, busy_s: w.busy_s, wait_s: w.wait_s }).collect(),
+                workers: report
+                    .workers
+                    .iter()
+                    .map(|w| WorkerRecord { items: w.items, chunks: w.chunks, busy_s: w.busy_s, wait_s: w.wait_s })
+                    .collect(),
                 used: report.used.clone(),
                 plan: report.plan.clone(),
                 outliers: s.outliers,

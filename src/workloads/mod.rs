@@ -171,11 +171,7 @@ impl Computed {
     pub fn to_value(&self) -> ResultValue {
         match self {
             Computed::Number(n) => ResultValue::Number(*n),
-            Computed::Counts(map) => ResultValue::Keyed {
-                total: map.values().sum(),
-                distinct: map.len() as u64,
-                top: top_k(map, 10),
-            },
+            Computed::Counts(map) => ResultValue::Keyed { total: map.values().sum(), distinct: map.len() as u64, top: top_k(map, 10) },
         }
     }
 }

@@ -23,7 +23,13 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         the parallel part. Without a file, a built-in generator writes n lines of Zipf-distributed \
         words, the same on every machine.",
     params: &[
-        ParamInfo { name: "n", help: "lines the built-in generator writes (ignored with a file)", default: 300_000, min: 0, max: 100_000_000 },
+        ParamInfo {
+            name: "n",
+            help: "lines the built-in generator writes (ignored with a file)",
+            default: 300_000,
+            min: 0,
+            max: 100_000_000,
+        },
         ParamInfo { name: "vocabulary", help: "distinct words the generator draws from", default: 20_000, min: 1, max: 10_000_000 },
     ],
     takes_file: true,
@@ -31,6 +37,11 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
 
 /// Counts of words.
 pub type Counts = HashMap<String, u64>;
+
+/// Where a file source leaves its first read error for the caller.
+pub type ErrorSlot = Arc<Mutex<Option<WorkloadError>>>;
+
+type Lines = Box<dyn Iterator<Item = String> + Send>;
 
 /// Adds the words of `line` to `counts`.
 ///
@@ -70,7 +81,7 @@ pub struct FileLines {
     lines: std::io::Lines<BufReader<File>>,
     line_no: u64,
     path: PathBuf,
-    error: Arc<Mutex<Option<WorkloadError>>>,
+    error: ErrorSlot,
 }
 
 impl FileLines {
@@ -78,10 +89,15 @@ impl FileLines {
     ///
     /// # Errors
     /// The file cannot be opened.
-    pub fn open(path: &Path) -> Result<(Self, Arc<Mutex<Option<WorkloadError>>>), WorkloadError> {
+    pub fn open(path: &Path) -> Result<(Self, ErrorSlot), WorkloadError> {
         let file = File::open(path).map_err(|e| WorkloadError::Io { path: path.to_path_buf(), message: e.to_string() })?;
         let error = Arc::new(Mutex::new(None));
-        let lines = FileLines { lines: BufReader::with_capacity(1 << 16, file).lines(), line_no: 0, path: path.to_path_buf(), error: error.clone() };
+        let lines = FileLines {
+            lines: BufReader::with_capacity(1 << 16, file).lines(),
+            line_no: 0,
+            path: path.to_path_buf(),
+            error: error.clone(),
+        };
         Ok((lines, error))
     }
 }
@@ -132,18 +148,16 @@ impl Generator {
                         break;
                     }
                 }
-                if i % 7 == 3 {
-                    w[..1].to_ascii_uppercase() + &w[1..]
-                } else {
-                    w
-                }
+                if i % 7 == 3 { w[..1].to_ascii_uppercase() + &w[1..] } else { w }
             })
             .collect();
         let mut acc = 0.0;
-        let mut cdf: Vec<f64> = (1..=vocabulary).map(|r| {
-            acc += 1.0 / r as f64;
-            acc
-        }).collect();
+        let mut cdf: Vec<f64> = (1..=vocabulary)
+            .map(|r| {
+                acc += 1.0 / r as f64;
+                acc
+            })
+            .collect();
         for c in &mut cdf {
             *c /= acc;
         }
@@ -174,7 +188,7 @@ impl Iterator for Generator {
     }
 }
 
-fn source(spec: &WorkloadSpec) -> Result<(Box<dyn Iterator<Item = String> + Send>, Option<Arc<Mutex<Option<WorkloadError>>>>), WorkloadError> {
+fn source(spec: &WorkloadSpec) -> Result<(Lines, Option<ErrorSlot>), WorkloadError> {
     match &spec.file {
         Some(path) => {
             let (lines, error) = FileLines::open(path)?;
@@ -184,7 +198,7 @@ fn source(spec: &WorkloadSpec) -> Result<(Box<dyn Iterator<Item = String> + Send
     }
 }
 
-fn check(error: Option<Arc<Mutex<Option<WorkloadError>>>>) -> Result<(), WorkloadError> {
+fn check(error: Option<ErrorSlot>) -> Result<(), WorkloadError> {
     match error.and_then(|e| e.lock().unwrap_or_else(PoisonError::into_inner).take()) {
         Some(e) => Err(e),
         None => Ok(()),

@@ -56,7 +56,8 @@ where
         if let Some(tx) = shared.hooks.progress.clone() {
             let rx = sampler_done.1.clone();
             let _ = std::thread::Builder::new().name("scalescope-sampler".into()).spawn_scoped(scope, move || {
-                let mut last: Vec<WorkerStats> = (0..shared.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
+                let mut last: Vec<WorkerStats> =
+                    (0..shared.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
                 while rx.recv_timeout(shared.hooks.interval()).is_err_and(|e| e.is_timeout()) {
                     progress::send_changed(&tx, &shared.slots, &mut last, shared.origin.elapsed());
                 }

@@ -67,7 +67,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
         ui.add(egui::Slider::new(&mut c, 1..=MAX_CHUNK).logarithmic(true).text("chunk size"));
         app.settings.chunk = Some(c.max(1));
     }
-    ui.checkbox(&mut app.settings.gil, "simulate a GIL").on_hover_text("Hold one process-wide lock around every map call, as CPython's global interpreter lock does.");
+    ui.checkbox(&mut app.settings.gil, "simulate a GIL")
+        .on_hover_text("Hold one process-wide lock around every map call, as CPython's global interpreter lock does.");
 
     ui.collapsing("Measurement", |ui| {
         ui.add(egui::Slider::new(&mut app.settings.reps, 1..=20).text("repetitions"));
@@ -99,7 +100,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
             }
         });
     });
-    let cancel = ui.add_enabled(running, egui::Button::new(RichText::new("Cancel").color(if running { Color32::from_rgb(230, 90, 70) } else { Color32::GRAY })));
+    let cancel = ui.add_enabled(
+        running,
+        egui::Button::new(RichText::new("Cancel").color(if running { Color32::from_rgb(230, 90, 70) } else { Color32::GRAY })),
+    );
     if cancel.clicked() {
         actions.push(Action::Cancel);
     }
@@ -168,5 +172,11 @@ fn core_marker(ui: &mut egui::Ui, slider: egui::Rect, cores: usize, max: usize) 
     let x = rect.left() + handle + frac * (width - 2.0 * handle);
     let color = ui.visuals().warn_fg_color;
     ui.painter().line_segment([egui::pos2(x, rect.top()), egui::pos2(x, rect.top() + 5.0)], egui::Stroke::new(2.0, color));
-    ui.painter().text(egui::pos2(x + 3.0, rect.top()), egui::Align2::LEFT_TOP, format!("{cores} logical cores"), egui::FontId::proportional(10.0), color);
+    ui.painter().text(
+        egui::pos2(x + 3.0, rect.top()),
+        egui::Align2::LEFT_TOP,
+        format!("{cores} logical cores"),
+        egui::FontId::proportional(10.0),
+        color,
+    );
 }

@@ -33,15 +33,24 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
 
     let bars_height = (live.workers.len() as f32 * 22.0 + 40.0).min(ui.available_height() * 0.45);
     let plot_height = (ui.available_height() - bars_height - 40.0).max(120.0);
-    Plot::new("throughput").height(plot_height).legend(Legend::default()).x_axis_label("seconds").y_axis_label("items / s").allow_scroll(false).show(ui, |plot| {
-        plot.line(Line::new("all workers", total_rate(&live.history, 0.1)).width(2.5).color(Color32::from_rgb(80, 140, 230)));
-        if live.workers.len() <= 32 {
-            for (i, h) in live.history.iter().enumerate() {
-                plot.line(Line::new(format!("worker {i}"), worker_rate(h, 3)).width(1.0));
+    Plot::new("throughput")
+        .height(plot_height)
+        .legend(Legend::default())
+        .x_axis_label("seconds")
+        .y_axis_label("items / s")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(Line::new("all workers", total_rate(&live.history, 0.1)).width(2.5).color(Color32::from_rgb(80, 140, 230)));
+            if live.workers.len() <= 32 {
+                for (i, h) in live.history.iter().enumerate() {
+                    plot.line(Line::new(format!("worker {i}"), worker_rate(h, 3)).width(1.0));
+                }
             }
-        }
-    });
-    hint(ui, "the thick line is the items per second of all workers together; thin lines are each worker. Flat and equal thin lines mean the work is shared evenly. This window's own drawing takes some CPU too: on a machine with few cores, `scalescope sweep` measures without it.");
+        });
+    hint(
+        ui,
+        "the thick line is the items per second of all workers together; thin lines are each worker. Flat and equal thin lines mean the work is shared evenly. This window's own drawing takes some CPU too: on a machine with few cores, `scalescope sweep` measures without it.",
+    );
 
     ui.separator();
     ui.horizontal(|ui| {
@@ -54,7 +63,10 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
         let max_items = live.workers.iter().map(|w| w.items).max().unwrap_or(0).max(1);
         for w in &live.workers {
             ui.horizontal(|ui| {
-                ui.label(RichText::new(format!("w{:<2} {:>12} items {:>7} chunks", w.worker, fmt_count(w.items), fmt_count(w.chunks))).monospace());
+                ui.label(
+                    RichText::new(format!("w{:<2} {:>12} items {:>7} chunks", w.worker, fmt_count(w.items), fmt_count(w.chunks)))
+                        .monospace(),
+                );
                 let width = (ui.available_width() - 10.0).max(100.0);
                 let (rect, resp) = ui.allocate_exact_size(egui::vec2(width, 16.0), egui::Sense::hover());
                 let p = ui.painter();
@@ -96,7 +108,7 @@ pub fn fmt_count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

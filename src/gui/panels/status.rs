@@ -14,7 +14,13 @@ pub fn ui(ui: &mut egui::Ui, app: &ScalescopeApp) {
                 // No `ui.spinner()`: it repaints every frame, which would undo the
                 // app's throttled repaint and take a core from the run.
                 ui.label(["|", "/", "-", "\\"][(elapsed * 10.0) as usize % 4]);
-                ui.label(format!("{} - run {} of {} - {:.1} s elapsed", job.label, (app.runs_done + 1).min(job.total_runs), job.total_runs, elapsed));
+                ui.label(format!(
+                    "{} - run {} of {} - {:.1} s elapsed",
+                    job.label,
+                    (app.runs_done + 1).min(job.total_runs),
+                    job.total_runs,
+                    elapsed
+                ));
                 match eta_s(elapsed, app.runs_done, job.total_runs) {
                     Some(eta) => ui.label(format!("about {eta:.0} s left")),
                     None => ui.label("estimating time left..."),

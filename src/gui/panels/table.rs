@@ -66,7 +66,10 @@ fn result(v: &ResultValue) -> String {
     match v {
         ResultValue::Number(n) => n.to_string(),
         ResultValue::Keyed { total, distinct, top } => {
-            format!("{total} words, {distinct} distinct, top: {}", top.iter().take(3).map(|(w, c)| format!("{w} {c}")).collect::<Vec<_>>().join(", "))
+            format!(
+                "{total} words, {distinct} distinct, top: {}",
+                top.iter().take(3).map(|(w, c)| format!("{w} {c}")).collect::<Vec<_>>().join(", ")
+            )
         }
     }
 }
