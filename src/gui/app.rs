@@ -444,7 +444,8 @@ impl ScalescopeApp {
             // Drawing costs CPU (with software GL under Xvfb, 10 frames a
             // second took 40% of a core), and every cycle the window takes
             // is one the measured run does not get. Input still repaints at once.
-            ctx.request_repaint_after(std::time::Duration::from_millis(200));
+            let every = if self.settings.quiet { 1000 } else { 200 };
+            ctx.request_repaint_after(std::time::Duration::from_millis(every));
         }
         let build_ms = t0.elapsed().as_secs_f32() * 1e3;
         push_capped(&mut self.frame_ms, build_ms, 600);

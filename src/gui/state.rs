@@ -55,6 +55,8 @@ pub struct Settings {
     pub warmup: usize,
     /// The open tab.
     pub tab: Tab,
+    /// Redraw once a second while measuring, to leave the CPU to the run.
+    pub quiet: bool,
 }
 
 impl Default for Settings {
@@ -70,6 +72,7 @@ impl Default for Settings {
             reps: 3,
             warmup: 0,
             tab: Tab::Live,
+            quiet: false,
         }
     }
 }

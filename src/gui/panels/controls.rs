@@ -73,6 +73,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
     ui.collapsing("Measurement", |ui| {
         ui.add(egui::Slider::new(&mut app.settings.reps, 1..=20).text("repetitions"));
         ui.add(egui::Slider::new(&mut app.settings.warmup, 0..=5).text("warm-up runs"));
+        ui.checkbox(&mut app.settings.quiet, "quiet: redraw once a second while measuring").on_hover_text(
+            "Drawing the live plots takes CPU (a lot with software rendering); on a machine with few cores that is taken from the run.",
+        );
         ui.horizontal(|ui| {
             ui.label("thread sweep:");
             ui.radio_value(&mut app.settings.steps, ThreadSteps::Doubling, "1, 2, 4, ...");
