@@ -24,14 +24,25 @@ pub(crate) struct Chunker {
     fixed: bool,
     size: usize,
     workers: usize,
+    max: usize,
+}
+
+/// Bytes of items an automatic chunk may hold: a chunk is written into a
+/// buffer and read back at once, so it should stay in the L1 cache.
+const MAX_BYTES: usize = 32 * 1024;
+
+/// The largest automatic chunk of `T`s.
+pub(crate) fn max_items<T>() -> usize {
+    (MAX_BYTES / std::mem::size_of::<T>().max(1)).clamp(MIN, MAX)
 }
 
 impl Chunker {
     /// `first` is the first automatic size (ignored for a fixed chunk).
-    pub(crate) fn new(chunk: ChunkSize, first: usize, workers: usize) -> Self {
+    /// `max` caps automatic chunks (see [`max_items`]).
+    pub(crate) fn new(chunk: ChunkSize, first: usize, workers: usize, max: usize) -> Self {
         match chunk {
-            ChunkSize::Fixed(n) => Chunker { fixed: true, size: n, workers },
-            ChunkSize::Auto => Chunker { fixed: false, size: first.clamp(MIN, MAX), workers },
+            ChunkSize::Fixed(n) => Chunker { fixed: true, size: n, workers, max },
+            ChunkSize::Auto => Chunker { fixed: false, size: first.clamp(MIN, max), workers, max },
         }
     }
 
@@ -62,7 +73,7 @@ impl Chunker {
         let ideal = Self::ideal(ns_per_item);
         // Grow at most 8x a step (one odd chunk must not make the next huge),
         // shrink at once (a slow item must not make the next chunks slow).
-        let mut next = ideal.min(self.size.saturating_mul(8)).clamp(MIN, MAX);
+        let mut next = ideal.min(self.size.saturating_mul(8)).clamp(MIN, self.max);
         if let Some(left) = remaining {
             // Guided: never take more than a share of what is left, so the tail is split finely.
             next = next.min((left / (2 * self.workers.max(1))).max(1));

@@ -18,7 +18,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::super::chunking::Chunker;
+use super::super::chunking::{self, Chunker};
 use super::super::config::ChunkSize;
 use super::super::kernel::Kernel;
 use super::super::run::{Shared, execute};
@@ -106,7 +106,7 @@ where
         let plan = format!("fused loop on one core ({why})");
         return Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, used: "auto: fused".into(), plan: Some(plan) };
     }
-    let chunker = Chunker::new(chunk, Chunker::ideal(map_ns), workers);
+    let chunker = Chunker::new(chunk, Chunker::ideal(map_ns), workers, chunking::max_items::<I::Item>());
     let kind = if chunk == ChunkSize::Auto { "adaptive" } else { "fixed" };
     let plan = format!("{workers} of {threads} workers, {kind} chunks starting at {} ({evidence})", chunker.size());
     let probe_spans = local.into_spans();

@@ -20,7 +20,7 @@ where
     let source = Mutex::new(source);
     let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local| {
         let mut acc = k.identity();
-        let mut chunker = Chunker::new(chunk, chunking::MIN, threads);
+        let mut chunker = Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>());
         let mut buf = Vec::with_capacity(chunker.size());
         loop {
             if shared.should_stop() {

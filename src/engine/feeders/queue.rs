@@ -25,7 +25,7 @@ where
     let cost = AtomicU64::new(0);
     let cost = &cost;
     let producer = move || {
-        let mut chunker = Chunker::new(chunk, chunking::MIN, threads);
+        let mut chunker = Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>());
         loop {
             // Relaxed: a hint; a stale value only sizes one chunk less well.
             let ns = f64::from_bits(cost.load(Ordering::Relaxed));
