@@ -145,14 +145,51 @@ fn a_corrupt_results_file_shows_a_message() {
     std::fs::write(&bad, "{\"machine\": 42, oops").unwrap();
     let mut h = harness();
     h.step();
-    // The file dialog cannot be driven headless; this is what it calls.
-    assert!(h.state_mut().open_results(&bad).is_err());
+    // A typed path stands in for the file dialog.
+    type_into(&mut h, "path", bad.to_str().unwrap());
+    h.get_by_label("Open results...").click();
     h.step();
     h.step();
     assert!(h.query_by_label_contains("is not a scalescope results file").is_some());
-    assert!(h.state_mut().open_results(&dir.join("missing.json")).is_err());
+    assert!(h.state().overlays.is_empty());
+    type_into(&mut h, "path", dir.join("missing.json").to_str().unwrap());
+    h.get_by_label("Open results...").click();
+    h.step();
     h.step();
     assert!(h.query_by_label_contains("cannot access").is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn save_json_and_csv_then_open_them_again() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = harness();
+    h.step();
+    type_into(&mut h, "n", "30000");
+    h.get_by_label("Compare feeders").click();
+    h.step();
+    assert!(h.state().is_running(), "{:?}", h.state().message);
+    step_until(&mut h, 60, |app| !app.is_running());
+    assert_eq!(h.state().results.first().map(|r| r.runs.len()), Some(6), "{:?}", h.state().message);
+    let json = dir.join("saved.json");
+    type_into(&mut h, "path", json.to_str().unwrap());
+    h.get_all_by_label("Save JSON...").next().unwrap().click();
+    h.step();
+    let saved = scalescope::export::ResultsFile::load(&json).unwrap();
+    assert_eq!(saved.runs.len(), 6);
+    assert!(saved.runs.iter().all(|r| r.verified));
+    let csv = dir.join("saved.csv");
+    type_into(&mut h, "path", csv.to_str().unwrap());
+    h.get_all_by_label("Save CSV...").next().unwrap().click();
+    h.step();
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 7);
+    type_into(&mut h, "path", json.to_str().unwrap());
+    h.get_by_label("Open results...").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().overlays.len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -70,6 +70,10 @@ pub struct ScalescopeApp {
     pub message: Option<Message>,
     /// Text of each parameter field, by "workload/param".
     pub param_text: BTreeMap<String, String>,
+    /// A typed file path: when set, Open / Save / Export use it instead of a
+    /// file dialog (for keyboards, scripts, tests and desktops without a
+    /// file-dialog portal).
+    pub path_text: String,
     /// Frame build times, milliseconds (the last 600 frames).
     pub frame_ms: VecDeque<f32>,
     /// Frame build times while a job ran, milliseconds (the last 2000 such frames).
@@ -103,6 +107,7 @@ impl ScalescopeApp {
             overlays: Vec::new(),
             message: None,
             param_text: BTreeMap::new(),
+            path_text: String::new(),
             frame_ms: VecDeque::new(),
             busy_frame_ms: VecDeque::new(),
             busy_interval_ms: VecDeque::new(),
@@ -298,39 +303,51 @@ impl ScalescopeApp {
         }
     }
 
+    /// The typed path, if any.
+    fn typed_path(&self) -> Option<PathBuf> {
+        let t = self.path_text.trim();
+        (!t.is_empty()).then(|| PathBuf::from(t))
+    }
+
     fn act(&mut self, action: Action) {
         match action {
             Action::Start(kind) => self.start(kind),
             Action::Cancel => self.cancel(),
             Action::PickText => {
-                if let Some(path) =
-                    rfd::FileDialog::new().set_title("Open text").add_filter("text", &["txt", "md", "csv", "log"]).pick_file()
-                {
+                let path = self
+                    .typed_path()
+                    .or_else(|| rfd::FileDialog::new().set_title("Open text").add_filter("text", &["txt", "md", "csv", "log"]).pick_file());
+                if let Some(path) = path {
                     self.set_text_file(path);
                 }
             }
             Action::PickResults => {
-                if let Some(path) = rfd::FileDialog::new().set_title("Open results").add_filter("scalescope results", &["json"]).pick_file()
-                {
+                let path = self
+                    .typed_path()
+                    .or_else(|| rfd::FileDialog::new().set_title("Open results").add_filter("scalescope results", &["json"]).pick_file());
+                if let Some(path) = path {
                     let _ = self.open_results(&path);
                 }
             }
             Action::Save { csv } => {
                 let (ext, name) = if csv { ("csv", "scalescope-results.csv") } else { ("json", "scalescope-results.json") };
-                if let Some(path) = rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file()
-                {
+                let path = self
+                    .typed_path()
+                    .or_else(|| rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file());
+                if let Some(path) = path {
                     let _ = self.save_results(&path, csv);
                 }
             }
             Action::ExportPng => {
                 if self.plots_rect.is_none() {
                     self.error("Open the Scaling tab first: its plots are what is exported.");
-                } else if let Some(path) = rfd::FileDialog::new()
-                    .set_title("Export plots")
-                    .add_filter("png", &["png"])
-                    .set_file_name("scalescope-plots.png")
-                    .save_file()
-                {
+                } else if let Some(path) = self.typed_path().or_else(|| {
+                    rfd::FileDialog::new()
+                        .set_title("Export plots")
+                        .add_filter("png", &["png"])
+                        .set_file_name("scalescope-plots.png")
+                        .save_file()
+                }) {
                     self.pending_png = Some(path);
                     if let Some(ctx) = &self.ctx {
                         let slot = self.screenshot.clone();
@@ -364,9 +381,7 @@ impl ScalescopeApp {
         let shot = self.screenshot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         let (Some(image), Some(rect), Some(path)) = (shot, self.plots_rect, self.pending_png.clone()) else { return };
         self.pending_png = None;
-        let region = image.region(&rect, Some(ctx.pixels_per_point()));
-        let bytes: Vec<u8> = region.pixels.iter().flat_map(|c| c.to_array()).collect();
-        match image::save_buffer(&path, &bytes, region.size[0] as u32, region.size[1] as u32, image::ExtendedColorType::Rgba8) {
+        match save_png(&image, rect, ctx.pixels_per_point(), &path) {
             Ok(()) => self.info(format!("Exported the plots to {}", path.display())),
             Err(e) => self.error(format!("Cannot write {}: {e}", path.display())),
         }
@@ -485,6 +500,17 @@ impl ScalescopeApp {
     }
 }
 
+/// Saves the part `rect` (in points) of a screenshot as a PNG.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn save_png(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32, path: &Path) -> Result<(), String> {
+    let region = image.region(&rect, Some(pixels_per_point));
+    let bytes: Vec<u8> = region.pixels.iter().flat_map(|c| c.to_array()).collect();
+    image::save_buffer(path, &bytes, region.size[0] as u32, region.size[1] as u32, image::ExtendedColorType::Rgba8)
+        .map_err(|e| e.to_string())
+}
+
 fn push_capped(q: &mut VecDeque<f32>, v: f32, cap: usize) {
     q.push_back(v);
     if q.len() > cap {
@@ -521,5 +547,34 @@ impl Drop for ScalescopeApp {
         if let Some(job) = self.job.take() {
             job.cancel();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_export_crops_the_plot_area() {
+        let mut img = egui::ColorImage::filled([40, 30], Color32::BLACK);
+        for y in 10..20 {
+            for x in 5..15 {
+                img[(x, y)] = Color32::RED;
+            }
+        }
+        let path = std::env::temp_dir().join(format!("scalescope-crop-{}.png", std::process::id()));
+        let rect = egui::Rect::from_min_max(egui::pos2(2.5, 5.0), egui::pos2(7.5, 10.0)); // points, at 2 px per point
+        save_png(&img, rect, 2.0, &path).unwrap();
+        let back = image::open(&path).unwrap().to_rgba8();
+        assert_eq!(back.dimensions(), (10, 10));
+        assert!(back.pixels().all(|p| p.0 == [255, 0, 0, 255]));
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn p95_is_the_nearest_rank() {
+        let q: VecDeque<f32> = (1..=100).map(|i| i as f32).collect();
+        assert_eq!(p95(&q), Some(95.0));
+        assert_eq!(p95(&VecDeque::new()), None);
     }
 }

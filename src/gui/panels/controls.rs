@@ -113,6 +113,12 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
 
     ui.separator();
     ui.heading("Results files");
+    ui.horizontal(|ui| {
+        let label = ui.label("path");
+        ui.add(egui::TextEdit::singleline(&mut app.path_text).hint_text("empty: a file dialog").desired_width(220.0))
+            .labelled_by(label.id)
+            .on_hover_text("Type a file path to open, save or export to it directly; leave empty to pick one in a dialog.");
+    });
     ui.horizontal_wrapped(|ui| {
         if ui.button("Open results...").on_hover_text("A JSON file from `scalescope sweep`, from this or another machine").clicked() {
             actions.push(Action::PickResults);
