@@ -74,6 +74,10 @@ pub struct OutputArgs {
     /// Record per-worker timeline spans of the median repetition into the JSON.
     #[arg(long)]
     pub spans: bool,
+    /// Fit Amdahl and the USL over the thread counts, diagnose every run, and
+    /// print both (they also go into the JSON).
+    #[arg(long)]
+    pub fit: bool,
 }
 
 /// `scalescope run`.

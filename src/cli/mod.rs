@@ -152,9 +152,13 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
         bar.set_message(label);
     });
     bar.finish_and_clear();
-    let file = result.map_err(|e| anyhow::anyhow!(e.error))?;
+    let mut file = result.map_err(|e| anyhow::anyhow!(e.error))?;
     println!();
     print!("{}", table::to_table(&file));
+    if out.fit {
+        crate::metrics::analysis::analyse(&mut file);
+        print!("{}", crate::metrics::analysis::describe(&file));
+    }
     write_outputs(&file, out)?;
     if file.runs.iter().any(|r| !r.verified) {
         eprintln!("error: some runs did not reproduce the sequential result (marked NO above)");

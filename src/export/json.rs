@@ -27,6 +27,9 @@ pub struct ResultsFile {
     pub baseline: Baseline,
     /// One record per configuration.
     pub runs: Vec<RunRecord>,
+    /// Scaling models fitted per series of thread counts (`--fit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fits: Vec<crate::metrics::analysis::FitRecord>,
 }
 
 fn schema() -> String {
@@ -92,6 +95,12 @@ pub struct RunRecord {
     /// Repetitions flagged as outliers (modified Z-score), by index.
     #[serde(default)]
     pub outliers: Vec<usize>,
+    /// Per-worker timeline of the median repetition (`--spans`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<crate::engine::Span>,
+    /// Why it is not ideal (`--fit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<crate::metrics::diagnosis::Diagnosis>,
 }
 
 /// One worker's share of a run.

@@ -155,6 +155,8 @@ mod tests {
             used: String::new(),
             plan: None,
             outliers: vec![],
+            spans: vec![],
+            diagnosis: None,
         }
     }
 
@@ -165,6 +167,7 @@ mod tests {
             workload: WorkloadSpec::new(WorkloadKind::Primes),
             baseline: Baseline { median_s: 2.0, times_s: vec![2.0], result: ResultValue::Number(1) },
             runs,
+            fits: vec![],
         }
     }
 

@@ -1,5 +1,8 @@
 //! Measurement: statistics over repetitions, scaling metrics, and sweeps.
 
+pub mod analysis;
+pub mod diagnosis;
+pub mod fit;
 pub mod scaling;
 pub mod stats;
 pub mod sweep;

@@ -233,6 +233,8 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
                 used: report.used.clone(),
                 plan: report.plan.clone(),
                 outliers: s.outliers,
+                spans: report.spans.clone(),
+                diagnosis: None,
             }
         })
         .collect();
@@ -242,5 +244,6 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
         workload: plan.workload.clone(),
         baseline: Baseline { median_s: base.median, times_s: base_times.to_vec(), result: reference.to_value() },
         runs,
+        fits: vec![],
     })
 }

@@ -1,0 +1,163 @@
+//! Turns a results file into explanations: a diagnosis per run and scaling
+//! models fitted per series of thread counts, extrapolated to larger machines.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::diagnosis::diagnose;
+use super::fit::{self, Amdahl, Usl};
+use crate::engine::{ChunkSize, FeederKind};
+use crate::export::ResultsFile;
+
+/// Thread counts the fits are extrapolated to.
+pub const EXTRAPOLATE: [usize; 6] = [4, 8, 16, 32, 64, 128];
+
+/// One series' fitted models.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitRecord {
+    /// The feeder of the series.
+    pub feeder: FeederKind,
+    /// Its chunk size.
+    pub chunk_size: ChunkSize,
+    /// Its GIL setting.
+    pub gil: bool,
+    /// Thread counts measured.
+    pub threads: Vec<usize>,
+    /// Amdahl's law.
+    pub amdahl: Amdahl,
+    /// Amdahl's ceiling `1/(1-f)`; null when unbounded.
+    pub amdahl_ceiling: Option<f64>,
+    /// RMS error of the Amdahl fit (speedup units).
+    pub amdahl_rmse: f64,
+    /// The USL, with 3 or more thread counts.
+    pub usl: Option<Usl>,
+    /// Where the USL peaks (threads); null when it does not.
+    pub usl_peak_threads: Option<f64>,
+    /// RMS error of the USL fit.
+    pub usl_rmse: Option<f64>,
+    /// Predicted speedup at larger thread counts: (threads, predicted, low, high),
+    /// from the USL when there is one, else Amdahl; the band comes from fitting
+    /// the fastest and the slowest repetitions.
+    pub predicted: Vec<(usize, f64, f64, f64)>,
+}
+
+impl FitRecord {
+    /// The model used for predictions.
+    pub fn predict(&self, p: f64) -> f64 {
+        match &self.usl {
+            Some(u) => u.speedup(p),
+            None => self.amdahl.speedup(p),
+        }
+    }
+}
+
+/// Fits every series of `file` that has at least two thread counts.
+pub fn fits(file: &ResultsFile) -> Vec<FitRecord> {
+    type Key = (FeederKind, ChunkSize, bool);
+    let mut series: BTreeMap<String, (Key, Vec<(f64, f64, f64, f64)>)> = BTreeMap::new();
+    let base = file.baseline.median_s;
+    for r in &file.runs {
+        let key = (r.feeder, r.chunk_size, r.gil);
+        let lo = if r.max_s > 0.0 { base / r.max_s } else { r.speedup };
+        let hi = if r.min_s > 0.0 { base / r.min_s } else { r.speedup };
+        series.entry(format!("{:?}", key)).or_insert((key, vec![])).1.push((r.threads as f64, r.speedup, lo, hi));
+    }
+    series
+        .into_values()
+        .filter_map(|((feeder, chunk_size, gil), mut pts)| {
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mid: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+            let lo: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2)).collect();
+            let hi: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
+            let f = fit::fit(&mid)?;
+            let mut rec = FitRecord {
+                feeder,
+                chunk_size,
+                gil,
+                threads: pts.iter().map(|p| p.0 as usize).collect(),
+                amdahl: f.amdahl,
+                amdahl_ceiling: f.amdahl.ceiling().is_finite().then(|| f.amdahl.ceiling()),
+                amdahl_rmse: f.amdahl_rmse,
+                usl: f.usl,
+                usl_peak_threads: f.usl.and_then(|u| u.peak()),
+                usl_rmse: f.usl_rmse,
+                predicted: vec![],
+            };
+            rec.predicted = EXTRAPOLATE
+                .iter()
+                .map(|&p| {
+                    let y = rec.predict(p as f64);
+                    let (a, b) = fit::band(&lo, &hi, p as f64).unwrap_or((y, y));
+                    (p, y, a.min(y), b.max(y))
+                })
+                .collect();
+            Some(rec)
+        })
+        .collect()
+}
+
+/// Adds a diagnosis to every run and the fits to the file.
+pub fn analyse(file: &mut ResultsFile) {
+    let cores = file.machine.logical_cores;
+    let base = file.baseline.median_s;
+    for r in &mut file.runs {
+        r.diagnosis = Some(diagnose(r, base, cores));
+    }
+    file.fits = fits(file);
+}
+
+/// The fits and diagnoses as text, for the CLI.
+pub fn describe(file: &ResultsFile) -> String {
+    let mut out = String::new();
+    if !file.fits.is_empty() {
+        out.push_str("\nFitted scaling models (speedup vs threads):\n");
+        let cores = file.machine.logical_cores;
+        if file.runs.iter().any(|r| r.threads > cores) {
+            out.push_str(&format!(
+                "  (thread counts above this machine's {cores} logical cores are included: there the fit models the core limit, so its extrapolation is pessimistic)\n"
+            ));
+        }
+        for f in &file.fits {
+            out.push_str(&format!(
+                "  {} chunk {}{} (threads {:?}):\n    Amdahl: parallel fraction f = {:.4}, ceiling {} (rmse {:.3})\n",
+                f.feeder,
+                f.chunk_size,
+                if f.gil { " + GIL" } else { "" },
+                f.threads,
+                f.amdahl.f,
+                f.amdahl_ceiling.map_or("unbounded".to_string(), |c| format!("{c:.1}x")),
+                f.amdahl_rmse
+            ));
+            match &f.usl {
+                Some(u) => out.push_str(&format!(
+                    "    USL: lambda {:.3}, contention sigma {:.4}, coherency kappa {:.5}, {} (rmse {:.3})\n",
+                    u.lambda,
+                    u.sigma,
+                    u.kappa,
+                    f.usl_peak_threads.map_or("no peak".to_string(), |p| format!("peak at {p:.0} threads ({:.1}x)", u.speedup(p))),
+                    f.usl_rmse.unwrap_or(0.0)
+                )),
+                None => out.push_str("    USL: needs 3 or more thread counts\n"),
+            }
+            let pred: Vec<String> = f.predicted.iter().map(|(p, y, lo, hi)| format!("{p}: {y:.1}x [{lo:.1}..{hi:.1}]")).collect();
+            out.push_str(&format!("    predicted: {}\n", pred.join(", ")));
+        }
+    }
+    out.push_str("\nWhy not ideal?\n");
+    for r in &file.runs {
+        if let Some(d) = &r.diagnosis {
+            out.push_str(&format!(
+                "  {} x{} chunk {}{}: {}\n      evidence: {}\n      try: {}\n",
+                r.feeder,
+                r.threads,
+                r.chunk_size,
+                if r.gil { " GIL" } else { "" },
+                d.headline,
+                d.evidence,
+                d.suggestion
+            ));
+        }
+    }
+    out
+}

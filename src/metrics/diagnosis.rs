@@ -1,0 +1,231 @@
+//! "Why not ideal?": names the dominant loss of a run, with the evidence
+//! from its per-worker measurements, and what would help.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::FeederKind;
+use crate::export::RunRecord;
+
+/// The dominant reason a run fell short of ideal scaling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Within 10% of ideal (or blocking work that scaled past the cores).
+    ScalesWell,
+    /// One thread: nothing to lose yet.
+    OneThread,
+    /// The map is cheaper than taking items out of the source; auto ran fused.
+    SerialSource,
+    /// The simulated GIL made the threads take turns.
+    Gil,
+    /// Workers waited for input: a contended lock, the queue, or a slow source.
+    WaitingForInput,
+    /// Some workers finished long before others: an idle tail.
+    LoadImbalance,
+    /// More threads than cores for CPU-bound work.
+    Oversubscription,
+    /// The workers' map time adds up to more than the sequential time.
+    Overhead,
+}
+
+/// A verdict with its evidence and a suggestion, for people.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// The dominant loss.
+    pub verdict: Verdict,
+    /// One line.
+    pub headline: String,
+    /// The numbers behind it.
+    pub evidence: String,
+    /// What would help.
+    pub suggestion: String,
+}
+
+fn d(verdict: Verdict, headline: &str, evidence: String, suggestion: &str) -> Diagnosis {
+    Diagnosis { verdict, headline: headline.into(), evidence, suggestion: suggestion.into() }
+}
+
+/// Diagnoses one run measured against a sequential reference of `baseline_s`
+/// seconds on a machine with `cores` logical cores.
+pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
+    let p = run.threads.max(1);
+    let cores = cores.max(1);
+    let wall = run.median_s.max(1e-12);
+    let active: Vec<_> = run.workers.iter().filter(|w| w.items > 0 || w.busy_s > 0.0).collect();
+    let n = active.len().max(1) as f64;
+    let busy: f64 = active.iter().map(|w| w.busy_s).sum();
+    let wait: f64 = active.iter().map(|w| w.wait_s).sum();
+    let max_busy = active.iter().map(|w| w.busy_s + w.wait_s).fold(0.0, f64::max);
+    let min_busy = active.iter().map(|w| w.busy_s + w.wait_s).fold(f64::INFINITY, f64::min);
+    let wait_frac = wait / (n * wall);
+    let idle_workers = run.workers.len().saturating_sub(active.len());
+    let imbalance = if max_busy > 0.0 { 1.0 - (busy + wait) / (n * max_busy) } else { 0.0 };
+    let inflation = if baseline_s > 0.0 { busy / baseline_s } else { 1.0 };
+    let eff = run.efficiency;
+    let sp = run.speedup;
+
+    if p == 1 {
+        return d(
+            Verdict::OneThread,
+            "one thread: this is the baseline for the others",
+            format!("{:.3} s against {:.3} s for the plain loop (speedup {sp:.2})", run.median_s, baseline_s),
+            "sweep the thread count to see how it scales",
+        );
+    }
+    if run.used.contains("fused") {
+        return d(
+            Verdict::SerialSource,
+            "the source iterator is the bottleneck: auto ran one fused core",
+            run.plan.clone().unwrap_or_else(|| run.used.clone()),
+            "nothing parallel can win here; give each item more work (or make the source cheaper/indexed)",
+        );
+    }
+    if run.gil && eff < 0.75 {
+        return d(
+            Verdict::Gil,
+            "the global interpreter lock: threads take turns at every map call",
+            format!("GIL on: speedup {sp:.2} with {p} threads (efficiency {eff:.2})"),
+            "turn the GIL off (free-threaded Python); with a GIL only blocking work gains from threads",
+        );
+    }
+    if eff >= 0.9 || (p > cores && sp > cores as f64 * 1.05) {
+        let why = if p > cores {
+            format!("{p} threads on {cores} cores gave {sp:.2}x: the work blocks, so extra threads overlap waits")
+        } else {
+            format!("efficiency {eff:.2}")
+        };
+        return d(Verdict::ScalesWell, "close to ideal", why, "more cores would help; nothing here is the bottleneck");
+    }
+    if p > cores && sp <= cores as f64 * 1.05 {
+        return d(
+            Verdict::Oversubscription,
+            "more threads than cores for CPU-bound work",
+            format!(
+                "{p} threads on {cores} logical cores: speedup {sp:.2} cannot exceed {cores}; workers were busy {:.0}% of the wall time on average",
+                100.0 * busy / (n * wall)
+            ),
+            "use at most one thread per core for CPU-bound work; more only pays for work that blocks",
+        );
+    }
+    if wait_frac > 0.25 {
+        let help = if run.feeder == FeederKind::Locked {
+            "locked takes the lock once per item: use the dispenser or auto feeder (one lock per chunk)"
+        } else {
+            "bigger chunks, so the lock or queue is visited less often; or auto, which sizes them"
+        };
+        return d(
+            Verdict::WaitingForInput,
+            "workers waited for input: the lock, the queue or the source",
+            format!("waiting took {:.0}% of the workers' time (chunk {}, {} feeder)", 100.0 * wait_frac, run.chunk_size, run.feeder),
+            help,
+        );
+    }
+    if imbalance > 0.15 || idle_workers > 0 {
+        return d(
+            Verdict::LoadImbalance,
+            "load imbalance: some workers sat idle while others finished",
+            format!(
+                "worker time ranged {:.3}..{:.3} s{}; {:.0}% of the workers' time was idle tail",
+                if min_busy.is_finite() { min_busy } else { 0.0 },
+                max_busy,
+                if idle_workers > 0 { format!(", and {idle_workers} worker(s) got no items at all") } else { String::new() },
+                100.0 * imbalance
+            ),
+            "smaller chunks (or auto, which shrinks them toward the end) share the expensive items out",
+        );
+    }
+    if inflation > 1.2 {
+        return d(
+            Verdict::Overhead,
+            "overhead: the workers did more work than the plain loop",
+            format!("the workers' map time adds up to {inflation:.2}x the sequential time (buffering, cache misses, shared cores)"),
+            "bigger chunks cut per-chunk costs; for cheap items, auto runs fused",
+        );
+    }
+    d(
+        Verdict::Overhead,
+        "small losses everywhere",
+        format!("waiting {:.0}%, imbalance {:.0}%, map time {inflation:.2}x the sequential", 100.0 * wait_frac, 100.0 * imbalance),
+        "try auto chunks and a thread sweep; the Karp-Flatt plot shows whether the loss grows with threads",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ChunkSize;
+    use crate::export::WorkerRecord;
+    use crate::workloads::ResultValue;
+
+    fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, workers: &[(u64, f64, f64)]) -> RunRecord {
+        let sp = base / median;
+        RunRecord {
+            feeder,
+            threads,
+            chunk_size: ChunkSize::Auto,
+            gil: false,
+            times_s: vec![median],
+            median_s: median,
+            mean_s: median,
+            stddev_s: None,
+            min_s: median,
+            max_s: median,
+            speedup: sp,
+            efficiency: sp / threads as f64,
+            karp_flatt: crate::metrics::karp_flatt(sp, threads),
+            result: ResultValue::Number(0),
+            verified: true,
+            workers: workers.iter().map(|&(items, busy_s, wait_s)| WorkerRecord { items, chunks: 1, busy_s, wait_s }).collect(),
+            used: String::new(),
+            plan: None,
+            outliers: vec![],
+            spans: vec![],
+            diagnosis: None,
+        }
+    }
+
+    #[test]
+    fn near_ideal() {
+        let r = run(FeederKind::Dispenser, 2, 0.52, 1.0, &[(50, 0.5, 0.01), (50, 0.5, 0.01)]);
+        assert_eq!(diagnose(&r, 1.0, 2).verdict, Verdict::ScalesWell);
+    }
+
+    #[test]
+    fn waiting_on_the_lock() {
+        let r = run(FeederKind::Locked, 2, 4.0, 0.1, &[(50, 0.6, 3.3), (50, 0.6, 3.3)]);
+        let dg = diagnose(&r, 0.1, 2);
+        assert_eq!(dg.verdict, Verdict::WaitingForInput);
+        assert!(dg.suggestion.contains("dispenser"));
+    }
+
+    #[test]
+    fn idle_tail() {
+        let r = run(FeederKind::Dispenser, 2, 0.9, 1.0, &[(90, 0.88, 0.0), (10, 0.15, 0.0)]);
+        assert_eq!(diagnose(&r, 1.0, 2).verdict, Verdict::LoadImbalance);
+        let one_did_all = run(FeederKind::Dispenser, 2, 1.0, 1.0, &[(100, 0.99, 0.0), (0, 0.0, 0.0)]);
+        assert_eq!(diagnose(&one_did_all, 1.0, 2).verdict, Verdict::LoadImbalance);
+    }
+
+    #[test]
+    fn oversubscribed() {
+        let r = run(FeederKind::Auto, 8, 0.52, 1.0, &[(12, 0.12, 0.0); 8]);
+        assert_eq!(diagnose(&r, 1.0, 2).verdict, Verdict::Oversubscription);
+        // Blocking work that beat the core count is not a problem.
+        let blocking = run(FeederKind::Auto, 8, 0.15, 1.0, &[(12, 0.14, 0.0); 8]);
+        assert_eq!(diagnose(&blocking, 1.0, 2).verdict, Verdict::ScalesWell);
+    }
+
+    #[test]
+    fn gil_and_fused_and_overhead() {
+        let mut g = run(FeederKind::Dispenser, 2, 1.4, 1.0, &[(50, 0.7, 0.6), (50, 0.7, 0.6)]);
+        g.gil = true;
+        assert_eq!(diagnose(&g, 1.0, 2).verdict, Verdict::Gil);
+        let mut f = run(FeederKind::Auto, 2, 1.2, 1.0, &[(100, 1.2, 0.0), (0, 0.0, 0.0)]);
+        f.used = "auto: fused".into();
+        assert_eq!(diagnose(&f, 1.0, 2).verdict, Verdict::SerialSource);
+        let o = run(FeederKind::Dispenser, 2, 0.75, 1.0, &[(50, 0.74, 0.01), (50, 0.74, 0.01)]);
+        assert_eq!(diagnose(&o, 1.0, 2).verdict, Verdict::Overhead);
+        let one = run(FeederKind::Auto, 1, 1.0, 1.0, &[(100, 1.0, 0.0)]);
+        assert_eq!(diagnose(&one, 1.0, 2).verdict, Verdict::OneThread);
+    }
+}

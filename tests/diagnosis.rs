@@ -1,0 +1,101 @@
+//! "Why not ideal?" on real runs: the diagnosis names the loss the run was
+//! built to show.
+
+use scalescope::engine::{ChunkSize, FeederKind, Hooks};
+use scalescope::metrics::analysis::analyse;
+use scalescope::metrics::diagnosis::Verdict;
+use scalescope::metrics::{SweepPlan, run_sweep};
+use scalescope::workloads::{WorkloadKind, WorkloadSpec};
+
+fn verdict(workload: WorkloadSpec, feeder: FeederKind, chunk: ChunkSize, gil: bool) -> (Verdict, String) {
+    let plan = SweepPlan {
+        workload,
+        feeders: vec![feeder],
+        threads: vec![2],
+        chunks: vec![chunk],
+        gil: vec![gil],
+        reps: 1,
+        warmup: 0,
+        spans: false,
+    };
+    let mut file = run_sweep(&plan, &Hooks::none(), |_| {}).expect("sweep");
+    analyse(&mut file);
+    let run = &file.runs[0];
+    assert!(run.verified);
+    let d = run.diagnosis.clone().expect("diagnosis");
+    (d.verdict, format!("{d:?} / speedup {:.2}", run.speedup))
+}
+
+#[test]
+fn locked_with_one_item_per_lock_waits_for_input() {
+    if num_cpus::get() < 2 {
+        return; // one core: the workers never run at once, so they never wait on each other
+    }
+    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 300_000), FeederKind::Locked, ChunkSize::Fixed(1), false);
+    assert_eq!(v, Verdict::WaitingForInput, "{why}");
+}
+
+#[test]
+fn one_huge_chunk_of_skewed_rows_is_load_imbalance() {
+    let spec = WorkloadSpec::new(WorkloadKind::Skewed).with("n", 300).with("width", 300);
+    let (v, why) = verdict(spec, FeederKind::Dispenser, ChunkSize::Fixed(300), false);
+    assert_eq!(v, Verdict::LoadImbalance, "{why}");
+}
+
+#[test]
+fn the_gil_is_named() {
+    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Primes).with("n", 300_000), FeederKind::Dispenser, ChunkSize::Auto, true);
+    assert_eq!(v, Verdict::Gil, "{why}");
+}
+
+#[test]
+fn a_cheap_map_is_a_serial_source_for_auto() {
+    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 2_000_000), FeederKind::Auto, ChunkSize::Auto, false);
+    assert_eq!(v, Verdict::SerialSource, "{why}");
+}
+
+#[test]
+fn fits_and_diagnoses_go_into_the_json() {
+    let dir = std::env::temp_dir().join(format!("scalescope-fit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let json = dir.join("fit.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scalescope"))
+        .args([
+            "sweep",
+            "--workload",
+            "primes",
+            "--n",
+            "50000",
+            "--threads",
+            "1,2,3",
+            "--feeder",
+            "dispenser",
+            "--reps",
+            "1",
+            "--warmup",
+            "0",
+            "--fit",
+            "--spans",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("Amdahl: parallel fraction f = "), "{stdout}");
+    assert!(stdout.contains("USL: lambda"), "{stdout}");
+    assert!(stdout.contains("Why not ideal?"), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_default();
+    let fits = v["fits"].as_array().cloned().unwrap_or_default();
+    assert_eq!(fits.len(), 1);
+    assert!(fits[0]["amdahl"]["f"].as_f64().is_some_and(|f| (0.0..=1.0).contains(&f)));
+    assert_eq!(fits[0]["predicted"].as_array().map(Vec::len), Some(6));
+    for r in v["runs"].as_array().cloned().unwrap_or_default() {
+        assert!(r["diagnosis"]["verdict"].is_string(), "{r}");
+        let spans = r["spans"].as_array().cloned().unwrap_or_default();
+        assert!(!spans.is_empty(), "spans recorded with --spans");
+        assert!(spans.iter().all(|s| s["end_s"].as_f64() >= s["start_s"].as_f64()));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
