@@ -231,3 +231,25 @@ fn a_results_file_from_the_cli_opens_over_the_plots() {
     assert!(h.state_mut().save_results(&dir.join("x.json"), false).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn why_not_ideal_shows_diagnoses_fits_and_a_timeline() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    type_into(&mut h, "n", "40000");
+    h.get_by_label("Sweep threads").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let file = h.state().results[0].clone();
+    assert!(file.runs.iter().all(|r| r.diagnosis.is_some() && !r.spans.is_empty()));
+    h.get_all_by_label("Why not ideal?").next().unwrap().click();
+    h.step();
+    h.step();
+    assert!(h.query_all_by_label_contains("evidence:").count() >= 1);
+    if file.runs.len() >= 2 {
+        assert!(h.query_by_label("Fitted scaling models").is_some());
+        assert!(h.query_all_by_label_contains("Amdahl f =").count() >= 1);
+    }
+    assert!(h.query_by_label("Per-worker timeline").is_some());
+}

@@ -14,6 +14,7 @@ use super::state::{JobKind, Settings, Tab};
 use crate::engine::EngineError;
 use crate::export::{ResultsFile, csv};
 use crate::machine::MachineInfo;
+use crate::metrics::analysis::analyse;
 use crate::metrics::{SweepEvent, describe};
 use crate::workloads::WorkloadError;
 
@@ -84,6 +85,8 @@ pub struct ScalescopeApp {
     ctx: Option<egui::Context>,
     pending_png: Option<PathBuf>,
     screenshot: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
+    /// The "Why not ideal?" panel's selections.
+    pub why: super::panels::why::WhyState,
     /// Where the scaling plots were drawn last frame (for PNG export).
     pub plots_rect: Option<egui::Rect>,
 }
@@ -115,6 +118,7 @@ impl ScalescopeApp {
             ctx: None,
             pending_png: None,
             screenshot: Default::default(),
+            why: Default::default(),
             plots_rect: None,
         }
     }
@@ -202,7 +206,8 @@ impl ScalescopeApp {
         let items = self.live.items();
         self.job = None; // the thread has ended: this join is immediate
         match result {
-            Ok(file) => {
+            Ok(mut file) => {
+                analyse(&mut file);
                 let bad = file.runs.iter().filter(|r| !r.verified).count();
                 let text = format!(
                     "Done in {elapsed:.1} s: {} configurations, {}",
@@ -214,7 +219,8 @@ impl ScalescopeApp {
             }
             Err(e) => {
                 let kept = e.partial.as_ref().map_or(0, |p| p.runs.len());
-                if let Some(p) = e.partial {
+                if let Some(mut p) = e.partial {
+                    analyse(&mut p);
                     self.results.push(*p);
                 }
                 match e.error {
@@ -234,7 +240,10 @@ impl ScalescopeApp {
     /// The file is unreadable or not a results file; the message is also shown.
     pub fn open_results(&mut self, path: &Path) -> Result<(), String> {
         match ResultsFile::load(path) {
-            Ok(file) => {
+            Ok(mut file) => {
+                if file.fits.is_empty() || file.runs.iter().any(|r| r.diagnosis.is_none()) {
+                    analyse(&mut file);
+                }
                 let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
                 let label = format!("{} ({name})", file.machine.cpu_model);
                 self.info(format!(
@@ -438,7 +447,13 @@ impl ScalescopeApp {
         });
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
-                for (tab, name) in [(Tab::Live, "Live"), (Tab::Scaling, "Scaling"), (Tab::Results, "Results"), (Tab::Learn, "Learn")] {
+                for (tab, name) in [
+                    (Tab::Live, "Live"),
+                    (Tab::Scaling, "Scaling"),
+                    (Tab::Why, "Why not ideal?"),
+                    (Tab::Results, "Results"),
+                    (Tab::Learn, "Learn"),
+                ] {
                     ui.selectable_value(&mut self.settings.tab, tab, name);
                 }
             });
@@ -447,6 +462,7 @@ impl ScalescopeApp {
             match self.settings.tab {
                 Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done),
                 Tab::Scaling => self.plots_rect = Some(panels::scaling::ui(ui, &sources)),
+                Tab::Why => panels::why::ui(ui, &sources, &mut self.why),
                 Tab::Results => panels::table::ui(ui, &sources, &mut actions),
                 Tab::Learn => panels::learn::ui(ui, &self.settings, self.is_running(), &mut actions),
             }

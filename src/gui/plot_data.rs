@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::ChunkSize;
+use crate::engine::{ChunkSize, Span, SpanKind};
 use crate::export::{ResultsFile, RunRecord};
 
 /// One plotted series: points, and a min..max bar per point.
@@ -124,6 +124,85 @@ pub fn max_x(series: &[Series]) -> f64 {
     series.iter().flat_map(|s| s.points.iter().map(|p| p[0])).fold(1.0, f64::max)
 }
 
+/// Runs that carry a recorded timeline, as (source index, run index).
+pub fn timeline_runs(sources: &[(String, ResultsFile)]) -> Vec<(usize, usize)> {
+    sources
+        .iter()
+        .enumerate()
+        .flat_map(|(si, (_, f))| f.runs.iter().enumerate().filter(|(_, r)| !r.spans.is_empty()).map(move |(ri, _)| (si, ri)))
+        .collect()
+}
+
+/// One time bin of one worker's lane: how much of it went to each activity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LaneBin {
+    /// The worker (lane).
+    pub worker: usize,
+    /// Bin start, seconds.
+    pub start_s: f64,
+    /// Bin end, seconds.
+    pub end_s: f64,
+    /// Seconds spent mapping within the bin.
+    pub map_s: f64,
+    /// Seconds spent waiting for input within the bin.
+    pub wait_s: f64,
+    /// Seconds spent in the final reduce within the bin.
+    pub reduce_s: f64,
+    /// Items of the map spans that ended in the bin.
+    pub items: u64,
+}
+
+impl LaneBin {
+    /// The activity that took most of the bin, if any took any time.
+    pub fn dominant(&self) -> Option<SpanKind> {
+        let best = [(SpanKind::Map, self.map_s), (SpanKind::Wait, self.wait_s), (SpanKind::Reduce, self.reduce_s)]
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        (best.1 > 0.0).then_some(best.0)
+    }
+}
+
+/// Spans binned for drawing: each worker's lane cut into `bins` equal time
+/// bins, with the time each activity took in each; bins with no activity
+/// (idle) are left out. Bounded, whatever the number of chunks.
+pub fn lanes(spans: &[Span], bins: usize) -> Vec<LaneBin> {
+    let end = spans.iter().map(|s| s.end_s).fold(0.0, f64::max);
+    let bins = bins.max(1);
+    if end <= 0.0 {
+        return vec![];
+    }
+    let width = end / bins as f64;
+    let workers = spans.iter().map(|s| s.worker).max().map_or(0, |w| w + 1);
+    let mut grid: Vec<LaneBin> = (0..workers * bins)
+        .map(|k| LaneBin {
+            worker: k / bins,
+            start_s: (k % bins) as f64 * width,
+            end_s: ((k % bins) + 1) as f64 * width,
+            map_s: 0.0,
+            wait_s: 0.0,
+            reduce_s: 0.0,
+            items: 0,
+        })
+        .collect();
+    for s in spans {
+        let first = ((s.start_s / width) as usize).min(bins - 1);
+        let last = ((s.end_s / width) as usize).min(bins - 1);
+        for b in first..=last {
+            let cell = &mut grid[s.worker * bins + b];
+            let overlap = s.end_s.min(cell.end_s) - s.start_s.max(cell.start_s);
+            if overlap > 0.0 {
+                match s.kind {
+                    SpanKind::Map => cell.map_s += overlap,
+                    SpanKind::Wait => cell.wait_s += overlap,
+                    SpanKind::Reduce => cell.reduce_s += overlap,
+                }
+            }
+        }
+        grid[s.worker * bins + last].items += s.items;
+    }
+    grid.into_iter().filter(|c| c.dominant().is_some()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +292,25 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].name, "m: dispenser x2");
         assert_eq!(c[0].points, vec![[1.0, 3.0], [2.0, 1.0]]);
+    }
+
+    #[test]
+    fn lanes_bin_time_per_worker_and_leave_idle_out() {
+        let sp = |worker, kind, start_s, end_s, items| Span { worker, kind, start_s, end_s, items };
+        let spans = vec![
+            sp(0, SpanKind::Wait, 0.0, 0.1, 0),
+            sp(0, SpanKind::Map, 0.1, 1.0, 90),
+            sp(1, SpanKind::Map, 0.0, 0.5, 50), // worker 1 idles from 0.5 s
+        ];
+        let bins = lanes(&spans, 4);
+        let w0: Vec<&LaneBin> = bins.iter().filter(|b| b.worker == 0).collect();
+        let w1: Vec<&LaneBin> = bins.iter().filter(|b| b.worker == 1).collect();
+        assert_eq!(w0.len(), 4);
+        assert_eq!(w1.len(), 2, "the idle half of worker 1 is not drawn");
+        assert!((w0[0].wait_s - 0.1).abs() < 1e-12 && (w0[0].map_s - 0.15).abs() < 1e-12);
+        assert_eq!(w0[0].dominant(), Some(SpanKind::Map));
+        assert_eq!(bins.iter().map(|b| b.items).sum::<u64>(), 140);
+        assert!(lanes(&[], 10).is_empty());
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum Tab {
     Scaling,
     /// The results table.
     Results,
+    /// Diagnoses, fitted models, timelines.
+    Why,
     /// Explanations for students.
     Learn,
 }
@@ -143,6 +145,6 @@ impl Settings {
             JobKind::Feeders => (FeederKind::ALL.to_vec(), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
             JobKind::Gil => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![false, true]),
         };
-        SweepPlan { workload: self.spec(), feeders, threads, chunks, gil, reps: self.reps.max(1), warmup: self.warmup, spans: false }
+        SweepPlan { workload: self.spec(), feeders, threads, chunks, gil, reps: self.reps.max(1), warmup: self.warmup, spans: true }
     }
 }

@@ -88,7 +88,8 @@ fn draw(plot: &mut egui_plot::PlotUi<'_>, series: &[Series]) {
     }
 }
 
-fn palette(i: usize) -> Color32 {
+/// The colour of the `i`-th series.
+pub fn palette(i: usize) -> Color32 {
     const C: [Color32; 8] = [
         Color32::from_rgb(80, 140, 230),
         Color32::from_rgb(230, 120, 60),

@@ -1,0 +1,211 @@
+//! "Why not ideal?": the diagnosis of each run, scaling models fitted over
+//! the thread sweeps and extrapolated to bigger machines, and a per-worker
+//! timeline of a run.
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{FilledArea, HoverPosition, Legend, Line, LineStyle, Plot, Points};
+
+use super::hint;
+use crate::engine::SpanKind;
+use crate::export::{ResultsFile, RunRecord};
+use crate::gui::plot_data::{lanes, timeline_runs};
+
+/// What the panel remembers between frames.
+#[derive(Clone, Debug, Default)]
+pub struct WhyState {
+    /// Extrapolate the fits to 128 threads (else 64).
+    pub to_128: bool,
+    /// The run whose timeline is shown: (source index, run index).
+    pub timeline: Option<(usize, usize)>,
+}
+
+/// Draws the panel.
+pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], state: &mut WhyState) {
+    if sources.is_empty() {
+        ui.label("No results for this workload yet: run something, or open a results file.");
+        return;
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        diagnoses(ui, sources);
+        ui.separator();
+        fits(ui, sources, state);
+        ui.separator();
+        timeline(ui, sources, state);
+    });
+}
+
+fn label(r: &RunRecord) -> String {
+    format!("{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
+}
+
+fn diagnoses(ui: &mut egui::Ui, sources: &[(String, ResultsFile)]) {
+    ui.heading("Why not ideal?");
+    for (name, file) in sources {
+        for r in &file.runs {
+            let Some(d) = &r.diagnosis else { continue };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(format!("{name}: {}", label(r))).strong());
+                ui.label(format!("(speedup {:.2}, efficiency {:.2}):", r.speedup, r.efficiency));
+                ui.label(RichText::new(&d.headline).color(Color32::from_rgb(230, 160, 60)));
+            });
+            ui.label(RichText::new(format!("   evidence: {}", d.evidence)).small());
+            ui.label(RichText::new(format!("   try: {}", d.suggestion)).small());
+        }
+    }
+}
+
+fn fits(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], state: &mut WhyState) {
+    ui.horizontal(|ui| {
+        ui.heading("Fitted scaling models");
+        ui.checkbox(&mut state.to_128, "extrapolate to 128 threads (else 64)");
+    });
+    let any = sources.iter().any(|(_, f)| !f.fits.is_empty());
+    if !any {
+        ui.label("Sweep at least two thread counts (three for the USL) to fit Amdahl's law and the Universal Scalability Law.");
+        return;
+    }
+    let max_p = if state.to_128 { 128.0 } else { 64.0 };
+    for (name, file) in sources {
+        for f in &file.fits {
+            let mut text = format!(
+                "{name}: {} chunk {}{}: Amdahl f = {:.3} (ceiling {})",
+                f.feeder,
+                f.chunk_size,
+                if f.gil { " + GIL" } else { "" },
+                f.amdahl.f,
+                f.amdahl_ceiling.map_or("unbounded".into(), |c| format!("{c:.1}x"))
+            );
+            if let Some(u) = &f.usl {
+                text.push_str(&format!(
+                    "; USL sigma = {:.3}, kappa = {:.4}, {}",
+                    u.sigma,
+                    u.kappa,
+                    f.usl_peak_threads.map_or("no peak".to_string(), |p| format!("peak {:.1}x at {p:.0} threads", u.speedup(p)))
+                ));
+            }
+            ui.label(text);
+        }
+    }
+    Plot::new("fits")
+        .height(300.0)
+        .legend(Legend::default())
+        .x_axis_label("threads")
+        .y_axis_label("speedup")
+        .include_x(max_p)
+        .label_formatter(|h| match h {
+            HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nthreads {:.0}: {:.2}x", p.x, p.y)),
+            HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            // The ideal line only up to a little above the highest curve, so
+            // that it does not squash the curves that matter.
+            let top = sources
+                .iter()
+                .flat_map(|(_, f)| f.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
+                .fold(2.0, f64::max)
+                * 1.5;
+            plot.line(
+                Line::new("ideal (y = p)", vec![[1.0, 1.0], [top.min(max_p), top.min(max_p)]])
+                    .style(LineStyle::dashed_loose())
+                    .color(Color32::GRAY),
+            );
+            let mut i = 0;
+            for (name, file) in sources {
+                for f in &file.fits {
+                    let color = super::scaling::palette(i);
+                    i += 1;
+                    let series = format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" });
+                    let xs: Vec<f64> = (0..=200).map(|k| 1.0 + (max_p - 1.0) * k as f64 / 200.0).collect();
+                    plot.line(
+                        Line::new(format!("{series}: Amdahl"), xs.iter().map(|&p| [p, f.amdahl.speedup(p)]).collect::<Vec<_>>())
+                            .color(color)
+                            .style(LineStyle::dashed_dense()),
+                    );
+                    if let Some(u) = &f.usl {
+                        plot.line(
+                            Line::new(format!("{series}: USL"), xs.iter().map(|&p| [p, u.speedup(p)]).collect::<Vec<_>>())
+                                .color(color)
+                                .width(2.0),
+                        );
+                    }
+                    let band: Vec<&(usize, f64, f64, f64)> = f.predicted.iter().filter(|p| p.0 as f64 <= max_p).collect();
+                    if band.len() >= 2 {
+                        let x: Vec<f64> = band.iter().map(|p| p.0 as f64).collect();
+                        let lo: Vec<f64> = band.iter().map(|p| p.2).collect();
+                        let hi: Vec<f64> = band.iter().map(|p| p.3).collect();
+                        plot.add(FilledArea::new(format!("{series}: band"), &x, &lo, &hi).fill_color(color.gamma_multiply(0.25)));
+                    }
+                    let measured: Vec<[f64; 2]> = file
+                        .runs
+                        .iter()
+                        .filter(|r| r.feeder == f.feeder && r.chunk_size == f.chunk_size && r.gil == f.gil)
+                        .map(|r| [r.threads as f64, r.speedup])
+                        .collect();
+                    plot.points(Points::new(format!("{series}: measured"), measured).color(color).radius(4.0));
+                }
+            }
+        });
+    hint(
+        ui,
+        "dots are measured; the dashed curve is Amdahl's law (a fixed serial part: it flattens at its ceiling), the solid one the Universal Scalability Law (contention and crosstalk: it can peak and fall). The shaded band comes from fitting the fastest and the slowest repetitions. Points above this machine's core count make any fit pessimistic.",
+    );
+}
+
+fn timeline(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], state: &mut WhyState) {
+    ui.heading("Per-worker timeline");
+    let runs = timeline_runs(sources);
+    if runs.is_empty() {
+        ui.label("No recorded timeline yet (the app records one per configuration; `scalescope sweep --spans` too).");
+        return;
+    }
+    if state.timeline.is_none_or(|k| !runs.contains(&k)) {
+        state.timeline = runs.last().copied();
+    }
+    let Some((si, ri)) = state.timeline else { return };
+    let selected = &sources[si].1.runs[ri];
+    egui::ComboBox::from_label("run").selected_text(format!("{}: {}", sources[si].0, label(selected))).show_ui(ui, |ui| {
+        for &(s, r) in &runs {
+            ui.selectable_value(&mut state.timeline, Some((s, r)), format!("{}: {}", sources[s].0, label(&sources[s].1.runs[r])));
+        }
+    });
+    let workers = selected.spans.iter().map(|s| s.worker).max().unwrap_or(0) + 1;
+    let bins = lanes(&selected.spans, (1600 / workers).clamp(50, 400));
+    Plot::new("timeline")
+        .height((workers as f32 * 26.0 + 60.0).clamp(120.0, 420.0))
+        .x_axis_label("seconds since the call began")
+        .y_axis_label("worker")
+        .include_y(-0.5)
+        .include_y(workers as f64 - 0.5)
+        .allow_scroll(false)
+        .label_formatter(|h| match h {
+            HoverPosition::NearDataPoint { plot_name, .. } => Some(plot_name.to_string()),
+            HoverPosition::Elsewhere { position } => Some(format!("{:.4} s", position.x)),
+        })
+        .show(ui, |plot| {
+            for b in bins {
+                let color = match b.dominant() {
+                    Some(SpanKind::Map) => Color32::from_rgb(70, 160, 90),
+                    Some(SpanKind::Wait) => Color32::from_rgb(220, 150, 50),
+                    _ => Color32::from_rgb(80, 140, 230),
+                };
+                let len = b.end_s - b.start_s;
+                let name = format!(
+                    "worker {}, {:.4}..{:.4} s: map {:.0}%, waiting {:.0}%, reduce {:.0}%, idle {:.0}%; {} items",
+                    b.worker,
+                    b.start_s,
+                    b.end_s,
+                    100.0 * b.map_s / len,
+                    100.0 * b.wait_s / len,
+                    100.0 * b.reduce_s / len,
+                    (100.0 * (1.0 - (b.map_s + b.wait_s + b.reduce_s) / len)).max(0.0),
+                    b.items
+                );
+                let y = b.worker as f64;
+                plot.line(Line::new(name, vec![[b.start_s, y], [b.end_s, y]]).color(color).width(12.0));
+            }
+        });
+    hint(
+        ui,
+        "one lane per worker (the last lane, if any, is the final reduce on the calling thread). Green is mapping, orange waiting for input. Gaps at the end are an idle tail (imbalance); orange everywhere is a contended source. Drag to pan, scroll with Ctrl to zoom, hover for a span's numbers.",
+    );
+}
