@@ -55,7 +55,9 @@ impl FitRecord {
 /// Fits every series of `file` that has at least two thread counts.
 pub fn fits(file: &ResultsFile) -> Vec<FitRecord> {
     type Key = (FeederKind, ChunkSize, bool);
-    let mut series: BTreeMap<String, (Key, Vec<(f64, f64, f64, f64)>)> = BTreeMap::new();
+    /// (threads, speedup, low, high)
+    type Point = (f64, f64, f64, f64);
+    let mut series: BTreeMap<String, (Key, Vec<Point>)> = BTreeMap::new();
     let base = file.baseline.median_s;
     for r in &file.runs {
         let key = (r.feeder, r.chunk_size, r.gil);

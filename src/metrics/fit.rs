@@ -118,11 +118,12 @@ pub fn fit_usl(points: &[(f64, f64)]) -> Option<Usl> {
             if m[c][c].abs() < 1e-12 {
                 return None;
             }
-            for r in 0..k {
+            let pivot_row = m[c].clone();
+            for (r, row) in m.iter_mut().enumerate() {
                 if r != c {
-                    let factor = m[r][c] / m[c][c];
-                    for j in c..=k {
-                        m[r][j] -= factor * m[c][j];
+                    let factor = row[c] / pivot_row[c];
+                    for (x, p) in row.iter_mut().zip(&pivot_row).skip(c) {
+                        *x -= factor * p;
                     }
                 }
             }
