@@ -186,7 +186,9 @@ pub fn lanes(spans: &[Span], bins: usize) -> Vec<LaneBin> {
         .collect();
     for s in spans {
         let first = ((s.start_s / width) as usize).min(bins - 1);
-        let last = ((s.end_s / width) as usize).min(bins - 1);
+        // The bin the span ends in, with bins closed on the left: a span that
+        // ends exactly on a boundary belongs to the bin before it.
+        let last = (((s.end_s / width).ceil() as usize).saturating_sub(1)).clamp(first, bins - 1);
         for b in first..=last {
             let cell = &mut grid[s.worker * bins + b];
             let overlap = s.end_s.min(cell.end_s) - s.start_s.max(cell.start_s);
