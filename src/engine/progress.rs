@@ -125,6 +125,10 @@ impl Slot {
     }
 }
 
+/// Spans kept per worker; past this the timeline is cut (and says so), so
+/// that recording costs bounded memory however many chunks a run takes.
+pub const MAX_SPANS_PER_WORKER: usize = 20_000;
+
 /// A worker's own running totals, published to its slot once per chunk.
 #[derive(Debug)]
 pub(crate) struct Local<'a> {
@@ -160,7 +164,9 @@ impl<'a> Local<'a> {
         self.chunks += 1;
         self.wait_ns += (t1 - t0).as_nanos() as u64;
         self.busy_ns += (t2 - t1).as_nanos() as u64;
-        if let Some(spans) = &mut self.spans {
+        if let Some(spans) = &mut self.spans
+            && spans.len() < MAX_SPANS_PER_WORKER
+        {
             let s = |t: Instant| (t - self.origin).as_secs_f64();
             spans.push(Span { worker: self.worker, kind: SpanKind::Wait, start_s: s(t0), end_s: s(t1), items: 0 });
             spans.push(Span { worker: self.worker, kind: SpanKind::Map, start_s: s(t1), end_s: s(t2), items });
@@ -168,10 +174,33 @@ impl<'a> Local<'a> {
         self.slot.publish(self);
     }
 
+    /// Records `items` items in one chunk whose wait and busy times were
+    /// estimated rather than measured (see the `locked` feeder's sampling).
+    #[inline]
+    pub(crate) fn chunk_estimated(&mut self, items: u64, wait_ns: u64, busy_ns: u64) {
+        self.items += items;
+        self.chunks += items;
+        self.wait_ns += wait_ns;
+        self.busy_ns += busy_ns;
+    }
+
+    /// Scales estimated times down so that busy + wait never exceed the
+    /// `elapsed_ns` the worker has existed (sampling can overshoot).
+    pub(crate) fn clamp_to(&mut self, elapsed_ns: u64) {
+        let sum = self.busy_ns + self.wait_ns;
+        if sum > elapsed_ns && sum > 0 {
+            let k = elapsed_ns as f64 / sum as f64;
+            self.busy_ns = (self.busy_ns as f64 * k) as u64;
+            self.wait_ns = (self.wait_ns as f64 * k) as u64;
+        }
+    }
+
     /// Records a final wait that found no more input.
     pub(crate) fn last_wait(&mut self, t0: Instant, t1: Instant) {
         self.wait_ns += (t1 - t0).as_nanos() as u64;
-        if let Some(spans) = &mut self.spans {
+        if let Some(spans) = &mut self.spans
+            && spans.len() < MAX_SPANS_PER_WORKER
+        {
             let s = |t: Instant| (t - self.origin).as_secs_f64();
             spans.push(Span { worker: self.worker, kind: SpanKind::Wait, start_s: s(t0), end_s: s(t1), items: 0 });
         }

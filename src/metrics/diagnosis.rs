@@ -57,7 +57,7 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
     let wait: f64 = active.iter().map(|w| w.wait_s).sum();
     let max_busy = active.iter().map(|w| w.busy_s + w.wait_s).fold(0.0, f64::max);
     let min_busy = active.iter().map(|w| w.busy_s + w.wait_s).fold(f64::INFINITY, f64::min);
-    let wait_frac = wait / (n * wall);
+    let wait_frac = (wait / (n * wall)).min(1.0);
     let idle_workers = run.workers.len().saturating_sub(active.len());
     let imbalance = if max_busy > 0.0 { 1.0 - (busy + wait) / (n * max_busy) } else { 0.0 };
     let inflation = if baseline_s > 0.0 { busy / baseline_s } else { 1.0 };
@@ -132,6 +132,16 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
                 100.0 * imbalance
             ),
             "smaller chunks (or auto, which shrinks them toward the end) share the expensive items out",
+        );
+    }
+    if run.feeder == FeederKind::Rayon && inflation > 1.5 {
+        return d(
+            Verdict::WaitingForInput,
+            "workers waited for input: par_bridge takes a lock for every item",
+            format!(
+                "rayon reports no waiting time apart, but its workers' time, waits included, adds up to {inflation:.2}x the sequential time"
+            ),
+            "hand out chunks instead of single items: the dispenser or auto feeder",
         );
     }
     if inflation > 1.2 {
