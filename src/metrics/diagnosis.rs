@@ -59,7 +59,9 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
     let min_busy = active.iter().map(|w| w.busy_s + w.wait_s).fold(f64::INFINITY, f64::min);
     let wait_frac = (wait / (n * wall)).min(1.0);
     let idle_workers = run.workers.len().saturating_sub(active.len());
-    let imbalance = if max_busy > 0.0 { 1.0 - (busy + wait) / (n * max_busy) } else { 0.0 };
+    // Over every worker, the ones that got nothing included.
+    let all = run.workers.len().max(1) as f64;
+    let imbalance = if max_busy > 0.0 { 1.0 - (busy + wait) / (all * max_busy) } else { 0.0 };
     let inflation = if baseline_s > 0.0 { busy / baseline_s } else { 1.0 };
     let eff = run.efficiency;
     let sp = run.speedup;
