@@ -27,7 +27,7 @@ use super::{Partials, fill, sequential};
 /// Most items the probe takes.
 const PROBE: usize = 4096;
 /// Map work after which a probe batch is long enough to time.
-const PROBE_TIME: Duration = Duration::from_micros(100);
+const PROBE_TIME: Duration = Duration::from_micros(50);
 /// The least gain over one fused core worth starting threads for.
 const MIN_GAIN: f64 = 1.2;
 
@@ -76,7 +76,7 @@ where
     let mut fused_ns = pull_ns + map_ns;
     let mut exhausted = exhausted;
     if !exhausted && !shared.should_stop() {
-        let n = batch.min(PROBE);
+        let n = (batch / 2).clamp(64, PROBE);
         let t0 = Instant::now();
         let mut done = 0;
         while done < n {
