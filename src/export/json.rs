@@ -103,6 +103,41 @@ pub struct RunRecord {
     pub diagnosis: Option<crate::metrics::diagnosis::Diagnosis>,
 }
 
+impl RunRecord {
+    /// The record of `config`'s timed repetitions against a reference whose
+    /// median was `baseline_median_s`: statistics, speedup, efficiency and
+    /// Karp-Flatt filled in; no workers, plan, spans or diagnosis yet.
+    pub fn measured(config: &crate::engine::Config, times: &[f64], baseline_median_s: f64, result: ResultValue, verified: bool) -> Self {
+        use crate::metrics::{Summary, efficiency, karp_flatt, speedup};
+        let s = Summary::of(times);
+        let p = config.threads;
+        let sp = speedup(baseline_median_s, s.median);
+        RunRecord {
+            feeder: config.feeder,
+            threads: p,
+            chunk_size: config.chunk,
+            gil: config.gil,
+            times_s: times.to_vec(),
+            median_s: s.median,
+            mean_s: s.mean,
+            stddev_s: s.stddev,
+            min_s: s.min,
+            max_s: s.max,
+            speedup: sp,
+            efficiency: efficiency(sp, p),
+            karp_flatt: karp_flatt(sp, p),
+            result,
+            verified,
+            workers: Vec::new(),
+            used: String::new(),
+            plan: None,
+            outliers: s.outliers,
+            spans: Vec::new(),
+            diagnosis: None,
+        }
+    }
+}
+
 /// One worker's share of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkerRecord {

@@ -214,30 +214,10 @@ mod tests {
     use crate::workloads::{ResultValue, WorkloadKind, WorkloadSpec};
 
     fn run(feeder: FeederKind, threads: usize, chunk: ChunkSize, times: &[f64]) -> RunRecord {
-        let s = crate::metrics::Summary::of(times);
-        let sp = 2.0 / s.median;
+        let config = crate::engine::Config { threads, chunk, feeder, gil: false };
         RunRecord {
-            feeder,
-            threads,
-            chunk_size: chunk,
-            gil: false,
-            times_s: times.to_vec(),
-            median_s: s.median,
-            mean_s: s.mean,
-            stddev_s: s.stddev,
-            min_s: s.min,
-            max_s: s.max,
-            speedup: sp,
-            efficiency: sp / threads as f64,
-            karp_flatt: crate::metrics::karp_flatt(sp, threads),
-            result: ResultValue::Number(1),
-            verified: true,
             workers: vec![WorkerRecord { items: 1, chunks: 1, busy_s: 0.0, wait_s: 0.0 }],
-            used: String::new(),
-            plan: None,
-            outliers: vec![],
-            spans: vec![],
-            diagnosis: None,
+            ..RunRecord::measured(&config, times, 2.0, ResultValue::Number(1), true)
         }
     }
 

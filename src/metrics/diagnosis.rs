@@ -170,29 +170,10 @@ mod tests {
     use crate::workloads::ResultValue;
 
     fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, workers: &[(u64, f64, f64)]) -> RunRecord {
-        let sp = base / median;
+        let config = crate::engine::Config { threads, chunk: ChunkSize::Auto, feeder, gil: false };
         RunRecord {
-            feeder,
-            threads,
-            chunk_size: ChunkSize::Auto,
-            gil: false,
-            times_s: vec![median],
-            median_s: median,
-            mean_s: median,
-            stddev_s: None,
-            min_s: median,
-            max_s: median,
-            speedup: sp,
-            efficiency: sp / threads as f64,
-            karp_flatt: crate::metrics::karp_flatt(sp, threads),
-            result: ResultValue::Number(0),
-            verified: true,
             workers: workers.iter().map(|&(items, busy_s, wait_s)| WorkerRecord { items, chunks: 1, busy_s, wait_s }).collect(),
-            used: String::new(),
-            plan: None,
-            outliers: vec![],
-            spans: vec![],
-            diagnosis: None,
+            ..RunRecord::measured(&config, &[median], base, ResultValue::Number(0), true)
         }
     }
 

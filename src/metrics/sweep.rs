@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use super::scaling::{efficiency, karp_flatt, speedup};
 use super::stats::Summary;
 use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Report, Run};
 use crate::export::{Baseline, ResultsFile, RunRecord, WorkerRecord};
@@ -202,29 +201,12 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
         .iter()
         .filter(|a| !a.times.is_empty())
         .map(|a| {
-            let s = Summary::of(&a.times);
-            let p = a.config.threads;
-            let sp = speedup(base.median, s.median);
             // The repetition closest to the median tells the per-worker story.
-            let mid =
-                a.times.iter().enumerate().min_by(|x, y| (x.1 - s.median).abs().total_cmp(&(y.1 - s.median).abs())).map_or(0, |(i, _)| i);
+            let median = Summary::of(&a.times).median;
+            let mid = a.times.iter().enumerate().min_by(|x, y| (x.1 - median).abs().total_cmp(&(y.1 - median).abs())).map_or(0, |(i, _)| i);
             let report = &a.reports[mid];
+            let result = a.result.as_ref().map_or(reference.to_value(), Computed::to_value);
             RunRecord {
-                feeder: a.config.feeder,
-                threads: p,
-                chunk_size: a.config.chunk,
-                gil: a.config.gil,
-                times_s: a.times.clone(),
-                median_s: s.median,
-                mean_s: s.mean,
-                stddev_s: s.stddev,
-                min_s: s.min,
-                max_s: s.max,
-                speedup: sp,
-                efficiency: efficiency(sp, p),
-                karp_flatt: karp_flatt(sp, p),
-                result: a.result.as_ref().map_or(reference.to_value(), Computed::to_value),
-                verified: a.verified,
                 workers: report
                     .workers
                     .iter()
@@ -232,9 +214,8 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
                     .collect(),
                 used: report.used.clone(),
                 plan: report.plan.clone(),
-                outliers: s.outliers,
                 spans: report.spans.clone(),
-                diagnosis: None,
+                ..RunRecord::measured(&a.config, &a.times, base.median, result, a.verified)
             }
         })
         .collect();
