@@ -7,7 +7,12 @@ use scalescope::metrics::diagnosis::Verdict;
 use scalescope::metrics::{SweepPlan, run_sweep};
 use scalescope::workloads::{WorkloadKind, WorkloadSpec};
 
+/// One real run at a time: a run that shares the cores with another test's
+/// would measure that test, not itself.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn verdict(workload: WorkloadSpec, feeder: FeederKind, chunk: ChunkSize, gil: bool) -> (Verdict, String) {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let plan = SweepPlan {
         workload,
         feeders: vec![feeder],
@@ -56,6 +61,7 @@ fn a_cheap_map_is_a_serial_source_for_auto() {
 
 #[test]
 fn fits_and_diagnoses_go_into_the_json() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = std::env::temp_dir().join(format!("scalescope-fit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let json = dir.join("fit.json");
