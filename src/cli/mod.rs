@@ -90,7 +90,8 @@ fn default_threads() -> Vec<usize> {
 /// Any bad flag, as a [`UsageError`].
 pub fn run_plan(a: &RunArgs) -> Result<SweepPlan> {
     let threads = match a.threads {
-        Some(t) => vec![parse_threads(&t.to_string()).map_err(|e| usage(format!("--threads {t}: {e}")))?],
+        Some(0) => return Err(usage("--threads 0: thread count must be at least 1")),
+        Some(t) => vec![t],
         None => vec![num_cpus::get().max(1)],
     };
     let plan = SweepPlan {
