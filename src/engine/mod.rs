@@ -9,6 +9,7 @@ mod error;
 mod feeders;
 mod gil;
 mod kernel;
+pub mod ordered;
 mod progress;
 mod run;
 

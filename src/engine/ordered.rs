@@ -1,0 +1,314 @@
+//! An ordered, lazy, bounded parallel map: [`map_ordered`] returns an
+//! iterator of results in input order, each yielded as soon as it and all
+//! before it are ready; [`map_unordered`] yields in completion order.
+//!
+//! Design (seed 003's fast_map, without the peers' two bugs):
+//! - Workers share the source under one lock and take a chunk and its
+//!   sequence number in the same critical section, so numbers are global and
+//!   never reused (threaded_map_reduce numbered chunks per worker).
+//! - A chunk is only taken while its number is below `released + window`,
+//!   where `released` counts the chunks the consumer has taken in: at most
+//!   `window` chunks are ever mapped-but-not-consumed, so memory is bounded
+//!   whatever the input length; a slow item holds back output, never memory.
+//! - Results travel as `Vec<U>` with their number; the reorder buffer is a
+//!   map keyed by number, so a result equal to any "sentinel" (`None`, 0)
+//!   never changes control flow (fast_map stopped at a `None` result).
+//! - Dropping the iterator stops the workers (flag + wake-up) and joins them.
+//! - A panic in the map or the source ends the stream with one `Err`.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Receiver;
+
+use super::error::{ConfigError, EngineError};
+use super::run::panic_message;
+
+/// How the stream runs: worker threads (may exceed the core count: blocking
+/// work), items per chunk, and chunks in flight per worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamConfig {
+    /// Worker threads.
+    pub threads: usize,
+    /// Items per chunk.
+    pub chunk: usize,
+    /// Chunks in flight per worker (the reorder window is `threads x this`).
+    pub per_worker: usize,
+}
+
+impl StreamConfig {
+    /// `threads` workers, chunks of `chunk`, 2 chunks in flight per worker.
+    pub fn new(threads: usize, chunk: usize) -> Self {
+        StreamConfig { threads, chunk, per_worker: 2 }
+    }
+
+    /// Chunks that may be mapped but not yet consumed.
+    pub fn window(&self) -> u64 {
+        (self.threads * self.per_worker).max(1) as u64
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.threads == 0 {
+            return Err(ConfigError::ZeroThreads);
+        }
+        if self.threads > super::MAX_THREADS {
+            return Err(ConfigError::TooManyThreads(self.threads));
+        }
+        if self.chunk == 0 || self.per_worker == 0 {
+            return Err(ConfigError::ZeroChunk);
+        }
+        if self.chunk > super::MAX_CHUNK {
+            return Err(ConfigError::ChunkTooLarge(self.chunk));
+        }
+        Ok(())
+    }
+}
+
+struct Source<I> {
+    iter: I,
+    next_seq: u64,
+    done: bool,
+}
+
+struct Gate {
+    /// Chunks the consumer has taken in.
+    released: Mutex<u64>,
+    wake: Condvar,
+    stop: AtomicBool,
+}
+
+enum Msg<U> {
+    Chunk(u64, Vec<U>),
+    Failed(String, String),
+}
+
+/// The stream of results; see [`map_ordered`].
+pub struct Stream<U> {
+    rx: Option<Receiver<Msg<U>>>,
+    gate: Arc<Gate>,
+    handles: Vec<JoinHandle<()>>,
+    ordered: bool,
+    pending: BTreeMap<u64, Vec<U>>,
+    next: u64,
+    current: std::vec::IntoIter<U>,
+    failed: bool,
+    peak: usize,
+}
+
+/// Maps `input` on `config.threads` workers and yields the results in input
+/// order, lazily, with at most `config.window()` chunks buffered.
+///
+/// # Examples
+/// ```
+/// use scalescope::engine::ordered::{map_ordered, StreamConfig};
+/// let out: Vec<u64> = map_ordered(0..1000u64, |x| x * 2, StreamConfig::new(4, 7)).unwrap().map(Result::unwrap).collect();
+/// assert_eq!(out, (0..1000u64).map(|x| x * 2).collect::<Vec<_>>());
+/// ```
+///
+/// # Errors
+/// A bad configuration, before any thread starts. A panic in `f` or the
+/// source ends the stream with one `Err(EngineError::Panicked)`.
+pub fn map_ordered<I, T, U, F>(input: I, f: F, config: StreamConfig) -> Result<Stream<U>, EngineError>
+where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Send + 'static,
+    T: Send + 'static,
+    U: Send + 'static,
+    F: Fn(T) -> U + Send + Sync + 'static,
+{
+    start(input.into_iter(), f, config, true)
+}
+
+/// Like [`map_ordered`], but yields each chunk's results as soon as they are
+/// ready (completion order). Same memory bound.
+///
+/// # Errors
+/// As [`map_ordered`].
+pub fn map_unordered<I, T, U, F>(input: I, f: F, config: StreamConfig) -> Result<Stream<U>, EngineError>
+where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Send + 'static,
+    T: Send + 'static,
+    U: Send + 'static,
+    F: Fn(T) -> U + Send + Sync + 'static,
+{
+    start(input.into_iter(), f, config, false)
+}
+
+fn start<I, T, U, F>(iter: I, f: F, config: StreamConfig, ordered: bool) -> Result<Stream<U>, EngineError>
+where
+    I: Iterator<Item = T> + Send + 'static,
+    T: Send + 'static,
+    U: Send + 'static,
+    F: Fn(T) -> U + Send + Sync + 'static,
+{
+    config.validate()?;
+    let window = config.window();
+    let source = Arc::new(Mutex::new(Source { iter, next_seq: 0, done: false }));
+    let gate = Arc::new(Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false) });
+    let f = Arc::new(f);
+    // The channel never holds more than `window` chunks: a chunk is only
+    // taken once the consumer has released enough, so `window` slots suffice.
+    let (tx, rx) = crossbeam_channel::bounded::<Msg<U>>(window as usize);
+    let mut handles = Vec::with_capacity(config.threads);
+    for w in 0..config.threads {
+        let (source, g, f, tx) = (source.clone(), gate.clone(), f.clone(), tx.clone());
+        let name = format!("scalescope-stream-{w}");
+        let worker_name = name.clone();
+        let spawned = std::thread::Builder::new().name(name).spawn(move || {
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                loop {
+                    // Wait until the window allows another chunk, then take
+                    // the chunk and its number under the source lock.
+                    let (seq, items) = {
+                        let mut released = g.released.lock().unwrap_or_else(PoisonError::into_inner);
+                        let mut src = loop {
+                            if g.stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            // Poisoned: the source panicked in another worker, which reports it.
+                            let Ok(src) = source.lock() else { return };
+                            if src.done {
+                                return;
+                            }
+                            if src.next_seq < *released + window {
+                                break src;
+                            }
+                            drop(src);
+                            released = g.wake.wait(released).unwrap_or_else(PoisonError::into_inner);
+                        };
+                        drop(released);
+                        let items: Vec<T> = src.iter.by_ref().take(config.chunk).collect();
+                        if items.is_empty() {
+                            src.done = true;
+                            drop(src);
+                            g.halt_if(false);
+                            return;
+                        }
+                        let seq = src.next_seq;
+                        src.next_seq += 1;
+                        (seq, items)
+                    };
+                    let results: Vec<U> = items.into_iter().map(|x| f(x)).collect();
+                    if tx.send(Msg::Chunk(seq, results)).is_err() {
+                        return; // the consumer is gone
+                    }
+                }
+            }));
+            if let Err(p) = run {
+                // Stop everyone; the source mutex may be poisoned, which the
+                // others ignore because `stop` is checked first.
+                g.halt_if(true);
+                let _ = tx.send(Msg::Failed(worker_name, panic_message(&*p)));
+            }
+        });
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                gate.halt_if(true);
+                for h in handles {
+                    let _ = h.join();
+                }
+                return Err(EngineError::Spawn(e.to_string()));
+            }
+        }
+    }
+    drop(tx);
+    Ok(Stream {
+        rx: Some(rx),
+        gate,
+        handles,
+        ordered,
+        pending: BTreeMap::new(),
+        next: 0,
+        current: Vec::new().into_iter(),
+        failed: false,
+        peak: 0,
+    })
+}
+
+impl Gate {
+    /// Wakes every waiting worker (after setting `stop` when `stop` is
+    /// true). Done under the `released` lock, so that a worker between its
+    /// check and its wait cannot miss the wake-up.
+    fn halt_if(&self, stop: bool) {
+        let _held = self.released.lock().unwrap_or_else(PoisonError::into_inner);
+        if stop {
+            // Relaxed: read under the same mutex by the waiting workers.
+            self.stop.store(true, Ordering::Relaxed);
+        }
+        self.wake.notify_all();
+    }
+}
+
+impl<U> Stream<U> {
+    /// The most chunks that were ever mapped but not yet yielded (the
+    /// reorder buffer plus the chunk being yielded).
+    pub fn peak_buffered_chunks(&self) -> usize {
+        self.peak
+    }
+
+    fn release(&self, consumed: u64) {
+        let mut r = self.gate.released.lock().unwrap_or_else(PoisonError::into_inner);
+        *r = consumed;
+        self.gate.wake.notify_all();
+    }
+}
+
+impl<U> Iterator for Stream<U> {
+    type Item = Result<U, EngineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(u) = self.current.next() {
+                return Some(Ok(u));
+            }
+            if self.failed {
+                return None;
+            }
+            if self.ordered
+                && let Some(chunk) = self.pending.remove(&self.next)
+            {
+                self.next += 1;
+                self.release(self.next);
+                self.current = chunk.into_iter();
+                continue;
+            }
+            let msg = self.rx.as_ref()?.recv();
+            match msg {
+                Ok(Msg::Chunk(seq, results)) => {
+                    if self.ordered {
+                        self.pending.insert(seq, results);
+                        self.peak = self.peak.max(self.pending.len());
+                    } else {
+                        self.next += 1;
+                        self.peak = self.peak.max(1);
+                        self.release(self.next);
+                        self.current = results.into_iter();
+                    }
+                }
+                Ok(Msg::Failed(thread, message)) => {
+                    self.failed = true;
+                    return Some(Err(EngineError::Panicked { thread, message }));
+                }
+                Err(_) => {
+                    // Every worker has exited: the input is over.
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl<U> Drop for Stream<U> {
+    fn drop(&mut self) {
+        self.gate.halt_if(true);
+        self.rx = None; // a worker blocked in `send` now fails and leaves
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
