@@ -71,5 +71,23 @@ fn progress_overhead(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, feeders, progress_overhead);
+/// The ordered stream against the unordered one on primes (issue #4's target: >= 0.9x).
+fn stream(c: &mut Criterion) {
+    use scalescope::engine::ordered::{StreamConfig, map_ordered, map_unordered};
+    use scalescope::workloads::primes::is_prime;
+    let n = 1_000_000u64;
+    let want = (0..n).filter(|&x| is_prime(x)).count();
+    let config = StreamConfig::new(num_cpus::get().max(2), 1024);
+    let mut group = c.benchmark_group("stream-primes");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group.bench_function("ordered", |b| {
+        b.iter(|| assert_eq!(map_ordered(0..n, is_prime, config).expect("stream").filter(|r| matches!(r, Ok(true))).count(), want))
+    });
+    group.bench_function("unordered", |b| {
+        b.iter(|| assert_eq!(map_unordered(0..n, is_prime, config).expect("stream").filter(|r| matches!(r, Ok(true))).count(), want))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, feeders, progress_overhead, stream);
 criterion_main!(benches);
