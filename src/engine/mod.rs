@@ -9,6 +9,7 @@ mod error;
 mod feeders;
 mod gil;
 mod kernel;
+pub mod keyed;
 pub mod ordered;
 mod progress;
 mod run;
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use cancel::CancelToken;
 pub use config::{ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS};
 pub use error::{ConfigError, EngineError};
-pub use progress::{ProgressEvent, Span, SpanKind, WorkerStats};
+pub use progress::{BufferStats, Phase, PhaseTime, ProgressEvent, Span, SpanKind, WorkerStats};
 
 use kernel::{Kernel, Ops};
 use run::{Shared, panic_message};
@@ -43,6 +44,12 @@ pub struct Report {
     pub wall_s: f64,
     /// Per-worker spans, when asked for with [`Run::record_spans`].
     pub spans: Vec<Span>,
+    /// The phases of a keyed map-reduce; empty for other calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseTime>,
+    /// What a buffering design held at most (ordered stream, broadcast).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer: Option<BufferStats>,
 }
 
 impl Report {
@@ -128,6 +135,40 @@ impl<'c> Run<'c> {
         )
     }
 
+    /// Keyed map-reduce with a shuffle: `mapper` emits `(key, value)` pairs
+    /// through the [`keyed::Emitter`]; values of one key are combined with
+    /// `combine` (associative and commutative, in place). Each worker combines
+    /// locally per partition, then one reducer per partition merges its part
+    /// of every worker's table. Progress comes per phase
+    /// ([`ProgressEvent::Phase`]); [`Report::phases`] times them.
+    ///
+    /// # Examples
+    /// ```
+    /// use scalescope::engine::{Config, Run};
+    /// let text = ["a b a", "b a", "c"];
+    /// let config = Config::new(2).chunk(1);
+    /// let out = Run::new(&config)
+    ///     .map_reduce_by_key(text, |line: &str, out| line.split(' ').for_each(|w| out.emit_borrowed(w, 1u64)), |a, b| *a += b)
+    ///     .unwrap();
+    /// let counts: scalescope::engine::keyed::KeyedMap<String, u64> = out.value;
+    /// assert_eq!((counts.get("a"), counts.get("b"), counts.get("c"), counts.len()), (Some(&3), Some(&2), Some(&1), 3));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Run::fold`]; a panic in `combine` during the reduce phase too.
+    pub fn map_reduce_by_key<I, T, K, V, M, C>(self, input: I, mapper: M, combine: C) -> Result<Outcome<keyed::KeyedMap<K, V>>, EngineError>
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: Send,
+        T: Send,
+        K: std::hash::Hash + Eq + Send,
+        V: Send,
+        M: Fn(T, &mut keyed::Emitter<'_, K, V>) + Sync,
+        C: Fn(&mut V, V) + Sync,
+    {
+        keyed::run(self, input, mapper, combine)
+    }
+
     /// The general form: each worker folds its items into its own accumulator
     /// (starting from `identity()`), and the accumulators are combined with
     /// an associative and commutative `combine` on the calling thread.
@@ -204,6 +245,8 @@ impl<'c> Run<'c> {
             workers,
             wall_s: shared.origin.elapsed().as_secs_f64(),
             spans,
+            phases: vec![],
+            buffer: None,
         };
         Ok(Outcome { value, report })
     }

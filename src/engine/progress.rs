@@ -75,6 +75,32 @@ pub enum ProgressEvent {
         /// The snapshot.
         stats: WorkerStats,
     },
+    /// How far a phase of a keyed map-reduce has come (`map`, then
+    /// `shuffle + reduce`); sent when a phase starts, while it runs, and when it ends.
+    Phase {
+        /// Time since the call began.
+        elapsed: Duration,
+        /// Which phase.
+        phase: Phase,
+        /// Units done: items mapped, or entries merged.
+        done: u64,
+        /// Units in all, when known (a plain iterator may not know its length).
+        total: Option<u64>,
+    },
+    /// How full a bounded buffer is: the ordered stream's reorder window, or
+    /// the one-pass broadcast's buffered items.
+    Occupancy {
+        /// Time since the call began.
+        elapsed: Duration,
+        /// Held now (chunks in flight, or items buffered).
+        held: u64,
+        /// Of `held`, what waits only for an earlier chunk (the reorder buffer); 0 when unordered.
+        waiting: u64,
+        /// The most that may ever be held; `None` for an unbounded design.
+        bound: Option<u64>,
+        /// `chunks` or `items`.
+        unit: &'static str,
+    },
     /// The call is over; the exact per-worker totals.
     Finished {
         /// Time since the call began.
@@ -82,6 +108,50 @@ pub enum ProgressEvent {
         /// Final totals per worker.
         workers: Vec<WorkerStats>,
     },
+}
+
+/// A phase of a keyed map-reduce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Each worker maps its items and combines them locally, per partition.
+    Map,
+    /// Each reducer merges its partition of every worker's table.
+    Reduce,
+}
+
+impl Phase {
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Map => "map + local combine",
+            Phase::Reduce => "shuffle + reduce",
+        }
+    }
+}
+
+/// When a phase ran, seconds since the call began, and the units it did.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTime {
+    /// Which phase.
+    pub phase: Phase,
+    /// Start.
+    pub start_s: f64,
+    /// End.
+    pub end_s: f64,
+    /// Items mapped, or entries merged.
+    pub units: u64,
+}
+
+/// How much a design buffered: its peak and its bound.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BufferStats {
+    /// The most held at once.
+    pub peak: u64,
+    /// The stated bound; `None` for an unbounded design.
+    pub bound: Option<u64>,
+    /// `chunks` or `items`.
+    pub unit: String,
 }
 
 /// A worker's published counters. Only the owning worker stores; the sampler loads.

@@ -1,6 +1,6 @@
 //! The live view's data: built from progress events by pure functions.
 
-use crate::engine::{ProgressEvent, WorkerStats};
+use crate::engine::{Phase, ProgressEvent, WorkerStats};
 
 /// One engine call as it runs.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,6 +19,27 @@ pub struct LiveRun {
     pub elapsed_s: f64,
     /// Whether `Finished` arrived.
     pub finished: bool,
+    /// The phases of a keyed map-reduce, in the order they started.
+    pub phases: Vec<PhaseProgress>,
+    /// Buffer occupancy over time: (seconds, held, of which waiting for an earlier chunk).
+    pub occupancy: Vec<(f64, u64, u64)>,
+    /// The buffer's bound (`None`: unbounded) and unit, once reported.
+    pub occupancy_bound: Option<(Option<u64>, &'static str)>,
+}
+
+/// How far one phase has come.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhaseProgress {
+    /// Which phase.
+    pub phase: Phase,
+    /// Units done.
+    pub done: u64,
+    /// Units in all, when known.
+    pub total: Option<u64>,
+    /// When it was first and last reported, seconds since the call began.
+    pub start_s: f64,
+    /// See `start_s`.
+    pub last_s: f64,
 }
 
 impl LiveRun {
@@ -36,8 +57,10 @@ impl LiveRun {
                     self.plan = plan.clone();
                     self.used = feeder.clone();
                 } else {
+                    // A keyed call reports its map phase before the engine starts.
                     let label = std::mem::take(&mut self.label);
-                    *self = LiveRun::new(label);
+                    let phases = std::mem::take(&mut self.phases);
+                    *self = LiveRun { phases, ..LiveRun::new(label) };
                     self.used = feeder.clone();
                 }
                 self.ensure(*workers);
@@ -47,6 +70,22 @@ impl LiveRun {
                 self.elapsed_s = self.elapsed_s.max(elapsed.as_secs_f64());
                 self.workers[stats.worker] = *stats;
                 self.history[stats.worker].push((elapsed.as_secs_f64(), stats.items));
+            }
+            ProgressEvent::Phase { elapsed, phase, done, total } => {
+                let t = elapsed.as_secs_f64();
+                self.elapsed_s = self.elapsed_s.max(t);
+                match self.phases.iter_mut().find(|p| p.phase == *phase) {
+                    Some(p) => {
+                        (p.done, p.total, p.last_s) = (*done, *total, t);
+                    }
+                    None => self.phases.push(PhaseProgress { phase: *phase, done: *done, total: *total, start_s: t, last_s: t }),
+                }
+            }
+            ProgressEvent::Occupancy { elapsed, held, waiting, bound, unit } => {
+                let t = elapsed.as_secs_f64();
+                self.elapsed_s = self.elapsed_s.max(t);
+                self.occupancy.push((t, *held, *waiting));
+                self.occupancy_bound = Some((*bound, unit));
             }
             ProgressEvent::Finished { elapsed, workers } => {
                 self.ensure(workers.len());

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::source::SplitMix;
 use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec};
+use crate::engine::keyed::Emitter;
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -18,10 +19,12 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
     name: "word-count",
     summary: "count words per line of a text (a file, or a built-in generator)",
     description: "Reads a text lazily, one line at a time, and counts how often each word occurs \
-        (a word is a run of letters and digits, lowercased). Each worker counts into its own \
-        table and the tables are merged at the end. Reading lines is serial; counting words is \
-        the parallel part. Without a file, a built-in generator writes n lines of Zipf-distributed \
-        words, the same on every machine.",
+        (a word is a run of letters and digits, lowercased). A keyed map-reduce: the map phase \
+        emits (word, 1) and each worker combines them at once into its own tables, one per \
+        partition of the words; then the shuffle + reduce phase gives each partition to one \
+        reducer thread, which merges that partition of every worker's table. The live view \
+        shows both phases advance. Reading lines is serial; counting words is the parallel part. \
+        Without a file, a built-in generator writes n lines of Zipf-distributed words, the same on every machine.",
     params: &[
         ParamInfo {
             name: "n",
@@ -54,7 +57,7 @@ type Lines = Box<dyn Iterator<Item = String> + Send>;
 /// assert_eq!(counts["2b"], 1);
 /// ```
 pub fn count_line(counts: &mut Counts, line: &str) {
-    for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in words(line) {
         if word.chars().any(char::is_uppercase) {
             *counts.entry(word.to_lowercase()).or_insert(0) += 1;
         } else if let Some(c) = counts.get_mut(word) {
@@ -65,13 +68,22 @@ pub fn count_line(counts: &mut Counts, line: &str) {
     }
 }
 
-/// Merges two tables, the smaller into the larger.
-pub fn merge(a: Counts, b: Counts) -> Counts {
-    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-    for (w, c) in small {
-        *big.entry(w).or_insert(0) += c;
+/// The words of a line, as written (not yet lowercased).
+fn words(line: &str) -> impl Iterator<Item = &str> {
+    line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// Emits `(word, 1)` for every word of `line`: the mapper of the keyed
+/// map-reduce. A word is copied only when it needs lowercasing or is new to
+/// this worker.
+pub fn emit_line(out: &mut Emitter<'_, String, u64>, line: &str) {
+    for word in words(line) {
+        if word.chars().any(char::is_uppercase) {
+            out.emit(word.to_lowercase(), 1);
+        } else {
+            out.emit_borrowed(word, 1);
+        }
     }
-    big
 }
 
 /// The lines of a file, stopping at the first read error, which is kept for
@@ -186,6 +198,11 @@ impl Iterator for Generator {
         s.push('.');
         Some(s)
     }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = usize::try_from(self.n - self.line).unwrap_or(usize::MAX);
+        (left, Some(left))
+    }
 }
 
 fn source(spec: &WorkloadSpec) -> Result<(Lines, Option<ErrorSlot>), WorkloadError> {
@@ -224,15 +241,7 @@ pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Compu
 
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     let (lines, error) = source(spec)?;
-    let out = call.fold(
-        lines,
-        Counts::new,
-        |mut acc, line: String| {
-            count_line(&mut acc, &line);
-            acc
-        },
-        merge,
-    )?;
+    let out = call.map_reduce_by_key(lines, |line: String, out| emit_line(out, &line), |a, b| *a += b)?;
     check(error)?;
-    Ok(Outcome { value: Computed::Counts(out.value), report: out.report })
+    Ok(Outcome { value: Computed::Counts(out.value.into_map()), report: out.report })
 }
