@@ -89,5 +89,42 @@ fn stream(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, feeders, progress_overhead, stream);
+/// One pass, sum + max, over 10^7 items of a plain iterator: a fused
+/// single-threaded loop against each broadcast strategy (issue #4's target:
+/// chunked <= 2x the fused loop). Lock-step runs 10^5 items (about 100x fewer)
+/// because it exists to be slow.
+fn aggregates(c: &mut Criterion) {
+    use scalescope::engine::broadcast::{BroadcastConfig, Consumer, Strategy, broadcast};
+    let data = |n: u64| (0..n).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20);
+    let fused = |n: u64| {
+        let (mut sum, mut max) = (0u64, 0u64);
+        for x in data(n) {
+            sum = sum.wrapping_add(x);
+            max = max.max(x);
+        }
+        (sum, max)
+    };
+    let mut group = c.benchmark_group("aggregates");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    for n in [10_000_000u64, 100_000] {
+        let want = fused(n);
+        group.bench_with_input(BenchmarkId::new("fused", n), &n, |b, &n| b.iter(|| assert_eq!(black_box(fused(n)), want)));
+        for strategy in Strategy::ALL {
+            if (strategy == Strategy::LockStep) != (n == 100_000) {
+                continue;
+            }
+            group.bench_with_input(BenchmarkId::new(strategy.name(), n), &n, |b, &n| {
+                b.iter(|| {
+                    let consumers: Vec<Consumer<u64, u64>> =
+                        vec![Box::new(|it| it.fold(0u64, u64::wrapping_add)), Box::new(|it| it.max().unwrap_or(0))];
+                    let out = broadcast(data(n), consumers, &BroadcastConfig::new(strategy), &Hooks::none()).expect("broadcast");
+                    assert_eq!((out.value[0], out.value[1]), want);
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, feeders, progress_overhead, stream, aggregates);
 criterion_main!(benches);

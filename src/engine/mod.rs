@@ -2,6 +2,7 @@
 //! threads, with selectable feeders, progress events, cancellation, and
 //! errors that never hang. The design note is `src/engine/DESIGN.md`.
 
+pub mod broadcast;
 mod cancel;
 mod chunking;
 mod config;
