@@ -134,9 +134,8 @@ fn panics_in_a_consumer_or_the_source_are_errors_never_hangs() {
         let consumers: Vec<Consumer<u64, u64>> = vec![
             Box::new(|it| it.sum()),
             Box::new(|it| {
-                it.map(|x| {
+                it.inspect(|&x| {
                     assert!(x != 5000, "aggregate failed at {x}");
-                    x
                 })
                 .max()
                 .unwrap_or(0)
@@ -152,9 +151,8 @@ fn panics_in_a_consumer_or_the_source_are_errors_never_hangs() {
             other => panic!("{strategy}: expected a panic error, got {other:?}"),
         }
         let consumers: Vec<Consumer<u64, u64>> = vec![Box::new(|it| it.sum()), Box::new(|it| it.count() as u64)];
-        let source = (0..1_000_000u64).map(|x| {
+        let source = (0..1_000_000u64).inspect(|&x| {
             assert!(x != 777, "source failed at {x}");
-            x
         });
         let r = within(60, move || broadcast(source, consumers, &BroadcastConfig::new(strategy).chunk(100), &Hooks::none()));
         match r {

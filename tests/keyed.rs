@@ -146,10 +146,9 @@ fn a_panicking_combine_in_the_reduce_phase_is_an_error() {
     let config = Config::new(2).feeder(FeederKind::Dispenser).chunk(1);
     let r = within(30, move || {
         Run::new(&config).map_reduce_by_key(
-            Plain((0..20_000u64).map(|x| {
+            Plain((0..20_000u64).inspect(|_| {
                 // Slow enough that both workers take part.
                 std::hint::black_box((0..200).sum::<u64>());
-                x
             })),
             |x: u64, out| out.emit(x % 3, 1u64),
             |a: &mut u64, b: u64| {

@@ -174,6 +174,9 @@ struct Chunk<T> {
     pool: Sender<Vec<T>>,
 }
 
+/// The producer's end of a consumer's queue.
+type ChunkTx<T> = Sender<Arc<Chunk<T>>>;
+
 /// Spare chunk buffers.
 struct Pool<T> {
     tx: Sender<Vec<T>>,
@@ -362,7 +365,7 @@ impl<T: Clone> Iterator for Items<'_, T> {
     fn fold<B, F: FnMut(B, T) -> B>(mut self, init: B, mut f: F) -> B {
         if matches!(self.src, Src::Step(..)) {
             let mut acc = init;
-            while let Some(x) = self.next() {
+            for x in self.by_ref() {
                 acc = f(acc, x);
             }
             return acc;
@@ -422,7 +425,7 @@ impl Shared<'_> {
     }
 
     /// Sends every consumer's count and the occupancy.
-    fn sample(&self, last: &mut Vec<super::WorkerStats>) {
+    fn sample(&self, last: &mut [super::WorkerStats]) {
         if let Some(tx) = &self.hooks.progress {
             let elapsed = self.origin.elapsed();
             progress::send_changed(tx, &self.slots, last, elapsed);
@@ -502,7 +505,7 @@ where
         Strategy::Tee | Strategy::Chunked => {
             let pool = Pool::new(config.queue + 2);
             // Chunked: a short queue per consumer. Tee: no bound.
-            let (txs, srcs): (Vec<Sender<Arc<Chunk<T>>>>, Vec<Src<'_, T>>) = (0..k)
+            let (txs, srcs): (Vec<ChunkTx<T>>, Vec<Src<'_, T>>) = (0..k)
                 .map(|_| {
                     let (tx, rx) = match config.strategy {
                         Strategy::Tee => crossbeam_channel::unbounded(),
@@ -557,7 +560,7 @@ where
                         if !step.put(x) {
                             return true; // every consumer left
                         }
-                        if pulled % 1024 == 0 {
+                        if pulled.is_multiple_of(1024) {
                             if shared.stop() {
                                 return false;
                             }
