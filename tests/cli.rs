@@ -35,7 +35,22 @@ fn bad_flags_are_one_line_and_exit_2() {
 fn workloads_lists_every_workload_and_feeder() {
     let (code, stdout, _) = scalescope(&["workloads"]);
     assert_eq!(code, 0);
-    for name in ["primes", "trivial", "sleep-spin", "word-count", "skewed", "locked", "queue", "dispenser", "rayon", "auto"] {
+    for name in [
+        "primes",
+        "trivial",
+        "sleep-spin",
+        "word-count",
+        "skewed",
+        "ordered-map",
+        "aggregates",
+        "chunked",
+        "lock-step",
+        "locked",
+        "queue",
+        "dispenser",
+        "rayon",
+        "auto",
+    ] {
         assert!(stdout.contains(name), "{name}");
     }
 }
@@ -145,4 +160,89 @@ fn word_count_json_has_keyed_result() {
     let counts: Vec<u64> = top.iter().map(|e| e[1].as_u64().unwrap()).collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "top is sorted by count: {counts:?}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn aggregates_and_ordered_map_sweep_their_variants_into_the_same_schema() {
+    let dir = std::env::temp_dir().join(format!("scalescope-cli-variants-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("agg.json");
+    let (code, stdout, stderr) = scalescope(&[
+        "sweep",
+        "--workload",
+        "aggregates",
+        "--n",
+        "2000",
+        "--k",
+        "4",
+        "--variant",
+        "all",
+        "--reps",
+        "2",
+        "--warmup",
+        "0",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("variant") && stdout.contains("lock-step") && stdout.contains("peak held / bound"), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    let variants: Vec<&str> = runs.iter().map(|r| r["variant"].as_str().unwrap()).collect();
+    assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step"]);
+    for r in runs {
+        assert_eq!(r["verified"], true);
+        assert_eq!(r["threads"], 4, "one thread per aggregate");
+        assert_eq!(r["feeder"], "queue");
+        let peak = r["buffer"]["peak"].as_u64().unwrap();
+        assert_eq!(r["buffer"]["unit"], "items");
+        match r["buffer"]["bound"].as_u64() {
+            Some(bound) => assert!(peak <= bound, "{r}"),
+            None => assert!(r["variant"] == "tee" || r["variant"] == "buffer-all"),
+        }
+        assert_eq!(r["result"], v["baseline"]["result"]);
+        assert_eq!(r["result"]["count"], 2000);
+    }
+    assert_eq!(runs[2]["buffer"]["peak"], 2000, "buffer-all holds the whole input");
+
+    let json = dir.join("om.json");
+    let (code, _, stderr) = scalescope(&[
+        "sweep",
+        "-w",
+        "ordered-map",
+        "--n",
+        "20000",
+        "--variant",
+        "ordered,unordered",
+        "-t",
+        "1,2",
+        "--reps",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    let got: Vec<(String, u64)> =
+        runs.iter().map(|r| (r["variant"].as_str().unwrap().to_string(), r["threads"].as_u64().unwrap())).collect();
+    assert_eq!(got, [("ordered".into(), 1), ("ordered".into(), 2), ("unordered".into(), 1), ("unordered".into(), 2)]);
+    assert!(runs.iter().all(|r| r["verified"] == true && r["buffer"]["unit"] == "chunks" && r["result"] == 2262));
+    // The file opens again.
+    scalescope::export::ResultsFile::load(&json).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_variants_are_one_line_and_exit_2() {
+    for args in [
+        &["run", "-w", "aggregates", "--variant", "zip"][..],
+        &["run", "-w", "primes", "--variant", "ordered"],
+        &["run", "-w", "ordered-map", "--variant", "ordered,unordered"],
+        &["run", "-w", "aggregates", "--k", "7"],
+    ] {
+        let (code, _, stderr) = scalescope(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+    }
 }

@@ -22,6 +22,7 @@ fn verdict(workload: WorkloadSpec, feeder: FeederKind, chunk: ChunkSize, gil: bo
         reps: 1,
         warmup: 0,
         spans: false,
+        variants: vec![],
     };
     let mut file = run_sweep(&plan, &Hooks::none(), |_| {}).expect("sweep");
     analyse(&mut file);

@@ -3,8 +3,16 @@
 
 use std::io::Write;
 
-use scalescope::engine::{Config, FeederKind, Run};
+use scalescope::engine::{CancelToken, Config, FeederKind, Hooks, ProgressEvent, Run};
 use scalescope::workloads::{self, Computed, WorkloadError, WorkloadKind, WorkloadSpec};
+
+/// Taken by the tests that start stream workers, so that the thread check
+/// sees only its own.
+static STREAMS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn streams() -> std::sync::MutexGuard<'static, ()> {
+    STREAMS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 fn small(kind: WorkloadKind) -> WorkloadSpec {
     let spec = WorkloadSpec::new(kind);
@@ -14,11 +22,14 @@ fn small(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::SleepSpin => spec.with("n", 60).with("sleep_us", 50).with("spin", 1000),
         WorkloadKind::WordCount => spec.with("n", 3000),
         WorkloadKind::Skewed => spec.with("n", 60).with("width", 80).with("max_iter", 200),
+        WorkloadKind::OrderedMap => spec.with("n", 50_000),
+        WorkloadKind::Aggregates => spec.with("n", 100_000),
     }
 }
 
 #[test]
 fn every_workload_on_every_feeder_matches_its_reference() {
+    let _streams = streams();
     for kind in WorkloadKind::ALL {
         let spec = small(kind);
         let want = workloads::reference(&spec).unwrap();
@@ -91,4 +102,156 @@ fn parameters_out_of_bounds_are_refused() {
     assert_eq!(e.to_string(), "n = 0 is out of bounds (allowed 1..=1000000000)");
     let spec = WorkloadSpec::new(WorkloadKind::Primes).with("spin", 3);
     assert!(matches!(workloads::reference(&spec), Err(WorkloadError::UnknownParam(_))));
+}
+
+#[test]
+fn ordered_map_every_variant_thread_count_and_chunk_counts_the_primes_exactly() {
+    let _streams = streams();
+    let spec = WorkloadSpec::new(WorkloadKind::OrderedMap).with("n", 30_011);
+    let want = workloads::reference(&spec).unwrap();
+    // An independent count.
+    let primes = (0..30_011u64).filter(|&x| x >= 2 && (2..x).take_while(|d| d * d <= x).all(|d| x % d != 0)).count() as u64;
+    assert_eq!(want, Computed::Number(primes));
+    for variant in ["ordered", "unordered"] {
+        for threads in [1, 2, 3, 8] {
+            for chunk in [Some(1), Some(7), None] {
+                let config = match chunk {
+                    Some(c) => Config::new(threads).chunk(c),
+                    None => Config::new(threads),
+                };
+                let got = workloads::run(&spec.clone().with_variant(variant), Run::new(&config)).unwrap();
+                let what = format!("{variant} x{threads} chunk {chunk:?}");
+                assert_eq!(got.value, want, "{what}");
+                assert_eq!(got.report.items(), 30_011, "{what}");
+                let buffer = got.report.buffer.unwrap();
+                assert_eq!(buffer.bound, Some(threads as u64 * 32), "{what}");
+                assert!(buffer.peak <= threads as u64 * 32, "{what}: {buffer:?}");
+                assert!(got.report.used.starts_with(variant), "{what}: {}", got.report.used);
+            }
+        }
+    }
+}
+
+/// sum, max, min, count, mean and the histogram of the first `n` items, each
+/// by its own plain iterator pass (not the fused reference loop).
+fn independent_aggregates(n: u64, k: usize) -> Vec<(String, u64)> {
+    use scalescope::workloads::aggregates::value;
+    let items = || (0..n).map(value);
+    let (sum, count) = (items().sum::<u64>(), items().count() as u64);
+    let mut out = vec![
+        ("sum".to_string(), sum),
+        ("max".to_string(), items().max().unwrap_or(0)),
+        ("min".to_string(), items().min().unwrap_or(0)),
+        ("count".to_string(), count),
+        ("mean".to_string(), if count == 0 { 0 } else { sum / count }),
+    ];
+    out.truncate(k.min(5));
+    if k == 6 {
+        for b in 0..8u64 {
+            out.push((format!("hist{b}"), items().filter(|x| x >> 29 == b).count() as u64));
+        }
+    }
+    out
+}
+
+#[test]
+fn aggregates_every_strategy_and_k_equals_independent_passes() {
+    for k in 1..=6usize {
+        for variant in ["chunked", "tee", "buffer-all", "lock-step"] {
+            // lock-step pays a barrier per item: keep it short.
+            let n = if variant == "lock-step" { 1_500 } else { 40_000 };
+            let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", n).with("k", k as u64).with_variant(variant);
+            let want = Computed::Named(independent_aggregates(n, k));
+            assert_eq!(workloads::reference(&spec).unwrap(), want, "reference k={k}");
+            for chunk in [Some(1), Some(100), None] {
+                let config = match chunk {
+                    Some(c) => Config::new(2).chunk(c),
+                    None => Config::new(2),
+                };
+                let got = workloads::run(&spec, Run::new(&config)).unwrap();
+                let what = format!("{variant} k={k} chunk {chunk:?}");
+                assert_eq!(got.value, want, "{what}");
+                let buffer = got.report.buffer.unwrap();
+                if let Some(bound) = buffer.bound {
+                    assert!(buffer.peak <= bound, "{what}: {buffer:?}");
+                }
+                if variant == "buffer-all" {
+                    assert_eq!(buffer.peak, n, "{what}");
+                }
+            }
+        }
+    }
+    // Empty input: every aggregate of nothing.
+    let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", 0);
+    let got = workloads::run(&spec, Run::new(&Config::new(2))).unwrap();
+    assert_eq!(got.value, workloads::reference(&spec).unwrap());
+    assert_eq!(got.value, Computed::Named(independent_aggregates(0, 6)));
+}
+
+#[test]
+fn ordered_map_reports_its_window_and_workers_as_progress_events() {
+    let _streams = streams();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let hooks = Hooks { progress: Some(tx), cancel: None, interval: Some(std::time::Duration::from_millis(1)) };
+    let spec = WorkloadSpec::new(WorkloadKind::OrderedMap).with("n", 300_000);
+    let got = workloads::run(&spec, Run::new(&Config::new(2).chunk(64)).hooks(hooks)).unwrap();
+    let events: Vec<ProgressEvent> = rx.try_iter().collect();
+    assert!(matches!(events.first(), Some(ProgressEvent::Started { workers: 2, .. })), "{:?}", events.first());
+    let occupancy: Vec<(u64, u64, Option<u64>)> = events
+        .iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Occupancy { held, waiting, bound, unit, .. } => {
+                assert_eq!(*unit, "chunks");
+                Some((*held, *waiting, *bound))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!occupancy.is_empty());
+    for (held, waiting, bound) in &occupancy {
+        assert_eq!(*bound, Some(64));
+        assert!(waiting <= held && *held <= 64, "held {held} waiting {waiting}");
+    }
+    match events.last() {
+        Some(ProgressEvent::Finished { workers, .. }) => {
+            assert_eq!(workers.iter().map(|w| w.items).sum::<u64>(), 300_000);
+            assert_eq!(workers, &got.report.workers);
+        }
+        other => panic!("last event {other:?}"),
+    }
+}
+
+fn stream_threads() -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok()).filter(|n| n.starts_with("scalescope-stre")).count()
+}
+
+#[test]
+fn own_design_workloads_cancel_and_leave_no_thread() {
+    let _streams = streams();
+    for (kind, variant) in
+        [(WorkloadKind::OrderedMap, "ordered"), (WorkloadKind::OrderedMap, "unordered"), (WorkloadKind::Aggregates, "chunked")]
+    {
+        let token = CancelToken::new();
+        let hooks = Hooks { progress: None, cancel: Some(token.clone()), interval: None };
+        let spec = WorkloadSpec::new(kind).with("n", 1_000_000_000).with_variant(variant);
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            token.cancel();
+        });
+        let t0 = std::time::Instant::now();
+        let e = workloads::run(&spec, Run::new(&Config::new(2)).hooks(hooks)).unwrap_err();
+        t.join().unwrap();
+        assert!(e.to_string().contains("cancelled"), "{kind} {variant}: {e}");
+        assert!(t0.elapsed().as_secs() < 20, "{kind} {variant} took {:?}", t0.elapsed());
+    }
+    assert_eq!(stream_threads(), 0);
+}
+
+#[test]
+fn a_variant_the_workload_lacks_is_refused() {
+    let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Aggregates).with_variant("zip")).unwrap_err();
+    assert_eq!(e.to_string(), "workload 'aggregates' has no variant 'zip' (variants: chunked, tee, buffer-all, lock-step)");
+    let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Primes).with_variant("ordered")).unwrap_err();
+    assert!(e.to_string().contains("none: it runs one way"), "{e}");
 }

@@ -27,9 +27,13 @@ pub enum Command {
 /// Flags that pick the workload and its parameters.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WorkloadArgs {
-    /// Workload: primes, trivial, sleep-spin, word-count, skewed.
+    /// Workload: primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates.
     #[arg(long, short = 'w', default_value = "primes")]
     pub workload: String,
+    /// ordered-map: ordered, unordered; aggregates: chunked, tee, buffer-all,
+    /// lock-step. A sweep takes several, comma-separated, or `all`.
+    #[arg(long, value_delimiter = ',')]
+    pub variant: Vec<String>,
     /// Items (numbers, lines, rows) for the workload.
     #[arg(long)]
     pub n: Option<u64>,
@@ -45,6 +49,9 @@ pub struct WorkloadArgs {
     /// skewed: iteration limit per pixel.
     #[arg(long)]
     pub max_iter: Option<u64>,
+    /// aggregates: how many aggregates (and threads), 1..=6.
+    #[arg(long)]
+    pub k: Option<u64>,
     /// word-count: distinct words of the built-in generator.
     #[arg(long)]
     pub vocabulary: Option<u64>,

@@ -46,6 +46,7 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
         ("width", a.width),
         ("max_iter", a.max_iter),
         ("vocabulary", a.vocabulary),
+        ("k", a.k),
     ];
     for (name, value) in given {
         if let Some(v) = value {
@@ -56,8 +57,26 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
         }
     }
     spec.file = a.file.clone();
+    if let [one] = &variants(a, &spec)?[..] {
+        spec.variant = Some(one.clone());
+    }
     spec.validate().map_err(|e| usage(e.to_string()))?;
     Ok(spec)
+}
+
+/// The `--variant` list, `all` expanded, each checked against the workload.
+fn variants(a: &WorkloadArgs, spec: &WorkloadSpec) -> Result<Vec<String>> {
+    let info = spec.name.info();
+    let mut out = Vec::new();
+    for v in a.variant.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        if v == "all" {
+            out.extend(info.variants.iter().map(|x| x.name.to_string()));
+        } else {
+            spec.clone().with_variant(v).validate().map_err(|e| usage(e.to_string()))?;
+            out.push(v.to_string());
+        }
+    }
+    Ok(out)
 }
 
 fn parse_list<T, E: std::fmt::Display>(items: &[String], what: &str, parse: impl Fn(&str) -> Result<T, E>) -> Result<Vec<T>> {
@@ -103,7 +122,11 @@ pub fn run_plan(a: &RunArgs) -> Result<SweepPlan> {
         reps: a.output.reps,
         warmup: a.output.warmup,
         spans: a.output.spans,
+        variants: vec![],
     };
+    if a.workload.variant.len() > 1 || a.workload.variant.iter().any(|v| v == "all") {
+        return Err(usage("run takes one --variant; use sweep to compare several"));
+    }
     check(plan)
 }
 
@@ -113,8 +136,11 @@ pub fn run_plan(a: &RunArgs) -> Result<SweepPlan> {
 /// Any bad flag, as a [`UsageError`].
 pub fn sweep_plan(a: &SweepArgs) -> Result<SweepPlan> {
     let threads = if a.threads.is_empty() { default_threads() } else { parse_list(&a.threads, "--threads", parse_threads)? };
+    let workload = workload_spec(&a.workload)?;
+    let variants = variants(&a.workload, &workload)?;
     let plan = SweepPlan {
-        workload: workload_spec(&a.workload)?,
+        variants: if variants.len() > 1 { variants } else { vec![] },
+        workload,
         feeders: parse_list(&a.feeder, "--feeder", str::parse::<FeederKind>)?,
         threads,
         chunks: parse_list(&a.chunk, "--chunk", str::parse::<ChunkSize>)?,
@@ -141,6 +167,9 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     let machine = MachineInfo::detect();
     println!("machine:  {}", machine.describe());
     println!("workload: {} {}", plan.workload.name, params_line(&plan.workload));
+    if plan.workload.name.info().fixed_feeder.is_some() {
+        println!("          (runs its own design, named by the variant; --feeder does not apply)");
+    }
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(plan.total_runs() as u64);
         bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
@@ -202,6 +231,10 @@ fn list_workloads() {
         }
         if info.takes_file {
             println!("      --file        a text file to read instead of the generator");
+        }
+        for (i, v) in info.variants.iter().enumerate() {
+            let default = if i == 0 { " (default)" } else { "" };
+            println!("      --variant {:<11} {}{default}", v.name, v.help);
         }
     }
     println!("\nFeeders:");

@@ -103,6 +103,12 @@ impl<'c> Run<'c> {
         self
     }
 
+    /// The configuration and hooks of this call, for designs that run
+    /// outside [`Run::fold`] (the ordered stream, the broadcast).
+    pub fn parts(&self) -> (&'c Config, &Hooks) {
+        (self.config, &self.hooks)
+    }
+
     /// `map_reduce`: maps every item, reduces the results with an associative
     /// and commutative `reduce_fn`. `None` for empty input.
     ///

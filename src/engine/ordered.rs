@@ -15,17 +15,25 @@
 //!   never changes control flow (fast_map stopped at a `None` result).
 //! - Dropping the iterator stops the workers (flag + wake-up) and joins them.
 //! - A panic in the map or the source ends the stream with one `Err`.
+//! - With [`Stream::hooks`], the consuming thread (never a worker) samples,
+//!   at chunk boundaries, each worker's counters and the window's occupancy
+//!   (chunks taken but not yet yielded; of those, the ones parked in the
+//!   reorder buffer) and sends them as [`ProgressEvent`]s; a tripped cancel
+//!   token ends the stream with one `Err(Cancelled)`.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 
 use super::error::{ConfigError, EngineError};
+use super::progress::{self, Local, Slots};
 use super::run::panic_message;
+use super::{Hooks, ProgressEvent, WorkerStats};
 
 /// How the stream runs: worker threads (may exceed the core count: blocking
 /// work), items per chunk, and chunks in flight per worker.
@@ -80,6 +88,8 @@ struct Gate {
     released: Mutex<u64>,
     wake: Condvar,
     stop: AtomicBool,
+    /// Chunks taken from the source so far (numbers handed out).
+    taken: AtomicU64,
 }
 
 enum Msg<U> {
@@ -98,6 +108,13 @@ pub struct Stream<U> {
     current: std::vec::IntoIter<U>,
     failed: bool,
     peak: usize,
+    window: u64,
+    slots: Arc<Slots>,
+    origin: Instant,
+    hooks: Hooks,
+    last_sample: Option<Instant>,
+    last: Vec<WorkerStats>,
+    finished: bool,
 }
 
 /// Maps `input` on `config.threads` workers and yields the results in input
@@ -150,19 +167,23 @@ where
     config.validate()?;
     let window = config.window();
     let source = Arc::new(Mutex::new(Source { iter, next_seq: 0, done: false }));
-    let gate = Arc::new(Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false) });
+    let gate = Arc::new(Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false), taken: AtomicU64::new(0) });
+    let slots = Arc::new(progress::slots(config.threads));
+    let origin = Instant::now();
     let f = Arc::new(f);
     // The channel never holds more than `window` chunks: a chunk is only
     // taken once the consumer has released enough, so `window` slots suffice.
     let (tx, rx) = crossbeam_channel::bounded::<Msg<U>>(window as usize);
     let mut handles = Vec::with_capacity(config.threads);
     for w in 0..config.threads {
-        let (source, g, f, tx) = (source.clone(), gate.clone(), f.clone(), tx.clone());
+        let (source, g, f, tx, slots) = (source.clone(), gate.clone(), f.clone(), tx.clone(), slots.clone());
         let name = format!("scalescope-stream-{w}");
         let worker_name = name.clone();
         let spawned = std::thread::Builder::new().name(name).spawn(move || {
             let run = catch_unwind(AssertUnwindSafe(|| {
+                let mut local = Local::new(&slots[w], w, origin, false);
                 loop {
+                    let t0 = Instant::now();
                     // Wait until the window allows another chunk, then take
                     // the chunk and its number under the source lock.
                     let (seq, items) = {
@@ -192,9 +213,14 @@ where
                         }
                         let seq = src.next_seq;
                         src.next_seq += 1;
+                        // Relaxed: a progress counter, read only for occupancy samples.
+                        g.taken.store(src.next_seq, Ordering::Relaxed);
                         (seq, items)
                     };
+                    let t1 = Instant::now();
+                    let n = items.len() as u64;
                     let results: Vec<U> = items.into_iter().map(|x| f(x)).collect();
+                    local.chunk(n, t0, t1, Instant::now());
                     if tx.send(Msg::Chunk(seq, results)).is_err() {
                         return; // the consumer is gone
                     }
@@ -229,6 +255,13 @@ where
         current: Vec::new().into_iter(),
         failed: false,
         peak: 0,
+        window,
+        last: vec![WorkerStats::default(); config.threads],
+        slots,
+        origin,
+        hooks: Hooks::none(),
+        last_sample: None,
+        finished: false,
     })
 }
 
@@ -253,6 +286,67 @@ impl<U> Stream<U> {
         self.peak
     }
 
+    /// Sends progress to `hooks.progress` (per-worker counters and the
+    /// window's occupancy, sampled every `hooks.interval()` at chunk
+    /// boundaries) and stops at a tripped `hooks.cancel`. Sends `Started` now.
+    #[must_use]
+    pub fn hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = hooks;
+        if let Some(tx) = &self.hooks.progress {
+            let feeder = if self.ordered { "ordered stream" } else { "unordered stream" };
+            let _ = tx.try_send(ProgressEvent::Started { workers: self.slots.len(), feeder: feeder.into(), plan: None });
+        }
+        self
+    }
+
+    /// Chunks the reorder window allows in flight.
+    pub fn window(&self) -> u64 {
+        self.window
+    }
+
+    /// `(held, waiting)`: chunks taken from the source but not yet yielded,
+    /// and of those the ones that are mapped and wait for an earlier chunk.
+    pub fn occupancy(&self) -> (u64, u64) {
+        // Relaxed: a progress sample.
+        let taken = self.gate.taken.load(Ordering::Relaxed);
+        let waiting = if self.ordered { self.pending.len() as u64 } else { 0 };
+        (taken.saturating_sub(self.next), waiting)
+    }
+
+    /// What each worker has done so far (exact once the stream has ended).
+    pub fn workers(&self) -> Vec<WorkerStats> {
+        progress::snapshot_all(&self.slots)
+    }
+
+    /// At a chunk boundary: a cancel check, and a progress sample when due.
+    fn tick(&mut self) -> Option<EngineError> {
+        if self.hooks.cancel.as_ref().is_some_and(super::CancelToken::is_cancelled) {
+            self.gate.halt_if(true);
+            let workers = self.workers();
+            return Some(EngineError::Cancelled { items_done: workers.iter().map(|w| w.items).sum(), workers });
+        }
+        // The first boundary always samples, so even a short run shows its window.
+        if let Some(tx) = &self.hooks.progress
+            && self.last_sample.is_none_or(|t| t.elapsed() >= self.hooks.interval())
+        {
+            self.last_sample = Some(Instant::now());
+            let elapsed = self.origin.elapsed();
+            progress::send_changed(tx, &self.slots, &mut self.last, elapsed);
+            let (held, waiting) = self.occupancy();
+            let _ = tx.try_send(ProgressEvent::Occupancy { elapsed, held, waiting, bound: Some(self.window), unit: "chunks" });
+        }
+        None
+    }
+
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            if let Some(tx) = &self.hooks.progress {
+                let _ = tx.try_send(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: self.workers() });
+            }
+        }
+    }
+
     fn release(&self, consumed: u64) {
         let mut r = self.gate.released.lock().unwrap_or_else(PoisonError::into_inner);
         *r = consumed;
@@ -270,6 +364,10 @@ impl<U> Iterator for Stream<U> {
             }
             if self.failed {
                 return None;
+            }
+            if let Some(e) = self.tick() {
+                self.failed = true;
+                return Some(Err(e));
             }
             if self.ordered
                 && let Some(chunk) = self.pending.remove(&self.next)
@@ -298,6 +396,7 @@ impl<U> Iterator for Stream<U> {
                 }
                 Err(_) => {
                     // Every worker has exited: the input is over.
+                    self.finish();
                     return None;
                 }
             }
@@ -312,5 +411,6 @@ impl<U> Drop for Stream<U> {
         for h in self.handles.drain(..) {
             let _ = h.join();
         }
+        self.finish();
     }
 }

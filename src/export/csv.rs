@@ -1,23 +1,21 @@
 //! CSV: one row per run.
 
 use super::ResultsFile;
-use crate::workloads::ResultValue;
 
 /// The header row.
-pub const HEADER: &str = "workload,feeder,threads,chunk_size,gil,median_s,mean_s,stddev_s,min_s,max_s,speedup,efficiency,karp_flatt,result,verified,baseline_median_s";
+pub const HEADER: &str = "workload,feeder,threads,chunk_size,gil,median_s,mean_s,stddev_s,min_s,max_s,speedup,efficiency,karp_flatt,result,verified,baseline_median_s,variant,buffer_peak,buffer_bound";
 
 /// The whole CSV text, header first.
 pub fn to_csv(file: &ResultsFile) -> String {
     let mut out = String::from(HEADER);
     out.push('\n');
     for r in &file.runs {
-        let result = match &r.result {
-            ResultValue::Number(n) => n.to_string(),
-            ResultValue::Keyed { total, distinct, .. } => format!("{total} words / {distinct} distinct"),
-        };
+        let result = r.result.to_string();
+        let buffer =
+            |f: fn(&crate::engine::BufferStats) -> Option<u64>| r.buffer.as_ref().and_then(f).map(|v| v.to_string()).unwrap_or_default();
         let opt = |x: Option<f64>| x.map(|v| format!("{v:.6}")).unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{},{},{:.6},{:.6},{},{:.6},{:.6},{:.4},{:.4},{},\"{}\",{},{:.6}\n",
+            "{},{},{},{},{},{:.6},{:.6},{},{:.6},{:.6},{:.4},{:.4},{},\"{}\",{},{:.6},{},{},{}\n",
             file.workload.name,
             r.feeder,
             r.threads,
@@ -33,7 +31,10 @@ pub fn to_csv(file: &ResultsFile) -> String {
             opt(r.karp_flatt),
             result.replace('"', "'"),
             r.verified,
-            file.baseline.median_s
+            file.baseline.median_s,
+            r.variant.as_deref().unwrap_or(""),
+            buffer(|b| Some(b.peak)),
+            buffer(|b| b.bound),
         ));
     }
     out

@@ -50,6 +50,9 @@ pub struct Baseline {
 /// One configuration's repetitions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// The workload's variant that ran (`ordered-map`, `aggregates`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// The feeder asked for.
     pub feeder: FeederKind,
     /// Threads asked for.
@@ -101,6 +104,13 @@ pub struct RunRecord {
     /// Why it is not ideal (`--fit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<crate::metrics::diagnosis::Diagnosis>,
+    /// The phases of a keyed map-reduce (`word-count`), from the median repetition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<crate::engine::PhaseTime>,
+    /// The most a buffering design held at once, and its bound
+    /// (`ordered-map`: chunks in the reorder buffer; `aggregates`: items), from the median repetition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer: Option<crate::engine::BufferStats>,
 }
 
 impl RunRecord {
@@ -113,6 +123,7 @@ impl RunRecord {
         let p = config.threads;
         let sp = speedup(baseline_median_s, s.median);
         RunRecord {
+            variant: None,
             feeder: config.feeder,
             threads: p,
             chunk_size: config.chunk,
@@ -134,6 +145,8 @@ impl RunRecord {
             outliers: s.outliers,
             spans: Vec::new(),
             diagnosis: None,
+            phases: Vec::new(),
+            buffer: None,
         }
     }
 }

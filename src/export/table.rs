@@ -4,8 +4,10 @@ use super::ResultsFile;
 
 /// The results as an aligned text table.
 pub fn to_table(file: &ResultsFile) -> String {
-    let mut rows = vec![[
-        "feeder".to_string(),
+    let variants = file.runs.iter().any(|r| r.variant.is_some());
+    let buffers = file.runs.iter().any(|r| r.buffer.is_some());
+    let mut rows = vec![vec![
+        if variants { "variant".to_string() } else { "feeder".to_string() },
         "threads".into(),
         "chunk".into(),
         "gil".into(),
@@ -16,7 +18,7 @@ pub fn to_table(file: &ResultsFile) -> String {
         "karp-flatt".into(),
         "verified".into(),
     ]];
-    rows.push([
+    rows.push(vec![
         "(sequential reference)".into(),
         "1".into(),
         "-".into(),
@@ -28,9 +30,13 @@ pub fn to_table(file: &ResultsFile) -> String {
         "-".into(),
         "-".into(),
     ]);
+    if buffers {
+        rows[0].push("peak held / bound".into());
+        rows[1].push("-".into());
+    }
     for r in &file.runs {
-        rows.push([
-            r.feeder.to_string(),
+        let mut row = vec![
+            r.variant.clone().unwrap_or_else(|| r.feeder.to_string()),
             r.threads.to_string(),
             r.chunk_size.to_string(),
             if r.gil { "on".into() } else { "off".into() },
@@ -40,9 +46,16 @@ pub fn to_table(file: &ResultsFile) -> String {
             format!("{:.2}", r.efficiency),
             r.karp_flatt.map_or("-".into(), |k| format!("{k:.3}")),
             if r.verified { "yes".into() } else { "NO".into() },
-        ]);
+        ];
+        if buffers {
+            row.push(r.buffer.as_ref().map_or("-".into(), |b| {
+                let bound = b.bound.map_or("unbounded".to_string(), |x| x.to_string());
+                format!("{} / {bound} {}", b.peak, b.unit)
+            }));
+        }
+        rows.push(row);
     }
-    let widths: Vec<usize> = (0..10).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
         let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();

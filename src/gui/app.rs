@@ -14,8 +14,8 @@ use super::state::{JobKind, Settings, Tab};
 use crate::engine::EngineError;
 use crate::export::{ResultsFile, csv};
 use crate::machine::MachineInfo;
+use crate::metrics::SweepEvent;
 use crate::metrics::analysis::analyse;
-use crate::metrics::{SweepEvent, describe};
 use crate::workloads::WorkloadError;
 
 /// What a panel asks the app to do.
@@ -155,6 +155,7 @@ impl ScalescopeApp {
             JobKind::Chunks => format!("{}: chunk sweep", plan.workload.name),
             JobKind::Feeders => format!("{}: all feeders", plan.workload.name),
             JobKind::Gil => format!("{}: GIL off vs on", plan.workload.name),
+            JobKind::Variants => format!("{}: variants {}", plan.workload.name, plan.variants.join(", ")),
         };
         let ctx = self.ctx.clone();
         match Job::start(label.clone(), plan, move || {
@@ -193,7 +194,7 @@ impl ScalescopeApp {
                 JobEvent::Sweep(SweepEvent::Starting { done: d, label, config, .. }) => {
                     self.runs_done = d;
                     self.live = LiveRun::new(match &config {
-                        Some(c) => describe(c),
+                        Some(_) => label,
                         None => format!("{label} (a plain loop: no per-worker progress)"),
                     });
                 }
@@ -461,7 +462,7 @@ impl ScalescopeApp {
             let sources = self.sources();
             match self.settings.tab {
                 Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done),
-                Tab::Scaling => self.plots_rect = Some(panels::scaling::ui(ui, &sources)),
+                Tab::Scaling => self.plots_rect = Some(panels::scaling::ui(ui, &sources, self.settings.workload)),
                 Tab::Why => panels::why::ui(ui, &sources, &mut self.why),
                 Tab::Results => panels::table::ui(ui, &sources, &mut actions),
                 Tab::Learn => panels::learn::ui(ui, &self.settings, self.is_running(), &mut actions),

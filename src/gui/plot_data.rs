@@ -24,7 +24,8 @@ type Point = (f64, f64, f64, f64);
 pub type Labelled<'a> = (&'a str, &'a ResultsFile);
 
 fn series_name(source: &str, r: &RunRecord, with_threads: bool, with_chunk: bool) -> String {
-    let mut s = format!("{source}: {}", r.feeder);
+    let design = r.variant.clone().unwrap_or_else(|| r.feeder.to_string());
+    let mut s = format!("{source}: {design}");
     if with_chunk {
         s.push_str(&format!(" chunk {}", r.chunk_size));
     }
@@ -75,6 +76,64 @@ fn speedup_range(f: &ResultsFile, r: &RunRecord) -> (f64, f64) {
     let lo = if r.max_s > 0.0 { base / r.max_s } else { r.speedup };
     let hi = if r.min_s > 0.0 { base / r.min_s } else { r.speedup };
     (lo, hi)
+}
+
+/// One bar of the per-variant comparison: a variant's median time and the
+/// most it held at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantBar {
+    /// `source: variant x threads, chunk c`.
+    pub name: String,
+    /// Median seconds, and the fastest and slowest repetition.
+    pub median_s: f64,
+    /// Fastest repetition.
+    pub min_s: f64,
+    /// Slowest repetition.
+    pub max_s: f64,
+    /// The most held at once, its bound (`None`: unbounded) and unit.
+    pub peak: Option<(u64, Option<u64>, String)>,
+    /// Whether the result equalled the reference.
+    pub verified: bool,
+}
+
+/// Per source, the plain-loop reference, then one bar per run that names a
+/// variant, in file order. Sources without such runs give no bars.
+pub fn variant_bars(sources: &[Labelled<'_>]) -> Vec<VariantBar> {
+    let many = sources.len() > 1;
+    let mut out = Vec::new();
+    for (label, file) in sources {
+        if !file.runs.iter().any(|r| r.variant.is_some()) {
+            continue;
+        }
+        let prefix = if many { format!("{label}: ") } else { String::new() };
+        let b = &file.baseline;
+        let (min_s, max_s) = b.times_s.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        out.push(VariantBar {
+            name: format!("{prefix}plain loop (reference)"),
+            median_s: b.median_s,
+            min_s: min_s.min(b.median_s),
+            max_s: max_s.max(b.median_s),
+            peak: None,
+            verified: true,
+        });
+        out.extend(runs_with_variants(&prefix, file));
+    }
+    out
+}
+
+fn runs_with_variants<'a>(prefix: &'a str, file: &'a ResultsFile) -> impl Iterator<Item = VariantBar> + 'a {
+    file.runs.iter().filter_map(move |r| {
+        let v = r.variant.as_ref()?;
+        let threads = if file.workload.name.info().threads_param.is_some() { String::new() } else { format!(" x{}", r.threads) };
+        Some(VariantBar {
+            name: format!("{prefix}{v}{threads}, chunk {}", r.chunk_size),
+            median_s: r.median_s,
+            min_s: r.min_s,
+            max_s: r.max_s,
+            peak: r.buffer.as_ref().map(|b| (b.peak, b.bound, b.unit.clone())),
+            verified: r.verified,
+        })
+    })
 }
 
 /// Speedup vs threads, one series per (source, feeder, chunk, GIL).
@@ -230,6 +289,31 @@ mod tests {
             runs,
             fits: vec![],
         }
+    }
+
+    #[test]
+    fn variant_bars_put_the_reference_first_then_each_variant_with_its_peak() {
+        let mut chunked = run(FeederKind::Queue, 6, ChunkSize::Auto, &[0.5, 0.4]);
+        chunked.variant = Some("chunked".into());
+        chunked.buffer = Some(crate::engine::BufferStats { peak: 100, bound: Some(120), unit: "items".into() });
+        let mut tee = run(FeederKind::Queue, 6, ChunkSize::Auto, &[0.3]);
+        tee.variant = Some("tee".into());
+        tee.buffer = Some(crate::engine::BufferStats { peak: 9_000, bound: None, unit: "items".into() });
+        let mut f = file(vec![chunked, tee, run(FeederKind::Queue, 6, ChunkSize::Auto, &[0.1])]);
+        f.workload = WorkloadSpec::new(WorkloadKind::Aggregates);
+        let bars = variant_bars(&[("here", &f)]);
+        let names: Vec<&str> = bars.iter().map(|b| b.name.as_str()).collect();
+        // aggregates fixes its threads, so the names carry no "x6"; the run without a variant is left out.
+        assert_eq!(names, ["plain loop (reference)", "chunked, chunk auto", "tee, chunk auto"]);
+        assert_eq!((bars[0].median_s, bars[0].peak.clone()), (2.0, None));
+        assert!((bars[1].median_s - 0.45).abs() < 1e-12 && bars[1].min_s == 0.4 && bars[1].max_s == 0.5);
+        assert_eq!(bars[1].peak, Some((100, Some(120), "items".to_string())));
+        assert_eq!(bars[2].peak, Some((9_000, None, "items".to_string())));
+        // Two sources: each bar says where it came from; a file with no variant runs adds nothing.
+        let plain = file(vec![run(FeederKind::Dispenser, 2, ChunkSize::Auto, &[1.0])]);
+        let both = variant_bars(&[("here", &f), ("there", &f), ("old", &plain)]);
+        assert_eq!(both.len(), 6);
+        assert_eq!(both[3].name, "there: plain loop (reference)");
     }
 
     #[test]

@@ -92,7 +92,14 @@ pub enum JobKind {
     Feeders,
     /// The chosen settings with the GIL off and on, over thread counts.
     Gil,
+    /// Every variant of the workload (`ordered-map`, `aggregates`) at the chosen settings.
+    Variants,
 }
+
+/// The largest `n` at which "Compare variants" includes `aggregates`'
+/// lock-step: it pays a barrier per item (tens of microseconds), so a
+/// million items would take minutes.
+pub const LOCK_STEP_MAX_N: u64 = 50_000;
 
 /// Chunk sizes a chunk sweep covers.
 pub const CHUNK_SWEEP: [usize; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
@@ -131,6 +138,22 @@ impl Settings {
         v
     }
 
+    /// The variants "Compare variants" runs, and why one was left out.
+    pub fn compare_variants(&self) -> (Vec<String>, Option<String>) {
+        let spec = self.spec();
+        let mut names: Vec<String> = spec.name.info().variants.iter().map(|v| v.name.to_string()).collect();
+        let n = spec.get("n");
+        if spec.name == WorkloadKind::Aggregates && n > LOCK_STEP_MAX_N {
+            names.retain(|v| v != "lock-step");
+            let why = format!(
+                "lock-step is left out at n = {n}: a barrier per item costs tens of microseconds, so it would take minutes. \
+                 Set n to at most {LOCK_STEP_MAX_N} to see it."
+            );
+            return (names, Some(why));
+        }
+        (names, None)
+    }
+
     /// The plan a button starts.
     pub fn plan(&self, kind: JobKind) -> SweepPlan {
         let one = |feeder| vec![feeder];
@@ -144,7 +167,22 @@ impl Settings {
             }
             JobKind::Feeders => (FeederKind::ALL.to_vec(), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
             JobKind::Gil => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![false, true]),
+            JobKind::Variants => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
         };
-        SweepPlan { workload: self.spec(), feeders, threads, chunks, gil, reps: self.reps.max(1), warmup: self.warmup, spans: true }
+        let variants = if kind == JobKind::Variants { self.compare_variants().0 } else { vec![] };
+        let fixed = self.spec().name.info().fixed_feeder.is_some();
+        // The GIL switch belongs to the feeders; the own designs ignore it.
+        let gil = if fixed { vec![false] } else { gil };
+        SweepPlan {
+            workload: self.spec(),
+            feeders,
+            threads,
+            chunks,
+            gil,
+            reps: self.reps.max(1),
+            warmup: self.warmup,
+            spans: true,
+            variants,
+        }
     }
 }

@@ -31,19 +31,32 @@ pub struct SweepPlan {
     pub warmup: usize,
     /// Record per-worker spans of the median repetition.
     pub spans: bool,
+    /// Variants to compare (`ordered-map`, `aggregates`); empty runs the
+    /// workload's own variant (the one set, or its default).
+    pub variants: Vec<String>,
 }
 
 impl SweepPlan {
     /// One configuration per combination, without duplicates: feeders that
     /// ignore the chunk size (`locked`, `rayon`, `sequential`) run once per
     /// thread count, and `sequential` once in all.
+    ///
+    /// Workloads with their own design (`ordered-map`, `aggregates`) ignore
+    /// the feeder: only the first listed is kept. `aggregates` fixes the
+    /// thread count itself (one thread per aggregate).
     pub fn configs(&self) -> Vec<Config> {
+        let info = self.workload.name.info();
+        let own = info.fixed_feeder.map(|f| vec![f]);
+        let feeders = own.as_ref().unwrap_or(&self.feeders);
+        let fixed = self.workload.fixed_threads().map(|t| vec![t]);
+        let thread_list = fixed.as_ref().unwrap_or(&self.threads);
         let mut out: Vec<Config> = Vec::new();
         for &gil in &self.gil {
-            for &feeder in &self.feeders {
-                for &threads in &self.threads {
+            for &feeder in feeders {
+                for &threads in thread_list {
                     for &chunk in &self.chunks {
                         let (threads, chunk) = match feeder {
+                            _ if own.is_some() => (threads, chunk),
                             FeederKind::Sequential => (1, ChunkSize::Auto),
                             FeederKind::Locked => (threads, ChunkSize::Fixed(1)),
                             FeederKind::Rayon => (threads, ChunkSize::Auto),
@@ -60,9 +73,19 @@ impl SweepPlan {
         out
     }
 
+    /// The workload once per variant to run.
+    pub fn specs(&self) -> Vec<WorkloadSpec> {
+        if self.variants.is_empty() {
+            let mut spec = self.workload.clone();
+            spec.variant = spec.variant_name().map(str::to_string);
+            return vec![spec];
+        }
+        self.variants.iter().map(|v| self.workload.clone().with_variant(v)).collect()
+    }
+
     /// Engine calls the sweep makes, reference runs included.
     pub fn total_runs(&self) -> usize {
-        (self.configs().len() + 1) * (self.reps + self.warmup)
+        (self.configs().len() * self.specs().len() + 1) * (self.reps + self.warmup)
     }
 
     /// Checks every configuration and the workload before anything runs.
@@ -78,6 +101,9 @@ impl SweepPlan {
         }
         for c in self.configs() {
             c.validate().map_err(crate::engine::EngineError::from)?;
+        }
+        for spec in self.specs() {
+            spec.validate()?;
         }
         self.workload.validate()
     }
@@ -111,6 +137,7 @@ pub struct SweepError {
 }
 
 struct Acc {
+    spec: WorkloadSpec,
     config: Config,
     times: Vec<f64>,
     verified: bool,
@@ -125,12 +152,16 @@ struct Acc {
 pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(SweepEvent)) -> Result<ResultsFile, SweepError> {
     plan.validate().map_err(|error| SweepError { error, partial: None })?;
     let configs = plan.configs();
+    let specs = plan.specs();
     let total = plan.total_runs();
     let mut done = 0;
     let mut base_times = Vec::new();
     let mut reference: Option<Computed> = None;
-    let mut accs: Vec<Acc> =
-        configs.iter().map(|c| Acc { config: c.clone(), times: vec![], verified: true, result: None, reports: vec![] }).collect();
+    let mut accs: Vec<Acc> = specs
+        .iter()
+        .flat_map(|s| configs.iter().map(move |c| (s, c)))
+        .map(|(s, c)| Acc { spec: s.clone(), config: c.clone(), times: vec![], verified: true, result: None, reports: vec![] })
+        .collect();
     let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
 
     for round in 0..plan.warmup + plan.reps {
@@ -157,10 +188,10 @@ pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(Sweep
         let n = accs.len();
         for k in 0..n {
             let i = (k + round) % n;
-            let label = describe(&accs[i].config);
+            let label = label(&accs[i].spec, &accs[i].config);
             on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config.clone()) });
             let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
-            let out = match workloads::run(&plan.workload, call) {
+            let out = match workloads::run(&accs[i].spec, call) {
                 Ok(out) => out,
                 Err(e) => return Err(fail(e, &base_times, &reference, &accs)),
             };
@@ -179,6 +210,20 @@ pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(Sweep
 
 fn cancel_error() -> WorkloadError {
     WorkloadError::Engine(crate::engine::EngineError::Cancelled { items_done: 0, workers: vec![] })
+}
+
+/// What a run of `spec` with `c` is called: [`describe`] for the workloads
+/// on the feeders, `ordered x2, chunk 1024` or `chunked, chunk 8192` for
+/// those with their own design.
+pub fn label(spec: &WorkloadSpec, c: &Config) -> String {
+    let info = spec.name.info();
+    match spec.variant_name() {
+        Some(v) if info.fixed_feeder.is_some() => {
+            let threads = if info.threads_param.is_some() { String::new() } else { format!(" x{}", c.threads) };
+            format!("{v}{threads}, chunk {}", c.chunk)
+        }
+        _ => describe(c),
+    }
 }
 
 /// `dispenser x2, chunk 1000` and the like.
@@ -215,6 +260,9 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
                 used: report.used.clone(),
                 plan: report.plan.clone(),
                 spans: report.spans.clone(),
+                variant: if a.spec.name.info().variants.is_empty() { None } else { a.spec.variant.clone() },
+                phases: report.phases.clone(),
+                buffer: report.buffer.clone(),
                 ..RunRecord::measured(&a.config, &a.times, base.median, result, a.verified)
             }
         })

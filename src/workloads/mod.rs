@@ -3,6 +3,8 @@
 //! sequential reference (independent of the engine) and a run on the engine.
 //! A run is verified by comparing its result with the reference's.
 
+pub mod aggregates;
+pub mod ordered_map;
 mod params;
 pub mod primes;
 pub mod skewed;
@@ -42,6 +44,22 @@ pub enum WorkloadKind {
     /// Mandelbrot rows: cost varies by orders of magnitude.
     #[serde(rename = "skewed")]
     Skewed,
+    /// Primes through the ordered (or unordered) streaming map.
+    #[serde(rename = "ordered-map")]
+    OrderedMap,
+    /// One pass of an iterator feeding several aggregates.
+    #[serde(rename = "aggregates")]
+    Aggregates,
+}
+
+/// One way a workload can run (e.g. `ordered` or `unordered`), picked with
+/// `--variant`; the first listed is the default.
+#[derive(Debug)]
+pub struct Variant {
+    /// Its name on the command line and in results files.
+    pub name: &'static str,
+    /// One line for people.
+    pub help: &'static str,
 }
 
 /// What a user reads about a workload.
@@ -57,12 +75,30 @@ pub struct WorkloadInfo {
     pub params: &'static [ParamInfo],
     /// Whether it reads an optional text file.
     pub takes_file: bool,
+    /// Its variants; empty for workloads that run one way (on the feeders).
+    pub variants: &'static [Variant],
+    /// For workloads with a design of their own (named by the variant), the
+    /// feeder that design resembles, recorded in place of the feeder setting,
+    /// which does not apply: `ordered-map` workers take chunks under one lock
+    /// (`dispenser`), `aggregates` sends chunks down queues (`queue`).
+    /// `None`: the workload runs on the feeder chosen.
+    pub fixed_feeder: Option<crate::engine::FeederKind>,
+    /// The parameter that fixes the thread count (one thread per aggregate),
+    /// when the thread setting does not apply.
+    pub threads_param: Option<&'static str>,
 }
 
 impl WorkloadKind {
     /// Every workload, in the order they are listed.
-    pub const ALL: [WorkloadKind; 5] =
-        [WorkloadKind::Primes, WorkloadKind::Trivial, WorkloadKind::SleepSpin, WorkloadKind::WordCount, WorkloadKind::Skewed];
+    pub const ALL: [WorkloadKind; 7] = [
+        WorkloadKind::Primes,
+        WorkloadKind::Trivial,
+        WorkloadKind::SleepSpin,
+        WorkloadKind::WordCount,
+        WorkloadKind::Skewed,
+        WorkloadKind::OrderedMap,
+        WorkloadKind::Aggregates,
+    ];
 
     /// Its description and parameters.
     pub fn info(self) -> &'static WorkloadInfo {
@@ -72,6 +108,8 @@ impl WorkloadKind {
             WorkloadKind::SleepSpin => &sleep_spin::INFO,
             WorkloadKind::WordCount => &word_count::INFO,
             WorkloadKind::Skewed => &skewed::INFO,
+            WorkloadKind::OrderedMap => &ordered_map::INFO,
+            WorkloadKind::Aggregates => &aggregates::INFO,
         }
     }
 
@@ -105,18 +143,38 @@ pub struct WorkloadSpec {
     /// The text file, for `word-count`; `None` uses the built-in generator.
     #[serde(default)]
     pub file: Option<PathBuf>,
+    /// Which variant runs (`ordered-map`, `aggregates`); `None` = the first listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
 }
 
 impl WorkloadSpec {
     /// The workload with default parameters.
     pub fn new(kind: WorkloadKind) -> Self {
-        WorkloadSpec { name: kind, params: Params::defaults(kind.info().params), file: None }
+        WorkloadSpec { name: kind, params: Params::defaults(kind.info().params), file: None, variant: None }
     }
 
     /// Sets one parameter (checked by [`WorkloadSpec::validate`]).
     pub fn with(mut self, name: &str, value: u64) -> Self {
         self.params.set(name, value);
         self
+    }
+
+    /// The same workload running `variant`.
+    pub fn with_variant(mut self, variant: &str) -> Self {
+        self.variant = Some(variant.to_string());
+        self
+    }
+
+    /// The variant that runs: the one set, or the first listed; `None` for
+    /// workloads without variants.
+    pub fn variant_name(&self) -> Option<&str> {
+        self.variant.as_deref().or_else(|| self.name.info().variants.first().map(|v| v.name))
+    }
+
+    /// The thread count this workload fixes itself (one per aggregate), if any.
+    pub fn fixed_threads(&self) -> Option<usize> {
+        self.name.info().threads_param.map(|p| self.get(p) as usize)
     }
 
     /// A parameter's value, or its default.
@@ -129,7 +187,18 @@ impl WorkloadSpec {
     /// # Errors
     /// [`WorkloadError::Param`] or [`WorkloadError::UnknownParam`]; [`WorkloadError::Io`] for an unreadable file.
     pub fn validate(&self) -> Result<(), WorkloadError> {
-        self.params.check(self.name.info().params)?;
+        let info = self.name.info();
+        self.params.check(info.params)?;
+        if let Some(v) = &self.variant
+            && !info.variants.iter().any(|x| x.name == v)
+        {
+            let names: Vec<&str> = info.variants.iter().map(|x| x.name).collect();
+            return Err(WorkloadError::UnknownVariant {
+                workload: info.name,
+                variant: v.clone(),
+                allowed: if names.is_empty() { "none: it runs one way".into() } else { names.join(", ") },
+            });
+        }
         if let Some(path) = &self.file {
             if self.name != WorkloadKind::WordCount {
                 return Err(WorkloadError::FileNotTaken(self.name.name()));
@@ -147,6 +216,8 @@ pub enum Computed {
     Number(u64),
     /// Counts by key (word-count).
     Counts(HashMap<String, u64>),
+    /// Named values (aggregates: sum, max, ...).
+    Named(Vec<(String, u64)>),
 }
 
 /// A result as it is written to a results file.
@@ -164,6 +235,27 @@ pub enum ResultValue {
         /// The 10 most frequent keys, ties broken by key.
         top: Vec<(String, u64)>,
     },
+    /// Named values, in order (aggregates).
+    Named(std::collections::BTreeMap<String, u64>),
+}
+
+impl fmt::Display for ResultValue {
+    /// A one-line summary: the number, the word totals and top 3, or the named values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResultValue::Number(n) => write!(f, "{n}"),
+            ResultValue::Keyed { total, distinct, top } => {
+                let top: Vec<String> = top.iter().take(3).map(|(w, c)| format!("{w} {c}")).collect();
+                write!(f, "{total} words, {distinct} distinct, top: {}", top.join(", "))
+            }
+            ResultValue::Named(map) => {
+                let parts: Vec<String> = map.iter().filter(|(k, _)| !k.starts_with("hist")).map(|(k, v)| format!("{k} {v}")).collect();
+                let hist = map.keys().filter(|k| k.starts_with("hist")).count();
+                let hist = if hist > 0 { format!(", histogram of {hist} buckets") } else { String::new() };
+                write!(f, "{}{hist}", parts.join(", "))
+            }
+        }
+    }
 }
 
 impl Computed {
@@ -172,6 +264,7 @@ impl Computed {
         match self {
             Computed::Number(n) => ResultValue::Number(*n),
             Computed::Counts(map) => ResultValue::Keyed { total: map.values().sum(), distinct: map.len() as u64, top: top_k(map, 10) },
+            Computed::Named(v) => ResultValue::Named(v.iter().cloned().collect()),
         }
     }
 }
@@ -187,8 +280,18 @@ pub fn top_k(map: &HashMap<String, u64>, k: usize) -> Vec<(String, u64)> {
 #[derive(Debug, Error)]
 pub enum WorkloadError {
     /// Not a known workload.
-    #[error("unknown workload '{0}' (choose one of: primes, trivial, sleep-spin, word-count, skewed)")]
+    #[error("unknown workload '{0}' (choose one of: primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates)")]
     Unknown(String),
+    /// A variant the workload does not have.
+    #[error("workload '{workload}' has no variant '{variant}' (variants: {allowed})")]
+    UnknownVariant {
+        /// The workload.
+        workload: &'static str,
+        /// The variant asked for.
+        variant: String,
+        /// The variants it has.
+        allowed: String,
+    },
     /// A parameter out of its bounds.
     #[error("{name} = {value} is out of bounds (allowed {min}..={max})")]
     Param {
@@ -215,6 +318,9 @@ pub enum WorkloadError {
         /// The reason.
         message: String,
     },
+    /// A run produced a wrong or incomplete answer (out of order, items lost).
+    #[error("{0}")]
+    Incorrect(String),
     /// The engine failed (cancel, panic, configuration).
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -232,6 +338,8 @@ pub fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, Work
         WorkloadKind::SleepSpin => sleep_spin::run(spec, call),
         WorkloadKind::WordCount => word_count::run(spec, call),
         WorkloadKind::Skewed => skewed::run(spec, call),
+        WorkloadKind::OrderedMap => ordered_map::run(spec, call),
+        WorkloadKind::Aggregates => aggregates::run(spec, call),
     }
 }
 
@@ -257,6 +365,8 @@ pub fn reference_cancellable(spec: &WorkloadSpec, cancel: Option<&CancelToken>) 
         WorkloadKind::SleepSpin => sleep_spin::reference(spec, c),
         WorkloadKind::WordCount => word_count::reference(spec, c),
         WorkloadKind::Skewed => skewed::reference(spec, c),
+        WorkloadKind::OrderedMap => ordered_map::reference(spec, c),
+        WorkloadKind::Aggregates => aggregates::reference(spec, c),
     }
 }
 

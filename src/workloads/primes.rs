@@ -14,6 +14,9 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         1,000,000 and 348,513 below 5,000,000.",
     params: &[ParamInfo { name: "n", help: "count primes below this number", default: 5_000_000, min: 1, max: 1_000_000_000 }],
     takes_file: false,
+    variants: &[],
+    fixed_feeder: None,
+    threads_param: None,
 };
 
 /// Whether `x` is prime, by trial division by odd numbers up to its square root.

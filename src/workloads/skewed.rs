@@ -18,6 +18,9 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         ParamInfo { name: "max_iter", help: "iteration limit per pixel", default: 500, min: 1, max: 1_000_000 },
     ],
     takes_file: false,
+    variants: &[],
+    fixed_feeder: None,
+    threads_param: None,
 };
 
 /// Iterations summed over one row `y` of a `rows x width` image of [-2, 1] x [-1.5, 1.5].

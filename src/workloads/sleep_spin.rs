@@ -22,6 +22,9 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         ParamInfo { name: "spin", help: "arithmetic iterations each item spins", default: 300_000, min: 0, max: 1_000_000_000 },
     ],
     takes_file: false,
+    variants: &[],
+    fixed_feeder: None,
+    threads_param: None,
 };
 
 /// The map: sleep, then spin; returns a checksum of the spin.

@@ -14,6 +14,9 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         items are handed out (one per lock, or chunks) decides how much slower it gets.",
     params: &[ParamInfo { name: "n", help: "items", default: 50_000_000, min: 0, max: 100_000_000_000 }],
     takes_file: false,
+    variants: &[],
+    fixed_feeder: None,
+    threads_param: None,
 };
 
 /// The map: one multiply, one shift.

@@ -36,6 +36,9 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         ParamInfo { name: "vocabulary", help: "distinct words the generator draws from", default: 20_000, min: 1, max: 10_000_000 },
     ],
     takes_file: true,
+    variants: &[],
+    fixed_feeder: None,
+    threads_param: None,
 };
 
 /// Counts of words.

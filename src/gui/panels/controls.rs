@@ -26,6 +26,22 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
     let info = kind.info();
     ui.label(RichText::new(info.description).small());
     params(ui, app);
+    if !info.variants.is_empty() {
+        let spec = app.settings.spec();
+        let current = spec.variant_name().unwrap_or_default().to_string();
+        let mut chosen = current.clone();
+        egui::ComboBox::from_label("variant").selected_text(&chosen).show_ui(ui, |ui| {
+            for v in info.variants {
+                ui.selectable_value(&mut chosen, v.name.to_string(), v.name).on_hover_text(v.help);
+            }
+        });
+        if chosen != current {
+            app.settings.spec_mut().variant = Some(chosen.clone());
+        }
+        if let Some(v) = info.variants.iter().find(|v| v.name == chosen) {
+            ui.label(RichText::new(v.help).small());
+        }
+    }
     if info.takes_file {
         ui.horizontal(|ui| {
             if ui.button("Open text...").clicked() {
@@ -48,15 +64,24 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
 
     ui.separator();
     ui.heading("Engine");
-    egui::ComboBox::from_label("feeder").selected_text(app.settings.feeder.name()).show_ui(ui, |ui| {
-        for f in FeederKind::ALL {
-            ui.selectable_value(&mut app.settings.feeder, f, f.name()).on_hover_text(f.explain());
-        }
-    });
-    ui.label(RichText::new(app.settings.feeder.explain()).small());
+    let own_design = info.fixed_feeder.is_some();
+    if own_design {
+        ui.label(RichText::new("This workload runs its own design (pick it as the variant): the feeder and the GIL do not apply.").small());
+    } else {
+        egui::ComboBox::from_label("feeder").selected_text(app.settings.feeder.name()).show_ui(ui, |ui| {
+            for f in FeederKind::ALL {
+                ui.selectable_value(&mut app.settings.feeder, f, f.name()).on_hover_text(f.explain());
+            }
+        });
+        ui.label(RichText::new(app.settings.feeder.explain()).small());
+    }
 
-    let slider = ui.add(egui::Slider::new(&mut app.settings.threads, 1..=4 * cores).text("threads"));
-    core_marker(ui, slider.rect, cores, 4 * cores);
+    if let Some(param) = info.threads_param {
+        ui.label(RichText::new(format!("threads: one per aggregate ({param} = {})", app.settings.spec().get(param))).small());
+    } else {
+        let slider = ui.add(egui::Slider::new(&mut app.settings.threads, 1..=4 * cores).text("threads"));
+        core_marker(ui, slider.rect, cores, 4 * cores);
+    }
 
     let mut auto = app.settings.chunk.is_none();
     ui.checkbox(&mut auto, "auto chunk size");
@@ -67,8 +92,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
         ui.add(egui::Slider::new(&mut c, 1..=MAX_CHUNK).logarithmic(true).text("chunk size"));
         app.settings.chunk = Some(c.max(1));
     }
-    ui.checkbox(&mut app.settings.gil, "simulate a GIL")
-        .on_hover_text("Hold one process-wide lock around every map call, as CPython's global interpreter lock does.");
+    if !own_design {
+        ui.checkbox(&mut app.settings.gil, "simulate a GIL")
+            .on_hover_text("Hold one process-wide lock around every map call, as CPython's global interpreter lock does.");
+    }
 
     ui.collapsing("Measurement", |ui| {
         ui.add(egui::Slider::new(&mut app.settings.reps, 1..=20).text("repetitions"));
@@ -89,19 +116,29 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
             if ui.button("Run").on_hover_text("One configuration, against the sequential reference").clicked() {
                 actions.push(Action::Start(JobKind::Once));
             }
-            if ui.button("Sweep threads").on_hover_text(format!("threads {:?}", app.settings.thread_list())).clicked() {
+            if !info.variants.is_empty() && ui.button("Compare variants").on_hover_text("every variant at these settings").clicked() {
+                actions.push(Action::Start(JobKind::Variants));
+            }
+            if info.threads_param.is_none()
+                && ui.button("Sweep threads").on_hover_text(format!("threads {:?}", app.settings.thread_list())).clicked()
+            {
                 actions.push(Action::Start(JobKind::Threads));
             }
             if ui.button("Sweep chunks").on_hover_text("chunk 1, 10, ..., 1,000,000 and auto").clicked() {
                 actions.push(Action::Start(JobKind::Chunks));
             }
-            if ui.button("Compare feeders").clicked() {
+            if !own_design && ui.button("Compare feeders").clicked() {
                 actions.push(Action::Start(JobKind::Feeders));
             }
-            if ui.button("GIL off vs on").clicked() {
+            if !own_design && ui.button("GIL off vs on").clicked() {
                 actions.push(Action::Start(JobKind::Gil));
             }
         });
+        if !info.variants.is_empty()
+            && let Some(why) = app.settings.compare_variants().1
+        {
+            ui.label(RichText::new(why).small().weak());
+        }
     });
     let cancel = ui.add_enabled(
         running,

@@ -31,8 +31,16 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
         ui.label(RichText::new(format!("auto decided: {plan}")).small());
     }
 
+    if !live.phases.is_empty() {
+        phases(ui, live);
+    }
+
     let bars_height = (live.workers.len() as f32 * 22.0 + 40.0).min(ui.available_height() * 0.45);
-    let plot_height = (ui.available_height() - bars_height - 40.0).max(120.0);
+    let mut plot_height = (ui.available_height() - bars_height - 40.0).max(120.0);
+    if !live.occupancy.is_empty() {
+        plot_height = (plot_height / 2.0 - 30.0).max(110.0);
+        occupancy(ui, live, plot_height);
+    }
     Plot::new("throughput")
         .height(plot_height)
         .legend(Legend::default())
@@ -95,6 +103,67 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
             });
         }
     });
+}
+
+/// One progress bar per phase of a keyed map-reduce, with its share of the time.
+fn phases(ui: &mut egui::Ui, live: &LiveRun) {
+    ui.label(RichText::new("phases of the keyed map-reduce:").strong());
+    for p in &live.phases {
+        let (frac, text) = match p.total {
+            Some(t) if t > 0 => ((p.done as f32 / t as f32).min(1.0), format!("{} / {}", fmt_count(p.done), fmt_count(t))),
+            Some(_) => (1.0, "nothing to do".to_string()),
+            None => (0.0, fmt_count(p.done)),
+        };
+        let unit = match p.phase {
+            crate::engine::Phase::Map => "items",
+            crate::engine::Phase::Reduce => "entries merged",
+        };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("{:<20}", p.phase.label())).monospace());
+            ui.add(
+                egui::ProgressBar::new(frac)
+                    .desired_width((ui.available_width() - 10.0).max(100.0))
+                    .text(format!("{text} {unit}, {:.3} s", p.last_s - p.start_s)),
+            );
+        });
+    }
+    hint(
+        ui,
+        "the map phase reads the input and counts per worker into one table per partition; the shuffle + reduce phase then          merges partition i of every worker's table on reducer i, so each key is owned by exactly one reducer.",
+    );
+}
+
+/// Occupancy over time: what the design holds, and its bound.
+fn occupancy(ui: &mut egui::Ui, live: &LiveRun, height: f32) {
+    let (bound, unit) = live.occupancy_bound.unwrap_or((None, "items"));
+    let ordered = unit == "chunks";
+    let title = if ordered { "Reorder window: chunks in flight" } else { "Items buffered between the reader and the aggregates" };
+    ui.label(RichText::new(title).strong());
+    let held: Vec<[f64; 2]> = live.occupancy.iter().map(|&(t, h, _)| [t, h as f64]).collect();
+    let waiting: Vec<[f64; 2]> = live.occupancy.iter().map(|&(t, _, w)| [t, w as f64]).collect();
+    Plot::new("occupancy")
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("seconds")
+        .y_axis_label(unit)
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            let held_name = if ordered { "in flight (taken, not yet yielded)" } else { "held" };
+            plot.line(Line::new(held_name, held).width(2.0).color(Color32::from_rgb(80, 140, 230)));
+            if ordered {
+                plot.line(Line::new("waiting in the reorder buffer", waiting).width(1.5).color(WAIT));
+            }
+            if let Some(b) = bound {
+                plot.hline(egui_plot::HLine::new(format!("bound ({b} {unit})"), b as f64).color(Color32::from_rgb(220, 60, 60)));
+            }
+        });
+    let text = if ordered {
+        "workers take a chunk only while fewer than the window are in flight, so memory stays bounded. Chunks that finish          before an earlier one wait in the reorder buffer (orange); a slow chunk makes the orange line climb, never past the bound."
+    } else {
+        "the reader seals items into chunks shared by every aggregate; a chunk is freed once the slowest aggregate has read it.          The red line is the bound of the chunked design; an unbounded design (tee, buffer-all) has none."
+    };
+    hint(ui, text);
 }
 
 fn legend_chip(ui: &mut egui::Ui, color: Color32, text: &str) {

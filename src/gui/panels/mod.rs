@@ -7,6 +7,7 @@ pub mod live_view;
 pub mod scaling;
 pub mod status;
 pub mod table;
+pub mod variants;
 pub mod why;
 
 use eframe::egui;

@@ -7,14 +7,29 @@ use egui_plot::{HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints,
 use super::hint;
 use crate::export::ResultsFile;
 use crate::gui::plot_data::{self, Series};
+use crate::workloads::WorkloadKind;
 
 /// Draws the four plots; returns the area they cover (for PNG export).
-pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)]) -> egui::Rect {
+///
+/// For workloads with variants, the per-variant comparison (time and peak
+/// held) comes first; for `aggregates`, whose thread count is fixed, it is
+/// the only view.
+pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], kind: WorkloadKind) -> egui::Rect {
     let labelled: Vec<(&str, &ResultsFile)> = sources.iter().map(|(l, f)| (l.as_str(), f)).collect();
     let start = ui.cursor().min;
+    let info = kind.info();
     if labelled.is_empty() {
-        ui.label("No results for this workload yet: run a thread sweep (or open a results file).");
+        let what = if info.variants.is_empty() { "run a thread sweep" } else { "press Compare variants" };
+        ui.label(format!("No results for this workload yet: {what} (or open a results file)."));
         return egui::Rect::from_min_size(start, egui::vec2(ui.available_width(), 40.0));
+    }
+    if !info.variants.is_empty() {
+        let full = info.threads_param.is_some();
+        super::variants::ui(ui, &labelled, if full { ui.available_height() - 80.0 } else { 240.0 });
+        if full {
+            return egui::Rect::from_min_max(start, ui.min_rect().max);
+        }
+        ui.separator();
     }
     let speedup = plot_data::speedup_vs_threads(&labelled);
     let efficiency = plot_data::efficiency_vs_threads(&labelled);

@@ -63,13 +63,5 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], actions: &mut Ve
 }
 
 fn result(v: &ResultValue) -> String {
-    match v {
-        ResultValue::Number(n) => n.to_string(),
-        ResultValue::Keyed { total, distinct, top } => {
-            format!(
-                "{total} words, {distinct} distinct, top: {}",
-                top.iter().take(3).map(|(w, c)| format!("{w} {c}")).collect::<Vec<_>>().join(", ")
-            )
-        }
-    }
+    v.to_string()
 }

@@ -1,0 +1,147 @@
+//! `aggregates`: one pass of a plain iterator feeding up to six aggregates at
+//! once, each on its own thread ([`crate::engine::broadcast`]).
+
+use super::source::Counter;
+use super::{Cancel, Computed, ParamInfo, Variant, WorkloadError, WorkloadInfo, WorkloadSpec};
+use crate::engine::broadcast::{BroadcastConfig, Consumer, Items, Strategy, broadcast};
+use crate::engine::{ChunkSize, FeederKind, Outcome, Run};
+
+/// Items per chunk when the chunk size is `auto`.
+pub const AUTO_CHUNK: usize = 8192;
+/// Histogram buckets (over the 32-bit value range).
+pub const BUCKETS: usize = 8;
+/// The aggregates, in the order `k` takes them.
+pub const NAMES: [&str; 6] = ["sum", "max", "min", "count", "mean", "histogram"];
+
+/// Description and parameters.
+pub static INFO: WorkloadInfo = WorkloadInfo {
+    name: "aggregates",
+    summary: "one pass of an iterator feeding k aggregates at once",
+    description: "Reads n pseudo-random 32-bit numbers from a plain iterator exactly once and \
+        feeds them to k aggregates at the same time (sum, max, min, count, mean, an 8-bucket \
+        histogram, in that order), each on its own thread. The variants are the ways to share \
+        one pass: our chunked bounded broadcast, an unbounded tee, buffering everything, and \
+        lock-step (a barrier per item). Compare their time and the most items each held at \
+        once: bounded memory costs little, a barrier per item costs a lot. The reference is \
+        one fused loop computing all k. Threads = k; the feeder setting does not apply.",
+    params: &[
+        ParamInfo { name: "n", help: "items in the one pass", default: 10_000_000, min: 0, max: 1_000_000_000 },
+        ParamInfo { name: "k", help: "aggregates (and threads): sum, max, min, count, mean, histogram", default: 6, min: 1, max: 6 },
+    ],
+    takes_file: false,
+    variants: &[
+        Variant { name: "chunked", help: "shared chunks down a short queue per aggregate: bounded memory (ours)" },
+        Variant { name: "tee", help: "an unbounded queue per aggregate: memory grows when one falls behind" },
+        Variant { name: "buffer-all", help: "collect every item, then run the aggregates: memory = the input" },
+        Variant { name: "lock-step", help: "one item at a time, a barrier per item: slow, on purpose" },
+    ],
+    fixed_feeder: Some(FeederKind::Queue),
+    threads_param: Some("k"),
+};
+
+/// The `i`-th item: a 32-bit pseudo-random number (splitmix64's finaliser).
+#[inline]
+pub fn value(i: u64) -> u64 {
+    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) >> 32
+}
+
+/// The histogram bucket of a 32-bit value.
+#[inline]
+fn bucket(x: u64) -> usize {
+    (x >> 29) as usize & (BUCKETS - 1)
+}
+
+/// Running state of all six aggregates, as the fused loop keeps it.
+#[derive(Clone, Copy)]
+struct Fused {
+    sum: u64,
+    max: u64,
+    min: u64,
+    count: u64,
+    hist: [u64; BUCKETS],
+}
+
+impl Fused {
+    fn new() -> Self {
+        Fused { sum: 0, max: 0, min: u64::MAX, count: 0, hist: [0; BUCKETS] }
+    }
+
+    /// Named results for the first `k` aggregates.
+    fn named(&self, k: usize) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        for name in NAMES.iter().take(k) {
+            match *name {
+                "sum" => out.push(("sum".into(), self.sum)),
+                "max" => out.push(("max".into(), self.max)),
+                "min" => out.push(("min".into(), if self.count == 0 { 0 } else { self.min })),
+                "count" => out.push(("count".into(), self.count)),
+                "mean" => out.push(("mean".into(), self.sum.checked_div(self.count).unwrap_or(0))),
+                _ => out.extend(self.hist.iter().enumerate().map(|(b, &c)| (format!("hist{b}"), c))),
+            }
+        }
+        out
+    }
+}
+
+/// The plain fused loop: one pass, all k aggregates on one thread.
+pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+    let (n, k) = (spec.get("n"), spec.get("k") as usize);
+    let mut f = Fused::new();
+    let mut start = 0;
+    while start < n {
+        cancel.check(start)?;
+        let end = n.min(start + (1 << 20));
+        for x in Counter::range(start, end).map(value) {
+            f.sum += x;
+            f.max = f.max.max(x);
+            f.min = f.min.min(x);
+            f.count += 1;
+            if k >= 6 {
+                f.hist[bucket(x)] += 1;
+            }
+        }
+        start = end;
+    }
+    Ok(Computed::Named(f.named(k)))
+}
+
+type Named = Vec<(String, u64)>;
+
+/// One consumer per aggregate, each a plain fold over its items.
+fn consumers(k: usize) -> Vec<Consumer<'static, u64, Named>> {
+    let one = |name: &'static str, v: u64| vec![(name.to_string(), v)];
+    let all: Vec<Consumer<'static, u64, Named>> = vec![
+        Box::new(move |it: Items<'_, u64>| one("sum", it.fold(0u64, |a, x| a + x))),
+        Box::new(move |it: Items<'_, u64>| one("max", it.fold(0u64, u64::max))),
+        Box::new(move |it: Items<'_, u64>| one("min", it.min().unwrap_or(0))),
+        Box::new(move |it: Items<'_, u64>| one("count", it.count() as u64)),
+        Box::new(move |it: Items<'_, u64>| {
+            let (s, c) = it.fold((0u64, 0u64), |(s, c), x| (s + x, c + 1));
+            one("mean", s.checked_div(c).unwrap_or(0))
+        }),
+        Box::new(|it: Items<'_, u64>| {
+            let hist = it.fold([0u64; BUCKETS], |mut h, x| {
+                h[bucket(x)] += 1;
+                h
+            });
+            hist.iter().enumerate().map(|(b, &c)| (format!("hist{b}"), c)).collect()
+        }),
+    ];
+    all.into_iter().take(k).collect()
+}
+
+pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+    let (config, hooks) = call.parts();
+    let (n, k) = (spec.get("n"), spec.get("k") as usize);
+    let strategy: Strategy = spec.variant_name().unwrap_or("chunked").parse().map_err(WorkloadError::Incorrect)?;
+    let chunk = match config.chunk {
+        ChunkSize::Fixed(c) => c,
+        ChunkSize::Auto => AUTO_CHUNK,
+    };
+    let out = broadcast(Counter::new(n).map(value), consumers(k), &BroadcastConfig::new(strategy).chunk(chunk), hooks)?;
+    let named = out.value.into_iter().flatten().collect();
+    Ok(Outcome { value: Computed::Named(named), report: out.report })
+}
