@@ -19,6 +19,8 @@ fn spec(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::SleepSpin => s.with("n", 64).with("sleep_us", 500).with("spin", 20_000),
         WorkloadKind::WordCount => s.with("n", 50_000),
         WorkloadKind::Skewed => s.with("n", 400).with("width", 400),
+        WorkloadKind::OrderedMap => s.with("n", 1_000_000),
+        WorkloadKind::Aggregates => s.with("n", 1_000_000),
     }
 }
 
@@ -30,6 +32,18 @@ fn feeders(c: &mut Criterion) {
         let mut group = c.benchmark_group(kind.name());
         group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
         group.bench_function("reference", |b| b.iter(|| assert_eq!(black_box(workloads::reference(&spec).expect("reference")), want)));
+        if kind.info().fixed_feeder.is_some() {
+            // Their own designs: one bench per variant (lock-step has its own, smaller one in `aggregates`).
+            for v in kind.info().variants.iter().filter(|v| v.name != "lock-step") {
+                let spec = spec.clone().with_variant(v.name);
+                let config = Config::new(threads);
+                group.bench_function(BenchmarkId::new(v.name, threads), |b| {
+                    b.iter(|| assert_eq!(workloads::run(&spec, Run::new(&config)).expect("run").value, want));
+                });
+            }
+            group.finish();
+            continue;
+        }
         for feeder in FeederKind::ALL {
             // The naive per-item lock on 10M trivial items takes seconds: it is
             // shown, with fewer items, by `scalescope sweep --workload trivial`.

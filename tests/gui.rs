@@ -253,3 +253,76 @@ fn why_not_ideal_shows_diagnoses_fits_and_a_timeline() {
     }
     assert!(h.query_by_label("Per-worker timeline").is_some());
 }
+
+#[test]
+fn aggregates_compare_variants_shows_time_and_peak_per_strategy() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    choose(&mut h, "workload", "aggregates");
+    assert!(h.query_by_label("feeder").is_none(), "the feeder does not apply to the one-pass aggregates");
+    // At the default n, lock-step would take minutes: the app says so and leaves it out.
+    assert!(h.query_by_label_contains("lock-step is left out").is_some());
+    type_into(&mut h, "n", "3000");
+    assert!(h.query_by_label_contains("lock-step is left out").is_none());
+    h.get_by_label("Compare variants").click();
+    h.step();
+    step_until(&mut h, 120, |app| !app.is_running());
+    let app = h.state();
+    assert_eq!(app.results.len(), 1, "message: {:?}", app.message);
+    let runs = &app.results[0].runs;
+    let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_deref().unwrap()).collect();
+    assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step"]);
+    assert!(runs.iter().all(|r| r.verified && r.buffer.is_some()));
+    assert_eq!(runs[2].buffer.as_ref().unwrap().peak, 3000, "buffer-all held every item");
+    assert_eq!(runs[3].buffer.as_ref().unwrap().peak, 1, "lock-step holds one item");
+    h.get_by_label("Scaling").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Median time per variant").is_some());
+    assert!(h.query_by_label("Most held at once (log scale)").is_some());
+    assert!(h.query_by_label_contains("buffer-all, chunk auto: ").is_some(), "one line per variant with its numbers");
+    assert!(h.query_all_by_label_contains("held at most 3000 items (no bound)").count() >= 1);
+}
+
+#[test]
+fn ordered_map_run_shows_the_reorder_window_and_word_count_its_phases() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    choose(&mut h, "workload", "ordered-map");
+    choose(&mut h, "variant", "unordered");
+    assert_eq!(h.state().settings.spec().variant.as_deref(), Some("unordered"));
+    choose(&mut h, "variant", "ordered");
+    type_into(&mut h, "n", "300000");
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let app = h.state();
+    assert!(app.results[0].runs[0].verified, "message: {:?}", app.message);
+    assert_eq!(app.results[0].runs[0].variant.as_deref(), Some("ordered"));
+    assert!(!app.live.occupancy.is_empty(), "the window was sampled");
+    let bound = app.live.occupancy_bound.unwrap().0.unwrap();
+    assert!(app.live.occupancy.iter().all(|&(_, held, waiting)| waiting <= held && held <= bound));
+    h.get_by_label("Live").click();
+    h.step();
+    assert!(h.query_by_label("Reorder window: chunks in flight").is_some());
+
+    choose(&mut h, "workload", "word-count");
+    type_into(&mut h, "n", "20000");
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let app = h.state();
+    assert!(app.results.last().unwrap().runs[0].verified, "message: {:?}", app.message);
+    let phases: Vec<(scalescope::engine::Phase, u64, Option<u64>)> = app.live.phases.iter().map(|p| (p.phase, p.done, p.total)).collect();
+    assert_eq!(phases.len(), 2, "{phases:?}");
+    assert_eq!(phases[0], (scalescope::engine::Phase::Map, 20_000, Some(20_000)));
+    assert_eq!(phases[1].0, scalescope::engine::Phase::Reduce);
+    assert_eq!(Some(phases[1].1), phases[1].2, "the reduce phase ends complete");
+    // The results file records both phases.
+    assert_eq!(app.results.last().unwrap().runs[0].phases.len(), 2);
+    h.step();
+    assert!(h.query_by_label("phases of the keyed map-reduce:").is_some());
+    assert!(h.query_by_label_contains("20,000 / 20,000 items").is_some());
+}

@@ -143,7 +143,7 @@ fn independent_aggregates(n: u64, k: usize) -> Vec<(String, u64)> {
         ("max".to_string(), items().max().unwrap_or(0)),
         ("min".to_string(), items().min().unwrap_or(0)),
         ("count".to_string(), count),
-        ("mean".to_string(), if count == 0 { 0 } else { sum / count }),
+        ("mean".to_string(), sum.checked_div(count).unwrap_or(0)),
     ];
     out.truncate(k.min(5));
     if k == 6 {

@@ -11,7 +11,7 @@ use super::live::LiveRun;
 use super::panels;
 use super::runner::{Job, JobEvent};
 use super::state::{JobKind, Settings, Tab};
-use crate::engine::EngineError;
+use crate::engine::{EngineError, ProgressEvent};
 use crate::export::{ResultsFile, csv};
 use crate::machine::MachineInfo;
 use crate::metrics::SweepEvent;
@@ -63,6 +63,11 @@ pub struct ScalescopeApp {
     pub live: LiveRun,
     /// Runs of the current job finished so far.
     pub runs_done: usize,
+    /// What the job is running now, in words.
+    pub current: String,
+    /// Labels of runs that started but whose engine call has not yet
+    /// reported `Started`: the live view takes the next one at each `Started`.
+    pending_labels: VecDeque<String>,
     /// Results made in this session.
     pub results: Vec<ResultsFile>,
     /// Results files opened to compare, with their labels.
@@ -106,6 +111,8 @@ impl ScalescopeApp {
             job: None,
             live: LiveRun::default(),
             runs_done: 0,
+            current: String::new(),
+            pending_labels: VecDeque::new(),
             results: Vec::new(),
             overlays: Vec::new(),
             message: None,
@@ -167,6 +174,7 @@ impl ScalescopeApp {
                 self.job = Some(job);
                 self.runs_done = 0;
                 self.live = LiveRun::new("starting");
+                self.pending_labels.clear();
                 self.settings.tab = Tab::Live;
                 self.info(format!("Started: {label}"));
             }
@@ -185,21 +193,31 @@ impl ScalescopeApp {
     /// Takes in what the job sent since the last frame. Never blocks.
     pub fn poll(&mut self) {
         let Some(job) = &self.job else { return };
-        for e in job.drain_progress() {
-            self.live.apply(&e);
-        }
+        // Progress first (a snapshot), then the sweep's events: every run's
+        // `Starting` is sent before its engine call's first event, so each
+        // `Started` in this snapshot finds its label queued. The live view
+        // keeps a finished run's picture until the next engine call starts.
+        let progress = job.drain_progress();
         let mut done = None;
         for e in job.drain_events() {
             match e {
                 JobEvent::Sweep(SweepEvent::Starting { done: d, label, config, .. }) => {
                     self.runs_done = d;
-                    self.live = LiveRun::new(match &config {
-                        Some(_) => label,
-                        None => format!("{label} (a plain loop: no per-worker progress)"),
-                    });
+                    self.current = label.clone();
+                    if config.is_some() {
+                        self.pending_labels.push_back(label);
+                    }
                 }
                 JobEvent::Done(r) => done = Some(*r),
             }
+        }
+        for e in &progress {
+            if let ProgressEvent::Started { plan: None, .. } = e
+                && let Some(label) = self.pending_labels.pop_front()
+            {
+                self.live.label = label;
+            }
+            self.live.apply(e);
         }
         let Some(result) = done else { return };
         let elapsed = job.started.elapsed().as_secs_f64();
@@ -461,7 +479,7 @@ impl ScalescopeApp {
             ui.separator();
             let sources = self.sources();
             match self.settings.tab {
-                Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done),
+                Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done, &self.current),
                 Tab::Scaling => self.plots_rect = Some(panels::scaling::ui(ui, &sources, self.settings.workload)),
                 Tab::Why => panels::why::ui(ui, &sources, &mut self.why),
                 Tab::Results => panels::table::ui(ui, &sources, &mut actions),

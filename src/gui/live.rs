@@ -74,6 +74,10 @@ impl LiveRun {
             ProgressEvent::Phase { elapsed, phase, done, total } => {
                 let t = elapsed.as_secs_f64();
                 self.elapsed_s = self.elapsed_s.max(t);
+                if *phase == Phase::Map && *done == 0 {
+                    // A new keyed call begins (before its `Started`): drop the last call's phases.
+                    self.phases.clear();
+                }
                 match self.phases.iter_mut().find(|p| p.phase == *phase) {
                     Some(p) => {
                         (p.done, p.total, p.last_s) = (*done, *total, t);

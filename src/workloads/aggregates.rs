@@ -114,7 +114,7 @@ type Named = Vec<(String, u64)>;
 fn consumers(k: usize) -> Vec<Consumer<'static, u64, Named>> {
     let one = |name: &'static str, v: u64| vec![(name.to_string(), v)];
     let all: Vec<Consumer<'static, u64, Named>> = vec![
-        Box::new(move |it: Items<'_, u64>| one("sum", it.fold(0u64, |a, x| a + x))),
+        Box::new(move |it: Items<'_, u64>| one("sum", it.sum::<u64>())),
         Box::new(move |it: Items<'_, u64>| one("max", it.fold(0u64, u64::max))),
         Box::new(move |it: Items<'_, u64>| one("min", it.min().unwrap_or(0))),
         Box::new(move |it: Items<'_, u64>| one("count", it.count() as u64)),

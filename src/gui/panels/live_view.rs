@@ -12,7 +12,7 @@ const WAIT: Color32 = Color32::from_rgb(220, 150, 50);
 const IDLE: Color32 = Color32::from_rgb(120, 120, 130);
 
 /// Draws the live view of the current engine call.
-pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize) {
+pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize, current: &str) {
     if job.is_none() && live.workers.is_empty() {
         ui.label("Nothing running. Pick a workload and press Run, or open the Learn tab.");
         return;
@@ -24,7 +24,7 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
         }
         ui.label(format!("{:.2} s, {} items", live.elapsed_s, fmt_count(live.items())));
         if let Some(job) = job {
-            ui.label(format!("(run {} of {})", (runs_done + 1).min(job.total_runs), job.total_runs));
+            ui.label(format!("(run {} of {}: {current})", (runs_done + 1).min(job.total_runs), job.total_runs));
         }
     });
     if let Some(plan) = &live.plan {
