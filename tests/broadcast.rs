@@ -53,7 +53,15 @@ proptest! {
     ) {
         let _serial = serial();
         let strategy = Strategy::ALL[s];
-        let consumers: Vec<_> = delays.iter().map(|&(d, e)| collector(d, e)).collect();
+        let mut consumers: Vec<_> = delays.iter().map(|&(d, e)| collector(d, e)).collect();
+        // Whole slices, after a few single items: the same sequence.
+        consumers.push(Box::new(|mut it| {
+            let head: Vec<u64> = it.by_ref().take(3).collect();
+            it.fold_slices(head, |mut v, s| {
+                v.extend_from_slice(s);
+                v
+            })
+        }));
         let k = consumers.len();
         let config = BroadcastConfig::new(strategy).chunk(chunk);
         let input2 = input.clone();

@@ -304,14 +304,22 @@ pub struct Items<'s, T> {
     slot: &'s Slot,
     /// Lock-step items taken since the slot was last updated.
     stepped: u64,
+    /// When the current segment arrived: the time until the next one is
+    /// busy (the consumer's own work), the time spent in `recv` is waiting.
+    /// Lock-step consumers are not timed (a clock read per item would cost
+    /// more than the item).
+    since: Option<Instant>,
 }
 
 impl<'s, T: Clone> Items<'s, T> {
     /// Moves to the next segment; false at the end.
     fn advance(&mut self) -> bool {
         let len = self.seg.as_slice().len() as u64;
-        if len > 0 {
-            self.slot.add(len, 1, 0);
+        let now = Instant::now();
+        let busy_ns = self.since.map_or(0, |t| (now - t).as_nanos() as u64);
+        self.since = Some(now);
+        if len > 0 || busy_ns > 0 {
+            self.slot.add(len, u64::from(len > 0), busy_ns);
         }
         self.pos = 0;
         self.seg = Seg::Empty;
@@ -327,12 +335,49 @@ impl<'s, T: Clone> Items<'s, T> {
             }
             Src::Channel(rx) => match rx.recv() {
                 Ok(c) => {
+                    let after = Instant::now();
+                    self.slot.add_wait((after - now).as_nanos() as u64);
+                    self.since = Some(after);
                     self.seg = Seg::Shared(c);
                     true
                 }
                 Err(_) => false,
             },
             Src::Step(..) | Src::Done => false,
+        }
+    }
+}
+
+impl<T: Clone> Items<'_, T> {
+    /// Folds whole slices of items, in order: `f(acc, slice)` once per
+    /// chunk, for aggregates that run faster over a slice than item by item
+    /// (several accumulators, SIMD). Lock-step hands over one-item slices.
+    ///
+    /// # Examples
+    /// ```
+    /// use scalescope::engine::broadcast::{broadcast, BroadcastConfig, Consumer, Strategy};
+    /// use scalescope::engine::Hooks;
+    /// let max: Consumer<u64, u64> = Box::new(|it| it.fold_slices(0, |m, s| s.iter().fold(m, |a, &b| a.max(b))));
+    /// let out = broadcast(0..1000u64, vec![max], &BroadcastConfig::new(Strategy::Chunked).chunk(64), &Hooks::none()).unwrap();
+    /// assert_eq!(out.value, vec![999]);
+    /// ```
+    pub fn fold_slices<B>(mut self, init: B, mut f: impl FnMut(B, &[T]) -> B) -> B {
+        let mut acc = init;
+        if matches!(self.src, Src::Step(..)) {
+            for x in self.by_ref() {
+                acc = f(acc, std::slice::from_ref(&x));
+            }
+            return acc;
+        }
+        loop {
+            let seg = self.seg.as_slice();
+            if self.pos < seg.len() {
+                acc = f(acc, &seg[self.pos..]);
+            }
+            self.pos = self.seg.as_slice().len();
+            if !self.advance() {
+                return acc;
+            }
         }
     }
 }
@@ -634,7 +679,7 @@ where
             let alive = alive_tx.clone();
             let name = format!("scalescope-aggregate-{i}");
             let thread_name = name.clone();
-            let items = Items { src, seg: Seg::Empty, pos: 0, slot: &shared.slots[i], stepped: 0 };
+            let items = Items { src, seg: Seg::Empty, pos: 0, slot: &shared.slots[i], stepped: 0, since: None };
             let spawned = thread::Builder::new().name(name.clone()).spawn_scoped(scope, move || {
                 let _alive = alive;
                 match catch_unwind(AssertUnwindSafe(move || consumer(items))) {

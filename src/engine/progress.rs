@@ -183,6 +183,12 @@ impl Slot {
         self.busy_ns.fetch_add(busy_ns, Ordering::Relaxed);
     }
 
+    /// Adds waiting time (for threads that time their waits apart from their chunks).
+    pub(crate) fn add_wait(&self, wait_ns: u64) {
+        // Relaxed: as in `publish`.
+        self.wait_ns.fetch_add(wait_ns, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self, worker: usize) -> WorkerStats {
         // Relaxed: pairs with the Relaxed stores in `publish`, see there.
         WorkerStats {

@@ -109,7 +109,7 @@ pub fn variant_bars(sources: &[Labelled<'_>]) -> Vec<VariantBar> {
         let b = &file.baseline;
         let (min_s, max_s) = b.times_s.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
         out.push(VariantBar {
-            name: format!("{prefix}plain loop (reference)"),
+            name: format!("{prefix}plain loop"),
             median_s: b.median_s,
             min_s: min_s.min(b.median_s),
             max_s: max_s.max(b.median_s),
@@ -126,7 +126,10 @@ fn runs_with_variants<'a>(prefix: &'a str, file: &'a ResultsFile) -> impl Iterat
         let v = r.variant.as_ref()?;
         let threads = if file.workload.name.info().threads_param.is_some() { String::new() } else { format!(" x{}", r.threads) };
         Some(VariantBar {
-            name: format!("{prefix}{v}{threads}, chunk {}", r.chunk_size),
+            name: match r.chunk_size {
+                ChunkSize::Auto => format!("{prefix}{v}{threads}"),
+                ChunkSize::Fixed(c) => format!("{prefix}{v}{threads}, chunk {c}"),
+            },
             median_s: r.median_s,
             min_s: r.min_s,
             max_s: r.max_s,
@@ -304,7 +307,7 @@ mod tests {
         let bars = variant_bars(&[("here", &f)]);
         let names: Vec<&str> = bars.iter().map(|b| b.name.as_str()).collect();
         // aggregates fixes its threads, so the names carry no "x6"; the run without a variant is left out.
-        assert_eq!(names, ["plain loop (reference)", "chunked, chunk auto", "tee, chunk auto"]);
+        assert_eq!(names, ["plain loop", "chunked", "tee"]);
         assert_eq!((bars[0].median_s, bars[0].peak.clone()), (2.0, None));
         assert!((bars[1].median_s - 0.45).abs() < 1e-12 && bars[1].min_s == 0.4 && bars[1].max_s == 0.5);
         assert_eq!(bars[1].peak, Some((100, Some(120), "items".to_string())));
@@ -313,7 +316,7 @@ mod tests {
         let plain = file(vec![run(FeederKind::Dispenser, 2, ChunkSize::Auto, &[1.0])]);
         let both = variant_bars(&[("here", &f), ("there", &f), ("old", &plain)]);
         assert_eq!(both.len(), 6);
-        assert_eq!(both[3].name, "there: plain loop (reference)");
+        assert_eq!(both[3].name, "there: plain loop");
     }
 
     #[test]

@@ -86,9 +86,23 @@ impl Fused {
     }
 }
 
-/// The plain fused loop: one pass, all k aggregates on one thread.
+/// The plain fused loop: one pass, the first k aggregates on one thread.
 pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
     let (n, k) = (spec.get("n"), spec.get("k") as usize);
+    let f = match k {
+        1 => fused::<1>(n, cancel)?,
+        2 => fused::<2>(n, cancel)?,
+        3 => fused::<3>(n, cancel)?,
+        4 => fused::<4>(n, cancel)?,
+        5 => fused::<5>(n, cancel)?,
+        _ => fused::<6>(n, cancel)?,
+    };
+    Ok(Computed::Named(f.named(k)))
+}
+
+/// One pass updating exactly the first `K` aggregates (the others are
+/// compiled out, so the reference does no more work than asked for).
+fn fused<const K: usize>(n: u64, cancel: Cancel<'_>) -> Result<Fused, WorkloadError> {
     let mut f = Fused::new();
     let mut start = 0;
     while start < n {
@@ -96,27 +110,53 @@ pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Compu
         let end = n.min(start + (1 << 20));
         for x in Counter::range(start, end).map(value) {
             f.sum += x;
-            f.max = f.max.max(x);
-            f.min = f.min.min(x);
-            f.count += 1;
-            if k >= 6 {
+            if K >= 2 {
+                f.max = f.max.max(x);
+            }
+            if K >= 3 {
+                f.min = f.min.min(x);
+            }
+            if K >= 4 {
+                f.count += 1;
+            }
+            if K >= 6 {
                 f.hist[bucket(x)] += 1;
             }
         }
+        if K < 4 {
+            f.count += end - start; // what min needs to tell "no items" apart
+        }
         start = end;
     }
-    Ok(Computed::Named(f.named(k)))
+    Ok(f)
 }
 
 type Named = Vec<(String, u64)>;
+
+/// `op` over a slice with four independent accumulators: a single running
+/// max is one long dependency chain (about 1 ns an item here); four chains
+/// overlap (about 0.4 ns). Measured on this project's 2-core VM.
+fn lanes(init: u64, s: &[u64], op: fn(u64, u64) -> u64) -> u64 {
+    let mut acc = [init; 4];
+    let mut quads = s.chunks_exact(4);
+    for q in quads.by_ref() {
+        for (a, &x) in acc.iter_mut().zip(q) {
+            *a = op(*a, x);
+        }
+    }
+    quads.remainder().iter().fold(op(op(acc[0], acc[1]), op(acc[2], acc[3])), |a, &x| op(a, x))
+}
 
 /// One consumer per aggregate, each a plain fold over its items.
 fn consumers(k: usize) -> Vec<Consumer<'static, u64, Named>> {
     let one = |name: &'static str, v: u64| vec![(name.to_string(), v)];
     let all: Vec<Consumer<'static, u64, Named>> = vec![
         Box::new(move |it: Items<'_, u64>| one("sum", it.sum::<u64>())),
-        Box::new(move |it: Items<'_, u64>| one("max", it.fold(0u64, u64::max))),
-        Box::new(move |it: Items<'_, u64>| one("min", it.min().unwrap_or(0))),
+        Box::new(move |it: Items<'_, u64>| one("max", it.fold_slices(0, |m, s| lanes(m, s, u64::max)))),
+        Box::new(move |it: Items<'_, u64>| {
+            let (min, any) = it.fold_slices((u64::MAX, false), |(m, any), s| (lanes(m, s, u64::min), any || !s.is_empty()));
+            one("min", if any { min } else { 0 })
+        }),
         Box::new(move |it: Items<'_, u64>| one("count", it.count() as u64)),
         Box::new(move |it: Items<'_, u64>| {
             let (s, c) = it.fold((0u64, 0u64), |(s, c), x| (s + x, c + 1));

@@ -86,6 +86,40 @@ const LESSONS: &[Lesson] = &[
             JobKind::Chunks
         },
     },
+    Lesson {
+        title: "Results in order, memory bounded",
+        text: "A streaming parallel map must hand results back in input order, but workers finish out of order. Finished chunks wait in a reorder buffer until every earlier chunk is out. Letting workers run ahead without limit would make memory grow with the input; instead they stop taking input when a window of chunks is in flight. Watch the window fill and the reorder buffer rise when a chunk is slow, then compare with the unordered variant.",
+        button: "Try it: ordered vs unordered stream",
+        setup: |s| {
+            s.workload = WorkloadKind::OrderedMap;
+            s.threads = num_cpus::get().max(2);
+            s.chunk = None;
+            JobKind::Variants
+        },
+    },
+    Lesson {
+        title: "Map, shuffle, reduce",
+        text: "A keyed map-reduce (word count) runs in two phases. Map: each worker reads its share of the lines and counts words into its own tables, one per partition (a hash of the word picks the partition). Shuffle and reduce: reducer i merges partition i of every worker's tables, so each word is owned by exactly one reducer and no locks are needed. Watch both phases advance.",
+        button: "Try it: word count, one run",
+        setup: |s| {
+            s.workload = WorkloadKind::WordCount;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(2);
+            s.chunk = None;
+            JobKind::Once
+        },
+    },
+    Lesson {
+        title: "One pass, several readers",
+        text: "A plain iterator can be read once. To compute a sum, a max and a histogram at the same time on separate threads, every item must reach every reader. Buffering the whole input costs memory equal to the input; an unbounded queue per reader (a tee) grows whenever one reader falls behind; a barrier per item (lock-step) keeps memory at one item but makes every item wait for the slowest thread. Chunks shared through short queues keep memory bounded and pay the hand-off once per chunk.",
+        button: "Try it: the four strategies (n = 20,000)",
+        setup: |s| {
+            s.workload = WorkloadKind::Aggregates;
+            s.spec_mut().params.set("n", 20_000);
+            s.chunk = None;
+            JobKind::Variants
+        },
+    },
 ];
 
 /// Draws the lessons; a "Try it" button sets the controls and starts a job.
