@@ -118,7 +118,7 @@ fn aggregates(c: &mut Criterion) {
         }
         (sum, max)
     };
-    let mut group = c.benchmark_group("aggregates");
+    let mut group = c.benchmark_group("one-pass");
     group.sample_size(10).measurement_time(Duration::from_secs(3));
     for n in [10_000_000u64, 100_000] {
         let want = fused(n);

@@ -122,13 +122,17 @@ pub fn variant_bars(sources: &[Labelled<'_>]) -> Vec<VariantBar> {
 }
 
 fn runs_with_variants<'a>(prefix: &'a str, file: &'a ResultsFile) -> impl Iterator<Item = VariantBar> + 'a {
+    // The chunk size goes into the names only when the runs differ in it.
+    let mut chunks = file.runs.iter().filter(|r| r.variant.is_some()).map(|r| r.chunk_size);
+    let first = chunks.next();
+    let one_chunk = chunks.all(|c| Some(c) == first);
     file.runs.iter().filter_map(move |r| {
         let v = r.variant.as_ref()?;
         let threads = if file.workload.name.info().threads_param.is_some() { String::new() } else { format!(" x{}", r.threads) };
         Some(VariantBar {
             name: match r.chunk_size {
-                ChunkSize::Auto => format!("{prefix}{v}{threads}"),
-                ChunkSize::Fixed(c) => format!("{prefix}{v}{threads}, chunk {c}"),
+                c if !one_chunk => format!("{prefix}{v}{threads}, chunk {c}"),
+                _ => format!("{prefix}{v}{threads}"),
             },
             median_s: r.median_s,
             min_s: r.min_s,
@@ -317,6 +321,12 @@ mod tests {
         let both = variant_bars(&[("here", &f), ("there", &f), ("old", &plain)]);
         assert_eq!(both.len(), 6);
         assert_eq!(both[3].name, "there: plain loop");
+        // Runs that differ in chunk size say which is which.
+        let mut small = run(FeederKind::Queue, 6, ChunkSize::Fixed(100), &[0.6]);
+        small.variant = Some("chunked".into());
+        f.runs.push(small);
+        let names: Vec<String> = variant_bars(&[("here", &f)]).into_iter().map(|b| b.name).collect();
+        assert_eq!(names, ["plain loop", "chunked, chunk auto", "tee, chunk auto", "chunked, chunk 100"]);
     }
 
     #[test]

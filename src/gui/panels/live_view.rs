@@ -129,7 +129,7 @@ fn phases(ui: &mut egui::Ui, live: &LiveRun) {
     }
     hint(
         ui,
-        "the map phase reads the input and counts per worker into one table per partition; the shuffle + reduce phase then          merges partition i of every worker's table on reducer i, so each key is owned by exactly one reducer.",
+        "the map phase reads the input and counts per worker into one table per partition; the shuffle + reduce phase then merges partition i of every worker's table on reducer i, so each key is owned by exactly one reducer.",
     );
 }
 
@@ -159,9 +159,9 @@ fn occupancy(ui: &mut egui::Ui, live: &LiveRun, height: f32) {
             }
         });
     let text = if ordered {
-        "workers take a chunk only while fewer than the window are in flight, so memory stays bounded. Chunks that finish          before an earlier one wait in the reorder buffer (orange); a slow chunk makes the orange line climb, never past the bound."
+        "workers take a chunk only while fewer than the window are in flight, so memory stays bounded. Chunks that finish before an earlier one wait in the reorder buffer (orange); a slow chunk makes the orange line climb, never past the bound."
     } else {
-        "the reader seals items into chunks shared by every aggregate; a chunk is freed once the slowest aggregate has read it.          The red line is the bound of the chunked design; an unbounded design (tee, buffer-all) has none."
+        "the reader seals items into chunks shared by every aggregate; a chunk is freed once the slowest aggregate has read it. The red line is the bound of the chunked design; an unbounded design (tee, buffer-all) has none."
     };
     hint(ui, text);
 }
