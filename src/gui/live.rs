@@ -187,6 +187,37 @@ mod tests {
     }
 
     #[test]
+    fn phases_and_occupancy_follow_their_call_and_a_new_keyed_call_starts_clean() {
+        let ms = Duration::from_millis;
+        let phase = |t, phase, done, total| ProgressEvent::Phase { elapsed: ms(t), phase, done, total: Some(total) };
+        let mut live = LiveRun::new("word-count");
+        // A keyed call reports its map phase before the engine's `Started`; the phase survives it.
+        live.apply(&phase(0, Phase::Map, 0, 100));
+        live.apply(&ProgressEvent::Started { workers: 2, feeder: "dispenser".into(), plan: None });
+        assert_eq!(live.label, "word-count");
+        live.apply(&phase(40, Phase::Map, 100, 100));
+        live.apply(&phase(40, Phase::Reduce, 0, 10));
+        live.apply(&phase(45, Phase::Reduce, 10, 10));
+        let got: Vec<(Phase, u64, f64, f64)> = live.phases.iter().map(|p| (p.phase, p.done, p.start_s, p.last_s)).collect();
+        assert_eq!(got, [(Phase::Map, 100, 0.0, 0.04), (Phase::Reduce, 10, 0.04, 0.045)]);
+        // The next keyed call's first map event drops the finished reduce phase.
+        live.apply(&phase(0, Phase::Map, 0, 100));
+        assert_eq!(live.phases.len(), 1);
+        assert_eq!(live.phases[0].done, 0);
+
+        let mut live = LiveRun::new("ordered-map");
+        live.apply(&ProgressEvent::Started { workers: 2, feeder: "ordered stream".into(), plan: None });
+        live.apply(&ProgressEvent::Occupancy { elapsed: ms(20), held: 64, waiting: 7, bound: Some(64), unit: "chunks" });
+        live.apply(&ProgressEvent::Occupancy { elapsed: ms(40), held: 30, waiting: 0, bound: Some(64), unit: "chunks" });
+        assert_eq!(live.occupancy, [(0.02, 64, 7), (0.04, 30, 0)]);
+        assert_eq!(live.occupancy_bound, Some((Some(64), "chunks")));
+        assert!((live.elapsed_s - 0.04).abs() < 1e-12);
+        // The next engine call starts a new picture.
+        live.apply(&ProgressEvent::Started { workers: 2, feeder: "ordered stream".into(), plan: None });
+        assert!(live.occupancy.is_empty());
+    }
+
+    #[test]
     fn worker_rate_differences_consecutive_samples() {
         let r = worker_rate(&[(0.0, 0), (0.5, 100), (1.0, 300), (1.0, 300)], 1);
         assert_eq!(r, vec![[0.5, 200.0], [1.0, 400.0]]);
