@@ -283,6 +283,12 @@ fn aggregates_compare_variants_shows_time_and_peak_per_strategy() {
     assert!(h.query_by_label("Most held at once (log scale)").is_some());
     assert!(h.query_by_label_contains("buffer-all: ").is_some(), "one line per variant with its numbers");
     assert!(h.query_all_by_label_contains("held at most 3000 items (no bound)").count() >= 1);
+    h.get_by_label("Results").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("lock-step").is_some(), "the table names the variant");
+    assert!(h.query_by_label("1 / 1 items").is_some(), "and what it held");
+    assert_eq!(h.query_all_by_label("3000 items (no bound)").count(), 2, "tee and buffer-all held every item");
 }
 
 #[test]

@@ -21,8 +21,21 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], actions: &mut Ve
         }
     });
     egui::ScrollArea::both().show(ui, |ui| {
-        egui::Grid::new("results").striped(true).num_columns(11).show(ui, |ui| {
-            for h in ["source", "workload", "feeder", "threads", "chunk", "GIL", "median", "speedup", "efficiency", "result", "verified"] {
+        egui::Grid::new("results").striped(true).num_columns(12).show(ui, |ui| {
+            for h in [
+                "source",
+                "workload",
+                "feeder / variant",
+                "threads",
+                "chunk",
+                "GIL",
+                "median",
+                "speedup",
+                "efficiency",
+                "peak held",
+                "result",
+                "verified",
+            ] {
                 ui.strong(h);
             }
             ui.end_row();
@@ -36,19 +49,25 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], actions: &mut Ve
                 ui.label(format!("{:.1} ms", file.baseline.median_s * 1e3));
                 ui.label("1.00");
                 ui.label("1.00");
+                ui.label("-");
                 ui.label(result(&file.baseline.result));
                 ui.label("-");
                 ui.end_row();
                 for r in &file.runs {
                     ui.label(label);
                     ui.label(file.workload.name.name());
-                    ui.label(r.feeder.name()).on_hover_text(r.plan.clone().unwrap_or_else(|| r.used.clone()));
+                    ui.label(r.variant.as_deref().unwrap_or(r.feeder.name()))
+                        .on_hover_text(r.plan.clone().unwrap_or_else(|| r.used.clone()));
                     ui.label(r.threads.to_string());
                     ui.label(r.chunk_size.to_string());
                     ui.label(if r.gil { "on" } else { "off" });
                     ui.label(format!("{:.1} ms", r.median_s * 1e3));
                     ui.label(format!("{:.2}", r.speedup));
                     ui.label(format!("{:.2}", r.efficiency));
+                    ui.label(r.buffer.as_ref().map_or("-".to_string(), |b| match b.bound {
+                        Some(bound) => format!("{} / {bound} {}", b.peak, b.unit),
+                        None => format!("{} {} (no bound)", b.peak, b.unit),
+                    }));
                     ui.label(result(&r.result));
                     if r.verified {
                         ui.label(RichText::new("verified").color(Color32::from_rgb(70, 170, 90)));
