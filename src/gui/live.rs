@@ -42,6 +42,9 @@ pub struct PhaseProgress {
     pub last_s: f64,
 }
 
+/// Occupancy samples kept per call (20 ms apart: about 7 minutes before thinning).
+pub const MAX_OCCUPANCY_POINTS: usize = 20_000;
+
 impl LiveRun {
     /// A new run, before any event.
     pub fn new(label: impl Into<String>) -> Self {
@@ -89,6 +92,14 @@ impl LiveRun {
                 let t = elapsed.as_secs_f64();
                 self.elapsed_s = self.elapsed_s.max(t);
                 self.occupancy.push((t, *held, *waiting));
+                if self.occupancy.len() > MAX_OCCUPANCY_POINTS {
+                    // A long run: keep every other sample, so memory and drawing stay bounded.
+                    let mut i = 0;
+                    self.occupancy.retain(|_| {
+                        i += 1;
+                        i % 2 == 1
+                    });
+                }
                 self.occupancy_bound = Some((*bound, unit));
             }
             ProgressEvent::Finished { elapsed, workers } => {
@@ -212,6 +223,12 @@ mod tests {
         assert_eq!(live.occupancy, [(0.02, 64, 7), (0.04, 30, 0)]);
         assert_eq!(live.occupancy_bound, Some((Some(64), "chunks")));
         assert!((live.elapsed_s - 0.04).abs() < 1e-12);
+        // A long run is thinned, never unbounded.
+        for i in 0..2 * MAX_OCCUPANCY_POINTS as u64 {
+            live.apply(&ProgressEvent::Occupancy { elapsed: ms(60 + i), held: i % 64, waiting: 0, bound: Some(64), unit: "chunks" });
+        }
+        assert!(live.occupancy.len() <= MAX_OCCUPANCY_POINTS);
+        assert!(live.occupancy.windows(2).all(|w| w[0].0 < w[1].0), "still in time order");
         // The next engine call starts a new picture.
         live.apply(&ProgressEvent::Started { workers: 2, feeder: "ordered stream".into(), plan: None });
         assert!(live.occupancy.is_empty());
