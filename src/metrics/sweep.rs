@@ -42,16 +42,18 @@ impl SweepPlan {
     /// thread count, and `sequential` once in all.
     ///
     /// Workloads with their own design (`ordered-map`, `aggregates`) ignore
-    /// the feeder: only the first listed is kept. `aggregates` fixes the
-    /// thread count itself (one thread per aggregate).
+    /// the feeder and the GIL: they run once, recorded with the feeder their
+    /// design resembles and no GIL. `aggregates` fixes the thread count
+    /// itself (one thread per aggregate).
     pub fn configs(&self) -> Vec<Config> {
         let info = self.workload.name.info();
         let own = info.fixed_feeder.map(|f| vec![f]);
         let feeders = own.as_ref().unwrap_or(&self.feeders);
         let fixed = self.workload.fixed_threads().map(|t| vec![t]);
         let thread_list = fixed.as_ref().unwrap_or(&self.threads);
+        let gils = if own.is_some() { &[false][..] } else { &self.gil[..] };
         let mut out: Vec<Config> = Vec::new();
-        for &gil in &self.gil {
+        for &gil in gils {
             for &feeder in feeders {
                 for &threads in thread_list {
                     for &chunk in &self.chunks {
