@@ -9,6 +9,13 @@ fn scalescope(args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
+/// A fresh directory for one test's output files.
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scalescope-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn bad_flags_are_one_line_and_exit_2() {
     for args in [
@@ -57,8 +64,7 @@ fn workloads_lists_every_workload_and_feeder() {
 
 #[test]
 fn sweep_writes_the_documented_json_and_csv() {
-    let dir = std::env::temp_dir().join(format!("scalescope-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("sweep");
     let json = dir.join("out.json");
     let csv = dir.join("out.csv");
     let (code, stdout, stderr) = scalescope(&[
@@ -132,8 +138,7 @@ fn sweep_writes_the_documented_json_and_csv() {
 
 #[test]
 fn word_count_json_has_keyed_result() {
-    let dir = std::env::temp_dir().join(format!("scalescope-cli-wc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("wc");
     let json = dir.join("wc.json");
     let (code, _, stderr) = scalescope(&[
         "run",
@@ -164,8 +169,7 @@ fn word_count_json_has_keyed_result() {
 
 #[test]
 fn aggregates_and_ordered_map_sweep_their_variants_into_the_same_schema() {
-    let dir = std::env::temp_dir().join(format!("scalescope-cli-variants-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("variants");
     let json = dir.join("agg.json");
     let (code, stdout, stderr) = scalescope(&[
         "sweep",
