@@ -4,13 +4,15 @@
 //! - [`engine`]: map-reduce over plain single-pass iterators, feeders, progress, cancel.
 //! - [`workloads`]: the workloads a user can run, each with a sequential reference.
 //! - [`metrics`]: statistics, speedup, efficiency, Karp-Flatt, sweeps.
-//! - [`export`]: the results file (JSON) and CSV.
+//! - [`experiment`]: the experiment, its file (JSON, atomic writes) and the library.
+//! - [`export`]: views of an experiment: CSV and the text table.
 //! - [`machine`]: what machine this is.
 //! - [`cli`]: the headless command line (`scalescope run`, `scalescope sweep`).
 //! - [`gui`]: the desktop app.
 
 pub mod cli;
 pub mod engine;
+pub mod experiment;
 pub mod export;
 pub mod gui;
 pub mod machine;

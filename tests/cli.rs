@@ -233,7 +233,7 @@ fn aggregates_and_ordered_map_sweep_their_variants_into_the_same_schema() {
     assert_eq!(got, [("ordered".into(), 1), ("ordered".into(), 2), ("unordered".into(), 1), ("unordered".into(), 2)]);
     assert!(runs.iter().all(|r| r["verified"] == true && r["buffer"]["unit"] == "chunks" && r["result"] == 2262));
     // The file opens again.
-    scalescope::export::ResultsFile::load(&json).unwrap();
+    scalescope::experiment::Experiment::load(&json).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

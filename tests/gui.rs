@@ -177,7 +177,7 @@ fn save_json_and_csv_then_open_them_again() {
     type_into(&mut h, "path", json.to_str().unwrap());
     h.get_all_by_label("Save JSON...").next().unwrap().click();
     h.step();
-    let saved = scalescope::export::ResultsFile::load(&json).unwrap();
+    let saved = scalescope::experiment::Experiment::load(&json).unwrap();
     assert_eq!(saved.runs.len(), 6);
     assert!(saved.runs.iter().all(|r| r.verified));
     let csv = dir.join("saved.csv");

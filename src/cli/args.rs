@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::metrics::budget::MemoryBudget;
+
 /// Watch a parallel map-reduce scale on this machine. With no command, opens the app.
 #[derive(Debug, Parser)]
 #[command(name = "scalescope", version, about, long_about = None)]
@@ -22,6 +24,36 @@ pub enum Command {
     Run(RunArgs),
     /// Run every combination of thread counts, chunk sizes and feeders.
     Sweep(SweepArgs),
+    /// List the experiments in the library (every run and sweep is kept there).
+    List,
+    /// Write one experiment of the library out as JSON and/or CSV.
+    Export(ExportArgs),
+    /// Copy results files (from this or another machine) into the library.
+    Import(ImportArgs),
+}
+
+/// `scalescope export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The experiment's id, or the start of it (see `scalescope list`).
+    pub id: String,
+    /// Write the experiment (JSON) here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write one CSV row per run here.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Overwrite an existing file even if it is not a scalescope results file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `scalescope import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Results files (schema 1 or 2).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// Flags that pick the workload and its parameters.
@@ -55,9 +87,13 @@ pub struct WorkloadArgs {
     /// word-count: distinct words of the built-in generator.
     #[arg(long)]
     pub vocabulary: Option<u64>,
-    /// word-count: read this text file instead of the built-in generator.
+    /// word-count: read this text file instead of the built-in generator
+    /// (a pipe, FIFO or `/dev/stdin` is read once into memory, at most 256 MiB).
     #[arg(long)]
     pub file: Option<PathBuf>,
+    /// word-count: the longest line the text may have, in bytes (default 1 MiB).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_line: Option<u64>,
     /// Hold a simulated global interpreter lock around every map call.
     #[arg(long)]
     pub gil: bool,
@@ -85,6 +121,19 @@ pub struct OutputArgs {
     /// print both (they also go into the JSON).
     #[arg(long)]
     pub fit: bool,
+    /// Overwrite an existing --json or --csv file even if it is not a scalescope results file.
+    #[arg(long)]
+    pub force: bool,
+    /// Run even when the plan is expected to take more than a few minutes.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// A name for the experiment (default: what was swept).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The most memory one configuration's buffers may take, e.g. 512M or 4G
+    /// (default: half of this machine's memory).
+    #[arg(long)]
+    pub memory_budget: Option<MemoryBudget>,
 }
 
 /// `scalescope run`.

@@ -1,12 +1,12 @@
 //! CSV: one row per run.
 
-use super::ResultsFile;
+use crate::experiment::Experiment;
 
 /// The header row.
 pub const HEADER: &str = "workload,feeder,threads,chunk_size,gil,median_s,mean_s,stddev_s,min_s,max_s,speedup,efficiency,karp_flatt,result,verified,baseline_median_s,variant,buffer_peak,buffer_bound";
 
 /// The whole CSV text, header first.
-pub fn to_csv(file: &ResultsFile) -> String {
+pub fn to_csv(file: &Experiment) -> String {
     let mut out = String::from(HEADER);
     out.push('\n');
     for r in &file.runs {
@@ -31,7 +31,7 @@ pub fn to_csv(file: &ResultsFile) -> String {
             opt(r.karp_flatt),
             result.replace('"', "'"),
             r.verified,
-            file.baseline.median_s,
+            file.baseline_median_s(),
             r.variant.as_deref().unwrap_or(""),
             buffer(|b| Some(b.peak)),
             buffer(|b| b.bound),

@@ -1,7 +1,5 @@
-//! Results files: one serializable type ([`ResultsFile`]) feeds every exporter.
+//! Views of an [`Experiment`](crate::experiment::Experiment): CSV and the
+//! text table. The experiment itself is the file (`crate::experiment`).
 
 pub mod csv;
-pub mod json;
 pub mod table;
-
-pub use json::{Baseline, ResultsFile, RunRecord, WorkerRecord};

@@ -1,9 +1,9 @@
 //! A table for people, printed by the CLI.
 
-use super::ResultsFile;
+use crate::experiment::Experiment;
 
 /// The results as an aligned text table.
-pub fn to_table(file: &ResultsFile) -> String {
+pub fn to_table(file: &Experiment) -> String {
     let variants = file.runs.iter().any(|r| r.variant.is_some());
     let buffers = file.runs.iter().any(|r| r.buffer.is_some());
     let mut rows = vec![vec![
@@ -18,13 +18,14 @@ pub fn to_table(file: &ResultsFile) -> String {
         "karp-flatt".into(),
         "verified".into(),
     ]];
+    let (median, times) = file.baseline.as_ref().map_or((0.0, &[][..]), |b| (b.median_s, &b.times_s[..]));
     rows.push(vec![
         "(sequential reference)".into(),
         "1".into(),
         "-".into(),
         "-".into(),
-        ms(file.baseline.median_s),
-        range(&file.baseline.times_s),
+        if times.is_empty() { "-".into() } else { ms(median) },
+        range(times),
         "1.00".into(),
         "1.00".into(),
         "-".into(),

@@ -11,12 +11,12 @@ use super::live::LiveRun;
 use super::panels;
 use super::runner::{Job, JobEvent};
 use super::state::{JobKind, Settings, Tab};
-use crate::engine::{EngineError, ProgressEvent};
-use crate::export::{ResultsFile, csv};
+use crate::engine::ProgressEvent;
+use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
+use crate::export::csv;
 use crate::machine::MachineInfo;
 use crate::metrics::SweepEvent;
 use crate::metrics::analysis::analyse;
-use crate::workloads::WorkloadError;
 
 /// What a panel asks the app to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,9 +69,9 @@ pub struct ScalescopeApp {
     /// reported `Started`: the live view takes the next one at each `Started`.
     pending_labels: VecDeque<String>,
     /// Results made in this session.
-    pub results: Vec<ResultsFile>,
+    pub results: Vec<Experiment>,
     /// Results files opened to compare, with their labels.
-    pub overlays: Vec<(String, ResultsFile)>,
+    pub overlays: Vec<(String, Experiment)>,
     /// The message line.
     pub message: Option<Message>,
     /// Text of each parameter field, by "workload/param".
@@ -94,16 +94,51 @@ pub struct ScalescopeApp {
     pub why: super::panels::why::WhyState,
     /// Where the scaling plots were drawn last frame (for PNG export).
     pub plots_rect: Option<egui::Rect>,
+    /// The experiments library every job is saved to (none in tests).
+    pub library: Option<Library>,
 }
 
 impl ScalescopeApp {
-    /// The app, with settings restored from `storage` when there are any.
+    /// The app, with settings restored from `storage` when there are any,
+    /// and the user's experiments library reopened.
     pub fn new(storage: Option<&dyn eframe::Storage>) -> Self {
         let settings = storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)).unwrap_or_default();
-        Self::with_settings(settings)
+        match Library::default_location() {
+            Ok(library) => Self::with_library(settings, library),
+            Err(e) => {
+                let mut app = Self::with_settings(settings);
+                app.error(format!("No experiments library, so nothing measured is kept: {e}"));
+                app
+            }
+        }
     }
 
-    /// The app with these settings (tests use this).
+    /// The app with these settings and `library`: every experiment in it is
+    /// reopened, and every job is saved to it.
+    pub fn with_library(settings: Settings, library: Library) -> Self {
+        let mut app = Self::with_settings(settings);
+        let mut unreadable = 0;
+        for entry in library.list() {
+            match entry.experiment {
+                Ok(mut x) => {
+                    if x.runs.iter().any(|r| r.diagnosis.is_none()) {
+                        analyse(&mut x);
+                    }
+                    app.results.push(x);
+                }
+                Err(_) => unreadable += 1,
+            }
+        }
+        let n = app.results.len();
+        if n > 0 || unreadable > 0 {
+            let skipped = if unreadable > 0 { format!(" ({unreadable} unreadable files left alone)") } else { String::new() };
+            app.info(format!("Reopened {n} experiments from {}{skipped}", library.dir().display()));
+        }
+        app.library = Some(library);
+        app
+    }
+
+    /// The app with these settings and no library (tests use this).
     pub fn with_settings(settings: Settings) -> Self {
         ScalescopeApp {
             settings,
@@ -127,6 +162,7 @@ impl ScalescopeApp {
             screenshot: Default::default(),
             why: Default::default(),
             plots_rect: None,
+            library: None,
         }
     }
 
@@ -165,7 +201,7 @@ impl ScalescopeApp {
             JobKind::Variants => format!("{}: variants {}", plan.workload.name, plan.variants.join(", ")),
         };
         let ctx = self.ctx.clone();
-        match Job::start(label.clone(), plan, move || {
+        match Job::start(label.clone(), plan, self.library.clone(), move || {
             if let Some(ctx) = &ctx {
                 ctx.request_repaint();
             }
@@ -199,6 +235,7 @@ impl ScalescopeApp {
         // keeps a finished run's picture until the next engine call starts.
         let progress = job.drain_progress();
         let mut done = None;
+        let mut save_failed = None;
         for e in job.drain_events() {
             match e {
                 JobEvent::Sweep(SweepEvent::Starting { done: d, label, config, .. }) => {
@@ -209,6 +246,7 @@ impl ScalescopeApp {
                     }
                 }
                 JobEvent::Done(r) => done = Some(*r),
+                JobEvent::SaveFailed(e) => save_failed = Some(e),
             }
         }
         for e in &progress {
@@ -219,36 +257,43 @@ impl ScalescopeApp {
             }
             self.live.apply(e);
         }
+        if let Some(e) = save_failed {
+            self.error(format!("Cannot save to the experiments library: {e}"));
+        }
+        let Some(job) = &self.job else { return };
         let Some(result) = done else { return };
         let elapsed = job.started.elapsed().as_secs_f64();
         let total = job.total_runs;
         let items = self.live.items();
         self.job = None; // the thread has ended: this join is immediate
-        match result {
-            Ok(mut file) => {
-                analyse(&mut file);
-                let bad = file.runs.iter().filter(|r| !r.verified).count();
+        let mut file = match result {
+            Ok(file) => file,
+            Err(e) => {
+                self.error(format!("The job could not start: {e}"));
+                return;
+            }
+        };
+        analyse(&mut file);
+        let bad = file.runs.iter().filter(|r| !r.verified).count();
+        let kept = file.runs.len();
+        let status = file.status.clone();
+        if file.baseline.is_some() {
+            self.results.push(file);
+        }
+        match status {
+            Status::Stopped { by: StopCause::Error { message }, .. } => {
+                self.error(format!("The job failed: {message} ({kept} configurations measured before it are kept)"));
+            }
+            Status::Stopped { .. } => self.info(format!(
+                "Cancelled after {elapsed:.1} s: {} of {total} runs completed; the interrupted run had mapped {items} items; {kept} configurations kept.",
+                self.runs_done
+            )),
+            _ => {
                 let text = format!(
-                    "Done in {elapsed:.1} s: {} configurations, {}",
-                    file.runs.len(),
+                    "Done in {elapsed:.1} s: {kept} configurations, {}",
                     if bad == 0 { "all verified".to_string() } else { format!("{bad} NOT verified") }
                 );
-                self.results.push(file);
                 if bad == 0 { self.info(text) } else { self.error(text) }
-            }
-            Err(e) => {
-                let kept = e.partial.as_ref().map_or(0, |p| p.runs.len());
-                if let Some(mut p) = e.partial {
-                    analyse(&mut p);
-                    self.results.push(*p);
-                }
-                match e.error {
-                    WorkloadError::Engine(EngineError::Cancelled { .. }) => self.info(format!(
-                        "Cancelled after {elapsed:.1} s: {} of {total} runs completed; the interrupted run had mapped {items} items; {kept} configurations kept.",
-                        self.runs_done
-                    )),
-                    other => self.error(format!("The job failed: {other}")),
-                }
             }
         }
     }
@@ -258,7 +303,7 @@ impl ScalescopeApp {
     /// # Errors
     /// The file is unreadable or not a results file; the message is also shown.
     pub fn open_results(&mut self, path: &Path) -> Result<(), String> {
-        match ResultsFile::load(path) {
+        match Experiment::load(path) {
             Ok(mut file) => {
                 if file.fits.is_empty() || file.runs.iter().any(|r| r.diagnosis.is_none()) {
                     analyse(&mut file);
@@ -285,7 +330,7 @@ impl ScalescopeApp {
 
     /// This session's results for the selected workload, merged into one
     /// file (each run keeps the speedup measured against its own reference).
-    pub fn merged_results(&self) -> Option<ResultsFile> {
+    pub fn merged_results(&self) -> Option<Experiment> {
         let latest = self.results.iter().rev().find(|r| r.workload.name == self.settings.workload)?;
         let mut merged = latest.clone();
         merged.runs = self.results.iter().filter(|r| r.workload == latest.workload).flat_map(|r| r.runs.clone()).collect();
@@ -303,7 +348,7 @@ impl ScalescopeApp {
             return Err(text);
         };
         let written = if as_csv {
-            std::fs::write(path, csv::to_csv(&file)).map_err(|e| e.to_string())
+            write_atomically(path, csv::to_csv(&file).as_bytes()).map_err(|e| e.to_string())
         } else {
             file.save(path).map_err(|e| e.to_string())
         };
@@ -510,9 +555,9 @@ impl ScalescopeApp {
 
     /// The results to plot and list: this session's for the selected
     /// workload, then the opened files for it.
-    pub fn sources(&self) -> Vec<(String, ResultsFile)> {
+    pub fn sources(&self) -> Vec<(String, Experiment)> {
         let kind = self.settings.workload;
-        let mut v: Vec<(String, ResultsFile)> =
+        let mut v: Vec<(String, Experiment)> =
             self.results.iter().filter(|r| r.workload.name == kind).map(|r| ("this machine".to_string(), r.clone())).collect();
         v.extend(self.overlays.iter().filter(|(_, r)| r.workload.name == kind).cloned());
         v

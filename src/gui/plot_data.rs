@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::engine::{ChunkSize, Span, SpanKind};
-use crate::export::{ResultsFile, RunRecord};
+use crate::experiment::{Experiment, RunRecord};
 
 /// One plotted series: points, and a min..max bar per point.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +21,7 @@ pub struct Series {
 type Point = (f64, f64, f64, f64);
 
 /// A results file and the label its curves carry ("this machine", or the machine's CPU).
-pub type Labelled<'a> = (&'a str, &'a ResultsFile);
+pub type Labelled<'a> = (&'a str, &'a Experiment);
 
 fn series_name(source: &str, r: &RunRecord, with_threads: bool, with_chunk: bool) -> String {
     let design = r.variant.clone().unwrap_or_else(|| r.feeder.to_string());
@@ -43,7 +43,7 @@ fn series_name(source: &str, r: &RunRecord, with_threads: bool, with_chunk: bool
 fn build(
     sources: &[Labelled<'_>],
     key: impl Fn(&str, &RunRecord) -> Option<(String, f64)>,
-    value: impl Fn(&ResultsFile, &RunRecord) -> Option<(f64, f64, f64)>,
+    value: impl Fn(&Experiment, &RunRecord) -> Option<(f64, f64, f64)>,
 ) -> Vec<Series> {
     // name -> x bits -> (x, y, low, high)
     let mut groups: BTreeMap<String, BTreeMap<u64, Point>> = BTreeMap::new();
@@ -71,8 +71,8 @@ fn by_threads(label: &str, r: &RunRecord) -> Option<(String, f64)> {
     ))
 }
 
-fn speedup_range(f: &ResultsFile, r: &RunRecord) -> (f64, f64) {
-    let base = f.baseline.median_s;
+fn speedup_range(f: &Experiment, r: &RunRecord) -> (f64, f64) {
+    let base = f.baseline_median_s();
     let lo = if r.max_s > 0.0 { base / r.max_s } else { r.speedup };
     let hi = if r.min_s > 0.0 { base / r.min_s } else { r.speedup };
     (lo, hi)
@@ -106,7 +106,7 @@ pub fn variant_bars(sources: &[Labelled<'_>]) -> Vec<VariantBar> {
             continue;
         }
         let prefix = if many { format!("{label}: ") } else { String::new() };
-        let b = &file.baseline;
+        let Some(b) = &file.baseline else { continue };
         let (min_s, max_s) = b.times_s.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
         out.push(VariantBar {
             name: format!("{prefix}plain loop"),
@@ -121,7 +121,7 @@ pub fn variant_bars(sources: &[Labelled<'_>]) -> Vec<VariantBar> {
     out
 }
 
-fn runs_with_variants<'a>(prefix: &'a str, file: &'a ResultsFile) -> impl Iterator<Item = VariantBar> + 'a {
+fn runs_with_variants<'a>(prefix: &'a str, file: &'a Experiment) -> impl Iterator<Item = VariantBar> + 'a {
     // The chunk size goes into the names only when the runs differ in it.
     let mut chunks = file.runs.iter().filter(|r| r.variant.is_some()).map(|r| r.chunk_size);
     let first = chunks.next();
@@ -191,7 +191,7 @@ pub fn max_x(series: &[Series]) -> f64 {
 }
 
 /// Runs that carry a recorded timeline, as (source index, run index).
-pub fn timeline_runs(sources: &[(String, ResultsFile)]) -> Vec<(usize, usize)> {
+pub fn timeline_runs(sources: &[(String, Experiment)]) -> Vec<(usize, usize)> {
     sources
         .iter()
         .enumerate()
@@ -275,7 +275,7 @@ pub fn lanes(spans: &[Span], bins: usize) -> Vec<LaneBin> {
 mod tests {
     use super::*;
     use crate::engine::FeederKind;
-    use crate::export::{Baseline, WorkerRecord};
+    use crate::experiment::{Baseline, WorkerRecord};
     use crate::machine::MachineInfo;
     use crate::workloads::{ResultValue, WorkloadKind, WorkloadSpec};
 
@@ -287,8 +287,8 @@ mod tests {
         }
     }
 
-    fn file(runs: Vec<RunRecord>) -> ResultsFile {
-        ResultsFile {
+    fn file(runs: Vec<RunRecord>) -> Experiment {
+        Experiment {
             schema: "scalescope-results/1".into(),
             machine: MachineInfo::default(),
             workload: WorkloadSpec::new(WorkloadKind::Primes),

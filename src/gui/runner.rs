@@ -8,16 +8,20 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::engine::{CancelToken, Hooks, ProgressEvent};
-use crate::export::ResultsFile;
-use crate::metrics::{SweepError, SweepEvent, SweepPlan, run_sweep};
+use crate::experiment::{Experiment, Library};
+use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
+use crate::workloads::WorkloadError;
 
 /// What a job reports besides the engine's progress.
 #[derive(Debug)]
 pub enum JobEvent {
     /// A run is starting.
     Sweep(SweepEvent),
-    /// The job is over.
-    Done(Box<Result<ResultsFile, SweepError>>),
+    /// The job is over: the experiment, complete or stopped (with every
+    /// measurement it finished), or why it could not start.
+    Done(Box<Result<Experiment, WorkloadError>>),
+    /// The experiment could not be saved to the library (reported once).
+    SaveFailed(String),
 }
 
 /// A running (or finished, not yet dropped) job.
@@ -38,22 +42,42 @@ pub struct Job {
 const PROGRESS_CAPACITY: usize = 16_384;
 
 impl Job {
-    /// Starts `plan` on a thread named `scalescope-job`. `wake` is called
-    /// (throttled by the engine's 20 ms sampling) when there is news.
+    /// Starts `plan` as a new experiment named `label` on a thread named
+    /// `scalescope-job`, saving it to `library` after every measurement.
+    /// `wake` is called (throttled by the engine's 20 ms sampling) when there is news.
     ///
     /// # Errors
     /// The thread could not be started.
-    pub fn start(label: String, plan: SweepPlan, wake: impl Fn() + Send + 'static) -> std::io::Result<Job> {
+    pub fn start(label: String, plan: SweepPlan, library: Option<Library>, wake: impl Fn() + Send + 'static) -> std::io::Result<Job> {
         let cancel = CancelToken::new();
         let (event_tx, events) = crossbeam_channel::unbounded();
         let (progress_tx, progress): (Sender<ProgressEvent>, _) = crossbeam_channel::bounded(PROGRESS_CAPACITY);
         let hooks = Hooks { progress: Some(progress_tx), cancel: Some(cancel.clone()), interval: Some(Duration::from_millis(20)) };
         let total_runs = plan.total_runs();
+        let name = label.clone();
         let handle = std::thread::Builder::new().name("scalescope-job".into()).spawn(move || {
-            let result = run_sweep(&plan, &hooks, |e| {
-                let _ = event_tx.send(JobEvent::Sweep(e));
-                wake();
-            });
+            let mut failed = false;
+            let mut save = |x: &Experiment| {
+                if let Some(lib) = &library
+                    && let Err(e) = lib.save(x)
+                    && !std::mem::replace(&mut failed, true)
+                {
+                    let _ = event_tx.send(JobEvent::SaveFailed(e.to_string()));
+                }
+            };
+            let result = run_sweep(
+                &plan,
+                Experiment::start(&plan, Some(name)),
+                &hooks,
+                |e| {
+                    let _ = event_tx.send(JobEvent::Sweep(e));
+                    wake();
+                },
+                &mut save,
+            );
+            if let Ok(x) = &result {
+                save(x);
+            }
             let _ = event_tx.send(JobEvent::Done(Box::new(result)));
             wake();
         })?;

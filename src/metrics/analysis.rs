@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::diagnosis::diagnose;
 use super::fit::{self, Amdahl, Usl};
 use crate::engine::{ChunkSize, FeederKind};
-use crate::export::ResultsFile;
+use crate::experiment::Experiment;
 
 /// Thread counts the fits are extrapolated to.
 pub const EXTRAPOLATE: [usize; 6] = [4, 8, 16, 32, 64, 128];
@@ -53,12 +53,12 @@ impl FitRecord {
 }
 
 /// Fits every series of `file` that has at least two thread counts.
-pub fn fits(file: &ResultsFile) -> Vec<FitRecord> {
+pub fn fits(file: &Experiment) -> Vec<FitRecord> {
     type Key = (FeederKind, ChunkSize, bool);
     /// (threads, speedup, low, high)
     type Point = (f64, f64, f64, f64);
     let mut series: BTreeMap<String, (Key, Vec<Point>)> = BTreeMap::new();
-    let base = file.baseline.median_s;
+    let base = file.baseline_median_s();
     for r in &file.runs {
         let key = (r.feeder, r.chunk_size, r.gil);
         let lo = if r.max_s > 0.0 { base / r.max_s } else { r.speedup };
@@ -100,9 +100,9 @@ pub fn fits(file: &ResultsFile) -> Vec<FitRecord> {
 }
 
 /// Adds a diagnosis to every run and the fits to the file.
-pub fn analyse(file: &mut ResultsFile) {
+pub fn analyse(file: &mut Experiment) {
     let cores = file.machine.logical_cores;
-    let base = file.baseline.median_s;
+    let base = file.baseline_median_s();
     for r in &mut file.runs {
         r.diagnosis = Some(diagnose(r, base, cores));
     }
@@ -110,7 +110,7 @@ pub fn analyse(file: &mut ResultsFile) {
 }
 
 /// The fits and diagnoses as text, for the CLI.
-pub fn describe(file: &ResultsFile) -> String {
+pub fn describe(file: &Experiment) -> String {
     let mut out = String::new();
     if !file.fits.is_empty() {
         out.push_str("\nFitted scaling models (speedup vs threads):\n");

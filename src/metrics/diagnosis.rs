@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::FeederKind;
-use crate::export::RunRecord;
+use crate::experiment::RunRecord;
 
 /// The dominant reason a run fell short of ideal scaling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

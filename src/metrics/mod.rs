@@ -1,6 +1,7 @@
 //! Measurement: statistics over repetitions, scaling metrics, and sweeps.
 
 pub mod analysis;
+pub mod budget;
 pub mod diagnosis;
 pub mod fit;
 pub mod scaling;
@@ -9,4 +10,4 @@ pub mod sweep;
 
 pub use scaling::{efficiency, karp_flatt, speedup};
 pub use stats::Summary;
-pub use sweep::{SweepError, SweepEvent, SweepPlan, describe, run_sweep};
+pub use sweep::{SweepEvent, SweepPlan, describe, run_sweep};

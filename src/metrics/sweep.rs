@@ -4,12 +4,9 @@
 
 use std::time::Instant;
 
-use thiserror::Error;
-
 use super::stats::Summary;
 use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Report, Run};
-use crate::export::{Baseline, ResultsFile, RunRecord, WorkerRecord};
-use crate::machine::MachineInfo;
+use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, WorkerRecord};
 use crate::workloads::{self, Computed, WorkloadError, WorkloadSpec};
 
 /// What to measure.
@@ -90,6 +87,13 @@ impl SweepPlan {
         (self.configs().len() * self.specs().len() + 1) * (self.reps + self.warmup)
     }
 
+    /// Timed measurements the sweep makes (one repetition of one
+    /// configuration, the reference included): the `total` of an
+    /// experiment's status.
+    pub fn total_measurements(&self) -> usize {
+        (self.configs().len() * self.specs().len() + 1) * self.reps
+    }
+
     /// Checks every configuration and the workload before anything runs.
     ///
     /// # Errors
@@ -127,17 +131,6 @@ pub enum SweepEvent {
     },
 }
 
-/// A sweep that stopped early: the error, and what was completed.
-#[derive(Debug, Error)]
-#[error("{error}")]
-pub struct SweepError {
-    /// Why it stopped.
-    pub error: WorkloadError,
-    /// The configurations completed before it stopped (at least one timed
-    /// repetition of the reference and of each listed run).
-    pub partial: Option<Box<ResultsFile>>,
-}
-
 struct Acc {
     spec: WorkloadSpec,
     config: Config,
@@ -147,16 +140,38 @@ struct Acc {
     reports: Vec<Report>,
 }
 
-/// Runs the sweep. `hooks` go to every engine call (progress, cancel).
+/// The most per-worker spans one experiment keeps (about 40 bytes each):
+/// past it, later repetitions are recorded without their timelines.
+pub const MAX_SPANS_PER_EXPERIMENT: usize = 250_000;
+
+/// Runs the sweep into `exp` (made by [`Experiment::start`]) and returns it,
+/// complete or stopped. `hooks` go to every engine call (progress, cancel);
+/// `on_event` hears each run start; `on_measured` gets the experiment after
+/// every timed measurement, holding everything measured so far (the place
+/// to save it).
+///
+/// A cancel (through `hooks`) or a failed run does not lose what was
+/// measured: the experiment comes back stopped, with every finished
+/// repetition and the reason in its status.
 ///
 /// # Errors
-/// A bad plan, a failed run, or a cancel; with what was completed.
-pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(SweepEvent)) -> Result<ResultsFile, SweepError> {
-    plan.validate().map_err(|error| SweepError { error, partial: None })?;
+/// Only a plan that does not validate or an input that cannot be read, before anything runs.
+pub fn run_sweep(
+    plan: &SweepPlan,
+    mut exp: Experiment,
+    hooks: &Hooks,
+    mut on_event: impl FnMut(SweepEvent),
+    mut on_measured: impl FnMut(&Experiment),
+) -> Result<Experiment, WorkloadError> {
+    plan.validate()?;
+    // A text that cannot be read twice is read once, here; a file is fingerprinted.
+    let plan = &SweepPlan { workload: plan.workload.prepare()?, ..plan.clone() };
     let configs = plan.configs();
     let specs = plan.specs();
     let total = plan.total_runs();
+    let measurements = plan.total_measurements();
     let mut done = 0;
+    let mut measured = 0;
     let mut base_times = Vec::new();
     let mut reference: Option<Computed> = None;
     let mut accs: Vec<Acc> = specs
@@ -165,49 +180,64 @@ pub fn run_sweep(plan: &SweepPlan, hooks: &Hooks, mut on_event: impl FnMut(Sweep
         .map(|(s, c)| Acc { spec: s.clone(), config: c.clone(), times: vec![], verified: true, result: None, reports: vec![] })
         .collect();
     let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+    let mut spans_held = 0usize;
 
-    for round in 0..plan.warmup + plan.reps {
-        let timed = round >= plan.warmup;
-        let fail = |error, base_times: &Vec<f64>, reference: &Option<Computed>, accs: &Vec<Acc>| SweepError {
-            error,
-            partial: finish(plan, base_times, reference, accs).map(Box::new),
-        };
-        // The reference first, timed like the others.
-        on_event(SweepEvent::Starting { done, total, label: "sequential reference".into(), config: None });
-        if cancelled() {
-            return Err(fail(cancel_error(), &base_times, &reference, &accs));
-        }
-        let t0 = Instant::now();
-        let r =
-            workloads::reference_cancellable(&plan.workload, hooks.cancel.as_ref()).map_err(|e| fail(e, &base_times, &reference, &accs))?;
-        let t = t0.elapsed().as_secs_f64();
-        if timed {
-            base_times.push(t);
-        }
-        reference.get_or_insert(r);
-        done += 1;
-        // Rotate the order each round so no configuration always runs right after another.
-        let n = accs.len();
-        for k in 0..n {
-            let i = (k + round) % n;
-            let label = label(&accs[i].spec, &accs[i].config);
-            on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config.clone()) });
-            let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
-            let out = match workloads::run(&accs[i].spec, call) {
-                Ok(out) => out,
-                Err(e) => return Err(fail(e, &base_times, &reference, &accs)),
-            };
-            let acc = &mut accs[i];
+    let outcome: Result<(), WorkloadError> = (|| {
+        for round in 0..plan.warmup + plan.reps {
+            let timed = round >= plan.warmup;
+            // The reference first, timed like the others.
+            on_event(SweepEvent::Starting { done, total, label: "sequential reference".into(), config: None });
+            if cancelled() {
+                return Err(cancel_error());
+            }
+            let t0 = Instant::now();
+            let r = workloads::reference_cancellable(&plan.workload, hooks.cancel.as_ref())?;
+            let t = t0.elapsed().as_secs_f64();
+            reference.get_or_insert(r);
+            done += 1;
             if timed {
+                base_times.push(t);
+                measured += 1;
+                fill(&mut exp, &base_times, reference.as_ref(), &accs, Status::Running { done: measured, total: measurements, pid: std::process::id() });
+                on_measured(&exp);
+            }
+            // Rotate the order each round so no configuration always runs right after another.
+            let n = accs.len();
+            for k in 0..n {
+                let i = (k + round) % n;
+                let label = label(&accs[i].spec, &accs[i].config);
+                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config.clone()) });
+                let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
+                let mut out = workloads::run(&accs[i].spec, call)?;
+                done += 1;
+                if !timed {
+                    continue;
+                }
+                if spans_held + out.report.spans.len() > MAX_SPANS_PER_EXPERIMENT {
+                    out.report.spans = Vec::new();
+                }
+                spans_held += out.report.spans.len();
+                let acc = &mut accs[i];
                 acc.times.push(out.report.wall_s);
                 acc.verified &= reference.as_ref() == Some(&out.value);
                 acc.result = Some(out.value);
                 acc.reports.push(out.report);
+                measured += 1;
+                fill(&mut exp, &base_times, reference.as_ref(), &accs, Status::Running { done: measured, total: measurements, pid: std::process::id() });
+                on_measured(&exp);
             }
-            done += 1;
         }
-    }
-    finish(plan, &base_times, &reference, &accs).ok_or_else(|| SweepError { error: cancel_error(), partial: None })
+        Ok(())
+    })();
+    let status = match outcome {
+        Ok(()) => Status::Complete,
+        Err(WorkloadError::Engine(crate::engine::EngineError::Cancelled { .. })) => {
+            Status::Stopped { done: measured, total: measurements, by: StopCause::User }
+        }
+        Err(e) => Status::Stopped { done: measured, total: measurements, by: StopCause::Error { message: e.to_string() } },
+    };
+    fill(&mut exp, &base_times, reference.as_ref(), &accs, status);
+    Ok(exp)
 }
 
 fn cancel_error() -> WorkloadError {
@@ -238,13 +268,15 @@ pub fn describe(c: &Config) -> String {
     }
 }
 
-fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, accs: &[Acc]) -> Option<ResultsFile> {
-    let reference = reference.as_ref()?;
-    if base_times.is_empty() {
-        return None;
-    }
+/// Writes what was measured so far into `exp`, with `status`.
+fn fill(exp: &mut Experiment, base_times: &[f64], reference: Option<&Computed>, accs: &[Acc], status: Status) {
+    exp.status = status;
+    let Some(reference) = reference.filter(|_| !base_times.is_empty()) else {
+        return;
+    };
     let base = Summary::of(base_times);
-    let runs = accs
+    exp.baseline = Some(Baseline { median_s: base.median, times_s: base_times.to_vec(), result: reference.to_value() });
+    exp.runs = accs
         .iter()
         .filter(|a| !a.times.is_empty())
         .map(|a| {
@@ -269,12 +301,4 @@ fn finish(plan: &SweepPlan, base_times: &[f64], reference: &Option<Computed>, ac
             }
         })
         .collect();
-    Some(ResultsFile {
-        schema: crate::export::json::SCHEMA.into(),
-        machine: MachineInfo::detect(),
-        workload: plan.workload.clone(),
-        baseline: Baseline { median_s: base.median, times_s: base_times.to_vec(), result: reference.to_value() },
-        runs,
-        fits: vec![],
-    })
 }

@@ -146,12 +146,20 @@ pub struct WorkloadSpec {
     /// Which variant runs (`ordered-map`, `aggregates`); `None` = the first listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
+    /// The longest line the text may have, bytes (`--max-line`); `None`:
+    /// [`word_count::DEFAULT_MAX_LINE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_line: Option<u64>,
+    /// The text as [`WorkloadSpec::prepare`] fixed it: read once (a pipe) or
+    /// fingerprinted (a file). Not saved.
+    #[serde(skip)]
+    pub input: Option<word_count::Input>,
 }
 
 impl WorkloadSpec {
     /// The workload with default parameters.
     pub fn new(kind: WorkloadKind) -> Self {
-        WorkloadSpec { name: kind, params: Params::defaults(kind.info().params), file: None, variant: None }
+        WorkloadSpec { name: kind, params: Params::defaults(kind.info().params), ..WorkloadSpec::default() }
     }
 
     /// Sets one parameter (checked by [`WorkloadSpec::validate`]).
@@ -170,6 +178,28 @@ impl WorkloadSpec {
     /// workloads without variants.
     pub fn variant_name(&self) -> Option<&str> {
         self.variant.as_deref().or_else(|| self.name.info().variants.first().map(|v| v.name))
+    }
+
+    /// The longest line a text may have, bytes.
+    pub fn max_line(&self) -> u64 {
+        self.max_line.unwrap_or(word_count::DEFAULT_MAX_LINE)
+    }
+
+    /// The same spec with its input fixed for a whole experiment: a text that
+    /// cannot be read twice (a pipe, a FIFO, `/dev/stdin`) is read once into
+    /// memory; a regular file is fingerprinted, so a later pass that finds it
+    /// changed says so. Without a file, the spec as it is.
+    ///
+    /// # Errors
+    /// The text cannot be read, has a line over the limit, or is too large to hold.
+    pub fn prepare(&self) -> Result<Self, WorkloadError> {
+        let mut spec = self.clone();
+        if let Some(path) = &self.file
+            && self.input.is_none()
+        {
+            spec.input = Some(word_count::prepare(path, self.max_line())?);
+        }
+        Ok(spec)
     }
 
     /// The thread count this workload fixes itself (one per aggregate), if any.
@@ -203,7 +233,18 @@ impl WorkloadSpec {
             if self.name != WorkloadKind::WordCount {
                 return Err(WorkloadError::FileNotTaken(self.name.name()));
             }
-            std::fs::File::open(path).map_err(|e| WorkloadError::Io { path: path.clone(), message: e.to_string() })?;
+            let io = |message: String| WorkloadError::Io { path: path.clone(), message };
+            let meta = std::fs::metadata(path).map_err(|e| io(e.to_string()))?;
+            if meta.is_dir() {
+                return Err(io("is a directory, not a text file".into()));
+            }
+            // Opening a FIFO would wait for a writer: only regular files are opened here.
+            if meta.is_file() {
+                std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+            }
+        }
+        if let Some(0) = self.max_line {
+            return Err(WorkloadError::Param { name: "max-line", value: 0, min: 1, max: u64::MAX });
         }
         Ok(())
     }
@@ -317,6 +358,14 @@ pub enum WorkloadError {
         path: PathBuf,
         /// The reason.
         message: String,
+    },
+    /// The input file changed between or during passes.
+    #[error("the input changed during the run: {path}: {how}")]
+    InputChanged {
+        /// The file.
+        path: PathBuf,
+        /// What changed.
+        how: String,
     },
     /// A run produced a wrong or incomplete answer (out of order, items lost).
     #[error("{0}")]

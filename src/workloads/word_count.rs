@@ -89,50 +89,174 @@ pub fn emit_line(out: &mut Emitter<'_, String, u64>, line: &str) {
     }
 }
 
-/// The lines of a file, stopping at the first read error, which is kept for
-/// the caller (a non-UTF-8 line, a disk error) so that it is never mistaken
-/// for the end of the text.
-pub struct FileLines {
-    lines: std::io::Lines<BufReader<File>>,
+/// The longest line a text may have unless `--max-line` says otherwise: 1 MiB.
+pub const DEFAULT_MAX_LINE: u64 = 1 << 20;
+/// The most a text that cannot be read twice (a pipe, a FIFO, `/dev/stdin`)
+/// may hold: it is read once into memory, up to this many bytes.
+pub const SPOOL_LIMIT: u64 = 256 << 20;
+
+/// The text of a `word-count` run, fixed when the experiment begins
+/// ([`super::WorkloadSpec::prepare`]), so every pass reads the same text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// A pipe, FIFO or device, read once into memory (at most [`SPOOL_LIMIT`] bytes).
+    Spooled(Arc<Vec<String>>),
+    /// A regular file, read again for every pass, as it was at the start: a
+    /// pass that finds it changed fails with "the input changed during the run".
+    File {
+        /// Its length then.
+        len: u64,
+        /// Its modification time then.
+        modified: Option<std::time::SystemTime>,
+    },
+}
+
+fn io_error(path: &Path, message: impl Into<String>) -> WorkloadError {
+    WorkloadError::Io { path: path.to_path_buf(), message: message.into() }
+}
+
+/// Reads `path` once: a regular file gives its fingerprint; anything else
+/// (a pipe, FIFO, `/dev/stdin`, a device) is read into memory, line by line.
+///
+/// # Errors
+/// The file cannot be read, a line is longer than `max_line` bytes, a line
+/// is not UTF-8, or a spooled text passes [`SPOOL_LIMIT`].
+pub fn prepare(path: &Path, max_line: u64) -> Result<Input, WorkloadError> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e.to_string()))?;
+    if meta.is_file() {
+        return Ok(Input::File { len: meta.len(), modified: meta.modified().ok() });
+    }
+    if meta.is_dir() {
+        return Err(io_error(path, "is a directory, not a text file"));
+    }
+    let file = File::open(path).map_err(|e| io_error(path, e.to_string()))?;
+    let mut reader = LineReader::new(file, path, max_line);
+    let mut lines = Vec::new();
+    let mut bytes = 0u64;
+    while let Some(line) = reader.next_line()? {
+        bytes += line.len() as u64 + 1;
+        if bytes > SPOOL_LIMIT {
+            return Err(io_error(
+                path,
+                format!(
+                    "is not a regular file, so it is read once into memory, and it holds more than {} MiB; save it to a file first",
+                    SPOOL_LIMIT >> 20
+                ),
+            ));
+        }
+        lines.push(line);
+    }
+    Ok(Input::Spooled(Arc::new(lines)))
+}
+
+/// Whether the file at `path` is still as `input` found it.
+///
+/// # Errors
+/// [`WorkloadError::InputChanged`] when it is not (or is gone).
+fn unchanged(path: &Path, input: Option<&Input>) -> Result<(), WorkloadError> {
+    let Some(Input::File { len, modified }) = input else {
+        return Ok(());
+    };
+    let changed = |how: String| WorkloadError::InputChanged { path: path.to_path_buf(), how };
+    let meta = std::fs::metadata(path).map_err(|e| changed(format!("it can no longer be read ({e})")))?;
+    if meta.len() != *len {
+        return Err(changed(format!("its length went from {len} to {} bytes", meta.len())));
+    }
+    if meta.modified().ok() != *modified {
+        return Err(changed("it was modified".into()));
+    }
+    Ok(())
+}
+
+/// Reads lines of at most `max` bytes, as UTF-8, numbering them for errors.
+struct LineReader {
+    reader: BufReader<File>,
+    buf: Vec<u8>,
     line_no: u64,
+    max: u64,
     path: PathBuf,
+}
+
+impl LineReader {
+    fn new(file: File, path: &Path, max: u64) -> Self {
+        LineReader { reader: BufReader::with_capacity(1 << 16, file), buf: Vec::new(), line_no: 0, max, path: path.to_path_buf() }
+    }
+
+    /// The next line without its `\n` (or `\r\n`); `None` at the end.
+    fn next_line(&mut self) -> Result<Option<String>, WorkloadError> {
+        use std::io::Read;
+        self.buf.clear();
+        self.line_no += 1;
+        let n = (&mut self.reader)
+            .take(self.max.saturating_add(2))
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| io_error(&self.path, format!("line {}: {e}", self.line_no)))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+        }
+        if self.buf.len() as u64 > self.max {
+            return Err(io_error(
+                &self.path,
+                format!("line {} is longer than {} (--max-line); is this a text file?", self.line_no, crate::metrics::budget::human_bytes(self.max)),
+            ));
+        }
+        let line = String::from_utf8(std::mem::take(&mut self.buf))
+            .map_err(|_| io_error(&self.path, format!("line {} is not valid UTF-8 text", self.line_no)))?;
+        Ok(Some(line))
+    }
+}
+
+/// The lines of a file, stopping at the first read error, which is kept for
+/// the caller (a non-UTF-8 line, a line over the limit, a disk error) so
+/// that it is never mistaken for the end of the text.
+pub struct FileLines {
+    reader: LineReader,
     error: ErrorSlot,
 }
 
 impl FileLines {
-    /// Opens `path`.
+    /// Opens `path`, refusing lines longer than `max_line` bytes.
     ///
     /// # Errors
     /// The file cannot be opened.
-    pub fn open(path: &Path) -> Result<(Self, ErrorSlot), WorkloadError> {
-        let file = File::open(path).map_err(|e| WorkloadError::Io { path: path.to_path_buf(), message: e.to_string() })?;
+    pub fn open(path: &Path, max_line: u64) -> Result<(Self, ErrorSlot), WorkloadError> {
+        let file = File::open(path).map_err(|e| io_error(path, e.to_string()))?;
         let error = Arc::new(Mutex::new(None));
-        let lines = FileLines {
-            lines: BufReader::with_capacity(1 << 16, file).lines(),
-            line_no: 0,
-            path: path.to_path_buf(),
-            error: error.clone(),
-        };
-        Ok((lines, error))
+        Ok((FileLines { reader: LineReader::new(file, path, max_line), error: error.clone() }, error))
     }
 }
 
 impl Iterator for FileLines {
     type Item = String;
     fn next(&mut self) -> Option<String> {
-        self.line_no += 1;
-        match self.lines.next()? {
-            Ok(line) => Some(line),
+        match self.reader.next_line() {
+            Ok(line) => line,
             Err(e) => {
-                let message = if e.kind() == std::io::ErrorKind::InvalidData {
-                    format!("line {} is not valid UTF-8 text", self.line_no)
-                } else {
-                    format!("line {}: {e}", self.line_no)
-                };
-                *self.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(WorkloadError::Io { path: self.path.clone(), message });
+                *self.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
                 None
             }
         }
+    }
+}
+
+/// The lines of a spooled text, copied out one at a time.
+struct Spooled {
+    lines: Arc<Vec<String>>,
+    next: usize,
+}
+
+impl Iterator for Spooled {
+    type Item = String;
+    fn next(&mut self) -> Option<String> {
+        let line = self.lines.get(self.next)?.clone();
+        self.next += 1;
+        Some(line)
     }
 }
 
@@ -209,18 +333,23 @@ impl Iterator for Generator {
 }
 
 fn source(spec: &WorkloadSpec) -> Result<(Lines, Option<ErrorSlot>), WorkloadError> {
-    match &spec.file {
-        Some(path) => {
-            let (lines, error) = FileLines::open(path)?;
+    match (&spec.file, &spec.input) {
+        (Some(_), Some(Input::Spooled(lines))) => Ok((Box::new(Spooled { lines: lines.clone(), next: 0 }), None)),
+        (Some(path), _) => {
+            let (lines, error) = FileLines::open(path, spec.max_line())?;
             Ok((Box::new(lines), Some(error)))
         }
-        None => Ok((Box::new(Generator::new(spec.get("n"), spec.get("vocabulary"))), None)),
+        (None, _) => Ok((Box::new(Generator::new(spec.get("n"), spec.get("vocabulary"))), None)),
     }
 }
 
-fn check(error: Option<ErrorSlot>) -> Result<(), WorkloadError> {
-    match error.and_then(|e| e.lock().unwrap_or_else(PoisonError::into_inner).take()) {
-        Some(e) => Err(e),
+/// After a pass: the read error it hit, if any, then whether the file changed.
+fn check(spec: &WorkloadSpec, error: Option<ErrorSlot>) -> Result<(), WorkloadError> {
+    if let Some(e) = error.and_then(|e| e.lock().unwrap_or_else(PoisonError::into_inner).take()) {
+        return Err(e);
+    }
+    match &spec.file {
+        Some(path) => unchanged(path, spec.input.as_ref()),
         None => Ok(()),
     }
 }
@@ -238,13 +367,13 @@ pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Compu
         }
         count_line(&mut counts, &line);
     }
-    check(error)?;
+    check(spec, error)?;
     Ok(Computed::Counts(counts))
 }
 
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     let (lines, error) = source(spec)?;
     let out = call.map_reduce_by_key(lines, |line: String, out| emit_line(out, &line), |a, b| *a += b)?;
-    check(error)?;
+    check(spec, error)?;
     Ok(Outcome { value: Computed::Counts(out.value.into_map()), report: out.report })
 }

@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, Points};
 
 use super::hint;
-use crate::export::ResultsFile;
+use crate::experiment::Experiment;
 use crate::gui::plot_data::{self, Series};
 use crate::workloads::WorkloadKind;
 
@@ -14,8 +14,8 @@ use crate::workloads::WorkloadKind;
 /// For workloads with variants, the per-variant comparison (time and peak
 /// held) comes first; for `aggregates`, whose thread count is fixed, it is
 /// the only view.
-pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], kind: WorkloadKind) -> egui::Rect {
-    let labelled: Vec<(&str, &ResultsFile)> = sources.iter().map(|(l, f)| (l.as_str(), f)).collect();
+pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], kind: WorkloadKind) -> egui::Rect {
+    let labelled: Vec<(&str, &Experiment)> = sources.iter().map(|(l, f)| (l.as_str(), f)).collect();
     let start = ui.cursor().min;
     let info = kind.info();
     if labelled.is_empty() {

@@ -2,12 +2,12 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use crate::export::ResultsFile;
+use crate::experiment::Experiment;
 use crate::gui::app::Action;
 use crate::workloads::ResultValue;
 
 /// Draws one row per run of every source.
-pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], actions: &mut Vec<Action>) {
+pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], actions: &mut Vec<Action>) {
     if sources.is_empty() {
         ui.label("No results for this workload yet.");
         return;
@@ -40,19 +40,21 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, ResultsFile)], actions: &mut Ve
             }
             ui.end_row();
             for (label, file) in sources {
-                ui.label(label);
-                ui.label(file.workload.name.name());
-                ui.label("sequential reference");
-                ui.label("1");
-                ui.label("-");
-                ui.label("-");
-                ui.label(format!("{:.1} ms", file.baseline.median_s * 1e3));
-                ui.label("1.00");
-                ui.label("1.00");
-                ui.label("-");
-                ui.label(result(&file.baseline.result));
-                ui.label("-");
-                ui.end_row();
+                if let Some(baseline) = &file.baseline {
+                    ui.label(label);
+                    ui.label(file.workload.name.name());
+                    ui.label("sequential reference");
+                    ui.label("1");
+                    ui.label("-");
+                    ui.label("-");
+                    ui.label(format!("{:.1} ms", baseline.median_s * 1e3));
+                    ui.label("1.00");
+                    ui.label("1.00");
+                    ui.label("-");
+                    ui.label(result(&baseline.result));
+                    ui.label("-");
+                    ui.end_row();
+                }
                 for r in &file.runs {
                     ui.label(label);
                     ui.label(file.workload.name.name());

@@ -1,40 +1,10 @@
-//! The results file: what `scalescope run` / `sweep` write with `--json` and
-//! what the app saves and opens. The schema is documented in README.md.
-
-use std::path::Path;
+//! The measured parts of an experiment: the sequential baseline, one record
+//! per configuration, one per worker.
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::engine::{ChunkSize, FeederKind};
-use crate::machine::MachineInfo;
-use crate::workloads::{ResultValue, WorkloadSpec};
-
-/// Version of the schema this build writes.
-pub const SCHEMA: &str = "scalescope-results/1";
-
-/// A whole results file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ResultsFile {
-    /// Always [`SCHEMA`].
-    #[serde(default = "schema")]
-    pub schema: String,
-    /// Where it was measured.
-    pub machine: MachineInfo,
-    /// What was measured.
-    pub workload: WorkloadSpec,
-    /// The sequential reference, timed.
-    pub baseline: Baseline,
-    /// One record per configuration.
-    pub runs: Vec<RunRecord>,
-    /// Scaling models fitted per series of thread counts (`--fit`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fits: Vec<crate::metrics::analysis::FitRecord>,
-}
-
-fn schema() -> String {
-    SCHEMA.to_string()
-}
+use crate::workloads::ResultValue;
 
 /// The sequential reference run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -164,62 +134,3 @@ pub struct WorkerRecord {
     pub wait_s: f64,
 }
 
-/// Why a results file could not be read or written.
-#[derive(Debug, Error)]
-pub enum ResultsError {
-    /// The file could not be read or written.
-    #[error("cannot access {path}: {message}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        message: String,
-    },
-    /// Not a results file.
-    #[error("{path} is not a scalescope results file: {message}")]
-    Corrupt {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-impl ResultsFile {
-    /// The JSON text.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
-
-    /// Parses a results file.
-    ///
-    /// # Errors
-    /// [`ResultsError::Corrupt`] when it is not one.
-    pub fn from_json(text: &str, path: &str) -> Result<Self, ResultsError> {
-        let file: ResultsFile =
-            serde_json::from_str(text).map_err(|e| ResultsError::Corrupt { path: path.into(), message: e.to_string() })?;
-        if !file.schema.starts_with("scalescope-results/") {
-            return Err(ResultsError::Corrupt { path: path.into(), message: format!("unknown schema '{}'", file.schema) });
-        }
-        Ok(file)
-    }
-
-    /// Writes the file.
-    ///
-    /// # Errors
-    /// [`ResultsError::Io`].
-    pub fn save(&self, path: &Path) -> Result<(), ResultsError> {
-        std::fs::write(path, self.to_json()).map_err(|e| ResultsError::Io { path: path.display().to_string(), message: e.to_string() })
-    }
-
-    /// Reads a file.
-    ///
-    /// # Errors
-    /// [`ResultsError::Io`] or [`ResultsError::Corrupt`].
-    pub fn load(path: &Path) -> Result<Self, ResultsError> {
-        let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| ResultsError::Io { path: p.clone(), message: e.to_string() })?;
-        let text = String::from_utf8(bytes).map_err(|_| ResultsError::Corrupt { path: p.clone(), message: "not UTF-8 text".into() })?;
-        Self::from_json(&text, &p)
-    }
-}

@@ -1,0 +1,259 @@
+//! The experiment: the project's unit of work. One button press in the app
+//! or one CLI command is one experiment: what was asked, where it ran, its
+//! own sequential baseline, its runs, a name, when it was made, and how it
+//! ended. It is written atomically after every finished measurement, so the
+//! file on disk is always a valid experiment holding everything measured so
+//! far ([`file`]), kept in the experiments library ([`library`]). CSV and
+//! the text table are views of it (`crate::export`).
+
+pub mod file;
+pub mod library;
+pub mod outputs;
+mod record;
+
+use serde::{Deserialize, Serialize};
+
+pub use file::{FileError, write_atomically};
+pub use library::Library;
+pub use record::{Baseline, RunRecord, WorkerRecord};
+
+use crate::engine::{ChunkSize, FeederKind};
+use crate::machine::MachineInfo;
+use crate::metrics::SweepPlan;
+use crate::workloads::WorkloadSpec;
+
+/// The schema this build writes. Files of `scalescope-results/1` still open.
+pub const SCHEMA: &str = "scalescope-experiment/2";
+
+/// One experiment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Experiment {
+    /// Always [`SCHEMA`] once written by this build.
+    pub schema: String,
+    /// Unique within a library: `20261123-201039-3fa2c01b` (UTC time, then random hex).
+    pub id: String,
+    /// A name for people; the default says what was swept.
+    pub name: String,
+    /// When it started, RFC 3339 UTC (empty when unknown, for files of schema 1).
+    pub created: String,
+    /// How far it got and why it ended.
+    pub status: Status,
+    /// What was asked: the sweep besides the workload.
+    pub asked: Asked,
+    /// Where it was measured.
+    pub machine: MachineInfo,
+    /// What was measured.
+    pub workload: WorkloadSpec,
+    /// The sequential reference, timed; `None` until its first timed repetition ends.
+    pub baseline: Option<Baseline>,
+    /// One record per configuration with at least one timed repetition.
+    pub runs: Vec<RunRecord>,
+    /// Scaling models fitted per series of thread counts (`--fit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fits: Vec<crate::metrics::analysis::FitRecord>,
+}
+
+/// What a sweep asked for, besides the workload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Asked {
+    /// Feeders compared.
+    pub feeders: Vec<FeederKind>,
+    /// Thread counts.
+    pub threads: Vec<usize>,
+    /// Chunk sizes.
+    pub chunks: Vec<ChunkSize>,
+    /// Simulated GIL settings.
+    pub gil: Vec<bool>,
+    /// Variants compared (empty: the workload's own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
+    /// Timed repetitions per configuration.
+    pub reps: usize,
+    /// Untimed warm-up runs per configuration.
+    pub warmup: usize,
+    /// Whether per-worker spans were recorded.
+    #[serde(default)]
+    pub spans: bool,
+}
+
+/// How far an experiment got. `done` and `total` count timed measurements
+/// (one repetition of one configuration, the reference included).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Status {
+    /// Being measured by process `pid` (a file left in this state by a
+    /// process that is gone was interrupted: see [`Status::describe`]).
+    Running {
+        /// Measurements finished.
+        done: usize,
+        /// Measurements planned.
+        total: usize,
+        /// The measuring process.
+        pid: u32,
+    },
+    /// Every planned measurement finished.
+    Complete,
+    /// Stopped early.
+    Stopped {
+        /// Measurements finished.
+        done: usize,
+        /// Measurements planned.
+        total: usize,
+        /// Who or what stopped it.
+        by: StopCause,
+    },
+}
+
+/// Who or what stopped an experiment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "kebab-case")]
+pub enum StopCause {
+    /// The user pressed Stop (or the app closed).
+    User,
+    /// A signal (SIGINT from Ctrl+C, SIGTERM, SIGHUP).
+    Signal {
+        /// Its name, `SIGINT`.
+        name: String,
+    },
+    /// A run failed; the message says how.
+    Error {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Status {
+    /// One line for people: `complete`, `stopped by SIGINT after 7 of 30
+    /// measurements`, `interrupted after 3 of 30 measurements` (a running
+    /// file whose process is gone).
+    pub fn describe(&self) -> String {
+        match self {
+            Status::Complete => "complete".into(),
+            Status::Running { done, total, pid } if !process_alive(*pid) => {
+                format!("interrupted after {done} of {total} measurements (process {pid} ended)")
+            }
+            Status::Running { done, total, .. } => format!("running: {done} of {total} measurements"),
+            Status::Stopped { done, total, by } => {
+                let by = match by {
+                    StopCause::User => "stopped by the user".to_string(),
+                    StopCause::Signal { name } => format!("stopped by {name}"),
+                    StopCause::Error { message } => format!("stopped by an error ({message})"),
+                };
+                format!("{by} after {done} of {total} measurements")
+            }
+        }
+    }
+
+    /// A one-word state: complete, running, interrupted, stopped, failed.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::Running { pid, .. } if !process_alive(*pid) => "interrupted",
+            Status::Running { .. } => "running",
+            Status::Stopped { by: StopCause::Error { .. }, .. } => "failed",
+            Status::Stopped { .. } => "stopped",
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = std::path::Path::new("/proc");
+    // Where /proc is missing we cannot tell: assume it is alive.
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
+}
+
+impl SweepPlan {
+    /// What this plan asks for, besides the workload.
+    pub fn asked(&self) -> Asked {
+        Asked {
+            feeders: self.feeders.clone(),
+            threads: self.threads.clone(),
+            chunks: self.chunks.clone(),
+            gil: self.gil.clone(),
+            variants: self.variants.clone(),
+            reps: self.reps,
+            warmup: self.warmup,
+            spans: self.spans,
+        }
+    }
+}
+
+impl Experiment {
+    /// A new, empty experiment of `plan`, named `name` (or after the plan
+    /// when `None`), stamped with a fresh id, this machine and the time now.
+    pub fn start(plan: &SweepPlan, name: Option<String>) -> Self {
+        let now = std::time::SystemTime::now();
+        let created = humantime::format_rfc3339_seconds(now).to_string();
+        Experiment {
+            schema: SCHEMA.into(),
+            id: new_id(&created),
+            name: name.unwrap_or_else(|| default_name(plan)),
+            created,
+            status: Status::Running { done: 0, total: plan.total_measurements(), pid: std::process::id() },
+            asked: plan.asked(),
+            machine: MachineInfo::detect(),
+            workload: plan.workload.clone(),
+            baseline: None,
+            runs: Vec::new(),
+            fits: Vec::new(),
+        }
+    }
+
+    /// The baseline's median, seconds (0 when there is none yet).
+    pub fn baseline_median_s(&self) -> f64 {
+        self.baseline.as_ref().map_or(0.0, |b| b.median_s)
+    }
+
+    /// Whether every run reproduced the reference's result.
+    pub fn all_verified(&self) -> bool {
+        self.runs.iter().all(|r| r.verified)
+    }
+
+    /// `word-count n=300000 vocabulary=20000`, with the file and variant when set.
+    pub fn workload_line(&self) -> String {
+        workload_line(&self.workload)
+    }
+}
+
+/// `primes n=5000000`, with `file=...` and `variant=...` when set.
+pub fn workload_line(spec: &WorkloadSpec) -> String {
+    let mut s: Vec<String> = vec![spec.name.to_string()];
+    s.extend(spec.params.0.iter().map(|(k, v)| format!("{k}={v}")));
+    if let Some(f) = &spec.file {
+        s.push(format!("file={}", f.display()));
+    }
+    if let Some(v) = &spec.variant {
+        s.push(format!("variant={v}"));
+    }
+    s.join(" ")
+}
+
+/// `primes: threads 1,2 x feeders auto,dispenser x chunk auto`.
+fn default_name(plan: &SweepPlan) -> String {
+    let list = |v: Vec<String>| v.join(",");
+    let mut parts = vec![format!("threads {}", list(plan.threads.iter().map(ToString::to_string).collect()))];
+    if plan.variants.is_empty() && plan.workload.name.info().fixed_feeder.is_none() {
+        parts.push(format!("feeder {}", list(plan.feeders.iter().map(ToString::to_string).collect())));
+    }
+    if !plan.variants.is_empty() {
+        parts.push(format!("variant {}", list(plan.variants.clone())));
+    }
+    parts.push(format!("chunk {}", list(plan.chunks.iter().map(ToString::to_string).collect())));
+    format!("{}: {}", plan.workload.name, parts.join(" x "))
+}
+
+/// `20261123-201039-3fa2c01b`: the time of `created` and 32 bits that differ
+/// between processes and calls.
+fn new_id(created: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let stamp: String = created.chars().filter(char::is_ascii_digit).collect();
+    let (date, time) = stamp.split_at(stamp.len().min(8));
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| u64::from(d.subsec_nanos()));
+    let mix = crate::workloads::source::SplitMix(nanos ^ (u64::from(std::process::id()) << 32) ^ CALLS.fetch_add(1, Ordering::Relaxed))
+        .next_u64();
+    format!("{date}-{time}-{:08x}", mix & 0xffff_ffff)
+}
