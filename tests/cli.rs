@@ -4,8 +4,13 @@
 
 use std::process::Command;
 
+/// Runs the CLI with its experiments library in a scratch directory.
 fn scalescope(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scalescope")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scalescope"))
+        .env("SCALESCOPE_DATA_DIR", std::env::temp_dir().join(format!("scalescope-cli-data-{}", std::process::id())))
+        .args(args)
+        .output()
+        .unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 

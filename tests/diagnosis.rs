@@ -24,7 +24,7 @@ fn verdict(workload: WorkloadSpec, feeder: FeederKind, chunk: ChunkSize, gil: bo
         spans: false,
         variants: vec![],
     };
-    let mut file = run_sweep(&plan, &Hooks::none(), |_| {}).expect("sweep");
+    let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
     analyse(&mut file);
     let run = &file.runs[0];
     assert!(run.verified);

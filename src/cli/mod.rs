@@ -307,7 +307,9 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
         }
         Status::Stopped { by: StopCause::Error { message }, .. } => {
             eprintln!("error: {message}");
-            eprintln!("(the measurements finished before it are kept in {})", lib_path.display());
+            if exp.baseline.is_some() {
+                eprintln!("(the measurements finished before it are kept in {})", lib_path.display());
+            }
             return Ok(EXIT_FAILED);
         }
         _ => {}

@@ -49,6 +49,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let name = path.file_name().map_or_else(|| "scalescope".into(), |n| n.to_string_lossy().into_owned());
     let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir).map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
+    // A temporary file is private (0600); the file it replaces keeps its
+    // permissions, a new one gets the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io)?;
+    }
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())

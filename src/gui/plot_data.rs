@@ -288,13 +288,22 @@ mod tests {
     }
 
     fn file(runs: Vec<RunRecord>) -> Experiment {
-        Experiment {
-            schema: "scalescope-results/1".into(),
-            machine: MachineInfo::default(),
+        let plan = crate::metrics::SweepPlan {
             workload: WorkloadSpec::new(WorkloadKind::Primes),
-            baseline: Baseline { median_s: 2.0, times_s: vec![2.0], result: ResultValue::Number(1) },
+            feeders: vec![],
+            threads: vec![],
+            chunks: vec![],
+            gil: vec![],
+            reps: 1,
+            warmup: 0,
+            spans: false,
+            variants: vec![],
+        };
+        Experiment {
+            machine: MachineInfo::default(),
+            baseline: Some(Baseline { median_s: 2.0, times_s: vec![2.0], result: ResultValue::Number(1) }),
             runs,
-            fits: vec![],
+            ..Experiment::start(&plan, None)
         }
     }
 

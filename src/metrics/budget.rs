@@ -251,7 +251,7 @@ impl SweepPlan {
             for config in self.configs() {
                 let estimate = estimate(&spec, &config);
                 if estimate.bytes > budget.get() {
-                    return Err(CostError::Memory { label: super::sweep::label(&spec, &config), estimate, budget });
+                    return Err(CostError::Memory { label: format!("{} {}", spec.name, super::sweep::label(&spec, &config)), estimate, budget });
                 }
             }
         }
@@ -268,7 +268,7 @@ impl SweepPlan {
             for config in self.configs() {
                 if let Some(s) = expected_seconds(&spec, &config) {
                     total += s * calls;
-                    slow.get_or_insert_with(|| super::sweep::label(&spec, &config));
+                    slow.get_or_insert_with(|| format!("{} {}", spec.name, super::sweep::label(&spec, &config)));
                 }
             }
         }

@@ -166,7 +166,7 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
 mod tests {
     use super::*;
     use crate::engine::ChunkSize;
-    use crate::export::WorkerRecord;
+    use crate::experiment::WorkerRecord;
     use crate::workloads::ResultValue;
 
     fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, workers: &[(u64, f64, f64)]) -> RunRecord {

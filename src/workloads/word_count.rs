@@ -115,22 +115,26 @@ fn io_error(path: &Path, message: impl Into<String>) -> WorkloadError {
     WorkloadError::Io { path: path.to_path_buf(), message: message.into() }
 }
 
-/// Reads `path` once: a regular file gives its fingerprint; anything else
-/// (a pipe, FIFO, `/dev/stdin`, a device) is read into memory, line by line.
+/// Reads `path` once: a regular file is checked line by line and gives its
+/// fingerprint; anything else (a pipe, FIFO, `/dev/stdin`, a device) is read
+/// into memory, line by line.
 ///
 /// # Errors
 /// The file cannot be read, a line is longer than `max_line` bytes, a line
 /// is not UTF-8, or a spooled text passes [`SPOOL_LIMIT`].
 pub fn prepare(path: &Path, max_line: u64) -> Result<Input, WorkloadError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e.to_string()))?;
-    if meta.is_file() {
-        return Ok(Input::File { len: meta.len(), modified: meta.modified().ok() });
-    }
     if meta.is_dir() {
         return Err(io_error(path, "is a directory, not a text file"));
     }
     let file = File::open(path).map_err(|e| io_error(path, e.to_string()))?;
     let mut reader = LineReader::new(file, path, max_line);
+    if meta.is_file() {
+        // One pass now, so a line over the limit or one that is not text is
+        // reported before anything is measured; nothing is kept.
+        while reader.next_line()?.is_some() {}
+        return Ok(Input::File { len: meta.len(), modified: meta.modified().ok() });
+    }
     let mut lines = Vec::new();
     let mut bytes = 0u64;
     while let Some(line) = reader.next_line()? {
