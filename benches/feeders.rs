@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use scalescope::engine::{Config, FeederKind, Hooks, Run};
-use scalescope::workloads::{self, WorkloadKind, WorkloadSpec};
+use scalescope::workloads::{self, Variant, WorkloadKind, WorkloadSpec};
 
 fn spec(kind: WorkloadKind) -> WorkloadSpec {
     let s = WorkloadSpec::new(kind);
@@ -32,12 +32,12 @@ fn feeders(c: &mut Criterion) {
         let mut group = c.benchmark_group(kind.name());
         group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
         group.bench_function("reference", |b| b.iter(|| assert_eq!(black_box(workloads::reference(&spec).expect("reference")), want)));
-        if kind.info().fixed_feeder.is_some() {
+        if !kind.design().takes_feeder() {
             // Their own designs: one bench per variant (lock-step has its own, smaller one in `aggregates`).
-            for v in kind.info().variants.iter().filter(|v| v.name != "lock-step") {
-                let spec = spec.clone().with_variant(v.name);
+            for &v in kind.design().variants().iter().filter(|&&v| v != Variant::LockStep) {
+                let spec = spec.clone().with_variant(v);
                 let config = Config::new(threads);
-                group.bench_function(BenchmarkId::new(v.name, threads), |b| {
+                group.bench_function(BenchmarkId::new(v.name(), threads), |b| {
                     b.iter(|| assert_eq!(workloads::run(&spec, Run::new(&config)).expect("run").value, want));
                 });
             }

@@ -271,7 +271,7 @@ fn aggregates_compare_variants_shows_time_and_peak_per_strategy() {
     let app = h.state();
     assert_eq!(app.results.len(), 1, "message: {:?}", app.message);
     let runs = &app.results[0].runs;
-    let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_deref().unwrap()).collect();
+    let variants: Vec<&str> = runs.iter().map(|r| r.variant.unwrap().name()).collect();
     assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step"]);
     assert!(runs.iter().all(|r| r.verified && r.buffer.is_some()));
     assert_eq!(runs[2].buffer.as_ref().unwrap().peak, 3000, "buffer-all held every item");
@@ -298,7 +298,7 @@ fn ordered_map_run_shows_the_reorder_window_and_word_count_its_phases() {
     h.step();
     choose(&mut h, "workload", "ordered-map");
     choose(&mut h, "variant", "unordered");
-    assert_eq!(h.state().settings.spec().variant.as_deref(), Some("unordered"));
+    assert_eq!(h.state().settings.spec().variant.map(|v| v.name()), Some("unordered"));
     choose(&mut h, "variant", "ordered");
     type_into(&mut h, "n", "300000");
     h.get_by_label("Run").click();
@@ -306,7 +306,7 @@ fn ordered_map_run_shows_the_reorder_window_and_word_count_its_phases() {
     step_until(&mut h, 60, |app| !app.is_running());
     let app = h.state();
     assert!(app.results[0].runs[0].verified, "message: {:?}", app.message);
-    assert_eq!(app.results[0].runs[0].variant.as_deref(), Some("ordered"));
+    assert_eq!(app.results[0].runs[0].variant.map(|v| v.name()), Some("ordered"));
     assert!(!app.live.occupancy.is_empty(), "the window was sampled");
     let bound = app.live.occupancy_bound.unwrap().0.unwrap();
     assert!(app.live.occupancy.iter().all(|&(_, held, waiting)| waiting <= held && held <= bound));

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use scalescope::engine::{CancelToken, Config, FeederKind, Hooks, ProgressEvent, Run};
-use scalescope::workloads::{self, Computed, WorkloadError, WorkloadKind, WorkloadSpec};
+use scalescope::workloads::{self, Computed, Variant, WorkloadError, WorkloadKind, WorkloadSpec};
 
 /// Taken by the tests that start stream workers, so that the thread check
 /// sees only its own.
@@ -119,7 +119,7 @@ fn ordered_map_every_variant_thread_count_and_chunk_counts_the_primes_exactly() 
                     Some(c) => Config::new(threads).chunk(c),
                     None => Config::new(threads),
                 };
-                let got = workloads::run(&spec.clone().with_variant(variant), Run::new(&config)).unwrap();
+                let got = workloads::run(&spec.clone().with_variant(variant.parse().unwrap()), Run::new(&config)).unwrap();
                 let what = format!("{variant} x{threads} chunk {chunk:?}");
                 assert_eq!(got.value, want, "{what}");
                 assert_eq!(got.report.items(), 30_011, "{what}");
@@ -160,7 +160,7 @@ fn aggregates_every_strategy_and_k_equals_independent_passes() {
         for variant in ["chunked", "tee", "buffer-all", "lock-step"] {
             // lock-step pays a barrier per item: keep it short.
             let n = if variant == "lock-step" { 1_500 } else { 40_000 };
-            let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", n).with("k", k as u64).with_variant(variant);
+            let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", n).with("k", k as u64).with_variant(variant.parse().unwrap());
             let want = Computed::Named(independent_aggregates(n, k));
             assert_eq!(workloads::reference(&spec).unwrap(), want, "reference k={k}");
             for chunk in [Some(1), Some(100), None] {
@@ -234,7 +234,7 @@ fn own_design_workloads_cancel_and_leave_no_thread() {
     {
         let token = CancelToken::new();
         let hooks = Hooks { progress: None, cancel: Some(token.clone()), interval: None };
-        let spec = WorkloadSpec::new(kind).with("n", 1_000_000_000).with_variant(variant);
+        let spec = WorkloadSpec::new(kind).with("n", 1_000_000_000).with_variant(variant.parse().unwrap());
         let t = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(50));
             token.cancel();
@@ -250,8 +250,10 @@ fn own_design_workloads_cancel_and_leave_no_thread() {
 
 #[test]
 fn a_variant_the_workload_lacks_is_refused() {
-    let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Aggregates).with_variant("zip")).unwrap_err();
-    assert_eq!(e.to_string(), "workload 'aggregates' has no variant 'zip' (variants: chunked, tee, buffer-all, lock-step)");
-    let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Primes).with_variant("ordered")).unwrap_err();
+    // A name that is no variant at all cannot even be made into one.
+    assert_eq!("zip".parse::<Variant>().unwrap_err(), "no variant 'zip' (variants: ordered, unordered, chunked, tee, buffer-all, lock-step)");
+    let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Aggregates).with_variant(Variant::Ordered)).unwrap_err();
+    assert_eq!(e.to_string(), "workload 'aggregates' has no variant 'ordered' (variants: chunked, tee, buffer-all, lock-step)");
+    let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Primes).with_variant(Variant::Ordered)).unwrap_err();
     assert!(e.to_string().contains("none: it runs one way"), "{e}");
 }

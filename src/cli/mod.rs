@@ -20,7 +20,7 @@ use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically
 use crate::export::{csv, table};
 use crate::metrics::budget::MemoryBudget;
 use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
-use crate::workloads::{WorkloadKind, WorkloadSpec};
+use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 pub use args::{Cli, Command};
 use args::{ExportArgs, ImportArgs, OutputArgs, RunArgs, SweepArgs, WorkloadArgs};
 use console::say;
@@ -73,24 +73,32 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
     if spec.max_line.is_some() && spec.file.is_none() {
         return Err(usage("--max-line applies to a --file only"));
     }
-    if let [one] = &variants(a, &spec)?[..] {
-        spec.variant = Some(one.clone());
+    if let [one] = variants(a, &spec)?[..] {
+        spec.variant = Some(one);
     }
     spec.validate().map_err(|e| usage(e.to_string()))?;
     Ok(spec)
 }
 
 /// The `--variant` list, `all` expanded, each checked against the workload.
-fn variants(a: &WorkloadArgs, spec: &WorkloadSpec) -> Result<Vec<String>> {
-    let info = spec.name.info();
+fn variants(a: &WorkloadArgs, spec: &WorkloadSpec) -> Result<Vec<Variant>> {
+    let design = spec.name.design();
     let mut out = Vec::new();
     for v in a.variant.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
         if v == "all" {
-            out.extend(info.variants.iter().map(|x| x.name.to_string()));
-        } else {
-            spec.clone().with_variant(v).validate().map_err(|e| usage(e.to_string()))?;
-            out.push(v.to_string());
+            out.extend(design.variants());
+            continue;
         }
+        let unknown = || {
+            let names: Vec<&str> = design.variants().iter().map(|x| x.name()).collect();
+            let allowed = if names.is_empty() { "none: it runs one way".to_string() } else { names.join(", ") + " or all" };
+            usage(format!("--variant {v}: workload '{}' has no such variant (variants: {allowed})", spec.name))
+        };
+        let parsed: Variant = v.parse().map_err(|_| unknown())?;
+        if parsed.design() != design {
+            return Err(unknown());
+        }
+        out.push(parsed);
     }
     Ok(out)
 }
@@ -253,7 +261,7 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     saver.save(&exp);
     say!("machine:    {}", exp.machine.describe());
     say!("workload:   {}", exp.workload_line());
-    if plan.workload.name.info().fixed_feeder.is_some() {
+    if !plan.workload.name.design().takes_feeder() {
         say!("            (runs its own design, named by the variant; --feeder does not apply)");
     }
     say!("experiment: {} ({})", exp.id, lib_path.display());
@@ -395,10 +403,11 @@ fn list_workloads() {
         if info.takes_file {
             say!("      --file        a text file to read instead of the generator");
         }
-        for (i, v) in info.variants.iter().enumerate() {
+        for (i, v) in info.design.variants().iter().enumerate() {
             let default = if i == 0 { " (default)" } else { "" };
-            say!("      --variant {:<11} {}{default}", v.name, v.help);
+            say!("      --variant {:<11} {}{default}", v.name(), v.help());
         }
+        say!("      auto: {}", info.design.auto_means());
     }
     say!("\nFeeders:");
     for f in FeederKind::ALL {

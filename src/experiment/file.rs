@@ -90,7 +90,7 @@ impl V1 {
             threads: distinct(self.runs.iter().map(|r| r.threads)),
             chunks: distinct(self.runs.iter().map(|r| r.chunk_size)),
             gil: distinct(self.runs.iter().map(|r| r.gil)),
-            variants: distinct(self.runs.iter().filter_map(|r| r.variant.clone())),
+            variants: distinct(self.runs.iter().filter_map(|r| r.variant)),
             reps: self.runs.iter().map(|r| r.times_s.len()).max().unwrap_or(self.baseline.times_s.len()),
             warmup: 0,
             spans: self.runs.iter().any(|r| !r.spans.is_empty()),

@@ -66,7 +66,7 @@ pub struct Asked {
     pub gil: Vec<bool>,
     /// Variants compared (empty: the workload's own).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub variants: Vec<String>,
+    pub variants: Vec<crate::workloads::Variant>,
     /// Timed repetitions per configuration.
     pub reps: usize,
     /// Untimed warm-up runs per configuration.
@@ -235,11 +235,11 @@ pub fn workload_line(spec: &WorkloadSpec) -> String {
 fn default_name(plan: &SweepPlan) -> String {
     let list = |v: Vec<String>| v.join(",");
     let mut parts = vec![format!("threads {}", list(plan.threads.iter().map(ToString::to_string).collect()))];
-    if plan.variants.is_empty() && plan.workload.name.info().fixed_feeder.is_none() {
+    if plan.variants.is_empty() && plan.workload.name.design().takes_feeder() {
         parts.push(format!("feeder {}", list(plan.feeders.iter().map(ToString::to_string).collect())));
     }
     if !plan.variants.is_empty() {
-        parts.push(format!("variant {}", list(plan.variants.clone())));
+        parts.push(format!("variant {}", list(plan.variants.iter().map(ToString::to_string).collect())));
     }
     parts.push(format!("chunk {}", list(plan.chunks.iter().map(ToString::to_string).collect())));
     format!("{}: {}", plan.workload.name, parts.join(" x "))

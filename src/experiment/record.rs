@@ -22,7 +22,7 @@ pub struct Baseline {
 pub struct RunRecord {
     /// The workload's variant that ran (`ordered-map`, `aggregates`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
+    pub variant: Option<crate::workloads::Variant>,
     /// The feeder asked for.
     pub feeder: FeederKind,
     /// Threads asked for.

@@ -32,7 +32,7 @@ pub fn to_csv(file: &Experiment) -> String {
             result.replace('"', "'"),
             r.verified,
             file.baseline_median_s(),
-            r.variant.as_deref().unwrap_or(""),
+            r.variant.map_or("", |v| v.name()),
             buffer(|b| Some(b.peak)),
             buffer(|b| b.bound),
         ));

@@ -37,7 +37,7 @@ pub fn to_table(file: &Experiment) -> String {
     }
     for r in &file.runs {
         let mut row = vec![
-            r.variant.clone().unwrap_or_else(|| r.feeder.to_string()),
+            r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string()),
             r.threads.to_string(),
             r.chunk_size.to_string(),
             if r.gil { "on".into() } else { "off".into() },

@@ -24,7 +24,7 @@ type Point = (f64, f64, f64, f64);
 pub type Labelled<'a> = (&'a str, &'a Experiment);
 
 fn series_name(source: &str, r: &RunRecord, with_threads: bool, with_chunk: bool) -> String {
-    let design = r.variant.clone().unwrap_or_else(|| r.feeder.to_string());
+    let design = r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string());
     let mut s = format!("{source}: {design}");
     if with_chunk {
         s.push_str(&format!(" chunk {}", r.chunk_size));
@@ -128,7 +128,7 @@ fn runs_with_variants<'a>(prefix: &'a str, file: &'a Experiment) -> impl Iterato
     let one_chunk = chunks.all(|c| Some(c) == first);
     file.runs.iter().filter_map(move |r| {
         let v = r.variant.as_ref()?;
-        let threads = if file.workload.name.info().threads_param.is_some() { String::new() } else { format!(" x{}", r.threads) };
+        let threads = if file.workload.name.design().threads_param().is_some() { String::new() } else { format!(" x{}", r.threads) };
         Some(VariantBar {
             name: match r.chunk_size {
                 c if !one_chunk => format!("{prefix}{v}{threads}, chunk {c}"),
@@ -277,7 +277,7 @@ mod tests {
     use crate::engine::FeederKind;
     use crate::experiment::{Baseline, WorkerRecord};
     use crate::machine::MachineInfo;
-    use crate::workloads::{ResultValue, WorkloadKind, WorkloadSpec};
+    use crate::workloads::{ResultValue, Variant, WorkloadKind, WorkloadSpec};
 
     fn run(feeder: FeederKind, threads: usize, chunk: ChunkSize, times: &[f64]) -> RunRecord {
         let config = crate::engine::Config { threads, chunk, feeder, gil: false };
@@ -310,10 +310,10 @@ mod tests {
     #[test]
     fn variant_bars_put_the_reference_first_then_each_variant_with_its_peak() {
         let mut chunked = run(FeederKind::Queue, 6, ChunkSize::Auto, &[0.5, 0.4]);
-        chunked.variant = Some("chunked".into());
+        chunked.variant = Some(Variant::Chunked);
         chunked.buffer = Some(crate::engine::BufferStats { peak: 100, bound: Some(120), unit: "items".into() });
         let mut tee = run(FeederKind::Queue, 6, ChunkSize::Auto, &[0.3]);
-        tee.variant = Some("tee".into());
+        tee.variant = Some(Variant::Tee);
         tee.buffer = Some(crate::engine::BufferStats { peak: 9_000, bound: None, unit: "items".into() });
         let mut f = file(vec![chunked, tee, run(FeederKind::Queue, 6, ChunkSize::Auto, &[0.1])]);
         f.workload = WorkloadSpec::new(WorkloadKind::Aggregates);
@@ -332,7 +332,7 @@ mod tests {
         assert_eq!(both[3].name, "there: plain loop");
         // Runs that differ in chunk size say which is which.
         let mut small = run(FeederKind::Queue, 6, ChunkSize::Fixed(100), &[0.6]);
-        small.variant = Some("chunked".into());
+        small.variant = Some(Variant::Chunked);
         f.runs.push(small);
         let names: Vec<String> = variant_bars(&[("here", &f)]).into_iter().map(|b| b.name).collect();
         assert_eq!(names, ["plain loop", "chunked, chunk auto", "tee, chunk auto", "chunked, chunk 100"]);

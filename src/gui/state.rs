@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{ChunkSize, FeederKind};
 use crate::metrics::SweepPlan;
-use crate::workloads::{WorkloadKind, WorkloadSpec};
+use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
 /// How a thread sweep steps from 1 to the maximum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -139,12 +139,12 @@ impl Settings {
     }
 
     /// The variants "Compare variants" runs, and why one was left out.
-    pub fn compare_variants(&self) -> (Vec<String>, Option<String>) {
+    pub fn compare_variants(&self) -> (Vec<Variant>, Option<String>) {
         let spec = self.spec();
-        let mut names: Vec<String> = spec.name.info().variants.iter().map(|v| v.name.to_string()).collect();
+        let mut names: Vec<Variant> = spec.name.design().variants().to_vec();
         let n = spec.get("n");
         if spec.name == WorkloadKind::Aggregates && n > LOCK_STEP_MAX_N {
-            names.retain(|v| v != "lock-step");
+            names.retain(|&v| v != Variant::LockStep);
             let why = format!(
                 "lock-step is left out at n = {n}: a barrier per item costs tens of microseconds, so it would take minutes. \
                  Set n to at most {LOCK_STEP_MAX_N} to see it."
@@ -170,7 +170,7 @@ impl Settings {
             JobKind::Variants => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
         };
         let variants = if kind == JobKind::Variants { self.compare_variants().0 } else { vec![] };
-        let fixed = self.spec().name.info().fixed_feeder.is_some();
+        let fixed = !self.spec().name.design().takes_feeder();
         // The GIL switch belongs to the feeders; the own designs ignore it.
         let gil = if fixed { vec![false] } else { gil };
         SweepPlan {

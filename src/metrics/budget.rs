@@ -14,7 +14,7 @@ use std::str::FromStr;
 
 use super::SweepPlan;
 use crate::engine::{ChunkSize, Config, FeederKind};
-use crate::workloads::{WorkloadKind, WorkloadSpec};
+use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
 /// The most memory one configuration's buffers may take, in bytes. Never zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,11 +140,11 @@ pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
         let how: Vec<String> = parts.iter().map(|(name, v)| format!("{name} {}", group(*v))).collect();
         MemoryEstimate { bytes, how: format!("{} ({what})", how.join(" x ")) }
     };
-    let base = match (spec.name, spec.variant_name()) {
+    let base = match (spec.name, spec.variant()) {
         (WorkloadKind::OrderedMap, _) => times(&[("threads", p), ("window chunks", 32), ("chunk", chunk), ("bytes", item)], "reorder window"),
-        (WorkloadKind::Aggregates, Some("buffer-all")) => times(&[("n", n), ("bytes", item)], "every item held"),
-        (WorkloadKind::Aggregates, Some("tee")) => times(&[("n", n), ("bytes", item)], "an unbounded queue may hold every item"),
-        (WorkloadKind::Aggregates, Some("lock-step")) => times(&[("bytes", item)], "one item at a time"),
+        (WorkloadKind::Aggregates, Some(Variant::BufferAll)) => times(&[("n", n), ("bytes", item)], "every item held"),
+        (WorkloadKind::Aggregates, Some(Variant::Tee)) => times(&[("n", n), ("bytes", item)], "an unbounded queue may hold every item"),
+        (WorkloadKind::Aggregates, Some(Variant::LockStep)) => times(&[("bytes", item)], "one item at a time"),
         (WorkloadKind::Aggregates, _) => times(&[("queue chunks", 6), ("chunk", chunk), ("bytes", item)], "shared chunks in flight"),
         _ => match config.feeder {
             FeederKind::Sequential => times(&[("bytes", item)], "one item at a time"),
@@ -182,8 +182,8 @@ fn group(v: u64) -> String {
 /// is known to be slow enough to need a warning (lock-step: one barrier per
 /// item, about 60 us an item on the machines measured).
 pub fn expected_seconds(spec: &WorkloadSpec, _config: &Config) -> Option<f64> {
-    match (spec.name, spec.variant_name()) {
-        (WorkloadKind::Aggregates, Some("lock-step")) => Some(spec.params.get("n").unwrap_or(0) as f64 * 60e-6),
+    match spec.variant() {
+        Some(Variant::LockStep) => Some(spec.params.get("n").unwrap_or(0) as f64 * 60e-6),
         _ => None,
     }
 }
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn buffer_all_counts_every_item() {
-        let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", 1_000_000).with_variant("buffer-all");
+        let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", 1_000_000).with_variant(Variant::BufferAll);
         assert_eq!(estimate(&spec, &Config::new(2)).bytes, 8_000_000);
     }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::stats::Summary;
 use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Report, Run};
 use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, WorkerRecord};
-use crate::workloads::{self, Computed, WorkloadError, WorkloadSpec};
+use crate::workloads::{self, Computed, Variant, WorkloadError, WorkloadSpec};
 
 /// What to measure.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +30,7 @@ pub struct SweepPlan {
     pub spans: bool,
     /// Variants to compare (`ordered-map`, `aggregates`); empty runs the
     /// workload's own variant (the one set, or its default).
-    pub variants: Vec<String>,
+    pub variants: Vec<Variant>,
 }
 
 impl SweepPlan {
@@ -43,8 +43,7 @@ impl SweepPlan {
     /// design resembles and no GIL. `aggregates` fixes the thread count
     /// itself (one thread per aggregate).
     pub fn configs(&self) -> Vec<Config> {
-        let info = self.workload.name.info();
-        let own = info.fixed_feeder.map(|f| vec![f]);
+        let own = self.workload.name.design().recorded_feeder().map(|f| vec![f]);
         let feeders = own.as_ref().unwrap_or(&self.feeders);
         let fixed = self.workload.fixed_threads().map(|t| vec![t]);
         let thread_list = fixed.as_ref().unwrap_or(&self.threads);
@@ -76,10 +75,10 @@ impl SweepPlan {
     pub fn specs(&self) -> Vec<WorkloadSpec> {
         if self.variants.is_empty() {
             let mut spec = self.workload.clone();
-            spec.variant = spec.variant_name().map(str::to_string);
+            spec.variant = spec.variant();
             return vec![spec];
         }
-        self.variants.iter().map(|v| self.workload.clone().with_variant(v)).collect()
+        self.variants.iter().map(|&v| self.workload.clone().with_variant(v)).collect()
     }
 
     /// Engine calls the sweep makes, reference runs included.
@@ -219,7 +218,7 @@ pub fn run_sweep(
                 spans_held += out.report.spans.len();
                 let acc = &mut accs[i];
                 acc.times.push(out.report.wall_s);
-                acc.verified &= reference.as_ref() == Some(&out.value);
+                acc.verified &= reference.as_ref().is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
                 acc.result = Some(out.value);
                 acc.reports.push(out.report);
                 measured += 1;
@@ -248,10 +247,10 @@ fn cancel_error() -> WorkloadError {
 /// on the feeders, `ordered x2, chunk 1024` or `chunked, chunk 8192` for
 /// those with their own design.
 pub fn label(spec: &WorkloadSpec, c: &Config) -> String {
-    let info = spec.name.info();
-    match spec.variant_name() {
-        Some(v) if info.fixed_feeder.is_some() => {
-            let threads = if info.threads_param.is_some() { String::new() } else { format!(" x{}", c.threads) };
+    let design = spec.name.design();
+    match spec.variant() {
+        Some(v) => {
+            let threads = if design.threads_param().is_some() { String::new() } else { format!(" x{}", c.threads) };
             format!("{v}{threads}, chunk {}", c.chunk)
         }
         _ => describe(c),
@@ -294,7 +293,7 @@ fn fill(exp: &mut Experiment, base_times: &[f64], reference: Option<&Computed>, 
                 used: report.used.clone(),
                 plan: report.plan.clone(),
                 spans: report.spans.clone(),
-                variant: if a.spec.name.info().variants.is_empty() { None } else { a.spec.variant.clone() },
+                variant: a.spec.variant(),
                 phases: report.phases.clone(),
                 buffer: report.buffer.clone(),
                 ..RunRecord::measured(&a.config, &a.times, base.median, result, a.verified)

@@ -2,9 +2,9 @@
 //! once, each on its own thread ([`crate::engine::broadcast`]).
 
 use super::source::Counter;
-use super::{Cancel, Computed, ParamInfo, Variant, WorkloadError, WorkloadInfo, WorkloadSpec};
+use super::{Variant, Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::broadcast::{BroadcastConfig, Consumer, Items, Strategy, broadcast};
-use crate::engine::{ChunkSize, FeederKind, Outcome, Run};
+use crate::engine::{ChunkSize, Outcome, Run};
 
 /// Items per chunk when the chunk size is `auto`.
 pub const AUTO_CHUNK: usize = 8192;
@@ -29,14 +29,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         ParamInfo { name: "k", help: "aggregates (and threads): sum, max, min, count, mean, histogram", default: 6, min: 1, max: 6 },
     ],
     takes_file: false,
-    variants: &[
-        Variant { name: "chunked", help: "shared chunks down a short queue per aggregate: bounded memory (ours)" },
-        Variant { name: "tee", help: "an unbounded queue per aggregate: memory grows when one falls behind" },
-        Variant { name: "buffer-all", help: "collect every item, then run the aggregates: memory = the input" },
-        Variant { name: "lock-step", help: "one item at a time, a barrier per item: slow, on purpose" },
-    ],
-    fixed_feeder: Some(FeederKind::Queue),
-    threads_param: Some("k"),
+    design: Design::Broadcast,
 };
 
 /// The `i`-th item: a 32-bit pseudo-random number (splitmix64's finaliser).
@@ -176,7 +169,12 @@ fn consumers(k: usize) -> Vec<Consumer<'static, u64, Named>> {
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     let (config, hooks) = call.parts();
     let (n, k) = (spec.get("n"), spec.get("k") as usize);
-    let strategy: Strategy = spec.variant_name().unwrap_or("chunked").parse().map_err(WorkloadError::Incorrect)?;
+    let strategy = match spec.variant() {
+        Some(Variant::Tee) => Strategy::Tee,
+        Some(Variant::BufferAll) => Strategy::BufferAll,
+        Some(Variant::LockStep) => Strategy::LockStep,
+        _ => Strategy::Chunked,
+    };
     let chunk = match config.chunk {
         ChunkSize::Fixed(c) => c,
         ChunkSize::Auto => AUTO_CHUNK,
@@ -184,4 +182,19 @@ pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed
     let out = broadcast(Counter::new(n).map(value), consumers(k), &BroadcastConfig::new(strategy).chunk(chunk), hooks)?;
     let named = out.value.into_iter().flatten().collect();
     Ok(Outcome { value: Computed::Named(named), report: out.report })
+}
+
+/// The `aggregates` workload (see [`INFO`]).
+pub struct Aggregates;
+
+impl Workload for Aggregates {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        reference(spec, cancel)
+    }
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        run(spec, call)
+    }
 }

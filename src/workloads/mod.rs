@@ -4,6 +4,7 @@
 //! A run is verified by comparing its result with the reference's.
 
 pub mod aggregates;
+pub mod design;
 pub mod ordered_map;
 mod params;
 pub mod primes;
@@ -23,6 +24,7 @@ use thiserror::Error;
 
 use crate::engine::{CancelToken, EngineError, Outcome, Run};
 
+pub use design::{Design, Variant};
 pub use params::{ParamInfo, Params};
 
 /// The workloads, by name.
@@ -52,16 +54,6 @@ pub enum WorkloadKind {
     Aggregates,
 }
 
-/// One way a workload can run (e.g. `ordered` or `unordered`), picked with
-/// `--variant`; the first listed is the default.
-#[derive(Debug)]
-pub struct Variant {
-    /// Its name on the command line and in results files.
-    pub name: &'static str,
-    /// One line for people.
-    pub help: &'static str,
-}
-
 /// What a user reads about a workload.
 #[derive(Debug)]
 pub struct WorkloadInfo {
@@ -75,17 +67,35 @@ pub struct WorkloadInfo {
     pub params: &'static [ParamInfo],
     /// Whether it reads an optional text file.
     pub takes_file: bool,
-    /// Its variants; empty for workloads that run one way (on the feeders).
-    pub variants: &'static [Variant],
-    /// For workloads with a design of their own (named by the variant), the
-    /// feeder that design resembles, recorded in place of the feeder setting,
-    /// which does not apply: `ordered-map` workers take chunks under one lock
-    /// (`dispenser`), `aggregates` sends chunks down queues (`queue`).
-    /// `None`: the workload runs on the feeder chosen.
-    pub fixed_feeder: Option<crate::engine::FeederKind>,
-    /// The parameter that fixes the thread count (one thread per aggregate),
-    /// when the thread setting does not apply.
-    pub threads_param: Option<&'static str>,
+    /// The engine design it runs on (its variants, whether the feeder applies).
+    pub design: Design,
+}
+
+/// A workload: what it is, its plain sequential reference, its run on the
+/// engine, and how a run's result is checked against the reference.
+///
+/// Adding a workload is one file that implements this trait, plus its line
+/// in [`WorkloadKind`] (the registry).
+pub trait Workload: Sync {
+    /// Its description, parameters and design.
+    fn info(&self) -> &'static WorkloadInfo;
+
+    /// The plain loop: no engine, no threads; looks at `cancel` between blocks.
+    ///
+    /// # Errors
+    /// An unreadable input, or a cancel.
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError>;
+
+    /// The run on the engine, with the call's configuration and hooks.
+    ///
+    /// # Errors
+    /// An unreadable input, a wrong answer it detects itself, or the engine's error.
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError>;
+
+    /// Whether `got` reproduces the reference's result (exact equality).
+    fn verify(&self, reference: &Computed, got: &Computed) -> bool {
+        reference == got
+    }
 }
 
 impl WorkloadKind {
@@ -100,17 +110,27 @@ impl WorkloadKind {
         WorkloadKind::Aggregates,
     ];
 
+    /// The workload itself: the registry.
+    pub fn workload(self) -> &'static dyn Workload {
+        match self {
+            WorkloadKind::Primes => &primes::Primes,
+            WorkloadKind::Trivial => &trivial::Trivial,
+            WorkloadKind::SleepSpin => &sleep_spin::SleepSpin,
+            WorkloadKind::WordCount => &word_count::WordCount,
+            WorkloadKind::Skewed => &skewed::Skewed,
+            WorkloadKind::OrderedMap => &ordered_map::OrderedMap,
+            WorkloadKind::Aggregates => &aggregates::Aggregates,
+        }
+    }
+
     /// Its description and parameters.
     pub fn info(self) -> &'static WorkloadInfo {
-        match self {
-            WorkloadKind::Primes => &primes::INFO,
-            WorkloadKind::Trivial => &trivial::INFO,
-            WorkloadKind::SleepSpin => &sleep_spin::INFO,
-            WorkloadKind::WordCount => &word_count::INFO,
-            WorkloadKind::Skewed => &skewed::INFO,
-            WorkloadKind::OrderedMap => &ordered_map::INFO,
-            WorkloadKind::Aggregates => &aggregates::INFO,
-        }
+        self.workload().info()
+    }
+
+    /// The engine design it runs on.
+    pub fn design(self) -> Design {
+        self.info().design
     }
 
     /// Its name on the command line.
@@ -143,9 +163,9 @@ pub struct WorkloadSpec {
     /// The text file, for `word-count`; `None` uses the built-in generator.
     #[serde(default)]
     pub file: Option<PathBuf>,
-    /// Which variant runs (`ordered-map`, `aggregates`); `None` = the first listed.
+    /// Which variant runs (`ordered-map`, `aggregates`); `None` = the design's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
+    pub variant: Option<Variant>,
     /// The longest line the text may have, bytes (`--max-line`); `None`:
     /// [`word_count::DEFAULT_MAX_LINE`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,15 +189,15 @@ impl WorkloadSpec {
     }
 
     /// The same workload running `variant`.
-    pub fn with_variant(mut self, variant: &str) -> Self {
-        self.variant = Some(variant.to_string());
+    pub fn with_variant(mut self, variant: Variant) -> Self {
+        self.variant = Some(variant);
         self
     }
 
-    /// The variant that runs: the one set, or the first listed; `None` for
-    /// workloads without variants.
-    pub fn variant_name(&self) -> Option<&str> {
-        self.variant.as_deref().or_else(|| self.name.info().variants.first().map(|v| v.name))
+    /// The variant that runs: the one set, or the design's default; `None`
+    /// for designs without variants.
+    pub fn variant(&self) -> Option<Variant> {
+        self.variant.or_else(|| self.name.design().default_variant())
     }
 
     /// The longest line a text may have, bytes.
@@ -204,7 +224,7 @@ impl WorkloadSpec {
 
     /// The thread count this workload fixes itself (one per aggregate), if any.
     pub fn fixed_threads(&self) -> Option<usize> {
-        self.name.info().threads_param.map(|p| self.get(p) as usize)
+        self.name.design().threads_param().map(|p| self.get(p) as usize)
     }
 
     /// A parameter's value, or its default.
@@ -219,13 +239,13 @@ impl WorkloadSpec {
     pub fn validate(&self) -> Result<(), WorkloadError> {
         let info = self.name.info();
         self.params.check(info.params)?;
-        if let Some(v) = &self.variant
-            && !info.variants.iter().any(|x| x.name == v)
+        if let Some(v) = self.variant
+            && v.design() != info.design
         {
-            let names: Vec<&str> = info.variants.iter().map(|x| x.name).collect();
+            let names: Vec<&str> = info.design.variants().iter().map(|x| x.name()).collect();
             return Err(WorkloadError::UnknownVariant {
                 workload: info.name,
-                variant: v.clone(),
+                variant: v.name().to_string(),
                 allowed: if names.is_empty() { "none: it runs one way".into() } else { names.join(", ") },
             });
         }
@@ -381,15 +401,7 @@ pub enum WorkloadError {
 /// A bad parameter or file, or the engine's error.
 pub fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     spec.validate()?;
-    match spec.name {
-        WorkloadKind::Primes => primes::run(spec, call),
-        WorkloadKind::Trivial => trivial::run(spec, call),
-        WorkloadKind::SleepSpin => sleep_spin::run(spec, call),
-        WorkloadKind::WordCount => word_count::run(spec, call),
-        WorkloadKind::Skewed => skewed::run(spec, call),
-        WorkloadKind::OrderedMap => ordered_map::run(spec, call),
-        WorkloadKind::Aggregates => aggregates::run(spec, call),
-    }
+    spec.name.workload().run(spec, call)
 }
 
 /// The plain sequential reference: no engine, no threads.
@@ -407,21 +419,12 @@ pub fn reference(spec: &WorkloadSpec) -> Result<Computed, WorkloadError> {
 /// A bad parameter or file, or [`EngineError::Cancelled`] when cancelled.
 pub fn reference_cancellable(spec: &WorkloadSpec, cancel: Option<&CancelToken>) -> Result<Computed, WorkloadError> {
     spec.validate()?;
-    let c = Cancel(cancel);
-    match spec.name {
-        WorkloadKind::Primes => primes::reference(spec, c),
-        WorkloadKind::Trivial => trivial::reference(spec, c),
-        WorkloadKind::SleepSpin => sleep_spin::reference(spec, c),
-        WorkloadKind::WordCount => word_count::reference(spec, c),
-        WorkloadKind::Skewed => skewed::reference(spec, c),
-        WorkloadKind::OrderedMap => ordered_map::reference(spec, c),
-        WorkloadKind::Aggregates => aggregates::reference(spec, c),
-    }
+    spec.name.workload().reference(spec, Cancel(cancel))
 }
 
 /// A cancel check for the references.
 #[derive(Clone, Copy)]
-pub(crate) struct Cancel<'a>(Option<&'a CancelToken>);
+pub struct Cancel<'a>(Option<&'a CancelToken>);
 
 impl Cancel<'_> {
     pub(crate) fn check(self, items_done: u64) -> Result<(), WorkloadError> {

@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use super::primes::is_prime;
 use super::source::Counter;
-use super::{Cancel, Computed, ParamInfo, Variant, WorkloadError, WorkloadInfo, WorkloadSpec};
+use super::{Variant, Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::ordered::{StreamConfig, map_ordered, map_unordered};
-use crate::engine::{BufferStats, ChunkSize, FeederKind, Outcome, Report, Run};
+use crate::engine::{BufferStats, ChunkSize, Outcome, Report, Run};
 
 /// Items per chunk when the chunk size is `auto`.
 pub const AUTO_CHUNK: usize = 1024;
@@ -25,12 +25,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         exceed the core count; the feeder setting does not apply.",
     params: &[ParamInfo { name: "n", help: "numbers to test", default: 2_000_000, min: 0, max: 1_000_000_000 }],
     takes_file: false,
-    variants: &[
-        Variant { name: "ordered", help: "results in input order: a slow chunk holds back output (the reorder buffer), never memory" },
-        Variant { name: "unordered", help: "results in completion order: no reorder buffer, same memory bound" },
-    ],
-    fixed_feeder: Some(FeederKind::Dispenser),
-    threads_param: None,
+    design: Design::OrderedStream,
 };
 
 /// The plain loop: the count of primes below n, as `primes` counts them.
@@ -43,7 +38,7 @@ pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Compu
 /// that every number came back exactly once.
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     let (config, hooks) = call.parts();
-    let ordered = spec.variant_name() != Some("unordered");
+    let ordered = spec.variant() != Some(Variant::Unordered);
     let chunk = match config.chunk {
         ChunkSize::Fixed(c) => c,
         ChunkSize::Auto => AUTO_CHUNK,
@@ -83,4 +78,19 @@ pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed
         buffer: Some(BufferStats { peak: stream.peak_buffered_chunks() as u64, bound: Some(stream.window()), unit: "chunks".into() }),
     };
     Ok(Outcome { value: Computed::Number(primes), report })
+}
+
+/// The `ordered-map` workload (see [`INFO`]).
+pub struct OrderedMap;
+
+impl Workload for OrderedMap {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        reference(spec, cancel)
+    }
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        run(spec, call)
+    }
 }

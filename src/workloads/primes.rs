@@ -1,7 +1,7 @@
 //! `primes`: count primes below n by trial division (seed 000's benchmark).
 
 use super::source::Counter;
-use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -14,9 +14,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         1,000,000 and 348,513 below 5,000,000.",
     params: &[ParamInfo { name: "n", help: "count primes below this number", default: 5_000_000, min: 1, max: 1_000_000_000 }],
     takes_file: false,
-    variants: &[],
-    fixed_feeder: None,
-    threads_param: None,
+    design: Design::MapReduce,
 };
 
 /// Whether `x` is prime, by trial division by odd numbers up to its square root.
@@ -56,4 +54,19 @@ pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Compu
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     let out = call.fold(Counter::new(spec.get("n")), || 0u64, |acc, x| acc + u64::from(is_prime(x)), |a, b| a + b)?;
     Ok(number(out))
+}
+
+/// The `primes` workload (see [`INFO`]).
+pub struct Primes;
+
+impl Workload for Primes {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        reference(spec, cancel)
+    }
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        run(spec, call)
+    }
 }

@@ -1,7 +1,7 @@
 //! `skewed`: Mandelbrot rows, whose cost varies by orders of magnitude.
 
 use super::source::Counter;
-use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -18,9 +18,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         ParamInfo { name: "max_iter", help: "iteration limit per pixel", default: 500, min: 1, max: 1_000_000 },
     ],
     takes_file: false,
-    variants: &[],
-    fixed_feeder: None,
-    threads_param: None,
+    design: Design::MapReduce,
 };
 
 /// Iterations summed over one row `y` of a `rows x width` image of [-2, 1] x [-1.5, 1.5].
@@ -56,4 +54,19 @@ pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed
     let (n, w, m) = args(spec);
     let out = call.fold(Counter::new(n), || 0u64, |acc, y| acc + row(y, n, w, m), |a, b| a + b)?;
     Ok(number(out))
+}
+
+/// The `skewed` workload (see [`INFO`]).
+pub struct Skewed;
+
+impl Workload for Skewed {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        reference(spec, cancel)
+    }
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        run(spec, call)
+    }
 }

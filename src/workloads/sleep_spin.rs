@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use super::source::Counter;
-use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -22,9 +22,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         ParamInfo { name: "spin", help: "arithmetic iterations each item spins", default: 300_000, min: 0, max: 1_000_000_000 },
     ],
     takes_file: false,
-    variants: &[],
-    fixed_feeder: None,
-    threads_param: None,
+    design: Design::MapReduce,
 };
 
 /// The map: sleep, then spin; returns a checksum of the spin.
@@ -54,4 +52,19 @@ pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed
     let (n, sleep, spin) = args(spec);
     let out = call.fold(Counter::new(n), || 0u64, |acc, x| acc.wrapping_add(map(x, sleep, spin)), u64::wrapping_add)?;
     Ok(number(out))
+}
+
+/// The `sleep-spin` workload (see [`INFO`]).
+pub struct SleepSpin;
+
+impl Workload for SleepSpin {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        reference(spec, cancel)
+    }
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        run(spec, call)
+    }
 }

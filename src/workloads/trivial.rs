@@ -1,7 +1,7 @@
 //! `trivial`: a multiply and a shift per item, summed. Pure overhead.
 
 use super::source::Counter;
-use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec, number};
+use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Outcome, Run};
 
 /// Description and parameters.
@@ -14,9 +14,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         items are handed out (one per lock, or chunks) decides how much slower it gets.",
     params: &[ParamInfo { name: "n", help: "items", default: 50_000_000, min: 0, max: 100_000_000_000 }],
     takes_file: false,
-    variants: &[],
-    fixed_feeder: None,
-    threads_param: None,
+    design: Design::MapReduce,
 };
 
 /// The map: one multiply, one shift.
@@ -34,4 +32,19 @@ pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Compu
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     let out = call.fold(Counter::new(spec.get("n")), || 0u64, |acc, x| acc.wrapping_add(map(x)), u64::wrapping_add)?;
     Ok(number(out))
+}
+
+/// The `trivial` workload (see [`INFO`]).
+pub struct Trivial;
+
+impl Workload for Trivial {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        reference(spec, cancel)
+    }
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        run(spec, call)
+    }
 }

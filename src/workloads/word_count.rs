@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::source::SplitMix;
-use super::{Cancel, Computed, ParamInfo, WorkloadError, WorkloadInfo, WorkloadSpec};
+use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::keyed::Emitter;
 use crate::engine::{Outcome, Run};
 
@@ -36,9 +36,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
         ParamInfo { name: "vocabulary", help: "distinct words the generator draws from", default: 20_000, min: 1, max: 10_000_000 },
     ],
     takes_file: true,
-    variants: &[],
-    fixed_feeder: None,
-    threads_param: None,
+    design: Design::KeyedMapReduce,
 };
 
 /// Counts of words.
@@ -380,4 +378,19 @@ pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed
     let out = call.map_reduce_by_key(lines, |line: String, out| emit_line(out, &line), |a, b| *a += b)?;
     check(spec, error)?;
     Ok(Outcome { value: Computed::Counts(out.value.into_map()), report: out.report })
+}
+
+/// The `word-count` workload (see [`INFO`]).
+pub struct WordCount;
+
+impl Workload for WordCount {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        reference(spec, cancel)
+    }
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        run(spec, call)
+    }
 }

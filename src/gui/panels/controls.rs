@@ -26,21 +26,17 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
     let info = kind.info();
     ui.label(RichText::new(info.description).small());
     params(ui, app);
-    if !info.variants.is_empty() {
-        let spec = app.settings.spec();
-        let current = spec.variant_name().unwrap_or_default().to_string();
-        let mut chosen = current.clone();
-        egui::ComboBox::from_label("variant").selected_text(&chosen).show_ui(ui, |ui| {
-            for v in info.variants {
-                ui.selectable_value(&mut chosen, v.name.to_string(), v.name).on_hover_text(v.help);
+    if let Some(current) = app.settings.spec().variant() {
+        let mut chosen = current;
+        egui::ComboBox::from_label("variant").selected_text(chosen.name()).show_ui(ui, |ui| {
+            for &v in info.design.variants() {
+                ui.selectable_value(&mut chosen, v, v.name()).on_hover_text(v.help());
             }
         });
         if chosen != current {
-            app.settings.spec_mut().variant = Some(chosen.clone());
+            app.settings.spec_mut().variant = Some(chosen);
         }
-        if let Some(v) = info.variants.iter().find(|v| v.name == chosen) {
-            ui.label(RichText::new(v.help).small());
-        }
+        ui.label(RichText::new(chosen.help()).small());
     }
     if info.takes_file {
         ui.horizontal(|ui| {
@@ -64,7 +60,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
 
     ui.separator();
     ui.heading("Engine");
-    let own_design = info.fixed_feeder.is_some();
+    let own_design = !info.design.takes_feeder();
     if own_design {
         ui.label(RichText::new("This workload runs its own design (pick it as the variant): the feeder and the GIL do not apply.").small());
     } else {
@@ -76,7 +72,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
         ui.label(RichText::new(app.settings.feeder.explain()).small());
     }
 
-    if let Some(param) = info.threads_param {
+    if let Some(param) = info.design.threads_param() {
         ui.label(RichText::new(format!("threads: one per aggregate ({param} = {})", app.settings.spec().get(param))).small());
     } else {
         let slider = ui.add(egui::Slider::new(&mut app.settings.threads, 1..=4 * cores).text("threads"));
@@ -116,10 +112,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
             if ui.button("Run").on_hover_text("One configuration, against the sequential reference").clicked() {
                 actions.push(Action::Start(JobKind::Once));
             }
-            if !info.variants.is_empty() && ui.button("Compare variants").on_hover_text("every variant at these settings").clicked() {
+            if !info.design.variants().is_empty() && ui.button("Compare variants").on_hover_text("every variant at these settings").clicked() {
                 actions.push(Action::Start(JobKind::Variants));
             }
-            if info.threads_param.is_none()
+            if info.design.threads_param().is_none()
                 && ui.button("Sweep threads").on_hover_text(format!("threads {:?}", app.settings.thread_list())).clicked()
             {
                 actions.push(Action::Start(JobKind::Threads));
@@ -134,7 +130,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
                 actions.push(Action::Start(JobKind::Gil));
             }
         });
-        if !info.variants.is_empty()
+        if !info.design.variants().is_empty()
             && let Some(why) = app.settings.compare_variants().1
         {
             ui.label(RichText::new(why).small().weak());

@@ -19,12 +19,12 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], kind: WorkloadKin
     let start = ui.cursor().min;
     let info = kind.info();
     if labelled.is_empty() {
-        let what = if info.variants.is_empty() { "run a thread sweep" } else { "press Compare variants" };
+        let what = if info.design.variants().is_empty() { "run a thread sweep" } else { "press Compare variants" };
         ui.label(format!("No results for this workload yet: {what} (or open a results file)."));
         return egui::Rect::from_min_size(start, egui::vec2(ui.available_width(), 40.0));
     }
-    if !info.variants.is_empty() {
-        let full = info.threads_param.is_some();
+    if !info.design.variants().is_empty() {
+        let full = info.design.threads_param().is_some();
         super::variants::ui(ui, &labelled, if full { ui.available_height() - 80.0 } else { 240.0 });
         if full {
             return egui::Rect::from_min_max(start, ui.min_rect().max);

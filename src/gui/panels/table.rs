@@ -58,7 +58,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], actions: &mut Vec
                 for r in &file.runs {
                     ui.label(label);
                     ui.label(file.workload.name.name());
-                    ui.label(r.variant.as_deref().unwrap_or(r.feeder.name()))
+                    ui.label(r.variant.map_or(r.feeder.name(), |v| v.name()))
                         .on_hover_text(r.plan.clone().unwrap_or_else(|| r.used.clone()));
                     ui.label(r.threads.to_string());
                     ui.label(r.chunk_size.to_string());
