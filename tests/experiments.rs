@@ -95,7 +95,8 @@ fn every_snapshot_holds_exactly_the_measurements_finished_so_far() {
     for (k, x) in snaps.iter().enumerate() {
         let Status::Running { done, total, .. } = x.status else { panic!("{:?}", x.status) };
         assert_eq!((done, total), (k + 1, plan.total_measurements()));
-        let timed: usize = x.baseline.iter().map(|b| b.times_s.len()).sum::<usize>() + x.runs.iter().map(|r| r.times_s.len()).sum::<usize>();
+        let timed: usize =
+            x.baseline.iter().map(|b| b.times_s.len()).sum::<usize>() + x.runs.iter().map(|r| r.times_s.len()).sum::<usize>();
         assert_eq!(timed, done, "snapshot {k}");
         assert!(x.runs.iter().all(|r| r.verified && r.result == x.baseline.as_ref().unwrap().result));
     }
@@ -205,7 +206,21 @@ fn kill_9_mid_write_leaves_the_previous_file_intact() {
     let dir = scratch("kill9");
     let json = dir.join("out.json");
     // Saves after every measurement of about a millisecond: kills land mid-write.
-    let args = ["sweep", "--workload", "trivial", "--n", "20000", "--threads", "1,2", "--reps", "1000", "--warmup", "0", "--json", json.to_str().unwrap()];
+    let args = [
+        "sweep",
+        "--workload",
+        "trivial",
+        "--n",
+        "20000",
+        "--threads",
+        "1,2",
+        "--reps",
+        "1000",
+        "--warmup",
+        "0",
+        "--json",
+        json.to_str().unwrap(),
+    ];
     for delay_ms in [150, 230, 310, 470, 650] {
         let mut child = cli(&dir, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
@@ -231,7 +246,20 @@ fn two_processes_writing_at_once_lose_nothing() {
     let dir = scratch("concurrent");
     let json = dir.join("shared.json");
     let args = [
-        "sweep", "--workload", "trivial", "--n", "20000", "--threads", "1,2", "--feeder", "dispenser,auto", "--reps", "60", "--warmup", "0", "--json",
+        "sweep",
+        "--workload",
+        "trivial",
+        "--n",
+        "20000",
+        "--threads",
+        "1,2",
+        "--feeder",
+        "dispenser,auto",
+        "--reps",
+        "60",
+        "--warmup",
+        "0",
+        "--json",
         json.to_str().unwrap(),
     ];
     let a = cli(&dir, &args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
@@ -272,7 +300,15 @@ fn bad_output_paths_exit_2_before_measuring() {
         (vec!["--csv".into(), text.to_str().unwrap().into()], "not a scalescope CSV file"),
         (vec!["--csv".into(), "/dev/null".into()], "not a regular file"),
         (
-            vec!["--workload".into(), "word-count".into(), "--file".into(), text.to_str().unwrap().into(), "--force".into(), "--csv".into(), text.to_str().unwrap().into()],
+            vec![
+                "--workload".into(),
+                "word-count".into(),
+                "--file".into(),
+                text.to_str().unwrap().into(),
+                "--force".into(),
+                "--csv".into(),
+                text.to_str().unwrap().into(),
+            ],
             "is the input file",
         ),
     ];
@@ -329,7 +365,7 @@ fn a_closed_stdout_neither_panics_nor_stops_the_save() {
 /// Runs the CLI under a 1 GiB address-space limit: growing without bound
 /// would end in an allocation failure (an abort), not the error expected.
 fn output_limited(dir: &Path, args: &[&str], stdin: Stdio) -> (i32, String) {
-    let line = format!("ulimit -v 1048576; exec \"$0\" \"$@\"");
+    let line = "ulimit -v 1048576; exec \"$0\" \"$@\"";
     let out = Command::new("sh")
         .env("SCALESCOPE_DATA_DIR", dir.join("data"))
         .arg("-c")
@@ -360,7 +396,8 @@ fn endless_or_one_line_inputs_are_one_error_line_within_memory() {
     }
     // An endless stream of short lines stops at the spool's limit.
     let mut yes = Command::new("yes").arg("some words here").stdout(Stdio::piped()).spawn().unwrap();
-    let (code, stderr) = output_limited(&dir, &["run", "--workload", "word-count", "--file", "/dev/stdin"], Stdio::from(yes.stdout.take().unwrap()));
+    let (code, stderr) =
+        output_limited(&dir, &["run", "--workload", "word-count", "--file", "/dev/stdin"], Stdio::from(yes.stdout.take().unwrap()));
     yes.kill().unwrap();
     yes.wait().unwrap();
     assert_eq!(code, 2, "{stderr}");
@@ -387,7 +424,19 @@ fn a_fifo_is_read_once_neither_hanging_nor_mismatching() {
         std::thread::spawn(move || std::fs::OpenOptions::new().write(true).open(fifo).unwrap().write_all(body.as_bytes()).unwrap())
     };
     let json = dir.join("fifo.json");
-    let args = ["sweep", "--workload", "word-count", "--file", fifo.to_str().unwrap(), "--threads", "1,2", "--reps", "3", "--json", json.to_str().unwrap()];
+    let args = [
+        "sweep",
+        "--workload",
+        "word-count",
+        "--file",
+        fifo.to_str().unwrap(),
+        "--threads",
+        "1,2",
+        "--reps",
+        "3",
+        "--json",
+        json.to_str().unwrap(),
+    ];
     let mut child = cli(&dir, &args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let t0 = Instant::now();
     while child.try_wait().unwrap().is_none() {
@@ -415,7 +464,9 @@ fn a_file_that_changes_between_passes_is_reported_as_changed() {
     let spec = WorkloadSpec { file: Some(path.clone()), ..WorkloadSpec::new(WorkloadKind::WordCount) }.prepare().unwrap();
     workloads::run(&spec, Run::new(&scalescope::engine::Config::new(2))).unwrap();
     std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"one more line\n").unwrap();
-    for result in [workloads::run(&spec, Run::new(&scalescope::engine::Config::new(2))).map(|_| ()), workloads::reference(&spec).map(|_| ())] {
+    for result in
+        [workloads::run(&spec, Run::new(&scalescope::engine::Config::new(2))).map(|_| ()), workloads::reference(&spec).map(|_| ())]
+    {
         match result {
             Err(e @ WorkloadError::InputChanged { .. }) => assert!(e.to_string().contains("the input changed during the run"), "{e}"),
             other => panic!("expected InputChanged, got {other:?}"),
@@ -433,7 +484,8 @@ fn a_long_lock_step_plan_asks_for_yes_and_a_huge_one_is_refused_for_memory() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("lock-step") && stderr.contains("--yes") && stderr.contains("1 h"), "{stderr}");
     assert!(stdout.is_empty());
-    let (code, _, stderr) = output(&dir, &["run", "--threads", "8", "--feeder", "dispenser", "--chunk", "16777216", "--memory-budget", "512M"]);
+    let (code, _, stderr) =
+        output(&dir, &["run", "--threads", "8", "--feeder", "dispenser", "--chunk", "16777216", "--memory-budget", "512M"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("1.0 GiB") && stderr.contains("512 MiB") && stderr.contains("--memory-budget"), "{stderr}");
     let (code, _, stderr) =

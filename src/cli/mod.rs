@@ -106,8 +106,11 @@ fn variants(a: &WorkloadArgs, spec: &WorkloadSpec) -> Result<Vec<Variant>> {
 /// A comma-separated flag's values, each parsed; an empty list is refused
 /// with `nouns` ("thread counts").
 fn parse_list<T, E: std::fmt::Display>(items: &[String], flag: &str, nouns: &str, parse: impl Fn(&str) -> Result<T, E>) -> Result<Vec<T>> {
-    let out: Vec<T> =
-        items.iter().filter(|s| !s.trim().is_empty()).map(|s| parse(s.trim()).map_err(|e| usage(format!("{flag} '{s}': {e}")))).collect::<Result<_>>()?;
+    let out: Vec<T> = items
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| parse(s.trim()).map_err(|e| usage(format!("{flag} '{s}': {e}"))))
+        .collect::<Result<_>>()?;
     if out.is_empty() {
         return Err(usage(format!("{flag}: an empty list of {nouns}")));
     }
@@ -166,7 +169,8 @@ pub fn run_plan(a: &RunArgs) -> Result<SweepPlan> {
 /// # Errors
 /// Any bad flag, as a [`UsageError`].
 pub fn sweep_plan(a: &SweepArgs) -> Result<SweepPlan> {
-    let threads = if a.threads.is_empty() { default_threads() } else { parse_list(&a.threads, "--threads", "thread counts", parse_threads)? };
+    let threads =
+        if a.threads.is_empty() { default_threads() } else { parse_list(&a.threads, "--threads", "thread counts", parse_threads)? };
     let workload = workload_spec(&a.workload)?;
     let variants = variants(&a.workload, &workload)?;
     let plan = SweepPlan {

@@ -133,4 +133,3 @@ pub struct WorkerRecord {
     /// Seconds waiting for input.
     pub wait_s: f64,
 }
-

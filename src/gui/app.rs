@@ -198,7 +198,9 @@ impl ScalescopeApp {
             JobKind::Chunks => format!("{}: chunk sweep", plan.workload.name),
             JobKind::Feeders => format!("{}: all feeders", plan.workload.name),
             JobKind::Gil => format!("{}: GIL off vs on", plan.workload.name),
-            JobKind::Variants => format!("{}: variants {}", plan.workload.name, plan.variants.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")),
+            JobKind::Variants => {
+                format!("{}: variants {}", plan.workload.name, plan.variants.iter().map(|v| v.name()).collect::<Vec<_>>().join(", "))
+            }
         };
         let ctx = self.ctx.clone();
         match Job::start(label.clone(), plan, self.library.clone(), move || {

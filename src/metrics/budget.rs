@@ -62,7 +62,7 @@ impl FromStr for MemoryBudget {
             _ => return Err(format!("'{s}': unknown unit '{unit}' (use K, M, G or T)")),
         };
         let bytes = x * mult as f64;
-        if !bytes.is_finite() || bytes < 1.0 || bytes > 1e18 {
+        if !bytes.is_finite() || !(1.0..=1e18).contains(&bytes) {
             return Err(format!("'{s}' is not a size between 1 byte and 1 EB"));
         }
         MemoryBudget::bytes(bytes as u64).ok_or_else(|| format!("'{s}' is zero"))
@@ -84,7 +84,13 @@ pub fn human_bytes(b: u64) -> String {
         x /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{b} B") } else if x < 10.0 { format!("{x:.1} {}", UNITS[u]) } else { format!("{x:.0} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{b} B")
+    } else if x < 10.0 {
+        format!("{x:.1} {}", UNITS[u])
+    } else {
+        format!("{x:.0} {}", UNITS[u])
+    }
 }
 
 /// An estimate of one configuration's buffers, with how it was reckoned.
@@ -117,7 +123,7 @@ fn average_line(path: &std::path::Path) -> u64 {
     let mut head = vec![0u8; 64 * 1024];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
     let lines = head[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-    if lines == 0 { (n as u64).max(100) } else { (n as u64 / lines).max(1) }
+    (n as u64).checked_div(lines).map_or((n as u64).max(100), |avg| avg.max(1))
 }
 
 /// Items per chunk as the design will use them (`auto` at its cap).
@@ -141,7 +147,9 @@ pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
         MemoryEstimate { bytes, how: format!("{} ({what})", how.join(" x ")) }
     };
     let base = match (spec.name, spec.variant()) {
-        (WorkloadKind::OrderedMap, _) => times(&[("threads", p), ("window chunks", 32), ("chunk", chunk), ("bytes", item)], "reorder window"),
+        (WorkloadKind::OrderedMap, _) => {
+            times(&[("threads", p), ("window chunks", 32), ("chunk", chunk), ("bytes", item)], "reorder window")
+        }
         (WorkloadKind::Aggregates, Some(Variant::BufferAll)) => times(&[("n", n), ("bytes", item)], "every item held"),
         (WorkloadKind::Aggregates, Some(Variant::Tee)) => times(&[("n", n), ("bytes", item)], "an unbounded queue may hold every item"),
         (WorkloadKind::Aggregates, Some(Variant::LockStep)) => times(&[("bytes", item)], "one item at a time"),
@@ -162,7 +170,10 @@ pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
         None => spec.params.get("vocabulary").unwrap_or(0),
     };
     let tables = p.saturating_mul(distinct).saturating_mul(64);
-    MemoryEstimate { bytes: base.bytes.saturating_add(tables), how: format!("{} + tables {} x {} words x 64 B", base.how, p, group(distinct)) }
+    MemoryEstimate {
+        bytes: base.bytes.saturating_add(tables),
+        how: format!("{} + tables {} x {} words x 64 B", base.how, p, group(distinct)),
+    }
 }
 
 /// `16,777,216`.
@@ -170,7 +181,7 @@ fn group(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -251,7 +262,11 @@ impl SweepPlan {
             for config in self.configs() {
                 let estimate = estimate(&spec, &config);
                 if estimate.bytes > budget.get() {
-                    return Err(CostError::Memory { label: format!("{} {}", spec.name, super::sweep::label(&spec, &config)), estimate, budget });
+                    return Err(CostError::Memory {
+                        label: format!("{} {}", spec.name, super::sweep::label(&spec, &config)),
+                        estimate,
+                        budget,
+                    });
                 }
             }
         }

@@ -197,7 +197,13 @@ pub fn run_sweep(
             if timed {
                 base_times.push(t);
                 measured += 1;
-                fill(&mut exp, &base_times, reference.as_ref(), &accs, Status::Running { done: measured, total: measurements, pid: std::process::id() });
+                fill(
+                    &mut exp,
+                    &base_times,
+                    reference.as_ref(),
+                    &accs,
+                    Status::Running { done: measured, total: measurements, pid: std::process::id() },
+                );
                 on_measured(&exp);
             }
             // Rotate the order each round so no configuration always runs right after another.
@@ -222,7 +228,13 @@ pub fn run_sweep(
                 acc.result = Some(out.value);
                 acc.reports.push(out.report);
                 measured += 1;
-                fill(&mut exp, &base_times, reference.as_ref(), &accs, Status::Running { done: measured, total: measurements, pid: std::process::id() });
+                fill(
+                    &mut exp,
+                    &base_times,
+                    reference.as_ref(),
+                    &accs,
+                    Status::Running { done: measured, total: measurements, pid: std::process::id() },
+                );
                 on_measured(&exp);
             }
         }

@@ -2,7 +2,7 @@
 //! once, each on its own thread ([`crate::engine::broadcast`]).
 
 use super::source::Counter;
-use super::{Variant, Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
+use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::broadcast::{BroadcastConfig, Consumer, Items, Strategy, broadcast};
 use crate::engine::{ChunkSize, Outcome, Run};
 

@@ -98,7 +98,8 @@ pub enum Variant {
 
 impl Variant {
     /// Every variant.
-    pub const ALL: [Variant; 6] = [Variant::Ordered, Variant::Unordered, Variant::Chunked, Variant::Tee, Variant::BufferAll, Variant::LockStep];
+    pub const ALL: [Variant; 6] =
+        [Variant::Ordered, Variant::Unordered, Variant::Chunked, Variant::Tee, Variant::BufferAll, Variant::LockStep];
 
     /// Its name on the command line and in results files.
     pub fn name(self) -> &'static str {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::primes::is_prime;
 use super::source::Counter;
-use super::{Variant, Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
+use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::ordered::{StreamConfig, map_ordered, map_unordered};
 use crate::engine::{BufferStats, ChunkSize, Outcome, Report, Run};
 

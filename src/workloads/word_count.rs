@@ -205,7 +205,11 @@ impl LineReader {
         if self.buf.len() as u64 > self.max {
             return Err(io_error(
                 &self.path,
-                format!("line {} is longer than {} (--max-line); is this a text file?", self.line_no, crate::metrics::budget::human_bytes(self.max)),
+                format!(
+                    "line {} is longer than {} (--max-line); is this a text file?",
+                    self.line_no,
+                    crate::metrics::budget::human_bytes(self.max)
+                ),
             ));
         }
         let line = String::from_utf8(std::mem::take(&mut self.buf))

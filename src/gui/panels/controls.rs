@@ -112,7 +112,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
             if ui.button("Run").on_hover_text("One configuration, against the sequential reference").clicked() {
                 actions.push(Action::Start(JobKind::Once));
             }
-            if !info.design.variants().is_empty() && ui.button("Compare variants").on_hover_text("every variant at these settings").clicked() {
+            if !info.design.variants().is_empty()
+                && ui.button("Compare variants").on_hover_text("every variant at these settings").clicked()
+            {
                 actions.push(Action::Start(JobKind::Variants));
             }
             if info.design.threads_param().is_none()
