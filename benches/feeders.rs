@@ -36,7 +36,7 @@ fn feeders(c: &mut Criterion) {
             // Their own designs: one bench per variant (lock-step has its own, smaller one in `aggregates`).
             for &v in kind.design().variants().iter().filter(|&&v| v != Variant::LockStep) {
                 let spec = spec.clone().with_variant(v);
-                let config = Config::new(threads);
+                let config = Config::new(threads).expect("a valid configuration");
                 group.bench_function(BenchmarkId::new(v.name(), threads), |b| {
                     b.iter(|| assert_eq!(workloads::run(&spec, Run::new(&config)).expect("run").value, want));
                 });
@@ -50,7 +50,7 @@ fn feeders(c: &mut Criterion) {
             if feeder == FeederKind::Locked && kind == WorkloadKind::Trivial {
                 continue;
             }
-            let config = Config::new(threads).feeder(feeder);
+            let config = Config::new(threads).expect("a valid configuration").feeder(feeder);
             group.bench_with_input(BenchmarkId::new(feeder.name(), threads), &config, |b, config| {
                 b.iter(|| assert_eq!(workloads::run(&spec, Run::new(config)).expect("run").value, want));
             });
@@ -62,7 +62,7 @@ fn feeders(c: &mut Criterion) {
 fn progress_overhead(c: &mut Criterion) {
     let spec = spec(WorkloadKind::Primes);
     let want = workloads::reference(&spec).expect("reference");
-    let config = Config::new(num_cpus::get().max(2));
+    let config = Config::new(num_cpus::get().max(2)).expect("a valid configuration");
     let mut group = c.benchmark_group("progress");
     group.sample_size(10).measurement_time(Duration::from_secs(3));
     group.bench_function("off", |b| b.iter(|| assert_eq!(workloads::run(&spec, Run::new(&config)).expect("run").value, want)));
@@ -91,7 +91,7 @@ fn stream(c: &mut Criterion) {
     use scalescope::workloads::primes::is_prime;
     let n = 1_000_000u64;
     let want = (0..n).filter(|&x| is_prime(x)).count();
-    let config = StreamConfig::new(num_cpus::get().max(2), 1024);
+    let config = StreamConfig::new(num_cpus::get().max(2), 1024).expect("a valid configuration");
     let mut group = c.benchmark_group("stream-primes");
     group.sample_size(10).measurement_time(Duration::from_secs(3));
     group.bench_function("ordered", |b| {

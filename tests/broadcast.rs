@@ -63,7 +63,7 @@ proptest! {
             })
         }));
         let k = consumers.len();
-        let config = BroadcastConfig::new(strategy).chunk(chunk);
+        let config = BroadcastConfig::new(strategy).chunk(chunk).unwrap();
         let input2 = input.clone();
         let out = within(60, move || broadcast(Plain(input2.into_iter()), consumers, &config, &Hooks::none())).unwrap();
         prop_assert_eq!(out.value.len(), k);
@@ -107,7 +107,7 @@ fn sum_max_min_count_mean_and_histogram_agree_with_one_loop() {
                 })
             }),
         ];
-        let out = broadcast(Plain(data()), consumers, &BroadcastConfig::new(strategy).chunk(1000), &Hooks::none()).unwrap();
+        let out = broadcast(Plain(data()), consumers, &BroadcastConfig::new(strategy).chunk(1000).unwrap(), &Hooks::none()).unwrap();
         assert_eq!(out.value, vec![vec![sum], vec![max], vec![min], vec![n], vec![sum / n], hist.to_vec()], "{strategy}");
     }
 }
@@ -129,8 +129,10 @@ fn a_consumer_that_stops_early_is_not_waited_for() {
     let _serial = serial();
     for strategy in Strategy::ALL {
         let consumers: Vec<Consumer<u64, u64>> = vec![Box::new(|it| it.take(3).sum()), Box::new(|it| it.sum())];
-        let out = within(60, move || broadcast(Plain(0..50_000u64), consumers, &BroadcastConfig::new(strategy).chunk(64), &Hooks::none()))
-            .unwrap();
+        let out = within(60, move || {
+            broadcast(Plain(0..50_000u64), consumers, &BroadcastConfig::new(strategy).chunk(64).unwrap(), &Hooks::none())
+        })
+        .unwrap();
         assert_eq!(out.value, vec![3, (0..50_000u64).sum()], "{strategy}");
     }
 }
@@ -149,8 +151,9 @@ fn panics_in_a_consumer_or_the_source_are_errors_never_hangs() {
                 .unwrap_or(0)
             }),
         ];
-        let r =
-            within(60, move || broadcast(Plain(0..1_000_000u64), consumers, &BroadcastConfig::new(strategy).chunk(100), &Hooks::none()));
+        let r = within(60, move || {
+            broadcast(Plain(0..1_000_000u64), consumers, &BroadcastConfig::new(strategy).chunk(100).unwrap(), &Hooks::none())
+        });
         match r {
             Err(EngineError::Panicked { thread, message }) => {
                 assert!(message.contains("aggregate failed at 5000"), "{strategy}: {message}");
@@ -162,7 +165,7 @@ fn panics_in_a_consumer_or_the_source_are_errors_never_hangs() {
         let source = (0..1_000_000u64).inspect(|&x| {
             assert!(x != 777, "source failed at {x}");
         });
-        let r = within(60, move || broadcast(source, consumers, &BroadcastConfig::new(strategy).chunk(100), &Hooks::none()));
+        let r = within(60, move || broadcast(source, consumers, &BroadcastConfig::new(strategy).chunk(100).unwrap(), &Hooks::none()));
         match r {
             Err(EngineError::Panicked { message, .. }) => assert!(message.contains("source failed at 777"), "{strategy}: {message}"),
             other => panic!("{strategy}: expected a panic error, got {other:?}"),
@@ -186,7 +189,7 @@ fn a_cancel_stops_every_strategy() {
         let hooks = Hooks { cancel: Some(token), ..Hooks::none() };
         // An endless source: only the cancel can end it (buffer-all would
         // otherwise collect forever).
-        let r = within(60, move || broadcast(Plain(0..u64::MAX), consumers, &BroadcastConfig::new(strategy).chunk(256), &hooks));
+        let r = within(60, move || broadcast(Plain(0..u64::MAX), consumers, &BroadcastConfig::new(strategy).chunk(256).unwrap(), &hooks));
         canceller.join().unwrap();
         assert!(matches!(r, Err(EngineError::Cancelled { items_done, .. }) if items_done > 0), "{strategy}: {r:?}");
     }
@@ -195,9 +198,8 @@ fn a_cancel_stops_every_strategy() {
 #[test]
 fn a_zero_chunk_is_refused() {
     let _serial = serial();
-    let consumers: Vec<Consumer<u64, u64>> = vec![Box::new(|it| it.sum())];
-    let r = broadcast(0..10u64, consumers, &BroadcastConfig::new(Strategy::Chunked).chunk(0), &Hooks::none());
-    assert!(matches!(r, Err(EngineError::Config(_))), "{r:?}");
+    // It cannot even be built: the engine never sees it.
+    assert_eq!(BroadcastConfig::new(Strategy::Chunked).chunk(0).unwrap_err(), scalescope::engine::ConfigError::ZeroChunk);
 }
 
 #[test]
@@ -211,7 +213,7 @@ fn chunked_stays_within_its_bound_over_ten_million_items_and_tee_does_not_need_t
             Box::new(|it| it.fold(0u64, |a, x| a.wrapping_mul(31).wrapping_add(x.rotate_left(7) ^ 0x5555))),
         ]
     };
-    let config = BroadcastConfig::new(Strategy::Chunked).chunk(4096);
+    let config = BroadcastConfig::new(Strategy::Chunked).chunk(4096).unwrap();
     let out = within(120, move || broadcast(Plain(0..n), make(), &config, &Hooks::none())).unwrap();
     let b = out.report.buffer.unwrap();
     assert_eq!(b.bound, Some(6 * 4096));

@@ -9,7 +9,7 @@ use common::{Plain, within};
 use scalescope::engine::{CancelToken, Config, EngineError, FeederKind, Hooks, Run};
 
 fn slow_run(feeder: FeederKind, token: CancelToken) -> Result<Option<u64>, EngineError> {
-    let config = Config::new(3).feeder(feeder).chunk(4);
+    let config = Config::new(3).unwrap().feeder(feeder).chunk(4).unwrap();
     let hooks = Hooks { cancel: Some(token), ..Hooks::none() };
     Run::new(&config)
         .hooks(hooks)
@@ -68,7 +68,7 @@ fn cancel_at_many_moments_never_hangs_or_miscounts() {
             trip.cancel();
         });
         let r = within(60, move || {
-            let config = Config::new(2).feeder(feeder).chunk(64);
+            let config = Config::new(2).unwrap().feeder(feeder).chunk(64).unwrap();
             Run::new(&config).hooks(Hooks { cancel: Some(token), ..Hooks::none() }).map_reduce(
                 Plain(0..200_000u64),
                 |x| x % 7,

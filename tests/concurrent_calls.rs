@@ -10,7 +10,7 @@ fn eight_calls_at_once() {
             .map(|i| {
                 s.spawn(move || {
                     let feeder = FeederKind::ALL[i as usize % FeederKind::ALL.len()];
-                    let config = Config::new(3).feeder(feeder).chunk(13);
+                    let config = Config::new(3).unwrap().feeder(feeder).chunk(13).unwrap();
                     let got = map_reduce((0..50_000u64).map(|x| x + i), |x| x % 1000, |a, b| a + b, &config).unwrap();
                     (got, (0..50_000u64).map(|x| (x + i) % 1000).sum::<u64>())
                 })

@@ -1,7 +1,7 @@
 //! "Why not ideal?" on real runs: the diagnosis names the loss the run was
 //! built to show.
 
-use scalescope::engine::{ChunkSize, FeederKind, Hooks};
+use scalescope::engine::{Chunk, ChunkSize, FeederKind, Hooks, Threads};
 use scalescope::metrics::analysis::analyse;
 use scalescope::metrics::diagnosis::Verdict;
 use scalescope::metrics::{SweepPlan, run_sweep};
@@ -16,7 +16,7 @@ fn verdict(workload: WorkloadSpec, feeder: FeederKind, chunk: ChunkSize, gil: bo
     let plan = SweepPlan {
         workload,
         feeders: vec![feeder],
-        threads: vec![2],
+        threads: vec![Threads::new(2).expect("a valid thread count")],
         chunks: vec![chunk],
         gil: vec![gil],
         reps: 1,
@@ -37,14 +37,15 @@ fn locked_with_one_item_per_lock_waits_for_input() {
     if num_cpus::get() < 2 {
         return; // one core: the workers never run at once, so they never wait on each other
     }
-    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 300_000), FeederKind::Locked, ChunkSize::Fixed(1), false);
+    let (v, why) =
+        verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 300_000), FeederKind::Locked, ChunkSize::Fixed(Chunk::of(1)), false);
     assert_eq!(v, Verdict::WaitingForInput, "{why}");
 }
 
 #[test]
 fn one_huge_chunk_of_skewed_rows_is_load_imbalance() {
     let spec = WorkloadSpec::new(WorkloadKind::Skewed).with("n", 300).with("width", 300);
-    let (v, why) = verdict(spec, FeederKind::Dispenser, ChunkSize::Fixed(300), false);
+    let (v, why) = verdict(spec, FeederKind::Dispenser, ChunkSize::Fixed(Chunk::of(300)), false);
     assert_eq!(v, Verdict::LoadImbalance, "{why}");
 }
 

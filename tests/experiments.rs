@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use scalescope::engine::{ChunkSize, FeederKind, Hooks, Run};
+use scalescope::engine::{Chunk, ChunkSize, FeederKind, Hooks, Run, Threads};
 use scalescope::experiment::{Experiment, Library, Status, StopCause};
 use scalescope::metrics::{SweepPlan, run_sweep};
 use scalescope::workloads::{self, WorkloadError, WorkloadKind, WorkloadSpec};
@@ -66,8 +66,8 @@ fn small_plan() -> SweepPlan {
     SweepPlan {
         workload: WorkloadSpec::new(WorkloadKind::Primes).with("n", 3000),
         feeders: vec![FeederKind::Dispenser, FeederKind::Auto],
-        threads: vec![1, 2],
-        chunks: vec![ChunkSize::Auto, ChunkSize::Fixed(64)],
+        threads: vec![Threads::new(1).unwrap(), Threads::new(2).unwrap()],
+        chunks: vec![ChunkSize::Auto, ChunkSize::Fixed(Chunk::of(64))],
         gil: vec![false],
         reps: 2,
         warmup: 0,
@@ -154,7 +154,7 @@ fn schema_1_files_still_open_and_import() {
     assert_eq!(x.id, "v1-old-results");
     assert_eq!(x.machine.logical_cores, 16);
     assert_eq!(x.runs.len(), 1);
-    assert_eq!(x.asked.threads, vec![2]);
+    assert_eq!(x.asked.threads, vec![Threads::new(2).unwrap()]);
     assert_eq!(x.asked.feeders, vec![FeederKind::Dispenser]);
     assert_eq!(x.asked.reps, 2);
     assert_eq!(x.baseline.as_ref().unwrap().times_s, vec![0.004, 0.0041]);
@@ -462,10 +462,10 @@ fn a_file_that_changes_between_passes_is_reported_as_changed() {
     let path = dir.join("in.txt");
     std::fs::write(&path, text(2000)).unwrap();
     let spec = WorkloadSpec { file: Some(path.clone()), ..WorkloadSpec::new(WorkloadKind::WordCount) }.prepare().unwrap();
-    workloads::run(&spec, Run::new(&scalescope::engine::Config::new(2))).unwrap();
+    workloads::run(&spec, Run::new(&scalescope::engine::Config::new(2).unwrap())).unwrap();
     std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"one more line\n").unwrap();
     for result in
-        [workloads::run(&spec, Run::new(&scalescope::engine::Config::new(2))).map(|_| ()), workloads::reference(&spec).map(|_| ())]
+        [workloads::run(&spec, Run::new(&scalescope::engine::Config::new(2).unwrap())).map(|_| ()), workloads::reference(&spec).map(|_| ())]
     {
         match result {
             Err(e @ WorkloadError::InputChanged { .. }) => assert!(e.to_string().contains("the input changed during the run"), "{e}"),

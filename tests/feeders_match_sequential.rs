@@ -6,7 +6,7 @@
 mod common;
 use common::{CHUNKS, Plain, all_configs};
 use proptest::prelude::*;
-use scalescope::engine::{Config, FeederKind, Run};
+use scalescope::engine::{Config, FeederKind, Run, Threads};
 
 /// Folds into a sorted list of mapped items: equal lists mean every item was
 /// mapped exactly once, whatever the order.
@@ -63,7 +63,7 @@ fn map_reduce_sum_matches_for_every_config() {
 
 fn config_strategy() -> impl Strategy<Value = Config> {
     (0..FeederKind::ALL.len(), 1usize..=8, 0..CHUNKS.len(), any::<bool>()).prop_map(|(f, threads, c, gil)| Config {
-        threads,
+        threads: Threads::new(threads).unwrap(),
         chunk: CHUNKS[c],
         feeder: FeederKind::ALL[f],
         gil,

@@ -36,7 +36,7 @@ fn no_engine_thread_survives_any_ending() {
         return;
     }
     for feeder in FeederKind::ALL {
-        let config = Config::new(4).feeder(feeder).chunk(5);
+        let config = Config::new(4).unwrap().feeder(feeder).chunk(5).unwrap();
         // success
         let _ = Run::new(&config).map_reduce(Plain(0..20_000u64), |x| x, |a, b| a + b).unwrap();
         assert_eq!(engine_threads(), Vec::<String>::new(), "after success, feeder {feeder}");

@@ -41,7 +41,7 @@ proptest! {
         let out: Vec<usize> = map_ordered(Plain(input.clone().into_iter()), |(i, d)| {
             std::thread::sleep(Duration::from_micros(d));
             i * 3
-        }, StreamConfig::new(threads, chunk)).unwrap().map(Result::unwrap).collect();
+        }, StreamConfig::new(threads, chunk).unwrap()).unwrap().map(Result::unwrap).collect();
         prop_assert_eq!(out, (0..input.len()).map(|i| i * 3).collect::<Vec<_>>());
     }
 }
@@ -50,14 +50,14 @@ proptest! {
 fn none_results_do_not_end_the_stream() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let out: Vec<Option<u32>> =
-        map_ordered(0..1000u32, |x| (x % 3 != 0).then_some(x), StreamConfig::new(4, 5)).unwrap().map(Result::unwrap).collect();
+        map_ordered(0..1000u32, |x| (x % 3 != 0).then_some(x), StreamConfig::new(4, 5).unwrap()).unwrap().map(Result::unwrap).collect();
     assert_eq!(out, (0..1000u32).map(|x| (x % 3 != 0).then_some(x)).collect::<Vec<_>>());
 }
 
 #[test]
 fn unordered_yields_every_result_once() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut out: Vec<u64> = map_unordered(0..5000u64, |x| x * x, StreamConfig::new(3, 7)).unwrap().map(Result::unwrap).collect();
+    let mut out: Vec<u64> = map_unordered(0..5000u64, |x| x * x, StreamConfig::new(3, 7).unwrap()).unwrap().map(Result::unwrap).collect();
     out.sort_unstable();
     assert_eq!(out, (0..5000u64).map(|x| x * x).collect::<Vec<_>>());
 }
@@ -65,9 +65,9 @@ fn unordered_yields_every_result_once() {
 #[test]
 fn empty_input_and_bad_config() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    assert_eq!(map_ordered(std::iter::empty::<u8>(), |x| x, StreamConfig::new(2, 3)).unwrap().count(), 0);
-    assert!(map_ordered(0..3u8, |x| x, StreamConfig::new(0, 3)).is_err());
-    assert!(map_ordered(0..3u8, |x| x, StreamConfig::new(2, 0)).is_err());
+    assert_eq!(map_ordered(std::iter::empty::<u8>(), |x| x, StreamConfig::new(2, 3).unwrap()).unwrap().count(), 0);
+    assert!(StreamConfig::new(0, 3).is_err());
+    assert!(StreamConfig::new(2, 0).is_err());
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn early_drop_stops_and_joins_the_workers() {
                 std::thread::sleep(Duration::from_micros(50));
                 x
             },
-            StreamConfig::new(6, 4),
+            StreamConfig::new(6, 4).unwrap(),
         )
         .unwrap();
         let first: Vec<u64> = s.by_ref().take(25).map(Result::unwrap).collect();
@@ -94,7 +94,7 @@ fn early_drop_stops_and_joins_the_workers() {
 fn a_panic_in_the_map_is_an_error_not_a_hang() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let results: Vec<Result<u64, EngineError>> = within(30, || {
-        map_ordered(0..100_000u64, |x| if x == 777 { panic!("bad {x}") } else { x }, StreamConfig::new(4, 8)).unwrap().collect()
+        map_ordered(0..100_000u64, |x| if x == 777 { panic!("bad {x}") } else { x }, StreamConfig::new(4, 8).unwrap()).unwrap().collect()
     });
     let errors: Vec<&EngineError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert_eq!(errors.len(), 1);
@@ -107,7 +107,7 @@ fn a_panic_in_the_map_is_an_error_not_a_hang() {
 fn the_window_bounds_memory_over_ten_million_items() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for ordered in [true, false] {
-        let config = StreamConfig::new(2, 64);
+        let config = StreamConfig::new(2, 64).unwrap();
         let mut s = if ordered {
             map_ordered(Plain(0..10_000_000u64), |x| x ^ 1, config)
         } else {

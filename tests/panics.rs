@@ -17,7 +17,7 @@ fn panicked(r: Result<impl std::fmt::Debug, EngineError>) -> (String, String) {
 fn panic_in_map_names_the_worker() {
     for feeder in FeederKind::ALL {
         let (thread, message) = within(30, move || {
-            let config = Config::new(4).feeder(feeder).chunk(16);
+            let config = Config::new(4).unwrap().feeder(feeder).chunk(16).unwrap();
             panicked(
                 Run::new(&config)
                     .map_reduce(Plain(0..100_000u64), |x| if x == 5_000 { panic!("bad item {x}") } else { x }, |a, b| a + b)
@@ -33,7 +33,7 @@ fn panic_in_map_names_the_worker() {
 fn panic_in_reduce_is_reported() {
     for feeder in FeederKind::ALL {
         let (_, message) = within(30, move || {
-            let config = Config::new(3).feeder(feeder).chunk(10);
+            let config = Config::new(3).unwrap().feeder(feeder).chunk(10).unwrap();
             panicked(Run::new(&config).map_reduce(Plain(0..10_000u64), |x| x, |_, _| -> u64 { panic!("reduce broke") }).map(|o| o.value))
         });
         assert_eq!(message, "reduce broke", "feeder {feeder}");
@@ -54,7 +54,7 @@ impl Iterator for Exploding {
 fn panic_in_the_source_iterator_is_reported() {
     for feeder in FeederKind::ALL {
         let (_, message) = within(30, move || {
-            let config = Config::new(4).feeder(feeder).chunk(8);
+            let config = Config::new(4).unwrap().feeder(feeder).chunk(8).unwrap();
             panicked(Run::new(&config).map_reduce(Exploding(0), |x| x, |a, b| a + b).map(|o| o.value))
         });
         assert_eq!(message, "source failed at 3000", "feeder {feeder}");
@@ -63,7 +63,7 @@ fn panic_in_the_source_iterator_is_reported() {
 
 #[test]
 fn a_panic_with_the_gil_held_does_not_poison_later_runs() {
-    let config = Config::new(2).feeder(FeederKind::Dispenser).chunk(4).gil(true);
+    let config = Config::new(2).unwrap().feeder(FeederKind::Dispenser).chunk(4).unwrap().gil(true);
     let _ = Run::new(&config).map_reduce(0..100u64, |x| if x == 50 { panic!("under the gil") } else { x }, |a, b| a + b);
     let ok = Run::new(&config).map_reduce(0..100u64, |x| x, |a, b| a + b).unwrap();
     assert_eq!(ok.value, Some(4950));

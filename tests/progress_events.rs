@@ -10,7 +10,7 @@ use scalescope::engine::{Config, FeederKind, Hooks, ProgressEvent, Run};
 fn events_start_stream_and_finish() {
     for feeder in FeederKind::ALL {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let config = Config::new(2).feeder(feeder).chunk(8);
+        let config = Config::new(2).unwrap().feeder(feeder).chunk(8).unwrap();
         let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(2)), ..Hooks::none() };
         let out = Run::new(&config)
             .hooks(hooks)
@@ -42,7 +42,7 @@ fn auto_running_fewer_workers_than_threads_reports_progress() {
     // A cheap map: auto runs fewer workers than the 16 threads asked for,
     // while the sampler still watches all 16 slots.
     let (tx, rx) = crossbeam_channel::unbounded();
-    let config = Config::new(16).feeder(FeederKind::Auto);
+    let config = Config::new(16).unwrap().feeder(FeederKind::Auto);
     let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(1)), ..Hooks::none() };
     let out = Run::new(&config)
         .hooks(hooks)

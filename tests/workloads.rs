@@ -35,7 +35,7 @@ fn every_workload_on_every_feeder_matches_its_reference() {
         let want = workloads::reference(&spec).unwrap();
         for feeder in FeederKind::ALL {
             for gil in [false, true] {
-                let config = Config::new(3).feeder(feeder).chunk(64).gil(gil);
+                let config = Config::new(3).unwrap().feeder(feeder).chunk(64).unwrap().gil(gil);
                 let got = workloads::run(&spec, Run::new(&config)).unwrap();
                 assert_eq!(got.value, want, "{kind} on {feeder} gil={gil}");
             }
@@ -47,7 +47,7 @@ fn every_workload_on_every_feeder_matches_its_reference() {
 fn primes_known_counts() {
     let spec = WorkloadSpec::new(WorkloadKind::Primes).with("n", 1_000_000);
     assert_eq!(workloads::reference(&spec).unwrap(), Computed::Number(78_498));
-    let got = workloads::run(&spec, Run::new(&Config::new(2))).unwrap();
+    let got = workloads::run(&spec, Run::new(&Config::new(2).unwrap())).unwrap();
     assert_eq!(got.value, Computed::Number(78_498));
 }
 
@@ -68,7 +68,7 @@ fn word_count_of_a_real_text_equals_a_sequential_count() {
         *want.entry(w.to_lowercase()).or_default() += 1;
     }
     for feeder in [FeederKind::Dispenser, FeederKind::Queue, FeederKind::Auto, FeederKind::Rayon] {
-        let got = workloads::run(&spec, Run::new(&Config::new(2).feeder(feeder))).unwrap();
+        let got = workloads::run(&spec, Run::new(&Config::new(2).unwrap().feeder(feeder))).unwrap();
         assert_eq!(got.value, Computed::Counts(want.clone()), "feeder {feeder}");
     }
 }
@@ -77,7 +77,7 @@ fn word_count_of_a_real_text_equals_a_sequential_count() {
 fn unreadable_and_non_utf8_files_are_clear_errors() {
     let mut spec = WorkloadSpec::new(WorkloadKind::WordCount);
     spec.file = Some("/definitely/not/here.txt".into());
-    let e = workloads::run(&spec, Run::new(&Config::new(2))).unwrap_err();
+    let e = workloads::run(&spec, Run::new(&Config::new(2).unwrap())).unwrap_err();
     assert!(matches!(e, WorkloadError::Io { .. }) && e.to_string().contains("/definitely/not/here.txt"), "{e}");
 
     let dir = std::env::temp_dir().join(format!("scalescope-test-{}", std::process::id()));
@@ -88,7 +88,7 @@ fn unreadable_and_non_utf8_files_are_clear_errors() {
     drop(f);
     spec.file = Some(bad.clone());
     for feeder in FeederKind::ALL {
-        let e = workloads::run(&spec, Run::new(&Config::new(2).feeder(feeder))).unwrap_err();
+        let e = workloads::run(&spec, Run::new(&Config::new(2).unwrap().feeder(feeder))).unwrap_err();
         assert!(e.to_string().contains("line 3 is not valid UTF-8"), "feeder {feeder}: {e}");
     }
     assert!(workloads::reference(&spec).is_err());
@@ -116,8 +116,8 @@ fn ordered_map_every_variant_thread_count_and_chunk_counts_the_primes_exactly() 
         for threads in [1, 2, 3, 8] {
             for chunk in [Some(1), Some(7), None] {
                 let config = match chunk {
-                    Some(c) => Config::new(threads).chunk(c),
-                    None => Config::new(threads),
+                    Some(c) => Config::new(threads).unwrap().chunk(c).unwrap(),
+                    None => Config::new(threads).unwrap(),
                 };
                 let got = workloads::run(&spec.clone().with_variant(variant.parse().unwrap()), Run::new(&config)).unwrap();
                 let what = format!("{variant} x{threads} chunk {chunk:?}");
@@ -165,8 +165,8 @@ fn aggregates_every_strategy_and_k_equals_independent_passes() {
             assert_eq!(workloads::reference(&spec).unwrap(), want, "reference k={k}");
             for chunk in [Some(1), Some(100), None] {
                 let config = match chunk {
-                    Some(c) => Config::new(2).chunk(c),
-                    None => Config::new(2),
+                    Some(c) => Config::new(2).unwrap().chunk(c).unwrap(),
+                    None => Config::new(2).unwrap(),
                 };
                 let got = workloads::run(&spec, Run::new(&config)).unwrap();
                 let what = format!("{variant} k={k} chunk {chunk:?}");
@@ -183,7 +183,7 @@ fn aggregates_every_strategy_and_k_equals_independent_passes() {
     }
     // Empty input: every aggregate of nothing.
     let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", 0);
-    let got = workloads::run(&spec, Run::new(&Config::new(2))).unwrap();
+    let got = workloads::run(&spec, Run::new(&Config::new(2).unwrap())).unwrap();
     assert_eq!(got.value, workloads::reference(&spec).unwrap());
     assert_eq!(got.value, Computed::Named(independent_aggregates(0, 6)));
 }
@@ -194,7 +194,7 @@ fn ordered_map_reports_its_window_and_workers_as_progress_events() {
     let (tx, rx) = crossbeam_channel::unbounded();
     let hooks = Hooks { progress: Some(tx), cancel: None, interval: Some(std::time::Duration::from_millis(1)) };
     let spec = WorkloadSpec::new(WorkloadKind::OrderedMap).with("n", 300_000);
-    let got = workloads::run(&spec, Run::new(&Config::new(2).chunk(64)).hooks(hooks)).unwrap();
+    let got = workloads::run(&spec, Run::new(&Config::new(2).unwrap().chunk(64).unwrap()).hooks(hooks)).unwrap();
     let events: Vec<ProgressEvent> = rx.try_iter().collect();
     assert!(matches!(events.first(), Some(ProgressEvent::Started { workers: 2, .. })), "{:?}", events.first());
     let occupancy: Vec<(u64, u64, Option<u64>)> = events
@@ -240,7 +240,7 @@ fn own_design_workloads_cancel_and_leave_no_thread() {
             token.cancel();
         });
         let t0 = std::time::Instant::now();
-        let e = workloads::run(&spec, Run::new(&Config::new(2)).hooks(hooks)).unwrap_err();
+        let e = workloads::run(&spec, Run::new(&Config::new(2).unwrap()).hooks(hooks)).unwrap_err();
         t.join().unwrap();
         assert!(e.to_string().contains("cancelled"), "{kind} {variant}: {e}");
         assert!(t0.elapsed().as_secs() < 20, "{kind} {variant} took {:?}", t0.elapsed());

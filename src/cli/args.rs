@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::engine::Threads;
 use crate::metrics::budget::MemoryBudget;
 
 /// Watch a parallel map-reduce scale on this machine. With no command, opens the app.
@@ -143,7 +144,7 @@ pub struct RunArgs {
     pub workload: WorkloadArgs,
     /// Worker threads (default: the logical core count).
     #[arg(long, short = 't')]
-    pub threads: Option<usize>,
+    pub threads: Option<Threads>,
     /// Items per chunk, or `auto`.
     #[arg(long, short = 'c', default_value = "auto")]
     pub chunk: String,

@@ -14,7 +14,7 @@ use anyhow::Result;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::{ChunkSize, FeederKind, Hooks};
+use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Threads};
 use crate::experiment::outputs::{self, Output, OutputKind};
 use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
 use crate::export::{csv, table};
@@ -117,16 +117,9 @@ fn parse_list<T, E: std::fmt::Display>(items: &[String], flag: &str, nouns: &str
     Ok(out)
 }
 
-fn parse_threads(s: &str) -> Result<usize, String> {
-    let t: usize = s.parse().map_err(|_| "not a whole number".to_string())?;
-    if t == 0 {
-        return Err("thread count must be at least 1".into());
-    }
-    Ok(t)
-}
-
-fn default_threads() -> Vec<usize> {
-    let cores = num_cpus::get().max(1);
+/// 1, 2, 4, ... up to the logical core count, and that count.
+fn default_threads() -> Vec<Threads> {
+    let cores = num_cpus::get().clamp(1, crate::engine::MAX_THREADS);
     let mut v = vec![1];
     while *v.last().unwrap_or(&1) * 2 <= cores {
         v.push(v.last().unwrap_or(&1) * 2);
@@ -134,7 +127,7 @@ fn default_threads() -> Vec<usize> {
     if v.last() != Some(&cores) {
         v.push(cores);
     }
-    v
+    v.into_iter().filter_map(|t| Threads::new(t).ok()).collect()
 }
 
 /// The checked plan of `scalescope run`.
@@ -142,11 +135,7 @@ fn default_threads() -> Vec<usize> {
 /// # Errors
 /// Any bad flag, as a [`UsageError`].
 pub fn run_plan(a: &RunArgs) -> Result<SweepPlan> {
-    let threads = match a.threads {
-        Some(0) => return Err(usage("--threads 0: thread count must be at least 1")),
-        Some(t) => vec![t],
-        None => vec![num_cpus::get().max(1)],
-    };
+    let threads = vec![a.threads.unwrap_or(Config::default().threads)];
     let plan = SweepPlan {
         workload: workload_spec(&a.workload)?,
         feeders: parse_list(std::slice::from_ref(&a.feeder), "--feeder", "feeders", str::parse::<FeederKind>)?,
@@ -170,7 +159,7 @@ pub fn run_plan(a: &RunArgs) -> Result<SweepPlan> {
 /// Any bad flag, as a [`UsageError`].
 pub fn sweep_plan(a: &SweepArgs) -> Result<SweepPlan> {
     let threads =
-        if a.threads.is_empty() { default_threads() } else { parse_list(&a.threads, "--threads", "thread counts", parse_threads)? };
+        if a.threads.is_empty() { default_threads() } else { parse_list(&a.threads, "--threads", "thread counts", str::parse::<Threads>)? };
     let workload = workload_spec(&a.workload)?;
     let variants = variants(&a.workload, &workload)?;
     let plan = SweepPlan {

@@ -26,6 +26,7 @@
 //!   next item) and comes back as an error; so do a panicking source and a
 //!   cancel. Threads are scoped: none outlives the call.
 
+use std::num::NonZeroUsize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -105,20 +106,28 @@ pub struct BroadcastConfig {
     /// How items reach the consumers.
     pub strategy: Strategy,
     /// Items per chunk (chunked and tee).
-    pub chunk: usize,
+    pub chunk: super::Chunk,
     /// Chunks queued per consumer (chunked).
-    pub queue: usize,
+    pub queue: NonZeroUsize,
 }
 
 impl BroadcastConfig {
     /// `strategy` with chunks of 8,192 items and 4 queued per consumer
     /// (smaller chunks cost a thread wake-up per few hundred items).
     pub fn new(strategy: Strategy) -> Self {
-        BroadcastConfig { strategy, chunk: 8192, queue: 4 }
+        BroadcastConfig { strategy, chunk: DEFAULT_CHUNK, queue: DEFAULT_QUEUE }
     }
 
     /// Sets the chunk size.
-    pub fn chunk(mut self, chunk: usize) -> Self {
+    ///
+    /// # Errors
+    /// A zero or too large chunk.
+    pub fn chunk(self, chunk: usize) -> Result<Self, ConfigError> {
+        Ok(self.chunk_of(super::Chunk::new(chunk)?))
+    }
+
+    /// Sets the chunk size.
+    pub fn chunk_of(mut self, chunk: super::Chunk) -> Self {
         self.chunk = chunk;
         self
     }
@@ -126,22 +135,15 @@ impl BroadcastConfig {
     /// The most items ever held at once; `None` where it grows with the input.
     pub fn bound(&self) -> Option<u64> {
         match self.strategy {
-            Strategy::Chunked => Some(((self.queue + 2) * self.chunk) as u64),
+            Strategy::Chunked => Some(((self.queue.get() + 2) * self.chunk.get()) as u64),
             Strategy::LockStep => Some(1),
             Strategy::Tee | Strategy::BufferAll => None,
         }
     }
-
-    fn validate(&self) -> Result<(), ConfigError> {
-        if self.chunk == 0 || self.queue == 0 {
-            return Err(ConfigError::ZeroChunk);
-        }
-        if self.chunk > super::MAX_CHUNK {
-            return Err(ConfigError::ChunkTooLarge(self.chunk));
-        }
-        Ok(())
-    }
 }
+
+const DEFAULT_CHUNK: super::Chunk = super::Chunk::of(8192);
+const DEFAULT_QUEUE: NonZeroUsize = NonZeroUsize::new(4).expect("4 is not zero");
 
 /// A consumer: any function of the items, run on its own thread.
 pub type Consumer<'a, T, R> = Box<dyn FnOnce(Items<'_, T>) -> R + Send + 'a>;
@@ -356,9 +358,9 @@ impl<T: Clone> Items<'_, T> {
     /// # Examples
     /// ```
     /// use scalescope::engine::broadcast::{broadcast, BroadcastConfig, Consumer, Strategy};
-    /// use scalescope::engine::Hooks;
+    /// use scalescope::engine::{Chunk, Hooks};
     /// let max: Consumer<u64, u64> = Box::new(|it| it.fold_slices(0, |m, s| s.iter().fold(m, |a, &b| a.max(b))));
-    /// let out = broadcast(0..1000u64, vec![max], &BroadcastConfig::new(Strategy::Chunked).chunk(64), &Hooks::none()).unwrap();
+    /// let out = broadcast(0..1000u64, vec![max], &BroadcastConfig::new(Strategy::Chunked).chunk_of(Chunk::of(64)), &Hooks::none()).unwrap();
     /// assert_eq!(out.value, vec![999]);
     /// ```
     pub fn fold_slices<B>(mut self, init: B, mut f: impl FnMut(B, &[T]) -> B) -> B {
@@ -488,9 +490,9 @@ impl Shared<'_> {
 /// # Examples
 /// ```
 /// use scalescope::engine::broadcast::{broadcast, BroadcastConfig, Consumer, Strategy};
-/// use scalescope::engine::Hooks;
+/// use scalescope::engine::{Chunk, Hooks};
 /// let consumers: Vec<Consumer<u64, u64>> = vec![Box::new(|it| it.sum()), Box::new(|it| it.max().unwrap_or(0))];
-/// let out = broadcast(1..=1000u64, consumers, &BroadcastConfig::new(Strategy::Chunked).chunk(64), &Hooks::none()).unwrap();
+/// let out = broadcast(1..=1000u64, consumers, &BroadcastConfig::new(Strategy::Chunked).chunk_of(Chunk::of(64)), &Hooks::none()).unwrap();
 /// assert_eq!(out.value, vec![500_500, 1000]);
 /// assert!(out.report.buffer.unwrap().peak <= 6 * 64);
 /// ```
@@ -509,7 +511,6 @@ where
     T: Clone + Send + Sync,
     R: Send,
 {
-    config.validate()?;
     let k = consumers.len();
     let shared = Shared {
         hooks,
@@ -530,7 +531,7 @@ where
             let r = catch_unwind(AssertUnwindSafe(|| {
                 loop {
                     let before = all.len();
-                    all.extend(source.by_ref().take(config.chunk));
+                    all.extend(source.by_ref().take(config.chunk.get()));
                     if all.len() == before {
                         return true;
                     }
@@ -542,19 +543,19 @@ where
             }));
             pulled = all.len() as u64;
             complete = source_ended(&shared, r);
-            let srcs = if complete { (0..k).map(|_| Src::Slice(&all[..], config.chunk)).collect() } else { vec![] };
+            let srcs = if complete { (0..k).map(|_| Src::Slice(&all[..], config.chunk.get())).collect() } else { vec![] };
             let out = run_consumers(&shared, consumers, srcs, |_| {});
             shared.gauge.sub(all.len() as u64);
             out
         }
         Strategy::Tee | Strategy::Chunked => {
-            let pool = Pool::new(config.queue + 2);
+            let pool = Pool::new(config.queue.get() + 2);
             // Chunked: a short queue per consumer. Tee: no bound.
             let (txs, srcs): (Vec<ChunkTx<T>>, Vec<Src<'_, T>>) = (0..k)
                 .map(|_| {
                     let (tx, rx) = match config.strategy {
                         Strategy::Tee => crossbeam_channel::unbounded(),
-                        _ => crossbeam_channel::bounded(config.queue),
+                        _ => crossbeam_channel::bounded(config.queue.get()),
                     };
                     (tx, Src::Channel(rx))
                 })
@@ -564,8 +565,8 @@ where
                 let mut t_sample = Instant::now();
                 let r = catch_unwind(AssertUnwindSafe(|| {
                     loop {
-                        let mut items = pool.take(config.chunk);
-                        items.extend(source.by_ref().take(config.chunk));
+                        let mut items = pool.take(config.chunk.get());
+                        items.extend(source.by_ref().take(config.chunk.get()));
                         if items.is_empty() {
                             return true;
                         }

@@ -41,7 +41,7 @@ impl Chunker {
     /// `max` caps automatic chunks (see [`max_items`]).
     pub(crate) fn new(chunk: ChunkSize, first: usize, workers: usize, max: usize) -> Self {
         match chunk {
-            ChunkSize::Fixed(n) => Chunker { fixed: true, size: n, workers, max },
+            ChunkSize::Fixed(n) => Chunker { fixed: true, size: n.get(), workers, max },
             ChunkSize::Auto => Chunker { fixed: false, size: first.clamp(MIN, max), workers, max },
         }
     }

@@ -1,6 +1,7 @@
 //! The checked configuration of one engine call.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,16 +14,131 @@ pub const MAX_THREADS: usize = 1024;
 /// The largest fixed chunk one call may ask for (items).
 pub const MAX_CHUNK: usize = 1 << 24;
 
+/// A thread count: at least 1, at most [`MAX_THREADS`]. Cannot hold another value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "usize", into = "usize")]
+pub struct Threads(NonZeroUsize);
+
+impl Threads {
+    /// One thread.
+    pub const ONE: Threads = Threads(NonZeroUsize::MIN);
+
+    /// `n` threads.
+    ///
+    /// # Errors
+    /// [`ConfigError::ZeroThreads`] or [`ConfigError::TooManyThreads`].
+    pub fn new(n: usize) -> Result<Self, ConfigError> {
+        match NonZeroUsize::new(n) {
+            None => Err(ConfigError::ZeroThreads),
+            Some(_) if n > MAX_THREADS => Err(ConfigError::TooManyThreads(n)),
+            Some(v) => Ok(Threads(v)),
+        }
+    }
+
+    /// The count.
+    pub fn get(self) -> usize {
+        self.0.get()
+    }
+}
+
+impl FromStr for Threads {
+    type Err = ConfigError;
+    /// A whole number of threads, 1 to [`MAX_THREADS`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        Threads::new(s.replace('_', "").parse().map_err(|_| ConfigError::BadThreads(s.to_string()))?)
+    }
+}
+
+impl TryFrom<usize> for Threads {
+    type Error = ConfigError;
+    fn try_from(n: usize) -> Result<Self, Self::Error> {
+        Threads::new(n)
+    }
+}
+
+impl From<Threads> for usize {
+    fn from(t: Threads) -> usize {
+        t.get()
+    }
+}
+
+impl fmt::Display for Threads {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Items per fixed chunk: at least 1, at most [`MAX_CHUNK`]. Cannot hold another value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "usize", into = "usize")]
+pub struct Chunk(NonZeroUsize);
+
+impl Chunk {
+    /// One item per chunk.
+    pub const ONE: Chunk = Chunk(NonZeroUsize::MIN);
+
+    /// Chunks of `n` items.
+    ///
+    /// # Errors
+    /// [`ConfigError::ZeroChunk`] or [`ConfigError::ChunkTooLarge`].
+    pub fn new(n: usize) -> Result<Self, ConfigError> {
+        match NonZeroUsize::new(n) {
+            None => Err(ConfigError::ZeroChunk),
+            Some(_) if n > MAX_CHUNK => Err(ConfigError::ChunkTooLarge(n)),
+            Some(v) => Ok(Chunk(v)),
+        }
+    }
+
+    /// Chunks of `n` items, for constants: evaluated at compile time there,
+    /// where an `n` out of bounds fails the build.
+    ///
+    /// # Panics
+    /// When `n` is 0 or more than [`MAX_CHUNK`].
+    pub const fn of(n: usize) -> Self {
+        match NonZeroUsize::new(n) {
+            Some(v) if n <= MAX_CHUNK => Chunk(v),
+            _ => panic!("a chunk holds 1 to MAX_CHUNK items"),
+        }
+    }
+
+    /// Items per chunk.
+    pub fn get(self) -> usize {
+        self.0.get()
+    }
+}
+
+impl TryFrom<usize> for Chunk {
+    type Error = ConfigError;
+    fn try_from(n: usize) -> Result<Self, Self::Error> {
+        Chunk::new(n)
+    }
+}
+
+impl From<Chunk> for usize {
+    fn from(c: Chunk) -> usize {
+        c.get()
+    }
+}
+
+impl fmt::Display for Chunk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// How many items a worker takes from the source at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(into = "ChunkRepr", try_from = "ChunkRepr")]
 pub enum ChunkSize {
-    /// Sized from the measured cost of an item: each chunk holds about 200 us
-    /// of map work (`dispenser`, `queue`, `auto`; the others take no chunks).
+    /// Sized by the design: for the feeders, from the measured cost of an
+    /// item, so each chunk holds about 200 us of map work (`dispenser`,
+    /// `queue`, `auto`; the others take no chunks); each own design states
+    /// its fixed automatic size.
     #[default]
     Auto,
     /// Exactly this many items per chunk (the last chunk may be shorter).
-    Fixed(usize),
+    Fixed(Chunk),
 }
 
 /// On disk a chunk size is a number or the string `"auto"`.
@@ -37,7 +153,7 @@ impl From<ChunkSize> for ChunkRepr {
     fn from(c: ChunkSize) -> Self {
         match c {
             ChunkSize::Auto => ChunkRepr::Named("auto".into()),
-            ChunkSize::Fixed(n) => ChunkRepr::Fixed(n),
+            ChunkSize::Fixed(n) => ChunkRepr::Fixed(n.get()),
         }
     }
 }
@@ -46,11 +162,7 @@ impl TryFrom<ChunkRepr> for ChunkSize {
     type Error = ConfigError;
     fn try_from(r: ChunkRepr) -> Result<Self, Self::Error> {
         match r {
-            ChunkRepr::Fixed(n) => {
-                let c = ChunkSize::Fixed(n);
-                c.check()?;
-                Ok(c)
-            }
+            ChunkRepr::Fixed(n) => ChunkSize::fixed(n),
             ChunkRepr::Named(s) => s.parse(),
         }
     }
@@ -73,18 +185,24 @@ impl FromStr for ChunkSize {
             return Ok(ChunkSize::Auto);
         }
         let n: usize = s.replace('_', "").parse().map_err(|_| ConfigError::BadChunk(s.to_string()))?;
-        let chunk = ChunkSize::Fixed(n);
-        chunk.check()?;
-        Ok(chunk)
+        ChunkSize::fixed(n)
     }
 }
 
 impl ChunkSize {
-    fn check(self) -> Result<(), ConfigError> {
+    /// Chunks of exactly `n` items.
+    ///
+    /// # Errors
+    /// [`ConfigError::ZeroChunk`] or [`ConfigError::ChunkTooLarge`].
+    pub fn fixed(n: usize) -> Result<Self, ConfigError> {
+        Chunk::new(n).map(ChunkSize::Fixed)
+    }
+
+    /// The fixed size, or `auto` for [`ChunkSize::Auto`].
+    pub fn or(self, auto: Chunk) -> Chunk {
         match self {
-            ChunkSize::Fixed(0) => Err(ConfigError::ZeroChunk),
-            ChunkSize::Fixed(n) if n > MAX_CHUNK => Err(ConfigError::ChunkTooLarge(n)),
-            _ => Ok(()),
+            ChunkSize::Fixed(c) => c,
+            ChunkSize::Auto => auto,
         }
     }
 }
@@ -158,20 +276,23 @@ impl FromStr for FeederKind {
     }
 }
 
-/// What one engine call should do. Checked by [`Config::validate`] before any
-/// thread starts.
+/// What one engine call should do. Its fields are typed so that it cannot
+/// hold an invalid configuration: the checks happen once, where a number
+/// becomes a [`Threads`] or a [`Chunk`].
 ///
 /// # Examples
 /// ```
-/// use scalescope::engine::{Config, FeederKind};
-/// let config = Config::new(2).feeder(FeederKind::Dispenser).chunk(500);
-/// assert!(config.validate().is_ok());
-/// assert!(Config::new(0).validate().is_err());
+/// use scalescope::engine::{Config, ConfigError, FeederKind};
+/// let config = Config::new(2)?.feeder(FeederKind::Dispenser).chunk(500)?;
+/// assert_eq!(config.threads.get(), 2);
+/// assert_eq!(Config::new(0), Err(ConfigError::ZeroThreads));
+/// assert_eq!(Config::new(2)?.chunk(0), Err(ConfigError::ZeroChunk));
+/// # Ok::<(), ConfigError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     /// Worker threads (the `sequential` feeder ignores it).
-    pub threads: usize,
+    pub threads: Threads,
     /// Items per chunk.
     pub chunk: ChunkSize,
     /// How workers get items.
@@ -181,14 +302,23 @@ pub struct Config {
 }
 
 impl Default for Config {
+    /// One thread per logical core (capped at [`MAX_THREADS`]), automatic chunk, the `auto` feeder, no GIL.
     fn default() -> Self {
-        Config { threads: num_cpus::get().max(1), chunk: ChunkSize::Auto, feeder: FeederKind::Auto, gil: false }
+        let cores = num_cpus::get().clamp(1, MAX_THREADS);
+        Config { threads: Threads::new(cores).unwrap_or(Threads::ONE), chunk: ChunkSize::Auto, feeder: FeederKind::Auto, gil: false }
     }
 }
 
 impl Config {
     /// `threads` workers, automatic chunk, the `auto` feeder, no GIL.
-    pub fn new(threads: usize) -> Self {
+    ///
+    /// # Errors
+    /// Zero or more than [`MAX_THREADS`] threads.
+    pub fn new(threads: usize) -> Result<Self, ConfigError> {
+        Ok(Config::with_threads(Threads::new(threads)?))
+    }
+    /// `threads` workers, automatic chunk, the `auto` feeder, no GIL.
+    pub fn with_threads(threads: Threads) -> Self {
         Config { threads, ..Config::default() }
     }
     /// Sets the feeder.
@@ -196,10 +326,12 @@ impl Config {
         self.feeder = feeder;
         self
     }
-    /// Sets a fixed chunk size.
-    pub fn chunk(mut self, chunk: usize) -> Self {
-        self.chunk = ChunkSize::Fixed(chunk);
-        self
+    /// Sets a fixed chunk of `chunk` items.
+    ///
+    /// # Errors
+    /// A zero or too large chunk.
+    pub fn chunk(self, chunk: usize) -> Result<Self, ConfigError> {
+        Ok(self.chunk_size(ChunkSize::fixed(chunk)?))
     }
     /// Sets the chunk size.
     pub fn chunk_size(mut self, chunk: ChunkSize) -> Self {
@@ -210,20 +342,6 @@ impl Config {
     pub fn gil(mut self, gil: bool) -> Self {
         self.gil = gil;
         self
-    }
-
-    /// Checks the configuration.
-    ///
-    /// # Errors
-    /// [`ConfigError`] for zero or too many threads, a zero or too large chunk.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.threads == 0 {
-            return Err(ConfigError::ZeroThreads);
-        }
-        if self.threads > MAX_THREADS {
-            return Err(ConfigError::TooManyThreads(self.threads));
-        }
-        self.chunk.check()
     }
 }
 

@@ -13,6 +13,9 @@ pub enum ConfigError {
     /// Far more threads than any machine needs.
     #[error("thread count {0} is too large (at most {max})", max = super::config::MAX_THREADS)]
     TooManyThreads(usize),
+    /// Not a whole number.
+    #[error("thread count '{0}' is not a whole number")]
+    BadThreads(String),
     /// `chunk == 0`.
     #[error("chunk size must be at least 1 item (got 0)")]
     ZeroChunk,
@@ -30,9 +33,6 @@ pub enum ConfigError {
 /// Why an engine call did not produce a result.
 #[derive(Debug, Clone, Error)]
 pub enum EngineError {
-    /// The configuration was refused; no thread started.
-    #[error("invalid configuration: {0}")]
-    Config(#[from] ConfigError),
     /// A [`super::CancelToken`] was tripped. `items_done` items had been mapped.
     #[error("cancelled after {items_done} items")]
     Cancelled {

@@ -151,7 +151,6 @@ where
     M: Fn(T, &mut Emitter<'_, K, V>) + Sync,
     C: Fn(&mut V, V) + Sync,
 {
-    call.config.validate()?;
     let origin = Instant::now();
     let since = |t: Instant| (t - origin).as_secs_f64();
     let hooks = call.hooks.clone();
@@ -160,7 +159,7 @@ where
             let _ = tx.try_send(event);
         }
     };
-    let reducers = if call.config.feeder == FeederKind::Sequential { 1 } else { call.config.threads };
+    let reducers = if call.config.feeder == FeederKind::Sequential { 1 } else { call.config.threads.get() };
     let hasher = FxBuildHasher;
     let record_spans = call.record_spans;
     let source = input.into_iter();

@@ -21,7 +21,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 pub use cancel::CancelToken;
-pub use config::{ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS};
+pub use config::{Chunk, ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS, Threads};
 pub use error::{ConfigError, EngineError};
 pub use progress::{BufferStats, Phase, PhaseTime, ProgressEvent, Span, SpanKind, WorkerStats};
 
@@ -75,10 +75,11 @@ pub struct Outcome<A> {
 /// # Examples
 /// ```
 /// use scalescope::engine::{Config, FeederKind, Run};
-/// let config = Config::new(2).feeder(FeederKind::Dispenser).chunk(100);
+/// let config = Config::new(2)?.feeder(FeederKind::Dispenser).chunk(100)?;
 /// let out = Run::new(&config).map_reduce((1..=1000u64).filter(|x| x % 3 == 0), |x| x * 2, |a, b| a + b).unwrap();
 /// assert_eq!(out.value, Some((1..=1000u64).filter(|x| x % 3 == 0).map(|x| x * 2).sum()));
 /// assert_eq!(out.report.items(), 333);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Run<'c> {
@@ -153,12 +154,13 @@ impl<'c> Run<'c> {
     /// ```
     /// use scalescope::engine::{Config, Run};
     /// let text = ["a b a", "b a", "c"];
-    /// let config = Config::new(2).chunk(1);
+    /// let config = Config::new(2)?.chunk(1)?;
     /// let out = Run::new(&config)
     ///     .map_reduce_by_key(text, |line: &str, out| line.split(' ').for_each(|w| out.emit_borrowed(w, 1u64)), |a, b| *a += b)
     ///     .unwrap();
     /// let counts: scalescope::engine::keyed::KeyedMap<String, u64> = out.value;
     /// assert_eq!((counts.get("a"), counts.get("b"), counts.get("c"), counts.len()), (Some(&3), Some(&2), Some(&1), 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
@@ -181,7 +183,6 @@ impl<'c> Run<'c> {
     /// an associative and commutative `combine` on the calling thread.
     ///
     /// # Errors
-    /// - [`EngineError::Config`] for a bad configuration, before any thread starts;
     /// - [`EngineError::Cancelled`] when the cancel token was tripped before the input ended;
     /// - [`EngineError::Panicked`] when the source, `fold` or `combine` panicked;
     ///   the other workers are stopped and joined first.
@@ -196,13 +197,12 @@ impl<'c> Run<'c> {
         C: Fn(A, A) -> A + Sync,
     {
         let config = self.config;
-        config.validate()?;
         let ops = Ops { identity, fold, combine, gil: config.gil };
-        let slots = if config.feeder == FeederKind::Sequential { 1 } else { config.threads };
+        let slots = if config.feeder == FeederKind::Sequential { 1 } else { config.threads.get() };
         let shared = Shared::new(&self.hooks, slots, self.record_spans);
         let source = input.into_iter();
         shared.send(ProgressEvent::Started { workers: slots, feeder: config.feeder.name().into(), plan: None });
-        let threads = config.threads;
+        let threads = config.threads.get();
         // Workers catch their own panics; this catches those of the loops
         // that run on the calling thread (`sequential`, `auto`'s probe and
         // fused mode) and of rayon's pool.
@@ -265,8 +265,9 @@ impl<'c> Run<'c> {
 /// ```
 /// use scalescope::engine::{map_reduce, Config};
 /// let lines = "a b\nc d e\n".lines();
-/// let words = map_reduce(lines, |l| l.split_whitespace().count(), |a, b| a + b, &Config::new(2)).unwrap();
+/// let words = map_reduce(lines, |l| l.split_whitespace().count(), |a, b| a + b, &Config::new(2)?).unwrap();
 /// assert_eq!(words, Some(5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors
@@ -288,8 +289,9 @@ where
 /// # Examples
 /// ```
 /// use scalescope::engine::{map_reduce_with_identity, Config};
-/// let total = map_reduce_with_identity(std::iter::empty::<u64>(), || 0, |x| x, |a, b| a + b, &Config::new(2)).unwrap();
+/// let total = map_reduce_with_identity(std::iter::empty::<u64>(), || 0, |x| x, |a, b| a + b, &Config::new(2)?).unwrap();
 /// assert_eq!(total, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors

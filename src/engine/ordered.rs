@@ -22,6 +22,7 @@
 //!   token ends the stream with one `Err(Cancelled)`.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -33,47 +34,42 @@ use crossbeam_channel::Receiver;
 use super::error::{ConfigError, EngineError};
 use super::progress::{self, Local, Slots};
 use super::run::panic_message;
-use super::{Hooks, ProgressEvent, WorkerStats};
+use super::{Chunk, Hooks, ProgressEvent, Threads, WorkerStats};
 
 /// How the stream runs: worker threads (may exceed the core count: blocking
 /// work), items per chunk, and chunks in flight per worker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamConfig {
     /// Worker threads.
-    pub threads: usize,
+    pub threads: Threads,
     /// Items per chunk.
-    pub chunk: usize,
+    pub chunk: Chunk,
     /// Chunks in flight per worker (the reorder window is `threads x this`).
-    pub per_worker: usize,
+    pub per_worker: NonZeroUsize,
 }
 
+/// Chunks in flight per worker: fewer left the workers idle whenever the
+/// consuming thread was descheduled (on 2 cores, 2 a worker ran primes at
+/// 0.9x the plain loop, 32 at about 1.8x).
+const PER_WORKER: NonZeroUsize = NonZeroUsize::new(32).expect("32 is not zero");
+
 impl StreamConfig {
-    /// `threads` workers, chunks of `chunk`, 32 chunks in flight per worker
-    /// (fewer left the workers idle whenever the consuming thread was descheduled:
-    /// on 2 cores, 2 a worker ran primes at 0.9x the plain loop, 32 at about 1.8x).
-    pub fn new(threads: usize, chunk: usize) -> Self {
-        StreamConfig { threads, chunk, per_worker: 32 }
+    /// `threads` workers, chunks of `chunk`, 32 chunks in flight per worker.
+    ///
+    /// # Errors
+    /// A thread count or chunk out of bounds.
+    pub fn new(threads: usize, chunk: usize) -> Result<Self, ConfigError> {
+        Ok(StreamConfig::of(Threads::new(threads)?, Chunk::new(chunk)?))
+    }
+
+    /// `threads` workers, chunks of `chunk`, 32 chunks in flight per worker.
+    pub fn of(threads: Threads, chunk: Chunk) -> Self {
+        StreamConfig { threads, chunk, per_worker: PER_WORKER }
     }
 
     /// Chunks that may be mapped but not yet consumed.
     pub fn window(&self) -> u64 {
-        (self.threads * self.per_worker).max(1) as u64
-    }
-
-    fn validate(&self) -> Result<(), ConfigError> {
-        if self.threads == 0 {
-            return Err(ConfigError::ZeroThreads);
-        }
-        if self.threads > super::MAX_THREADS {
-            return Err(ConfigError::TooManyThreads(self.threads));
-        }
-        if self.chunk == 0 || self.per_worker == 0 {
-            return Err(ConfigError::ZeroChunk);
-        }
-        if self.chunk > super::MAX_CHUNK {
-            return Err(ConfigError::ChunkTooLarge(self.chunk));
-        }
-        Ok(())
+        (self.threads.get() * self.per_worker.get()) as u64
     }
 }
 
@@ -123,7 +119,8 @@ pub struct Stream<U> {
 /// # Examples
 /// ```
 /// use scalescope::engine::ordered::{map_ordered, StreamConfig};
-/// let out: Vec<u64> = map_ordered(0..1000u64, |x| x * 2, StreamConfig::new(4, 7)).unwrap().map(Result::unwrap).collect();
+/// use scalescope::engine::{Chunk, Threads};
+/// let out: Vec<u64> = map_ordered(0..1000u64, |x| x * 2, StreamConfig::of(Threads::new(4).unwrap(), Chunk::of(7))).unwrap().map(Result::unwrap).collect();
 /// assert_eq!(out, (0..1000u64).map(|x| x * 2).collect::<Vec<_>>());
 /// ```
 ///
@@ -164,18 +161,17 @@ where
     U: Send + 'static,
     F: Fn(T) -> U + Send + Sync + 'static,
 {
-    config.validate()?;
     let window = config.window();
     let source = Arc::new(Mutex::new(Source { iter, next_seq: 0, done: false }));
     let gate = Arc::new(Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false), taken: AtomicU64::new(0) });
-    let slots = Arc::new(progress::slots(config.threads));
+    let slots = Arc::new(progress::slots(config.threads.get()));
     let origin = Instant::now();
     let f = Arc::new(f);
     // The channel never holds more than `window` chunks: a chunk is only
     // taken once the consumer has released enough, so `window` slots suffice.
     let (tx, rx) = crossbeam_channel::bounded::<Msg<U>>(window as usize);
-    let mut handles = Vec::with_capacity(config.threads);
-    for w in 0..config.threads {
+    let mut handles = Vec::with_capacity(config.threads.get());
+    for w in 0..config.threads.get() {
         let (source, g, f, tx, slots) = (source.clone(), gate.clone(), f.clone(), tx.clone(), slots.clone());
         let name = format!("scalescope-stream-{w}");
         let worker_name = name.clone();
@@ -204,7 +200,7 @@ where
                             released = g.wake.wait(released).unwrap_or_else(PoisonError::into_inner);
                         };
                         drop(released);
-                        let items: Vec<T> = src.iter.by_ref().take(config.chunk).collect();
+                        let items: Vec<T> = src.iter.by_ref().take(config.chunk.get()).collect();
                         if items.is_empty() {
                             src.done = true;
                             drop(src);
@@ -256,7 +252,7 @@ where
         failed: false,
         peak: 0,
         window,
-        last: vec![WorkerStats::default(); config.threads],
+        last: vec![WorkerStats::default(); config.threads.get()],
         slots,
         origin,
         hooks: Hooks::none(),

@@ -87,7 +87,7 @@ impl V1 {
         }
         let asked = Asked {
             feeders: distinct(self.runs.iter().map(|r| r.feeder)),
-            threads: distinct(self.runs.iter().map(|r| r.threads)),
+            threads: distinct(self.runs.iter().filter_map(|r| crate::engine::Threads::new(r.threads).ok())),
             chunks: distinct(self.runs.iter().map(|r| r.chunk_size)),
             gil: distinct(self.runs.iter().map(|r| r.gil)),
             variants: distinct(self.runs.iter().filter_map(|r| r.variant)),

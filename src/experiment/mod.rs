@@ -59,7 +59,7 @@ pub struct Asked {
     /// Feeders compared.
     pub feeders: Vec<FeederKind>,
     /// Thread counts.
-    pub threads: Vec<usize>,
+    pub threads: Vec<crate::engine::Threads>,
     /// Chunk sizes.
     pub chunks: Vec<ChunkSize>,
     /// Simulated GIL settings.

@@ -90,7 +90,7 @@ impl RunRecord {
     pub fn measured(config: &crate::engine::Config, times: &[f64], baseline_median_s: f64, result: ResultValue, verified: bool) -> Self {
         use crate::metrics::{Summary, efficiency, karp_flatt, speedup};
         let s = Summary::of(times);
-        let p = config.threads;
+        let p = config.threads.get();
         let sp = speedup(baseline_median_s, s.median);
         RunRecord {
             variant: None,

@@ -172,7 +172,7 @@ pub fn time_vs_chunk(sources: &[Labelled<'_>]) -> Vec<Series> {
         sources,
         |label, r| match r.chunk_size {
             ChunkSize::Fixed(c) if matches!(r.feeder.name(), "dispenser" | "queue" | "auto") => {
-                Some((series_name(label, r, true, false), (c as f64).log10()))
+                Some((series_name(label, r, true, false), (c.get() as f64).log10()))
             }
             _ => None,
         },
@@ -280,7 +280,7 @@ mod tests {
     use crate::workloads::{ResultValue, Variant, WorkloadKind, WorkloadSpec};
 
     fn run(feeder: FeederKind, threads: usize, chunk: ChunkSize, times: &[f64]) -> RunRecord {
-        let config = crate::engine::Config { threads, chunk, feeder, gil: false };
+        let config = crate::engine::Config { threads: crate::engine::Threads::new(threads).expect("threads"), chunk, feeder, gil: false };
         RunRecord {
             workers: vec![WorkerRecord { items: 1, chunks: 1, busy_s: 0.0, wait_s: 0.0 }],
             ..RunRecord::measured(&config, times, 2.0, ResultValue::Number(1), true)
@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(both.len(), 6);
         assert_eq!(both[3].name, "there: plain loop");
         // Runs that differ in chunk size say which is which.
-        let mut small = run(FeederKind::Queue, 6, ChunkSize::Fixed(100), &[0.6]);
+        let mut small = run(FeederKind::Queue, 6, ChunkSize::Fixed(crate::engine::Chunk::of(100)), &[0.6]);
         small.variant = Some(Variant::Chunked);
         f.runs.push(small);
         let names: Vec<String> = variant_bars(&[("here", &f)]).into_iter().map(|b| b.name).collect();
@@ -343,7 +343,7 @@ mod tests {
         let f = file(vec![
             run(FeederKind::Dispenser, 2, ChunkSize::Auto, &[1.0, 1.25, 0.8]),
             run(FeederKind::Dispenser, 1, ChunkSize::Auto, &[2.0]),
-            run(FeederKind::Locked, 2, ChunkSize::Fixed(1), &[4.0]),
+            run(FeederKind::Locked, 2, ChunkSize::Fixed(crate::engine::Chunk::of(1)), &[4.0]),
         ]);
         let s = speedup_vs_threads(&[("here", &f)]);
         assert_eq!(s.len(), 2);
@@ -372,8 +372,8 @@ mod tests {
     #[test]
     fn chunk_series_on_log_axis_fixed_only() {
         let f = file(vec![
-            run(FeederKind::Dispenser, 2, ChunkSize::Fixed(100), &[1.0]),
-            run(FeederKind::Dispenser, 2, ChunkSize::Fixed(10), &[3.0]),
+            run(FeederKind::Dispenser, 2, ChunkSize::Fixed(crate::engine::Chunk::of(100)), &[1.0]),
+            run(FeederKind::Dispenser, 2, ChunkSize::Fixed(crate::engine::Chunk::of(10)), &[3.0]),
             run(FeederKind::Dispenser, 2, ChunkSize::Auto, &[1.0]),
         ]);
         let c = time_vs_chunk(&[("m", &f)]);

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{ChunkSize, FeederKind};
+use crate::engine::{ChunkSize, FeederKind, Threads};
 use crate::metrics::SweepPlan;
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
@@ -122,7 +122,7 @@ impl Settings {
 
     /// The chunk size chosen.
     pub fn chunk_size(&self) -> ChunkSize {
-        self.chunk.map_or(ChunkSize::Auto, ChunkSize::Fixed)
+        self.chunk.and_then(|c| ChunkSize::fixed(c).ok()).unwrap_or_default()
     }
 
     /// Thread counts of a sweep up to `self.threads`.
@@ -161,7 +161,7 @@ impl Settings {
             JobKind::Once => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
             JobKind::Threads => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![self.gil]),
             JobKind::Chunks => {
-                let mut chunks: Vec<ChunkSize> = CHUNK_SWEEP.iter().map(|&c| ChunkSize::Fixed(c)).collect();
+                let mut chunks: Vec<ChunkSize> = CHUNK_SWEEP.iter().filter_map(|&c| ChunkSize::fixed(c).ok()).collect();
                 chunks.push(ChunkSize::Auto);
                 (one(self.feeder), vec![self.threads], chunks, vec![self.gil])
             }
@@ -176,7 +176,7 @@ impl Settings {
         SweepPlan {
             workload: self.spec(),
             feeders,
-            threads,
+            threads: threads.into_iter().filter_map(|t| Threads::new(t).ok()).collect(),
             chunks,
             gil,
             reps: self.reps.max(1),

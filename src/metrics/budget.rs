@@ -129,8 +129,8 @@ fn average_line(path: &std::path::Path) -> u64 {
 /// Items per chunk as the design will use them (`auto` at its cap).
 fn chunk_items(spec: &WorkloadSpec, chunk: ChunkSize) -> u64 {
     match chunk {
-        ChunkSize::Fixed(c) => c as u64,
-        ChunkSize::Auto if spec.name == WorkloadKind::Aggregates => crate::workloads::aggregates::AUTO_CHUNK as u64,
+        ChunkSize::Fixed(c) => c.get() as u64,
+        ChunkSize::Auto if spec.name == WorkloadKind::Aggregates => crate::workloads::aggregates::AUTO_CHUNK.get() as u64,
         ChunkSize::Auto => (32 * 1024 / item_bytes(spec)).max(4),
     }
 }
@@ -139,7 +139,7 @@ fn chunk_items(spec: &WorkloadSpec, chunk: ChunkSize) -> u64 {
 pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
     let item = item_bytes(spec);
     let chunk = chunk_items(spec, config.chunk);
-    let p = config.threads as u64;
+    let p = config.threads.get() as u64;
     let n = spec.params.get("n").unwrap_or(0);
     let times = |parts: &[(&str, u64)], what: &str| {
         let bytes = parts.iter().fold(1u64, |acc, (_, v)| acc.saturating_mul(*v));
@@ -319,7 +319,10 @@ mod tests {
     #[test]
     fn big_chunks_times_threads_are_counted() {
         let spec = WorkloadSpec::new(WorkloadKind::Primes);
-        let e = estimate(&spec, &Config::new(8).feeder(FeederKind::Dispenser).chunk(1 << 24));
+        let e = estimate(
+            &spec,
+            &Config::new(8).expect("8 threads").feeder(FeederKind::Dispenser).chunk(1 << 24).expect("a chunk at the limit"),
+        );
         assert_eq!(e.bytes, 8 * (1 << 24) * 8);
         assert!(e.how.contains("chunk 16,777,216"), "{}", e.how);
     }
@@ -327,7 +330,7 @@ mod tests {
     #[test]
     fn buffer_all_counts_every_item() {
         let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", 1_000_000).with_variant(Variant::BufferAll);
-        assert_eq!(estimate(&spec, &Config::new(2)).bytes, 8_000_000);
+        assert_eq!(estimate(&spec, &Config::default()).bytes, 8_000_000);
     }
 
     #[test]

@@ -170,7 +170,12 @@ mod tests {
     use crate::workloads::ResultValue;
 
     fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, workers: &[(u64, f64, f64)]) -> RunRecord {
-        let config = crate::engine::Config { threads, chunk: ChunkSize::Auto, feeder, gil: false };
+        let config = crate::engine::Config {
+            threads: crate::engine::Threads::new(threads).expect("threads"),
+            chunk: ChunkSize::Auto,
+            feeder,
+            gil: false,
+        };
         RunRecord {
             workers: workers.iter().map(|&(items, busy_s, wait_s)| WorkerRecord { items, chunks: 1, busy_s, wait_s }).collect(),
             ..RunRecord::measured(&config, &[median], base, ResultValue::Number(0), true)

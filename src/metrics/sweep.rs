@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use super::stats::Summary;
-use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Report, Run};
+use crate::engine::{Chunk, ChunkSize, Config, FeederKind, Hooks, Report, Run, Threads};
 use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, WorkerRecord};
 use crate::workloads::{self, Computed, Variant, WorkloadError, WorkloadSpec};
 
@@ -17,7 +17,7 @@ pub struct SweepPlan {
     /// Feeders to compare.
     pub feeders: Vec<FeederKind>,
     /// Thread counts.
-    pub threads: Vec<usize>,
+    pub threads: Vec<Threads>,
     /// Chunk sizes.
     pub chunks: Vec<ChunkSize>,
     /// GIL settings (usually just `[false]`).
@@ -55,8 +55,8 @@ impl SweepPlan {
                     for &chunk in &self.chunks {
                         let (threads, chunk) = match feeder {
                             _ if own.is_some() => (threads, chunk),
-                            FeederKind::Sequential => (1, ChunkSize::Auto),
-                            FeederKind::Locked => (threads, ChunkSize::Fixed(1)),
+                            FeederKind::Sequential => (Threads::ONE, ChunkSize::Auto),
+                            FeederKind::Locked => (threads, ChunkSize::Fixed(Chunk::ONE)),
                             FeederKind::Rayon => (threads, ChunkSize::Auto),
                             _ => (threads, chunk),
                         };
@@ -101,11 +101,15 @@ impl SweepPlan {
         if self.reps == 0 {
             return Err(WorkloadError::Param { name: "reps", value: 0, min: 1, max: 1000 });
         }
-        if self.feeders.is_empty() || self.threads.is_empty() || self.chunks.is_empty() || self.gil.is_empty() {
-            return Err(WorkloadError::UnknownParam("an empty list of feeders, threads or chunk sizes".into()));
-        }
-        for c in self.configs() {
-            c.validate().map_err(crate::engine::EngineError::from)?;
+        for (empty, what) in [
+            (self.feeders.is_empty(), "feeders"),
+            (self.threads.is_empty(), "thread counts"),
+            (self.chunks.is_empty(), "chunk sizes"),
+            (self.gil.is_empty(), "GIL settings"),
+        ] {
+            if empty {
+                return Err(WorkloadError::EmptyList(what));
+            }
         }
         for spec in self.specs() {
             spec.validate()?;
@@ -176,7 +180,7 @@ pub fn run_sweep(
     let mut accs: Vec<Acc> = specs
         .iter()
         .flat_map(|s| configs.iter().map(move |c| (s, c)))
-        .map(|(s, c)| Acc { spec: s.clone(), config: c.clone(), times: vec![], verified: true, result: None, reports: vec![] })
+        .map(|(s, c)| Acc { spec: s.clone(), config: *c, times: vec![], verified: true, result: None, reports: vec![] })
         .collect();
     let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
     let mut spans_held = 0usize;
@@ -211,7 +215,7 @@ pub fn run_sweep(
             for k in 0..n {
                 let i = (k + round) % n;
                 let label = label(&accs[i].spec, &accs[i].config);
-                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config.clone()) });
+                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config) });
                 let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
                 let mut out = workloads::run(&accs[i].spec, call)?;
                 done += 1;

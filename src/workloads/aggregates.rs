@@ -4,10 +4,10 @@
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::broadcast::{BroadcastConfig, Consumer, Items, Strategy, broadcast};
-use crate::engine::{ChunkSize, Outcome, Run};
+use crate::engine::{Chunk, Outcome, Run};
 
 /// Items per chunk when the chunk size is `auto`.
-pub const AUTO_CHUNK: usize = 8192;
+pub const AUTO_CHUNK: Chunk = Chunk::of(8192);
 /// Histogram buckets (over the 32-bit value range).
 pub const BUCKETS: usize = 8;
 /// The aggregates, in the order `k` takes them.
@@ -175,11 +175,8 @@ pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed
         Some(Variant::LockStep) => Strategy::LockStep,
         _ => Strategy::Chunked,
     };
-    let chunk = match config.chunk {
-        ChunkSize::Fixed(c) => c,
-        ChunkSize::Auto => AUTO_CHUNK,
-    };
-    let out = broadcast(Counter::new(n).map(value), consumers(k), &BroadcastConfig::new(strategy).chunk(chunk), hooks)?;
+    let chunk = config.chunk.or(AUTO_CHUNK);
+    let out = broadcast(Counter::new(n).map(value), consumers(k), &BroadcastConfig::new(strategy).chunk_of(chunk), hooks)?;
     let named = out.value.into_iter().flatten().collect();
     Ok(Outcome { value: Computed::Named(named), report: out.report })
 }

@@ -222,9 +222,10 @@ impl WorkloadSpec {
         Ok(spec)
     }
 
-    /// The thread count this workload fixes itself (one per aggregate), if any.
-    pub fn fixed_threads(&self) -> Option<usize> {
-        self.name.design().threads_param().map(|p| self.get(p) as usize)
+    /// The thread count this workload fixes itself (one per aggregate), if
+    /// any (`None` too while that parameter is out of bounds).
+    pub fn fixed_threads(&self) -> Option<crate::engine::Threads> {
+        self.name.design().threads_param().and_then(|p| crate::engine::Threads::new(usize::try_from(self.get(p)).ok()?).ok())
     }
 
     /// A parameter's value, or its default.
@@ -365,6 +366,9 @@ pub enum WorkloadError {
         /// Its upper bound.
         max: u64,
     },
+    /// A list of settings with nothing in it.
+    #[error("an empty list of {0}")]
+    EmptyList(&'static str),
     /// A parameter this workload does not have.
     #[error("workload has no parameter '{0}'")]
     UnknownParam(String),

@@ -7,10 +7,10 @@ use super::primes::is_prime;
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::ordered::{StreamConfig, map_ordered, map_unordered};
-use crate::engine::{BufferStats, ChunkSize, Outcome, Report, Run};
+use crate::engine::{BufferStats, Chunk, Outcome, Report, Run};
 
 /// Items per chunk when the chunk size is `auto`.
-pub const AUTO_CHUNK: usize = 1024;
+pub const AUTO_CHUNK: Chunk = Chunk::of(1024);
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -39,12 +39,9 @@ pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Compu
 pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
     let (config, hooks) = call.parts();
     let ordered = spec.variant() != Some(Variant::Unordered);
-    let chunk = match config.chunk {
-        ChunkSize::Fixed(c) => c,
-        ChunkSize::Auto => AUTO_CHUNK,
-    };
+    let chunk = config.chunk.or(AUTO_CHUNK);
     let n = spec.get("n");
-    let stream_config = StreamConfig::new(config.threads, chunk);
+    let stream_config = StreamConfig::of(config.threads, chunk);
     let t0 = Instant::now();
     let source = Counter::new(n);
     let map = |x: u64| (x, is_prime(x));
@@ -70,7 +67,7 @@ pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed
         feeder: config.feeder,
         used: format!("{variant} stream: {} workers, chunk {chunk}, window {} chunks", config.threads, stream.window()),
         plan: None,
-        threads_used: config.threads,
+        threads_used: config.threads.get(),
         workers: stream.workers(),
         wall_s: t0.elapsed().as_secs_f64(),
         spans: vec![],

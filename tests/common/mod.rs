@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use scalescope::engine::{ChunkSize, Config, FeederKind};
+use scalescope::engine::{Chunk, ChunkSize, Config, FeederKind, Threads};
 
 /// A plain iterator: hides the length and cannot be split, like a user's generator.
 pub struct Plain<I>(pub I);
@@ -17,7 +17,13 @@ impl<I: Iterator> Iterator for Plain<I> {
 }
 
 /// Every chunk size the property tests cover.
-pub const CHUNKS: [ChunkSize; 5] = [ChunkSize::Fixed(1), ChunkSize::Fixed(2), ChunkSize::Fixed(7), ChunkSize::Fixed(1000), ChunkSize::Auto];
+pub const CHUNKS: [ChunkSize; 5] = [
+    ChunkSize::Fixed(Chunk::of(1)),
+    ChunkSize::Fixed(Chunk::of(2)),
+    ChunkSize::Fixed(Chunk::of(7)),
+    ChunkSize::Fixed(Chunk::of(1000)),
+    ChunkSize::Auto,
+];
 
 /// Every (feeder, threads, chunk) the property tests cover.
 pub fn all_configs() -> Vec<Config> {
@@ -25,7 +31,7 @@ pub fn all_configs() -> Vec<Config> {
     for feeder in FeederKind::ALL {
         for threads in 1..=8 {
             for chunk in CHUNKS {
-                v.push(Config { threads, chunk, feeder, gil: false });
+                v.push(Config { threads: Threads::new(threads).expect("1 to 8 threads"), chunk, feeder, gil: false });
             }
         }
     }
