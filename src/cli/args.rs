@@ -60,7 +60,7 @@ pub struct ImportArgs {
 /// Flags that pick the workload and its parameters.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WorkloadArgs {
-    /// Workload: primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates.
+    /// Workload (see `scalescope workloads`): primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates.
     #[arg(long, short = 'w', default_value = "primes")]
     pub workload: String,
     /// ordered-map: ordered, unordered; aggregates: chunked, tee, buffer-all,

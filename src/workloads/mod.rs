@@ -27,31 +27,61 @@ use crate::engine::{CancelToken, EngineError, Outcome, Run};
 pub use design::{Design, Variant};
 pub use params::{ParamInfo, Params};
 
-/// The workloads, by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-pub enum WorkloadKind {
+/// The registry: one line per workload (its variant and the type in its
+/// file that implements [`Workload`]). It makes [`WorkloadKind`], its
+/// [`WorkloadKind::ALL`] and [`WorkloadKind::workload`].
+macro_rules! registry {
+    ($($(#[$meta:meta])* $variant:ident => $module:ident::$ty:ident,)+) => {
+        /// The workloads, by name (on disk and on the command line: [`WorkloadInfo::name`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+        #[serde(into = "&'static str", try_from = "String")]
+        pub enum WorkloadKind {
+            $($(#[$meta])* $variant,)+
+        }
+
+        impl WorkloadKind {
+            /// Every workload, in the order they are listed.
+            pub const ALL: [WorkloadKind; [$(stringify!($variant)),+].len()] = [$(WorkloadKind::$variant),+];
+
+            /// The workload itself.
+            pub fn workload(self) -> &'static dyn Workload {
+                match self {
+                    $(WorkloadKind::$variant => &$module::$ty,)+
+                }
+            }
+        }
+    };
+}
+
+registry! {
     /// Count primes below n by trial division.
     #[default]
-    #[serde(rename = "primes")]
-    Primes,
+    Primes => primes::Primes,
     /// A multiply and a shift per item, summed: pure overhead.
-    #[serde(rename = "trivial")]
-    Trivial,
+    Trivial => trivial::Trivial,
     /// Each item sleeps and spins: blocking plus CPU work.
-    #[serde(rename = "sleep-spin")]
-    SleepSpin,
+    SleepSpin => sleep_spin::SleepSpin,
     /// Words counted per line of a text.
-    #[serde(rename = "word-count")]
-    WordCount,
+    WordCount => word_count::WordCount,
     /// Mandelbrot rows: cost varies by orders of magnitude.
-    #[serde(rename = "skewed")]
-    Skewed,
+    Skewed => skewed::Skewed,
     /// Primes through the ordered (or unordered) streaming map.
-    #[serde(rename = "ordered-map")]
-    OrderedMap,
+    OrderedMap => ordered_map::OrderedMap,
     /// One pass of an iterator feeding several aggregates.
-    #[serde(rename = "aggregates")]
-    Aggregates,
+    Aggregates => aggregates::Aggregates,
+}
+
+impl From<WorkloadKind> for &'static str {
+    fn from(k: WorkloadKind) -> Self {
+        k.name()
+    }
+}
+
+impl TryFrom<String> for WorkloadKind {
+    type Error = WorkloadError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
 }
 
 /// What a user reads about a workload.
@@ -99,30 +129,6 @@ pub trait Workload: Sync {
 }
 
 impl WorkloadKind {
-    /// Every workload, in the order they are listed.
-    pub const ALL: [WorkloadKind; 7] = [
-        WorkloadKind::Primes,
-        WorkloadKind::Trivial,
-        WorkloadKind::SleepSpin,
-        WorkloadKind::WordCount,
-        WorkloadKind::Skewed,
-        WorkloadKind::OrderedMap,
-        WorkloadKind::Aggregates,
-    ];
-
-    /// The workload itself: the registry.
-    pub fn workload(self) -> &'static dyn Workload {
-        match self {
-            WorkloadKind::Primes => &primes::Primes,
-            WorkloadKind::Trivial => &trivial::Trivial,
-            WorkloadKind::SleepSpin => &sleep_spin::SleepSpin,
-            WorkloadKind::WordCount => &word_count::WordCount,
-            WorkloadKind::Skewed => &skewed::Skewed,
-            WorkloadKind::OrderedMap => &ordered_map::OrderedMap,
-            WorkloadKind::Aggregates => &aggregates::Aggregates,
-        }
-    }
-
     /// Its description and parameters.
     pub fn info(self) -> &'static WorkloadInfo {
         self.workload().info()
@@ -342,7 +348,7 @@ pub fn top_k(map: &HashMap<String, u64>, k: usize) -> Vec<(String, u64)> {
 #[derive(Debug, Error)]
 pub enum WorkloadError {
     /// Not a known workload.
-    #[error("unknown workload '{0}' (choose one of: primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates)")]
+    #[error("unknown workload '{0}' (choose one of: {names})", names = WorkloadKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
     Unknown(String),
     /// A variant the workload does not have.
     #[error("workload '{workload}' has no variant '{variant}' (variants: {allowed})")]
