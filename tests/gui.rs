@@ -332,3 +332,53 @@ fn ordered_map_run_shows_the_reorder_window_and_word_count_its_phases() {
     assert!(h.query_by_label("phases of the keyed map-reduce:").is_some());
     assert!(h.query_by_label_contains("20,000 / 20,000 items").is_some());
 }
+
+/// The app with its experiments library in a fresh directory.
+fn harness_with_library(dir: &std::path::Path) -> Harness<'static, ScalescopeApp> {
+    let library = scalescope::experiment::Library::at(dir);
+    Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_ui_state(|ui, app: &mut ScalescopeApp| app.draw(ui), ScalescopeApp::with_library(Settings::default(), library))
+}
+
+#[test]
+fn every_job_is_an_experiment_in_the_library_and_comes_back_at_launch() {
+    use scalescope::experiment::{Experiment, Library, Status, StopCause};
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-library-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let library = Library::at(&dir);
+
+    // A finished run is saved, complete.
+    let mut h = harness_with_library(&dir);
+    h.step();
+    type_into(&mut h, "n", "20000");
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let saved = library.experiments();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].status, Status::Complete);
+    assert!(saved[0].all_verified() && !saved[0].runs.is_empty());
+
+    // A cancelled sweep keeps what it measured, stopped by the user.
+    type_into(&mut h, "n", "3000000");
+    h.get_by_label("Sweep threads").click();
+    h.step();
+    step_until(&mut h, 60, |_| library.experiments().iter().any(|x| matches!(x.status, Status::Running { done, .. } if done >= 2)));
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let stopped: Vec<Experiment> = library.experiments().into_iter().filter(|x| x.id != saved[0].id).collect();
+    assert_eq!(stopped.len(), 1);
+    let Status::Stopped { done, by, .. } = &stopped[0].status else { panic!("{:?}", stopped[0].status) };
+    assert_eq!(by, &StopCause::User);
+    assert!(*done >= 2);
+    assert!(stopped[0].baseline.is_some());
+    drop(h);
+
+    // A new app reopens both.
+    let h = harness_with_library(&dir);
+    assert_eq!(h.state().results.len(), 2);
+    assert!(h.state().message.as_ref().is_some_and(|m| format!("{m:?}").contains("Reopened 2 experiments")), "{:?}", h.state().message);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
