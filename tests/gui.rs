@@ -134,6 +134,107 @@ fn an_invalid_value_shows_a_message_and_nothing_starts() {
     assert_eq!(h.state().settings.spec().get("n"), 5_000_000, "the last valid value stays");
     type_into(&mut h, "n", "12x");
     assert!(h.query_all_by_label_contains("n must be a whole number").count() >= 1);
+    // Run and every sweep button are disabled, and say why.
+    assert!(h.query_by_label_contains("Fix n must be a whole number").is_some());
+    h.get_by_label("Run").click();
+    h.step();
+    assert!(!h.state().is_running() && h.state().results.is_empty(), "a disabled Run started a job");
+    // Fixed: the stale error goes, Run works again.
+    type_into(&mut h, "n", "20000");
+    assert!(h.state().message.is_none(), "{:?}", h.state().message);
+    assert!(h.query_by_label_contains("Fix n").is_none());
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    assert_eq!(h.state().results.len(), 1);
+}
+
+#[test]
+fn compare_feeders_after_a_sweep_at_8_threads_runs_at_the_core_count() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cores = num_cpus::get();
+    let mut h = harness();
+    h.step();
+    h.state_mut().settings.threads = 4 * cores;
+    h.step();
+    assert!(h.query_by_label_contains(&format!("run at {cores} threads (the core count)")).is_some());
+    let plan = h.state().settings.plan(scalescope::gui::state::JobKind::Feeders, cores);
+    assert!(plan.threads.iter().all(|t| t.get() == cores), "{:?}", plan.threads);
+    let gil = h.state().settings.plan(scalescope::gui::state::JobKind::Gil, cores);
+    assert_eq!(gil.threads.last().map(|t| t.get()), Some(cores));
+    type_into(&mut h, "n", "20000");
+    h.get_by_label("Compare feeders").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let runs = &h.state().results[0].runs;
+    assert!(runs.iter().all(|r| r.threads <= cores), "{:?}", runs.iter().map(|r| r.threads).collect::<Vec<_>>());
+    // Asked for, it oversubscribes, and says so.
+    h.get_by_label("compare at the slider's thread count").click();
+    h.step();
+    h.step();
+    assert!(h.state().settings.compare_oversubscribed);
+    assert!(h.query_by_label_contains("oversubscribed").is_some());
+    assert!(h.state().settings.plan(scalescope::gui::state::JobKind::Feeders, cores).threads.iter().all(|t| t.get() == 4 * cores));
+}
+
+#[test]
+fn a_save_never_overwrites_a_text_and_asks_before_replacing_results() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "the quick brown fox\n").unwrap();
+    let mut h = harness();
+    h.step();
+    // The text is opened for word-count: its path stays in its own field.
+    h.state_mut().settings.workload = scalescope::workloads::WorkloadKind::WordCount;
+    h.step();
+    type_into(&mut h, "text file", text.to_str().unwrap());
+    h.get_by_label("Open text...").click();
+    h.step();
+    assert_eq!(h.state().settings.spec().file.as_deref(), Some(text.as_path()));
+    assert!(h.state().paths.save.is_empty(), "the text's path leaked into Save");
+    type_into(&mut h, "n", "2000");
+    h.get_by_label("Run").click();
+    h.step();
+    assert!(
+        h.state().is_running() || !h.state().results.is_empty(),
+        "{:?} fix: {:?}",
+        h.state().message,
+        h.query_by_label_contains("Fix").map(|n| format!("{n:?}"))
+    );
+    step_until(&mut h, 60, |app| !app.is_running());
+    assert_eq!(h.state().results.len(), 1, "{:?}", h.state().message);
+    // Saving onto the text is refused, and the text is untouched.
+    type_into(&mut h, "save to", text.to_str().unwrap());
+    h.get_all_by_label("Save JSON...").next().unwrap().click();
+    h.step();
+    assert!(h.state().message.as_ref().is_some_and(|m| m.error && m.text.contains("Not saved")), "{:?}", h.state().message);
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "the quick brown fox\n");
+    // A results file is replaced only after asking.
+    let json = dir.join("results.json");
+    type_into(&mut h, "save to", json.to_str().unwrap());
+    h.get_all_by_label("Save JSON...").next().unwrap().click();
+    h.step();
+    let first = std::fs::read(&json).unwrap_or_else(|e| panic!("{e}: {:?}", h.state().message));
+    h.get_all_by_label("Save JSON...").next().unwrap().click();
+    h.step();
+    h.step();
+    assert!(h.state().pending.is_some());
+    h.step();
+    h.get_by_label("Keep it").click();
+    h.step();
+    assert!(h.state().pending.is_none());
+    assert_eq!(std::fs::read(&json).unwrap(), first);
+    h.get_all_by_label("Save JSON...").next().unwrap().click();
+    h.step();
+    h.step();
+    h.step();
+    h.get_by_label("Replace it").click();
+    h.step();
+    assert!(h.state().message.as_ref().is_some_and(|m| m.text.starts_with("Saved")), "{:?}", h.state().message);
+    scalescope::experiment::Experiment::load(&json).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -146,13 +247,13 @@ fn a_corrupt_results_file_shows_a_message() {
     let mut h = harness();
     h.step();
     // A typed path stands in for the file dialog.
-    type_into(&mut h, "path", bad.to_str().unwrap());
+    type_into(&mut h, "results file to open", bad.to_str().unwrap());
     h.get_by_label("Open results...").click();
     h.step();
     h.step();
     assert!(h.query_by_label_contains("is not a scalescope results file").is_some());
     assert!(h.state().overlays.is_empty());
-    type_into(&mut h, "path", dir.join("missing.json").to_str().unwrap());
+    type_into(&mut h, "results file to open", dir.join("missing.json").to_str().unwrap());
     h.get_by_label("Open results...").click();
     h.step();
     h.step();
@@ -174,18 +275,18 @@ fn save_json_and_csv_then_open_them_again() {
     step_until(&mut h, 60, |app| !app.is_running());
     assert_eq!(h.state().results.first().map(|r| r.runs.len()), Some(6), "{:?}", h.state().message);
     let json = dir.join("saved.json");
-    type_into(&mut h, "path", json.to_str().unwrap());
+    type_into(&mut h, "save to", json.to_str().unwrap());
     h.get_all_by_label("Save JSON...").next().unwrap().click();
     h.step();
     let saved = scalescope::experiment::Experiment::load(&json).unwrap();
     assert_eq!(saved.runs.len(), 6);
     assert!(saved.runs.iter().all(|r| r.verified));
     let csv = dir.join("saved.csv");
-    type_into(&mut h, "path", csv.to_str().unwrap());
+    type_into(&mut h, "save to", csv.to_str().unwrap());
     h.get_all_by_label("Save CSV...").next().unwrap().click();
     h.step();
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 7);
-    type_into(&mut h, "path", json.to_str().unwrap());
+    type_into(&mut h, "results file to open", json.to_str().unwrap());
     h.get_by_label("Open results...").click();
     h.step();
     h.step();
@@ -381,4 +482,24 @@ fn every_job_is_an_experiment_in_the_library_and_comes_back_at_launch() {
     assert_eq!(h.state().results.len(), 2);
     assert!(h.state().message.as_ref().is_some_and(|m| format!("{m:?}").contains("Reopened 2 experiments")), "{:?}", h.state().message);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_lesson_runs_with_its_own_settings_and_leaves_the_controls_alone() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    type_into(&mut h, "n", "12345");
+    let before = h.state().settings.clone();
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Learn;
+    h.step();
+    h.get_by_label("Try it: trivial, every feeder").click();
+    h.step();
+    assert!(h.state().is_running(), "{:?}", h.state().message);
+    let mut after = h.state().settings.clone();
+    after.tab = before.tab;
+    assert_eq!(after, before, "the lesson changed the person's settings");
+    h.step(); // the frame that drew Cancel enabled
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, 20, |app| !app.is_running());
 }

@@ -12,6 +12,8 @@ pub enum OutputKind {
     Json,
     /// The CSV view.
     Csv,
+    /// A picture of the plots.
+    Png,
 }
 
 /// An output the user asked for: the flag that named it and the path.
@@ -89,13 +91,13 @@ fn check_one(out: &Output, force: bool) -> Result<(), String> {
             return Err("is read-only".into());
         }
         if !force && !is_ours(path, out.kind) {
-            return Err(format!(
-                "exists and is not a scalescope {} file; it would be destroyed (pass --force to overwrite it)",
-                match out.kind {
-                    OutputKind::Json => "results",
-                    OutputKind::Csv => "CSV",
-                }
-            ));
+            let what = match out.kind {
+                OutputKind::Json => "a scalescope results",
+                OutputKind::Csv => "a scalescope CSV",
+                OutputKind::Png => "a PNG",
+            };
+            let hint = if out.flag.starts_with("--") { " (pass --force to overwrite it)" } else { "" };
+            return Err(format!("exists and is not {what} file; it would be destroyed{hint}"));
         }
     }
     // A write there goes through a temporary file in the same directory.
@@ -118,6 +120,11 @@ fn is_ours(path: &Path, kind: OutputKind) -> bool {
             let mut head = [0u8; 16];
             let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
             crate::export::csv::HEADER.as_bytes().starts_with(&head[..n]) && n == head.len()
+        }
+        OutputKind::Png => {
+            use std::io::Read;
+            let mut head = [0u8; 8];
+            std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == *b"\x89PNG\r\n\x1a\n"
         }
     }
 }

@@ -7,11 +7,14 @@ use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
 
+use super::files::{self, FilePaths, Pending, Picked, SaveCheck};
 use super::live::LiveRun;
 use super::panels;
+use super::plot_data::Labelled;
 use super::runner::{Job, JobEvent};
 use super::state::{JobKind, Settings, Tab};
 use crate::engine::ProgressEvent;
+use crate::experiment::outputs::OutputKind;
 use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
 use crate::export::csv;
 use crate::machine::MachineInfo;
@@ -76,10 +79,14 @@ pub struct ScalescopeApp {
     pub message: Option<Message>,
     /// Text of each parameter field, by "workload/param".
     pub param_text: BTreeMap<String, String>,
-    /// A typed file path: when set, Open / Save / Export use it instead of a
-    /// file dialog (for keyboards, scripts, tests and desktops without a
+    /// A typed path per file action: when set, that action uses it instead
+    /// of a file dialog (keyboards, scripts, tests, desktops without a
     /// file-dialog portal).
-    pub path_text: String,
+    pub paths: FilePaths,
+    /// A question waiting for an answer (replace a results file?).
+    pub pending: Option<Pending>,
+    /// The parameter field's problem shown last frame, if any.
+    pub field_problem: Option<String>,
     /// Frame build times, milliseconds (the last 600 frames).
     pub frame_ms: VecDeque<f32>,
     /// Frame build times while a job ran, milliseconds (the last 2000 such frames).
@@ -88,12 +95,12 @@ pub struct ScalescopeApp {
     pub busy_interval_ms: VecDeque<f32>,
     last_frame: Option<Instant>,
     ctx: Option<egui::Context>,
-    pending_png: Option<PathBuf>,
+    pending_png: Option<(PathBuf, Tab)>,
     screenshot: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
     /// The "Why not ideal?" panel's selections.
     pub why: super::panels::why::WhyState,
-    /// Where the scaling plots were drawn last frame (for PNG export).
-    pub plots_rect: Option<egui::Rect>,
+    /// Where the tab on show was drawn last frame (for PNG export).
+    pub tab_rect: Option<egui::Rect>,
     /// The experiments library every job is saved to (none in tests).
     pub library: Option<Library>,
 }
@@ -152,7 +159,9 @@ impl ScalescopeApp {
             overlays: Vec::new(),
             message: None,
             param_text: BTreeMap::new(),
-            path_text: String::new(),
+            paths: FilePaths::default(),
+            pending: None,
+            field_problem: None,
             frame_ms: VecDeque::new(),
             busy_frame_ms: VecDeque::new(),
             busy_interval_ms: VecDeque::new(),
@@ -161,7 +170,7 @@ impl ScalescopeApp {
             pending_png: None,
             screenshot: Default::default(),
             why: Default::default(),
-            plots_rect: None,
+            tab_rect: None,
             library: None,
         }
     }
@@ -183,11 +192,17 @@ impl ScalescopeApp {
     /// Starts a job with the current settings. Refused (with a message)
     /// while one runs or when the settings are invalid.
     pub fn start(&mut self, kind: JobKind) {
+        let plan = self.settings.plan(kind, self.machine.logical_cores);
+        self.start_plan(kind, plan);
+    }
+
+    /// Starts a job of `plan`. Refused (with a message) while one runs or
+    /// when the plan is invalid.
+    pub fn start_plan(&mut self, kind: JobKind, plan: crate::metrics::SweepPlan) {
         if self.job.is_some() {
             self.error("A job is already running: cancel it first.");
             return;
         }
-        let plan = self.settings.plan(kind);
         if let Err(e) = plan.validate() {
             self.error(format!("Cannot start: {e}"));
             return;
@@ -378,10 +393,34 @@ impl ScalescopeApp {
         }
     }
 
-    /// The typed path, if any.
-    fn typed_path(&self) -> Option<PathBuf> {
-        let t = self.path_text.trim();
-        (!t.is_empty()).then(|| PathBuf::from(t))
+    /// Tells the person that no file dialog could open, and what to do.
+    fn no_dialog(&mut self, field: &str) {
+        self.error(format!("No file dialog could open on this desktop: type the path in the '{field}' field and press the button again."));
+    }
+
+    /// Saves to `path` after the checks of [`files::check_save`]: a file of
+    /// another kind is refused, one of the same kind asked about first.
+    fn request_save(&mut self, path: PathBuf, csv: bool) {
+        let kind = if csv { OutputKind::Csv } else { OutputKind::Json };
+        let text = self.settings.spec().file;
+        match files::check_save(&path, kind, &text.iter().map(PathBuf::as_path).collect::<Vec<_>>()) {
+            SaveCheck::Write => {
+                let _ = self.save_results(&path, csv);
+            }
+            SaveCheck::AskFirst => self.pending = Some(Pending::Replace { path, csv }),
+            SaveCheck::Refuse(why) => self.error(why),
+        }
+    }
+
+    /// Answers the pending question: `yes` replaces the file.
+    pub fn answer(&mut self, yes: bool) {
+        match self.pending.take() {
+            Some(Pending::Replace { path, csv }) if yes => {
+                let _ = self.save_results(&path, csv);
+            }
+            Some(Pending::Replace { path, .. }) => self.info(format!("Kept {} as it was.", path.display())),
+            None => {}
+        }
     }
 
     fn act(&mut self, action: Action) {
@@ -389,49 +428,57 @@ impl ScalescopeApp {
             Action::Start(kind) => self.start(kind),
             Action::Cancel => self.cancel(),
             Action::PickText => {
-                let path = self
-                    .typed_path()
-                    .or_else(|| rfd::FileDialog::new().set_title("Open text").add_filter("text", &["txt", "md", "csv", "log"]).pick_file());
-                if let Some(path) = path {
-                    self.set_text_file(path);
+                let dialog = || rfd::FileDialog::new().set_title("Open text").add_filter("text", &["txt", "md", "csv", "log"]).pick_file();
+                match files::pick(&self.paths.text, dialog) {
+                    Picked::Path(path) => self.set_text_file(path),
+                    Picked::NoDialog => self.no_dialog("text file"),
+                    Picked::Cancelled => {}
                 }
             }
             Action::PickResults => {
-                let path = self
-                    .typed_path()
-                    .or_else(|| rfd::FileDialog::new().set_title("Open results").add_filter("scalescope results", &["json"]).pick_file());
-                if let Some(path) = path {
-                    let _ = self.open_results(&path);
+                let dialog = || rfd::FileDialog::new().set_title("Open results").add_filter("scalescope results", &["json"]).pick_file();
+                match files::pick(&self.paths.open, dialog) {
+                    Picked::Path(path) => {
+                        let _ = self.open_results(&path);
+                    }
+                    Picked::NoDialog => self.no_dialog("results file to open"),
+                    Picked::Cancelled => {}
                 }
             }
             Action::Save { csv } => {
                 let (ext, name) = if csv { ("csv", "scalescope-results.csv") } else { ("json", "scalescope-results.json") };
-                let path = self
-                    .typed_path()
-                    .or_else(|| rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file());
-                if let Some(path) = path {
-                    let _ = self.save_results(&path, csv);
+                let dialog = || rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file();
+                match files::pick(&self.paths.save, dialog) {
+                    Picked::Path(path) => self.request_save(path, csv),
+                    Picked::NoDialog => self.no_dialog("save to"),
+                    Picked::Cancelled => {}
                 }
             }
             Action::ExportPng => {
-                if self.plots_rect.is_none() {
-                    self.error("Open the Scaling tab first: its plots are what is exported.");
-                } else if let Some(path) = self.typed_path().or_else(|| {
+                let dialog = || {
                     rfd::FileDialog::new()
-                        .set_title("Export plots")
+                        .set_title("Export the tab")
                         .add_filter("png", &["png"])
-                        .set_file_name("scalescope-plots.png")
+                        .set_file_name("scalescope.png")
                         .save_file()
-                }) {
-                    self.pending_png = Some(path);
-                    if let Some(ctx) = &self.ctx {
-                        let slot = self.screenshot.clone();
-                        let wake = ctx.clone();
-                        ctx.request_screenshot(move |image| {
-                            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(image);
-                            wake.request_repaint();
-                        });
-                    }
+                };
+                let path = match files::pick(&self.paths.png, dialog) {
+                    Picked::Path(path) => path,
+                    Picked::NoDialog => return self.no_dialog("PNG file"),
+                    Picked::Cancelled => return,
+                };
+                // A picture replaces only a picture (the person typed or picked the name).
+                if let SaveCheck::Refuse(why) = files::check_save(&path, OutputKind::Png, &[]) {
+                    return self.error(why);
+                }
+                self.pending_png = Some((path, self.settings.tab));
+                if let Some(ctx) = &self.ctx {
+                    let slot = self.screenshot.clone();
+                    let wake = ctx.clone();
+                    ctx.request_screenshot(move |image| {
+                        *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(image);
+                        wake.request_repaint();
+                    });
                 }
             }
             Action::Clear => {
@@ -440,11 +487,9 @@ impl ScalescopeApp {
                 self.info("Cleared all results.");
             }
             Action::Try(settings, kind) => {
-                if self.job.is_none() {
-                    self.settings = *settings;
-                    self.param_text.clear();
-                }
-                self.start(kind);
+                // A lesson runs with its own settings; the controls keep the person's.
+                let plan = settings.plan(kind, self.machine.logical_cores);
+                self.start_plan(kind, plan);
             }
         }
     }
@@ -454,10 +499,10 @@ impl ScalescopeApp {
             return;
         }
         let shot = self.screenshot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        let (Some(image), Some(rect), Some(path)) = (shot, self.plots_rect, self.pending_png.clone()) else { return };
+        let (Some(image), Some(rect), Some((path, tab))) = (shot, self.tab_rect, self.pending_png.clone()) else { return };
         self.pending_png = None;
         match save_png(&image, rect, ctx.pixels_per_point(), &path) {
-            Ok(()) => self.info(format!("Exported the plots to {}", path.display())),
+            Ok(()) => self.info(format!("Exported the {} tab to {}", tab.name(), path.display())),
             Err(e) => self.error(format!("Cannot write {}: {e}", path.display())),
         }
     }
@@ -511,28 +556,46 @@ impl ScalescopeApp {
                 panels::controls::ui(ui, self, &mut actions);
             });
         });
-        egui::CentralPanel::default().show(ui, |ui| {
+        let tab_rect = egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
-                for (tab, name) in [
-                    (Tab::Live, "Live"),
-                    (Tab::Scaling, "Scaling"),
-                    (Tab::Why, "Why not ideal?"),
-                    (Tab::Results, "Results"),
-                    (Tab::Learn, "Learn"),
-                ] {
-                    ui.selectable_value(&mut self.settings.tab, tab, name);
+                for tab in Tab::ALL {
+                    ui.selectable_value(&mut self.settings.tab, tab, tab.name());
                 }
             });
             ui.separator();
-            let sources = self.sources();
+            let sources = sources(&self.results, &self.overlays, self.settings.workload);
             match self.settings.tab {
                 Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done, &self.current),
-                Tab::Scaling => self.plots_rect = Some(panels::scaling::ui(ui, &sources, self.settings.workload)),
+                Tab::Scaling => {
+                    panels::scaling::ui(ui, &sources, self.settings.workload);
+                }
                 Tab::Why => panels::why::ui(ui, &sources, &mut self.why),
                 Tab::Results => panels::table::ui(ui, &sources, &mut actions),
                 Tab::Learn => panels::learn::ui(ui, &self.settings, self.is_running(), &mut actions),
             }
         });
+        self.tab_rect = Some(tab_rect.response.rect);
+        if let Some(Pending::Replace { path, .. }) = &self.pending {
+            let mut answer = None;
+            egui::Window::new("Replace the results file?")
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+                .show(&ctx, |ui| {
+                    ui.label(format!("{} is a scalescope results file already. Replace it with these results?", path.display()));
+                    ui.horizontal(|ui| {
+                        if ui.button("Replace it").clicked() {
+                            answer = Some(true);
+                        }
+                        if ui.button("Keep it").clicked() {
+                            answer = Some(false);
+                        }
+                    });
+                });
+            if let Some(yes) = answer {
+                self.answer(yes);
+            }
+        }
         for a in actions {
             self.act(a);
         }
@@ -555,16 +618,6 @@ impl ScalescopeApp {
         self.last_frame = Some(t0);
     }
 
-    /// The results to plot and list: this session's for the selected
-    /// workload, then the opened files for it.
-    pub fn sources(&self) -> Vec<(String, Experiment)> {
-        let kind = self.settings.workload;
-        let mut v: Vec<(String, Experiment)> =
-            self.results.iter().filter(|r| r.workload.name == kind).map(|r| ("this machine".to_string(), r.clone())).collect();
-        v.extend(self.overlays.iter().filter(|(_, r)| r.workload.name == kind).cloned());
-        v
-    }
-
     /// Stops and joins the job (closing the window mid-run).
     pub fn shutdown(&mut self) {
         if let Some(job) = self.job.take() {
@@ -582,15 +635,26 @@ impl ScalescopeApp {
     }
 }
 
+/// This session's results for `kind`, then the opened files for it, borrowed.
+fn sources<'a>(results: &'a [Experiment], overlays: &'a [(String, Experiment)], kind: crate::workloads::WorkloadKind) -> Vec<Labelled<'a>> {
+    let mut v: Vec<Labelled<'a>> = results.iter().filter(|r| r.workload.name == kind).map(|r| ("this machine", r)).collect();
+    v.extend(overlays.iter().filter(|(_, r)| r.workload.name == kind).map(|(l, r)| (l.as_str(), r)));
+    v
+}
+
 /// Saves the part `rect` (in points) of a screenshot as a PNG.
 ///
 /// # Errors
 /// The file cannot be written.
 pub fn save_png(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32, path: &Path) -> Result<(), String> {
+    use image::ImageEncoder;
     let region = image.region(&rect, Some(pixels_per_point));
     let bytes: Vec<u8> = region.pixels.iter().flat_map(|c| c.to_array()).collect();
-    image::save_buffer(path, &bytes, region.size[0] as u32, region.size[1] as u32, image::ExtendedColorType::Rgba8)
-        .map_err(|e| e.to_string())
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&bytes, region.size[0] as u32, region.size[1] as u32, image::ExtendedColorType::Rgba8)
+        .map_err(|e| e.to_string())?;
+    write_atomically(path, &png).map_err(|e| e.to_string())
 }
 
 fn push_capped(q: &mut VecDeque<f32>, v: f32, cap: usize) {

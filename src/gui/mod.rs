@@ -6,6 +6,7 @@
 //! drawing only), and [`app`] (the top level: dispatch and actions).
 
 pub mod app;
+pub mod files;
 pub mod live;
 pub mod panels;
 pub mod plot_data;

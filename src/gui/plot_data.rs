@@ -191,7 +191,7 @@ pub fn max_x(series: &[Series]) -> f64 {
 }
 
 /// Runs that carry a recorded timeline, as (source index, run index).
-pub fn timeline_runs(sources: &[(String, Experiment)]) -> Vec<(usize, usize)> {
+pub fn timeline_runs(sources: &[Labelled<'_>]) -> Vec<(usize, usize)> {
     sources
         .iter()
         .enumerate()

@@ -33,6 +33,22 @@ pub enum Tab {
     Learn,
 }
 
+impl Tab {
+    /// Every tab, in the order of the tab bar.
+    pub const ALL: [Tab; 5] = [Tab::Live, Tab::Scaling, Tab::Why, Tab::Results, Tab::Learn];
+
+    /// Its name on the tab bar.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Live => "Live",
+            Tab::Scaling => "Scaling",
+            Tab::Why => "Why not ideal?",
+            Tab::Results => "Results",
+            Tab::Learn => "Learn",
+        }
+    }
+}
+
 /// Everything the controls set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -59,6 +75,10 @@ pub struct Settings {
     pub tab: Tab,
     /// Redraw once a second while measuring, to leave the CPU to the run.
     pub quiet: bool,
+    /// Run "Compare feeders" and "GIL off vs on" at the slider's thread count
+    /// even past the core count (by default they stop at the core count,
+    /// where the comparison is about the designs, not oversubscription).
+    pub compare_oversubscribed: bool,
 }
 
 impl Default for Settings {
@@ -75,6 +95,7 @@ impl Default for Settings {
             warmup: 0,
             tab: Tab::Live,
             quiet: false,
+            compare_oversubscribed: false,
         }
     }
 }
@@ -127,7 +148,12 @@ impl Settings {
 
     /// Thread counts of a sweep up to `self.threads`.
     pub fn thread_list(&self) -> Vec<usize> {
-        let max = self.threads.max(1);
+        self.thread_list_to(self.threads)
+    }
+
+    /// Thread counts of a sweep up to `max`.
+    fn thread_list_to(&self, max: usize) -> Vec<usize> {
+        let max = max.max(1);
         let mut v: Vec<usize> = match self.steps {
             ThreadSteps::EveryOne => (1..=max).collect(),
             ThreadSteps::Doubling => std::iter::successors(Some(1usize), |&t| (t * 2 <= max).then_some(t * 2)).collect(),
@@ -154,9 +180,17 @@ impl Settings {
         (names, None)
     }
 
-    /// The plan a button starts.
-    pub fn plan(&self, kind: JobKind) -> SweepPlan {
+    /// The threads "Compare feeders" and "GIL off vs on" go up to on a
+    /// machine of `cores` logical cores: the slider's count, but not past the
+    /// cores unless [`Settings::compare_oversubscribed`] says so.
+    pub fn compare_threads(&self, cores: usize) -> usize {
+        if self.compare_oversubscribed { self.threads } else { self.threads.min(cores.max(1)) }
+    }
+
+    /// The plan a button starts on a machine of `cores` logical cores.
+    pub fn plan(&self, kind: JobKind, cores: usize) -> SweepPlan {
         let one = |feeder| vec![feeder];
+        let compare = self.compare_threads(cores);
         let (feeders, threads, chunks, gil) = match kind {
             JobKind::Once => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
             JobKind::Threads => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![self.gil]),
@@ -165,8 +199,8 @@ impl Settings {
                 chunks.push(ChunkSize::Auto);
                 (one(self.feeder), vec![self.threads], chunks, vec![self.gil])
             }
-            JobKind::Feeders => (FeederKind::ALL.to_vec(), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
-            JobKind::Gil => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![false, true]),
+            JobKind::Feeders => (FeederKind::ALL.to_vec(), vec![compare], vec![self.chunk_size()], vec![self.gil]),
+            JobKind::Gil => (one(self.feeder), self.thread_list_to(compare), vec![self.chunk_size()], vec![false, true]),
             JobKind::Variants => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
         };
         let variants = if kind == JobKind::Variants { self.compare_variants().0 } else { vec![] };

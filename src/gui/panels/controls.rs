@@ -25,7 +25,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
     }
     let info = kind.info();
     ui.label(RichText::new(info.description).small());
-    params(ui, app);
+    let problem = params(ui, app);
     if let Some(current) = app.settings.spec().variant() {
         let mut chosen = current;
         egui::ComboBox::from_label("variant").selected_text(chosen.name()).show_ui(ui, |ui| {
@@ -39,10 +39,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
         ui.label(RichText::new(chosen.help()).small());
     }
     if info.takes_file {
+        egui::Grid::new("text-path").num_columns(2).show(ui, |ui| {
+            path_row(ui, "text file", &mut app.paths.text, |ui| {
+                if ui.button("Open text...").clicked() {
+                    actions.push(Action::PickText);
+                }
+            });
+        });
         ui.horizontal(|ui| {
-            if ui.button("Open text...").clicked() {
-                actions.push(Action::PickText);
-            }
             let spec = app.settings.spec();
             match &spec.file {
                 Some(f) => {
@@ -107,7 +111,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
     });
 
     ui.separator();
-    ui.add_enabled_ui(!running, |ui| {
+    if let Some(why) = &problem {
+        ui.label(RichText::new(format!("Fix {why} to run.")).color(Color32::from_rgb(220, 60, 60)).small());
+    }
+    ui.add_enabled_ui(!running && problem.is_none(), |ui| {
         ui.horizontal_wrapped(|ui| {
             if ui.button("Run").on_hover_text("One configuration, against the sequential reference").clicked() {
                 actions.push(Action::Start(JobKind::Once));
@@ -125,13 +132,27 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
             if ui.button("Sweep chunks").on_hover_text("chunk 1, 10, ..., 1,000,000 and auto").clicked() {
                 actions.push(Action::Start(JobKind::Chunks));
             }
-            if !own_design && ui.button("Compare feeders").clicked() {
+            let compare = app.settings.compare_threads(cores);
+            if !own_design && ui.button("Compare feeders").on_hover_text(format!("every feeder at {compare} threads")).clicked() {
                 actions.push(Action::Start(JobKind::Feeders));
             }
-            if !own_design && ui.button("GIL off vs on").clicked() {
+            if !own_design && ui.button("GIL off vs on").on_hover_text(format!("threads up to {compare}, GIL off and on")).clicked() {
                 actions.push(Action::Start(JobKind::Gil));
             }
         });
+        if !own_design && app.settings.threads > cores {
+            let at = app.settings.compare_threads(cores);
+            let note = if app.settings.compare_oversubscribed {
+                format!("Compare feeders and GIL off vs on run at {at} threads, past the {cores} cores: oversubscribed.")
+            } else {
+                format!(
+                    "Compare feeders and GIL off vs on run at {at} threads (the core count), not the slider's {}.",
+                    app.settings.threads
+                )
+            };
+            ui.label(RichText::new(note).small().weak());
+            ui.checkbox(&mut app.settings.compare_oversubscribed, "compare at the slider's thread count");
+        }
         if !info.design.variants().is_empty()
             && let Some(why) = app.settings.compare_variants().1
         {
@@ -148,34 +169,46 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
 
     ui.separator();
     ui.heading("Results files");
-    ui.horizontal(|ui| {
-        let label = ui.label("path");
-        ui.add(egui::TextEdit::singleline(&mut app.path_text).hint_text("empty: a file dialog").desired_width(220.0))
-            .labelled_by(label.id)
-            .on_hover_text("Type a file path to open, save or export to it directly; leave empty to pick one in a dialog.");
+    ui.label(RichText::new("Each button has its own path; leave it empty to pick in a file dialog.").small().weak());
+    egui::Grid::new("file-paths").num_columns(2).show(ui, |ui| {
+        path_row(ui, "results file to open", &mut app.paths.open, |ui| {
+            if ui.button("Open results...").on_hover_text("A JSON file from `scalescope sweep`, from this or another machine").clicked() {
+                actions.push(Action::PickResults);
+            }
+        });
+        path_row(ui, "save to", &mut app.paths.save, |ui| {
+            if ui.button("Save JSON...").clicked() {
+                actions.push(Action::Save { csv: false });
+            }
+            if ui.button("Save CSV...").clicked() {
+                actions.push(Action::Save { csv: true });
+            }
+        });
+        path_row(ui, "PNG file", &mut app.paths.png, |ui| {
+            if ui.button("Export tab PNG...").on_hover_text(format!("a picture of the {} tab", app.settings.tab.name())).clicked() {
+                actions.push(Action::ExportPng);
+            }
+        });
     });
-    ui.horizontal_wrapped(|ui| {
-        if ui.button("Open results...").on_hover_text("A JSON file from `scalescope sweep`, from this or another machine").clicked() {
-            actions.push(Action::PickResults);
-        }
-        if ui.button("Save JSON...").clicked() {
-            actions.push(Action::Save { csv: false });
-        }
-        if ui.button("Save CSV...").clicked() {
-            actions.push(Action::Save { csv: true });
-        }
-        if ui.button("Export plots PNG...").clicked() {
-            actions.push(Action::ExportPng);
-        }
-        if ui.button("Clear").clicked() {
-            actions.push(Action::Clear);
-        }
-    });
+    if ui.button("Clear").on_hover_text("Forget the results shown (the experiments library keeps them)").clicked() {
+        actions.push(Action::Clear);
+    }
     ui.label(RichText::new("Tip: drop a results .json or a text file on the window.").small().weak());
 }
 
-/// The workload's parameters as text fields, checked on every edit.
-fn params(ui: &mut egui::Ui, app: &mut ScalescopeApp) {
+/// A labelled path field and the buttons that use it, as one grid row.
+fn path_row(ui: &mut egui::Ui, label: &str, text: &mut String, buttons: impl FnOnce(&mut egui::Ui)) {
+    let l = ui.label(label);
+    ui.horizontal(|ui| {
+        ui.add(egui::TextEdit::singleline(text).hint_text("empty: a dialog").desired_width(150.0)).labelled_by(l.id);
+        buttons(ui);
+    });
+    ui.end_row();
+}
+
+/// The workload's parameters as text fields, checked on every edit; the
+/// first problem, if any (the run buttons stay disabled until it is fixed).
+fn params(ui: &mut egui::Ui, app: &mut ScalescopeApp) -> Option<String> {
     let kind = app.settings.workload;
     let mut problem = None;
     egui::Grid::new("params").num_columns(2).show(ui, |ui| {
@@ -198,13 +231,18 @@ fn params(ui: &mut egui::Ui, app: &mut ScalescopeApp) {
             }
         }
     });
-    if let Some(msg) = problem {
-        ui.label(RichText::new(&msg).color(Color32::from_rgb(220, 60, 60)));
-        // Keep the last valid value in the settings; make the problem impossible to miss.
-        if app.message.as_ref().is_none_or(|m| m.text != msg) {
-            app.error(msg);
-        }
+    if let Some(msg) = &problem {
+        ui.label(RichText::new(msg).color(Color32::from_rgb(220, 60, 60)));
     }
+    // The message line shows the problem while it lasts, and forgets it once fixed.
+    let shown = app.message.as_ref().is_some_and(|m| m.error && Some(&m.text) == app.field_problem.as_ref());
+    match &problem {
+        Some(msg) if app.message.as_ref().is_none_or(|m| &m.text != msg) => app.error(msg.clone()),
+        None if shown => app.message = None,
+        _ => {}
+    }
+    app.field_problem = problem.clone();
+    problem
 }
 
 /// A tick under the threads slider where the logical core count is.

@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, Points};
 
 use super::hint;
-use crate::experiment::Experiment;
+use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{self, Series};
 use crate::workloads::WorkloadKind;
 
@@ -14,8 +14,7 @@ use crate::workloads::WorkloadKind;
 /// For workloads with variants, the per-variant comparison (time and peak
 /// held) comes first; for `aggregates`, whose thread count is fixed, it is
 /// the only view.
-pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], kind: WorkloadKind) -> egui::Rect {
-    let labelled: Vec<(&str, &Experiment)> = sources.iter().map(|(l, f)| (l.as_str(), f)).collect();
+pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind) -> egui::Rect {
     let start = ui.cursor().min;
     let info = kind.info();
     if labelled.is_empty() {
@@ -25,16 +24,16 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], kind: WorkloadKin
     }
     if !info.design.variants().is_empty() {
         let full = info.design.threads_param().is_some();
-        super::variants::ui(ui, &labelled, if full { ui.available_height() - 80.0 } else { 240.0 });
+        super::variants::ui(ui, labelled, if full { ui.available_height() - 80.0 } else { 240.0 });
         if full {
             return egui::Rect::from_min_max(start, ui.min_rect().max);
         }
         ui.separator();
     }
-    let speedup = plot_data::speedup_vs_threads(&labelled);
-    let efficiency = plot_data::efficiency_vs_threads(&labelled);
-    let chunks = plot_data::time_vs_chunk(&labelled);
-    let kf = plot_data::karp_flatt_vs_threads(&labelled);
+    let speedup = plot_data::speedup_vs_threads(labelled);
+    let efficiency = plot_data::efficiency_vs_threads(labelled);
+    let chunks = plot_data::time_vs_chunk(labelled);
+    let kf = plot_data::karp_flatt_vs_threads(labelled);
     let max_p = plot_data::max_x(&speedup);
     let h = ((ui.available_height() - 120.0) / 2.0).max(160.0);
     let w = (ui.available_width() / 2.0 - 8.0).max(200.0);

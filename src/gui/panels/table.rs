@@ -2,12 +2,12 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use crate::experiment::Experiment;
 use crate::gui::app::Action;
+use crate::gui::plot_data::Labelled;
 use crate::workloads::ResultValue;
 
 /// Draws one row per run of every source.
-pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], actions: &mut Vec<Action>) {
+pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], actions: &mut Vec<Action>) {
     if sources.is_empty() {
         ui.label("No results for this workload yet.");
         return;
@@ -41,7 +41,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], actions: &mut Vec
             ui.end_row();
             for (label, file) in sources {
                 if let Some(baseline) = &file.baseline {
-                    ui.label(label);
+                    ui.label(*label);
                     ui.label(file.workload.name.name());
                     ui.label("sequential reference");
                     ui.label("1");
@@ -56,7 +56,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], actions: &mut Vec
                     ui.end_row();
                 }
                 for r in &file.runs {
-                    ui.label(label);
+                    ui.label(*label);
                     ui.label(file.workload.name.name());
                     ui.label(r.variant.map_or(r.feeder.name(), |v| v.name()))
                         .on_hover_text(r.plan.clone().unwrap_or_else(|| r.used.clone()));

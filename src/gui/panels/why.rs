@@ -7,7 +7,8 @@ use egui_plot::{FilledArea, HoverPosition, Legend, Line, LineStyle, Plot, Points
 
 use super::hint;
 use crate::engine::SpanKind;
-use crate::experiment::{Experiment, RunRecord};
+use crate::experiment::RunRecord;
+use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{lanes, timeline_runs};
 
 /// What the panel remembers between frames.
@@ -20,7 +21,7 @@ pub struct WhyState {
 }
 
 /// Draws the panel.
-pub fn ui(ui: &mut egui::Ui, sources: &[(String, Experiment)], state: &mut WhyState) {
+pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
     if sources.is_empty() {
         ui.label("No results for this workload yet: run something, or open a results file.");
         return;
@@ -38,7 +39,7 @@ fn label(r: &RunRecord) -> String {
     format!("{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
 }
 
-fn diagnoses(ui: &mut egui::Ui, sources: &[(String, Experiment)]) {
+fn diagnoses(ui: &mut egui::Ui, sources: &[Labelled<'_>]) {
     ui.heading("Why not ideal?");
     for (name, file) in sources {
         for r in &file.runs {
@@ -54,7 +55,7 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[(String, Experiment)]) {
     }
 }
 
-fn fits(ui: &mut egui::Ui, sources: &[(String, Experiment)], state: &mut WhyState) {
+fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
     ui.horizontal(|ui| {
         ui.heading("Fitted scaling models");
         ui.checkbox(&mut state.to_128, "extrapolate to 128 threads (else 64)");
@@ -151,7 +152,7 @@ fn fits(ui: &mut egui::Ui, sources: &[(String, Experiment)], state: &mut WhyStat
     );
 }
 
-fn timeline(ui: &mut egui::Ui, sources: &[(String, Experiment)], state: &mut WhyState) {
+fn timeline(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
     ui.heading("Per-worker timeline");
     let runs = timeline_runs(sources);
     if runs.is_empty() {
