@@ -135,14 +135,14 @@ fn an_invalid_value_shows_a_message_and_nothing_starts() {
     type_into(&mut h, "n", "12x");
     assert!(h.query_all_by_label_contains("n must be a whole number").count() >= 1);
     // Run and every sweep button are disabled, and say why.
-    assert!(h.query_by_label_contains("Fix n must be a whole number").is_some());
+    assert!(h.query_by_label_contains("off until the field above is fixed (n must be a whole number").is_some());
     h.get_by_label("Run").click();
     h.step();
     assert!(!h.state().is_running() && h.state().results.is_empty(), "a disabled Run started a job");
     // Fixed: the stale error goes, Run works again.
     type_into(&mut h, "n", "20000");
     assert!(h.state().message.is_none(), "{:?}", h.state().message);
-    assert!(h.query_by_label_contains("Fix n").is_none());
+    assert!(h.query_by_label_contains("off until").is_none());
     h.get_by_label("Run").click();
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
@@ -502,4 +502,30 @@ fn a_lesson_runs_with_its_own_settings_and_leaves_the_controls_alone() {
     h.step(); // the frame that drew Cancel enabled
     h.get_by_label("Cancel").click();
     step_until(&mut h, 20, |app| !app.is_running());
+}
+
+#[test]
+fn the_live_plot_has_points_with_non_negative_rates_during_a_5m_primes_run() {
+    use scalescope::gui::live::{rate_bin, total_rate};
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    assert_eq!(h.state().settings.spec().get("n"), 5_000_000);
+    h.get_by_label("Run").click();
+    h.step();
+    // Step until the engine call has drawn a few tenths of a second.
+    step_until(&mut h, 60, |app| {
+        let span = app.live.history.iter().filter_map(|w| w.last().map(|s| s.0)).fold(0.0, f64::max);
+        span > 0.3 || !app.is_running()
+    });
+    let live = &h.state().live;
+    let span = live.history.iter().filter_map(|w| w.last().map(|s| s.0)).fold(0.0, f64::max);
+    let points = total_rate(&live.history, rate_bin(span));
+    assert!(points.len() >= 5, "{points:?}");
+    assert!(points.iter().all(|p| p[0] >= 0.0 && p[1] >= 0.0), "{points:?}");
+    assert!(points.iter().any(|p| p[1] > 0.0));
+    // The line reaches the latest sample.
+    assert!((points.last().unwrap()[0] - span).abs() < rate_bin(span), "{points:?} span {span}");
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, 30, |app| !app.is_running());
 }

@@ -85,8 +85,7 @@ pub struct ScalescopeApp {
     pub paths: FilePaths,
     /// A question waiting for an answer (replace a results file?).
     pub pending: Option<Pending>,
-    /// The parameter field's problem shown last frame, if any.
-    pub field_problem: Option<String>,
+
     /// Frame build times, milliseconds (the last 600 frames).
     pub frame_ms: VecDeque<f32>,
     /// Frame build times while a job ran, milliseconds (the last 2000 such frames).
@@ -161,7 +160,6 @@ impl ScalescopeApp {
             param_text: BTreeMap::new(),
             paths: FilePaths::default(),
             pending: None,
-            field_problem: None,
             frame_ms: VecDeque::new(),
             busy_frame_ms: VecDeque::new(),
             busy_interval_ms: VecDeque::new(),

@@ -155,7 +155,9 @@ fn count_at(history: &[(f64, u64)], t: f64) -> f64 {
 }
 
 /// Items per second of all workers together, in bins of `bin_s` seconds,
-/// from each worker's count interpolated at the bin edges.
+/// from each worker's count interpolated at the bin edges; the last,
+/// partial bin reaches the latest sample, so the line runs as far as the
+/// workers' lines do.
 pub fn total_rate(histories: &[Vec<(f64, u64)>], bin_s: f64) -> Vec<[f64; 2]> {
     let end = histories.iter().filter_map(|h| h.last().map(|s| s.0)).fold(0.0, f64::max);
     if end <= 0.0 || bin_s <= 0.0 {
@@ -163,12 +165,39 @@ pub fn total_rate(histories: &[Vec<(f64, u64)>], bin_s: f64) -> Vec<[f64; 2]> {
     }
     let total = |t: f64| -> f64 { histories.iter().map(|h| count_at(h, t)).sum() };
     let bins = (end / bin_s).floor() as usize;
-    (1..=bins)
+    let mut out: Vec<[f64; 2]> = (1..=bins)
         .map(|i| {
             let (t0, t1) = ((i - 1) as f64 * bin_s, i as f64 * bin_s);
             [t1, (total(t1) - total(t0)).max(0.0) / bin_s]
         })
-        .collect()
+        .collect();
+    let last = bins as f64 * bin_s;
+    if end - last > bin_s * 0.2 {
+        out.push([end, (total(end) - total(last)).max(0.0) / (end - last)]);
+    }
+    out
+}
+
+/// A bin for [`total_rate`] that gives about 40 points over `span_s`
+/// seconds, never finer than the 20 ms sampling.
+pub fn rate_bin(span_s: f64) -> f64 {
+    (span_s / 40.0).clamp(0.02, 1.0)
+}
+
+/// `5M`, `1.2k`, `350`, `2.5G`: a count for an axis or a label.
+pub fn human_count(x: f64) -> String {
+    let a = x.abs();
+    let (v, unit) = if a >= 1e9 {
+        (x / 1e9, "G")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e3 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    let text = if v.fract().abs() < 1e-9 || v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.1}") };
+    format!("{}{unit}", text.trim_end_matches(".0"))
 }
 
 /// A worker's time split: (busy, waiting for input, idle) fractions of `elapsed_s`.
@@ -249,7 +278,23 @@ mod tests {
         assert_eq!(total_rate(&[a.clone(), b], 1.0), vec![[1.0, 150.0], [2.0, 200.0]]);
         // Interpolated between samples: half-second bins see half the items.
         assert_eq!(total_rate(&[a], 0.5), vec![[0.5, 100.0], [1.0, 100.0], [1.5, 100.0], [2.0, 100.0]]);
+        // A run that ends between bin edges still reaches its last sample.
+        let short = vec![(0.0, 0), (0.25, 50)];
+        let r = total_rate(&[short], 0.1);
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[2][0], 0.25);
+        assert!(r.iter().all(|p| (p[1] - 200.0).abs() < 1e-9), "{r:?}");
         assert!(total_rate(&[], 1.0).is_empty());
+    }
+
+    #[test]
+    fn counts_read_like_people_write_them() {
+        assert_eq!(human_count(5_000_000.0), "5M");
+        assert_eq!(human_count(1_200.0), "1.2k");
+        assert_eq!(human_count(350.0), "350");
+        assert_eq!(human_count(0.0), "0");
+        assert_eq!(human_count(14_250_000.0), "14.2M");
+        assert_eq!(human_count(2.5e9), "2.5G");
     }
 
     #[test]

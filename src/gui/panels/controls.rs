@@ -112,7 +112,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
 
     ui.separator();
     if let Some(why) = &problem {
-        ui.label(RichText::new(format!("Fix {why} to run.")).color(Color32::from_rgb(220, 60, 60)).small());
+        ui.label(
+            RichText::new(format!("The buttons are off until the field above is fixed ({why})."))
+                .color(Color32::from_rgb(220, 60, 60))
+                .small(),
+        );
     }
     ui.add_enabled_ui(!running && problem.is_none(), |ui| {
         ui.horizontal_wrapped(|ui| {
@@ -200,7 +204,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
 fn path_row(ui: &mut egui::Ui, label: &str, text: &mut String, buttons: impl FnOnce(&mut egui::Ui)) {
     let l = ui.label(label);
     ui.horizontal(|ui| {
-        ui.add(egui::TextEdit::singleline(text).hint_text("empty: a dialog").desired_width(150.0)).labelled_by(l.id);
+        ui.add(egui::TextEdit::singleline(text).hint_text("empty: a dialog").desired_width(120.0)).labelled_by(l.id);
         buttons(ui);
     });
     ui.end_row();
@@ -234,14 +238,6 @@ fn params(ui: &mut egui::Ui, app: &mut ScalescopeApp) -> Option<String> {
     if let Some(msg) = &problem {
         ui.label(RichText::new(msg).color(Color32::from_rgb(220, 60, 60)));
     }
-    // The message line shows the problem while it lasts, and forgets it once fixed.
-    let shown = app.message.as_ref().is_some_and(|m| m.error && Some(&m.text) == app.field_problem.as_ref());
-    match &problem {
-        Some(msg) if app.message.as_ref().is_none_or(|m| &m.text != msg) => app.error(msg.clone()),
-        None if shown => app.message = None,
-        _ => {}
-    }
-    app.field_problem = problem.clone();
     problem
 }
 

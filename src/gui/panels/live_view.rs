@@ -4,7 +4,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, Plot};
 
 use super::hint;
-use crate::gui::live::{LiveRun, time_split, total_rate, worker_rate};
+use crate::gui::live::{LiveRun, human_count, rate_bin, time_split, total_rate, worker_rate};
 use crate::gui::runner::Job;
 
 const BUSY: Color32 = Color32::from_rgb(70, 160, 90);
@@ -41,14 +41,20 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
         plot_height = (plot_height / 2.0 - 30.0).max(110.0);
         occupancy(ui, live, plot_height);
     }
+    let span = live.history.iter().filter_map(|h| h.last().map(|s| s.0)).fold(0.0, f64::max);
     Plot::new("throughput")
         .height(plot_height)
         .legend(Legend::default())
         .x_axis_label("seconds")
         .y_axis_label("items / s")
+        .include_x(0.0)
+        .include_y(0.0)
+        .y_axis_formatter(|mark, _| if mark.value < 0.0 { String::new() } else { human_count(mark.value) })
         .allow_scroll(false)
         .show(ui, |plot| {
-            plot.line(Line::new("all workers", total_rate(&live.history, 0.1)).width(2.5).color(Color32::from_rgb(80, 140, 230)));
+            plot.line(
+                Line::new("all workers", total_rate(&live.history, rate_bin(span))).width(2.5).color(Color32::from_rgb(80, 140, 230)),
+            );
             if live.workers.len() <= 32 {
                 for (i, h) in live.history.iter().enumerate() {
                     plot.line(Line::new(format!("worker {i}"), worker_rate(h, 3)).width(1.0));
