@@ -529,3 +529,45 @@ fn the_live_plot_has_points_with_non_negative_rates_during_a_5m_primes_run() {
     h.get_by_label("Cancel").click();
     step_until(&mut h, 30, |app| !app.is_running());
 }
+
+#[test]
+fn the_legend_of_a_plot_with_20_series_does_not_cover_its_data() {
+    use scalescope::engine::{FeederKind, Hooks, Threads};
+    use scalescope::experiment::Experiment;
+    use scalescope::metrics::{SweepPlan, run_sweep};
+    use scalescope::workloads::{WorkloadKind, WorkloadSpec};
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-legend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan = SweepPlan {
+        workload: WorkloadSpec::new(WorkloadKind::Primes),
+        feeders: vec![FeederKind::Dispenser],
+        threads: vec![Threads::new(1).unwrap(), Threads::new(2).unwrap()],
+        chunks: vec![scalescope::engine::ChunkSize::Auto],
+        gil: vec![false],
+        reps: 1,
+        warmup: 0,
+        spans: false,
+        variants: vec![],
+    };
+    let plan = SweepPlan { workload: plan.workload.clone().with("n", 3000), ..plan };
+    let exp = run_sweep(&plan, Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).unwrap();
+    let mut h = harness();
+    h.step();
+    // 20 files from "other machines": 20 series on every thread plot.
+    for i in 0..20 {
+        let path = dir.join(format!("machine-{i:02}.json"));
+        exp.save(&path).unwrap();
+        h.state_mut().open_results(&path).unwrap();
+    }
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
+    h.step();
+    h.step();
+    let title = h.get_by_label("Speedup vs threads").rect();
+    let entries: Vec<_> = h.query_all_by_label_contains("(machine-").collect();
+    assert!(entries.len() >= 20, "{} legend entries", entries.len());
+    for e in entries {
+        assert!(e.rect().max.y <= title.min.y, "a legend entry at {:?} reaches into the plots below {:?}", e.rect(), title);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -565,7 +565,7 @@ impl ScalescopeApp {
             match self.settings.tab {
                 Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done, &self.current),
                 Tab::Scaling => {
-                    panels::scaling::ui(ui, &sources, self.settings.workload);
+                    panels::scaling::ui(ui, &sources, self.settings.workload, self.machine.logical_cores);
                 }
                 Tab::Why => panels::why::ui(ui, &sources, &mut self.why),
                 Tab::Results => panels::table::ui(ui, &sources, &mut actions),

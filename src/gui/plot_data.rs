@@ -161,8 +161,10 @@ pub fn efficiency_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
 }
 
 /// Karp-Flatt serial fraction vs threads (p > 1 only).
+/// Only where it means something: more than one thread and a speedup above
+/// 1 (then `e` lies in 0..1); a slowdown gives no serial fraction.
 pub fn karp_flatt_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
-    build(sources, by_threads, |_, r| r.karp_flatt.map(|k| (k, k, k)))
+    build(sources, by_threads, |_, r| r.karp_flatt.filter(|k| (0.0..=1.0).contains(k) && r.speedup > 1.0).map(|k| (k, k, k)))
 }
 
 /// Median time (seconds) vs log10(chunk size), fixed chunks only; one

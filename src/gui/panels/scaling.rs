@@ -2,9 +2,10 @@
 //! lines, time vs chunk size on a log axis, Karp-Flatt vs threads.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{HLine, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, Points};
+use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
 use super::hint;
+use crate::gui::live::human_count;
 use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{self, Series};
 use crate::workloads::WorkloadKind;
@@ -14,7 +15,7 @@ use crate::workloads::WorkloadKind;
 /// For workloads with variants, the per-variant comparison (time and peak
 /// held) comes first; for `aggregates`, whose thread count is fixed, it is
 /// the only view.
-pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind) -> egui::Rect {
+pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, cores: usize) -> egui::Rect {
     let start = ui.cursor().min;
     let info = kind.info();
     if labelled.is_empty() {
@@ -34,22 +35,26 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind) -> e
     let efficiency = plot_data::efficiency_vs_threads(labelled);
     let chunks = plot_data::time_vs_chunk(labelled);
     let kf = plot_data::karp_flatt_vs_threads(labelled);
-    let max_p = plot_data::max_x(&speedup);
-    let h = ((ui.available_height() - 120.0) / 2.0).max(160.0);
+    let max_p = plot_data::max_x(&speedup).max(cores as f64);
+    // One legend for the three thread plots, outside every plot: it never covers data.
+    legend(ui, "threads-legend", &speedup, cores);
+    let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);
     let w = (ui.available_width() / 2.0 - 8.0).max(200.0);
     egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
         ui.vertical(|ui| {
             ui.strong("Speedup vs threads");
-            Plot::new("speedup").width(w).height(h).legend(Legend::default()).x_axis_label("threads").y_axis_label("speedup").label_formatter(hover("threads", "speedup")).show(ui, |plot| {
+            threads_plot("speedup", w, h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup")).show(ui, |plot| {
                 plot.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(max_p)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+                core_line(plot, cores);
                 draw(plot, &speedup);
             });
             hint(ui, "points on the dashed line scale perfectly; the gap below it is what parallelism lost. Bars span the fastest and slowest repetition.");
         });
         ui.vertical(|ui| {
             ui.strong("Efficiency vs threads");
-            Plot::new("efficiency").width(w).height(h).legend(Legend::default()).x_axis_label("threads").y_axis_label("efficiency").include_y(0.0).include_y(1.1).label_formatter(hover("threads", "efficiency")).show(ui, |plot| {
+            threads_plot("efficiency", w, h).y_axis_label("efficiency").include_y(0.0).include_y(1.1).label_formatter(hover("threads", "efficiency")).show(ui, |plot| {
                 plot.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+                core_line(plot, cores);
                 draw(plot, &efficiency);
             });
             hint(ui, "speedup divided by threads: 1.0 means every thread pulls its full weight. Past the core count it must fall.");
@@ -57,28 +62,78 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind) -> e
         ui.end_row();
         ui.vertical(|ui| {
             ui.strong("Time vs chunk size");
-            Plot::new("chunks")
+            legend(ui, "chunk-legend", &chunks, 0);
+            if chunks.is_empty() {
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(w, h), egui::Sense::hover());
+                ui.painter().rect_stroke(rect, 4.0, ui.visuals().widgets.noninteractive.bg_stroke, egui::StrokeKind::Inside);
+                ui.put(rect, egui::Label::new("No fixed chunk sizes measured yet: press 'Sweep chunks' to fill this plot."));
+            } else {
+                Plot::new("chunks")
                 .width(w)
                 .height(h)
-                .legend(Legend::default())
                 .x_axis_label("chunk size (items, log scale)")
                 .y_axis_label("median seconds")
-                .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value)))
+                .include_y(0.0)
+                .x_axis_formatter(|m, _| if (m.value - m.value.round()).abs() < 1e-6 { human_count(10f64.powf(m.value.round())) } else { String::new() })
                 .label_formatter(|h| match h {
                     HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nchunk {:.0}: {:.4} s", 10f64.powf(p.x), p.y)),
                     HoverPosition::Elsewhere { .. } => None,
                 })
                 .show(ui, |plot| draw(plot, &chunks));
+            }
             hint(ui, "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.");
         });
         ui.vertical(|ui| {
             ui.strong("Karp-Flatt serial fraction vs threads");
-            Plot::new("karp-flatt").width(w).height(h).legend(Legend::default()).x_axis_label("threads").y_axis_label("serial fraction e").label_formatter(hover("threads", "e")).show(ui, |plot| draw(plot, &kf));
-            hint(ui, "the serial fraction implied by each measured speedup. Flat means a fixed serial part (Amdahl); rising with threads means overhead that grows: contention, imbalance, oversubscription.");
+            threads_plot("karp-flatt", w, h).y_axis_label("serial fraction e").include_y(0.0).include_y(1.0).label_formatter(hover("threads", "e")).show(ui, |plot| {
+                core_line(plot, cores);
+                draw(plot, &kf);
+            });
+            hint(ui, "the serial fraction implied by each measured speedup (drawn only where the speedup is above 1). Flat means a fixed serial part (Amdahl); rising with threads means overhead that grows: contention, imbalance, oversubscription.");
         });
         ui.end_row();
     });
     egui::Rect::from_min_max(start, ui.min_rect().max)
+}
+
+/// A plot over thread counts: integer ticks only, from 0.
+fn threads_plot(id: &str, w: f32, h: f32) -> Plot<'static> {
+    Plot::new(id).width(w).height(h).x_axis_label("threads").include_x(0.0).x_axis_formatter(|m, _| {
+        if m.value >= 0.0 && (m.value - m.value.round()).abs() < 1e-6 { format!("{}", m.value.round()) } else { String::new() }
+    })
+}
+
+/// A vertical line at this machine's core count: past it, threads share cores.
+fn core_line(plot: &mut egui_plot::PlotUi<'_>, cores: usize) {
+    plot.vline(VLine::new(format!("{cores} cores (this machine)"), cores as f64).style(LineStyle::dotted_dense()).color(CORES));
+}
+
+/// The colour of the core-count line.
+const CORES: Color32 = Color32::from_rgb(200, 170, 60);
+
+/// A legend outside the plots: one colour chip per series, wrapped in rows.
+/// With `cores > 0` it also names the dotted core-count line.
+fn legend(ui: &mut egui::Ui, id: &str, series: &[Series], cores: usize) {
+    ui.push_id(id, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 10.0;
+            for (i, s) in series.iter().enumerate() {
+                chip(ui, palette(i), &s.name);
+            }
+            if cores > 0 {
+                chip(ui, CORES, &format!("{cores} cores (this machine)"));
+            }
+        });
+    });
+}
+
+fn chip(ui: &mut egui::Ui, color: Color32, text: &str) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+        ui.painter().rect_filled(rect, 2.0, color);
+        ui.label(egui::RichText::new(text).small());
+    });
 }
 
 /// Hovering a point shows its series and numbers.
