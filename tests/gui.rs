@@ -252,7 +252,7 @@ fn a_corrupt_results_file_shows_a_message() {
     h.step();
     h.step();
     assert!(h.query_by_label_contains("is not a scalescope results file").is_some());
-    assert!(h.state().overlays.is_empty());
+    assert!(h.state().results.is_empty());
     type_into(&mut h, "results file to open", dir.join("missing.json").to_str().unwrap());
     h.get_by_label("Open results...").click();
     h.step();
@@ -290,7 +290,9 @@ fn save_json_and_csv_then_open_them_again() {
     h.get_by_label("Open results...").click();
     h.step();
     h.step();
-    assert_eq!(h.state().overlays.len(), 1);
+    // It is the experiment already listed: it is not listed twice.
+    assert_eq!(h.state().results.len(), 1);
+    assert!(h.state().message.as_ref().is_some_and(|m| m.text.contains("already in the list")), "{:?}", h.state().message);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -301,6 +303,7 @@ fn a_results_file_from_the_cli_opens_over_the_plots() {
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("other-machine.json");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_scalescope"))
+        .env("SCALESCOPE_DATA_DIR", &dir)
         .args([
             "sweep",
             "--workload",
@@ -328,8 +331,8 @@ fn a_results_file_from_the_cli_opens_over_the_plots() {
     h.step();
     assert!(h.query_by_label_contains("Opened other-machine.json").is_some());
     assert!(h.query_by_label("Karp-Flatt serial fraction vs threads").is_some());
-    // Save what is open? Nothing of this session yet: a clear message.
-    assert!(h.state_mut().save_results(&dir.join("x.json"), false).is_err());
+    // What was opened is an experiment like any other: it saves again.
+    assert!(h.state_mut().save_results(&dir.join("x.json"), false).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -557,7 +560,10 @@ fn the_legend_of_a_plot_with_20_series_does_not_cover_its_data() {
     // 20 files from "other machines": 20 series on every thread plot.
     for i in 0..20 {
         let path = dir.join(format!("machine-{i:02}.json"));
-        exp.save(&path).unwrap();
+        let mut other = exp.clone();
+        other.id = format!("other-{i:02}");
+        other.machine.cpu_model = format!("machine-{i:02}");
+        other.save(&path).unwrap();
         h.state_mut().open_results(&path).unwrap();
     }
     h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
@@ -569,5 +575,66 @@ fn the_legend_of_a_plot_with_20_series_does_not_cover_its_data() {
     for e in entries {
         assert!(e.rect().max.y <= title.min.y, "a legend entry at {:?} reaches into the plots below {:?}", e.rect(), title);
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn hide_rename_delete_and_undo_an_experiment() {
+    use scalescope::experiment::Library;
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-list-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let library = Library::at(&dir);
+    let mut h = harness_with_library(&dir);
+    h.step();
+    type_into(&mut h, "n", "20000");
+    for _ in 0..2 {
+        h.get_by_label("Run").click();
+        h.step();
+        step_until(&mut h, 60, |app| !app.is_running());
+    }
+    assert_eq!(h.state().results.len(), 2);
+    let (first, second) = (h.state().results[0].id.clone(), h.state().results[1].id.clone());
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
+    h.step();
+    assert!(h.query_by_label_contains("#1: auto").is_some() && h.query_by_label_contains("#2: auto").is_some());
+
+    // Hide #1: the plots name only #2.
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Experiments;
+    h.step();
+    h.get_by_label("#1").click();
+    h.step();
+    assert!(h.state().hidden.contains(&first));
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
+    h.step();
+    assert!(h.query_by_label_contains("#1: auto").is_none());
+    assert!(h.query_by_label_contains("#2: auto").is_some());
+
+    // Rename #2, in the list and in the library.
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Experiments;
+    h.step();
+    h.get_all_by_label("Rename").nth(1).unwrap().click();
+    h.step();
+    h.state_mut().renaming.as_mut().unwrap().1 = "two threads, small n".into();
+    h.step();
+    h.step();
+    h.step();
+    h.get_by_label("OK").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().results[1].name, "two threads, small n", "{:?} {:?}", h.state().message, h.state().renaming);
+    assert!(h.query_by_label_contains("two threads, small n").is_some());
+    assert_eq!(library.find(&second).unwrap().name, "two threads, small n");
+
+    // Delete #1, then undo.
+    h.get_all_by_label("Delete").next().unwrap().click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().results.len(), 1);
+    assert!(library.find(&first).is_err(), "deleted from the library too");
+    h.get_by_label("Undo delete").click();
+    h.step();
+    assert_eq!(h.state().results.iter().map(|x| x.id.clone()).collect::<Vec<_>>(), vec![first.clone(), second]);
+    assert!(library.find(&first).is_ok(), "restored to the library");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,7 +1,7 @@
 //! The top level: owns the state, drains the job's channels each frame,
 //! dispatches to one panel per area, and carries out the panels' actions.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -41,8 +41,16 @@ pub enum Action {
     ExportPng,
     /// Forget this session's results and the opened files.
     Clear,
-    /// Set up the controls (from the Learn panel) and start a job.
+    /// Start a job with a lesson's own settings (the controls keep theirs).
     Try(Box<Settings>, JobKind),
+    /// Show (true) or hide an experiment on the plots.
+    SetShown(String, bool),
+    /// Rename an experiment (saved to the library).
+    Rename(String, String),
+    /// Delete an experiment (from the list and the library; undo restores it).
+    Delete(String),
+    /// Restore the experiment deleted last.
+    UndoDelete,
 }
 
 /// A line shown at the top of the window.
@@ -71,10 +79,14 @@ pub struct ScalescopeApp {
     /// Labels of runs that started but whose engine call has not yet
     /// reported `Started`: the live view takes the next one at each `Started`.
     pending_labels: VecDeque<String>,
-    /// Results made in this session.
+    /// Every experiment: the library's, this session's, the files opened.
     pub results: Vec<Experiment>,
-    /// Results files opened to compare, with their labels.
-    pub overlays: Vec<(String, Experiment)>,
+    /// Ids of the experiments hidden from the plots.
+    pub hidden: BTreeSet<String>,
+    /// The experiment being renamed, and the text typed.
+    pub renaming: super::panels::experiments::Renaming,
+    /// The experiment deleted last and where it was, for Undo.
+    pub trash: Option<(usize, Experiment)>,
     /// The message line.
     pub message: Option<Message>,
     /// Text of each parameter field, by "workload/param".
@@ -155,7 +167,9 @@ impl ScalescopeApp {
             current: String::new(),
             pending_labels: VecDeque::new(),
             results: Vec::new(),
-            overlays: Vec::new(),
+            hidden: BTreeSet::new(),
+            renaming: None,
+            trash: None,
             message: None,
             param_text: BTreeMap::new(),
             paths: FilePaths::default(),
@@ -324,15 +338,25 @@ impl ScalescopeApp {
                     analyse(&mut file);
                 }
                 let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-                let label = format!("{} ({name})", file.machine.cpu_model);
+                // Kept in the library, so it is there at the next launch too.
+                if let Some(lib) = &self.library
+                    && let Ok(imported) = lib.import(path)
+                {
+                    file.id = imported.id;
+                }
+                if self.results.iter().any(|x| x.id == file.id && *x == file) {
+                    self.info(format!("{name} is already in the list."));
+                    return Ok(());
+                }
                 self.info(format!(
-                    "Opened {name}: {} runs of {} measured on {}",
+                    "Opened {name} as #{}: {} runs of {} measured on {}",
+                    self.results.len() + 1,
                     file.runs.len(),
                     file.workload.name,
                     file.machine.describe()
                 ));
                 self.settings.tab = Tab::Scaling;
-                self.overlays.push((label, file));
+                self.results.push(file);
                 Ok(())
             }
             Err(e) => {
@@ -389,6 +413,47 @@ impl ScalescopeApp {
             }
             Err(e) => self.error(format!("Cannot read {}: {e}", path.display())),
         }
+    }
+
+    /// Renames experiment `id` and saves it to the library.
+    pub fn rename(&mut self, id: &str, name: String) {
+        if name.is_empty() {
+            return self.error("A name cannot be empty.");
+        }
+        let Some(x) = self.results.iter_mut().find(|x| x.id == id) else { return };
+        x.name = name;
+        let saved = self.library.as_ref().map(|lib| lib.save(x));
+        if let Some(Err(e)) = saved {
+            self.error(format!("Renamed here, but not in the library: {e}"));
+        }
+    }
+
+    /// Deletes experiment `id` from the list and the library; [`Self::undo_delete`] brings it back.
+    pub fn delete(&mut self, id: &str) {
+        let Some(i) = self.results.iter().position(|x| x.id == id) else { return };
+        let x = self.results.remove(i);
+        if let Some(lib) = &self.library
+            && lib.path_of(&x.id).exists()
+            && let Err(e) = lib.delete(&x.id)
+        {
+            self.error(format!("Removed from the list, but not from the library: {e}"));
+        } else {
+            self.info(format!("Deleted '{}'. Undo brings it back.", x.name));
+        }
+        self.trash = Some((i, x));
+    }
+
+    /// Restores the experiment deleted last, where it was, and to the library.
+    pub fn undo_delete(&mut self) {
+        let Some((i, x)) = self.trash.take() else { return };
+        if let Some(lib) = &self.library
+            && let Err(e) = lib.save(&x)
+        {
+            self.error(format!("Restored here, but not in the library: {e}"));
+        } else {
+            self.info(format!("Restored '{}'.", x.name));
+        }
+        self.results.insert(i.min(self.results.len()), x);
     }
 
     /// Tells the person that no file dialog could open, and what to do.
@@ -481,9 +546,19 @@ impl ScalescopeApp {
             }
             Action::Clear => {
                 self.results.clear();
-                self.overlays.clear();
-                self.info("Cleared all results.");
+                self.hidden = self.results.iter().map(|x| x.id.clone()).collect();
+                self.info("Hid every experiment from the plots; the Experiments tab still lists them.");
             }
+            Action::SetShown(id, shown) => {
+                if shown {
+                    self.hidden.remove(&id);
+                } else {
+                    self.hidden.insert(id);
+                }
+            }
+            Action::Rename(id, name) => self.rename(&id, name),
+            Action::Delete(id) => self.delete(&id),
+            Action::UndoDelete => self.undo_delete(),
             Action::Try(settings, kind) => {
                 // A lesson runs with its own settings; the controls keep the person's.
                 let plan = settings.plan(kind, self.machine.logical_cores);
@@ -561,7 +636,8 @@ impl ScalescopeApp {
                 }
             });
             ui.separator();
-            let sources = sources(&self.results, &self.overlays, self.settings.workload);
+            let labels = labels(&self.results, &self.machine);
+            let sources = sources(&self.results, &labels, &self.hidden, self.settings.workload);
             match self.settings.tab {
                 Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done, &self.current),
                 Tab::Scaling => {
@@ -570,6 +646,9 @@ impl ScalescopeApp {
                 Tab::Why => panels::why::ui(ui, &sources, &mut self.why),
                 Tab::Results => panels::table::ui(ui, &sources, &mut actions),
                 Tab::Learn => panels::learn::ui(ui, &self.settings, self.is_running(), &mut actions),
+                Tab::Experiments => {
+                    panels::experiments::ui(ui, &self.results, &self.hidden, &mut self.renaming, self.trash.is_some(), &mut actions);
+                }
             }
         });
         self.tab_rect = Some(tab_rect.response.rect);
@@ -633,11 +712,24 @@ impl ScalescopeApp {
     }
 }
 
-/// This session's results for `kind`, then the opened files for it, borrowed.
-fn sources<'a>(results: &'a [Experiment], overlays: &'a [(String, Experiment)], kind: crate::workloads::WorkloadKind) -> Vec<Labelled<'a>> {
-    let mut v: Vec<Labelled<'a>> = results.iter().filter(|r| r.workload.name == kind).map(|r| ("this machine", r)).collect();
-    v.extend(overlays.iter().filter(|(_, r)| r.workload.name == kind).map(|(l, r)| (l.as_str(), r)));
-    v
+/// Each experiment's short, unique label: `#3`, and the CPU where it was
+/// measured on another machine.
+fn labels(results: &[Experiment], here: &MachineInfo) -> Vec<String> {
+    results
+        .iter()
+        .enumerate()
+        .map(|(i, x)| if x.machine == *here { format!("#{}", i + 1) } else { format!("#{} ({})", i + 1, x.machine.cpu_model) })
+        .collect()
+}
+
+/// The shown experiments of `kind` with their labels, borrowed (this runs every frame).
+fn sources<'a>(
+    results: &'a [Experiment],
+    labels: &'a [String],
+    hidden: &BTreeSet<String>,
+    kind: crate::workloads::WorkloadKind,
+) -> Vec<Labelled<'a>> {
+    results.iter().zip(labels).filter(|(r, _)| r.workload.name == kind && !hidden.contains(&r.id)).map(|(r, l)| (l.as_str(), r)).collect()
 }
 
 /// Saves the part `rect` (in points) of a screenshot as a PNG.

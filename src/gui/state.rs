@@ -31,11 +31,13 @@ pub enum Tab {
     Why,
     /// Explanations for students.
     Learn,
+    /// Every experiment: show, hide, rename, delete.
+    Experiments,
 }
 
 impl Tab {
     /// Every tab, in the order of the tab bar.
-    pub const ALL: [Tab; 5] = [Tab::Live, Tab::Scaling, Tab::Why, Tab::Results, Tab::Learn];
+    pub const ALL: [Tab; 6] = [Tab::Live, Tab::Scaling, Tab::Why, Tab::Results, Tab::Experiments, Tab::Learn];
 
     /// Its name on the tab bar.
     pub fn name(self) -> &'static str {
@@ -45,6 +47,7 @@ impl Tab {
             Tab::Why => "Why not ideal?",
             Tab::Results => "Results",
             Tab::Learn => "Learn",
+            Tab::Experiments => "Experiments",
         }
     }
 }

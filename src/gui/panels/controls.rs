@@ -194,7 +194,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
             }
         });
     });
-    if ui.button("Clear").on_hover_text("Forget the results shown (the experiments library keeps them)").clicked() {
+    if ui.button("Clear").on_hover_text("Hide every experiment from the plots (the Experiments tab shows them again)").clicked() {
         actions.push(Action::Clear);
     }
     ui.label(RichText::new("Tip: drop a results .json or a text file on the window.").small().weak());

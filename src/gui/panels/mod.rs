@@ -2,6 +2,7 @@
 //! the user asked for as [`super::app::Action`]s; none starts work itself.
 
 pub mod controls;
+pub mod experiments;
 pub mod learn;
 pub mod live_view;
 pub mod scaling;

@@ -1,0 +1,97 @@
+//! The experiments list: every experiment the app knows (this session's,
+//! the library's, the files opened), with its short label (#k, as the plots
+//! name it), what it measured, where, when and how it ended; show or hide it
+//! on the plots, rename it, delete it (with undo).
+
+use std::collections::BTreeSet;
+
+use eframe::egui::{self, RichText};
+
+use crate::experiment::Experiment;
+use crate::gui::app::Action;
+use crate::gui::live::human_count;
+
+/// An experiment being renamed: its id and the text typed so far.
+pub type Renaming = Option<(String, String)>;
+
+/// Draws the list; what the person asks for goes into `actions`.
+pub fn ui(
+    ui: &mut egui::Ui,
+    experiments: &[Experiment],
+    hidden: &BTreeSet<String>,
+    renaming: &mut Renaming,
+    can_undo: bool,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        ui.label(format!("{} experiments. The plots draw the shown ones of the selected workload, named by their #.", experiments.len()));
+        if can_undo && ui.button("Undo delete").clicked() {
+            actions.push(Action::UndoDelete);
+        }
+    });
+    if experiments.is_empty() {
+        ui.label("None yet: every Run, sweep or comparison becomes one, kept in the experiments library.");
+        return;
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::Grid::new("experiments").striped(true).num_columns(6).spacing([14.0, 6.0]).show(ui, |ui| {
+            for h in ["shown", "name", "workload", "machine", "created", "status"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (i, x) in experiments.iter().enumerate() {
+                let mut shown = !hidden.contains(&x.id);
+                if ui.checkbox(&mut shown, RichText::new(format!("#{}", i + 1)).strong()).on_hover_text("show on the plots").changed() {
+                    actions.push(Action::SetShown(x.id.clone(), shown));
+                }
+                name_cell(ui, x, renaming, actions);
+                ui.label(workload_text(x));
+                ui.label(format!("{} cores, {}", x.machine.logical_cores, x.machine.cpu_model));
+                ui.label(x.created.replace('T', " ").trim_end_matches('Z'));
+                ui.label(x.status.describe());
+                ui.end_row();
+            }
+        });
+    });
+}
+
+/// The name, or its edit field while it is renamed, with Rename / Delete.
+fn name_cell(ui: &mut egui::Ui, x: &Experiment, renaming: &mut Renaming, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        let mut close = false;
+        if let Some((_, text)) = renaming.as_mut().filter(|(id, _)| *id == x.id) {
+            let edit = ui.add(egui::TextEdit::singleline(text).desired_width(260.0));
+            let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button("OK").clicked() || enter {
+                actions.push(Action::Rename(x.id.clone(), text.trim().to_string()));
+                close = true;
+            } else if ui.button("Cancel rename").clicked() {
+                close = true;
+            }
+        } else {
+            ui.label(&x.name);
+            if ui.small_button("Rename").on_hover_text(format!("rename {}", x.name)).clicked() {
+                *renaming = Some((x.id.clone(), x.name.clone()));
+            }
+            if ui.small_button("Delete").on_hover_text(format!("delete {}", x.name)).clicked() {
+                actions.push(Action::Delete(x.id.clone()));
+            }
+        }
+        if close {
+            *renaming = None;
+        }
+    });
+}
+
+/// `primes n=5M`, with the variant or text file when set.
+fn workload_text(x: &Experiment) -> String {
+    let mut parts = vec![x.workload.name.to_string()];
+    parts.extend(x.workload.params.0.iter().map(|(k, v)| format!("{k}={}", human_count(*v as f64))));
+    if let Some(v) = x.workload.variant {
+        parts.push(v.to_string());
+    }
+    if let Some(f) = &x.workload.file {
+        parts.push(f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+    }
+    parts.join(" ")
+}
