@@ -517,3 +517,27 @@ fn list_and_export_show_the_library() {
     assert!(stderr.contains("no experiment 'nope'"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+#[ignore = "needs root to mount a 16 KiB tmpfs as a full disk; run with --ignored as root"]
+fn a_full_disk_fails_the_output_not_the_measurements() {
+    let dir = scratch("fulldisk");
+    let full = dir.join("full");
+    std::fs::create_dir_all(&full).unwrap();
+    assert!(Command::new("mount").args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"]).arg(&full).status().unwrap().success());
+    std::fs::write(full.join("keep.txt"), "mine").unwrap();
+    // Fill it.
+    let _ = std::fs::write(full.join("fill"), vec![0u8; 64 << 10]);
+    let json = full.join("out.json");
+    let (code, stdout, stderr) = output(&dir, &["run", "--n", "20000", "--json", json.to_str().unwrap()]);
+    let unmounted = Command::new("umount").arg(&full).status().unwrap().success();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(!stdout.contains(&format!("wrote {}", json.display())), "{stdout}");
+    // The measurements are in the library, whole.
+    let all = library(&dir).experiments();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].status, Status::Complete);
+    assert!(unmounted);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -214,6 +214,11 @@ impl Saver {
         }
     }
 
+    /// Whether the last save to `path` succeeded.
+    fn saved(&self, path: &Path) -> bool {
+        self.targets.iter().any(|(p, failed)| p == path && failed.is_none())
+    }
+
     /// The destinations whose last save failed, with why.
     fn failures(&self) -> Vec<&str> {
         self.targets.iter().filter_map(|(_, f)| f.as_deref()).collect()
@@ -292,7 +297,10 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     if out.fit {
         say!("{}", crate::metrics::analysis::describe(&exp).trim_end());
     }
-    for path in [Some(&lib_path), out.json.as_ref(), out.csv.as_ref()].into_iter().flatten() {
+    for path in [Some(&lib_path), out.json.as_ref()].into_iter().flatten().filter(|p| saver.saved(p)) {
+        say!("wrote {}", path.display());
+    }
+    if let (Some(path), None) = (&out.csv, &csv_failed) {
         say!("wrote {}", path.display());
     }
     say!("{}: {}", exp.id, exp.status.describe());
