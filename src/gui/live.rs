@@ -184,22 +184,6 @@ pub fn rate_bin(span_s: f64) -> f64 {
     (span_s / 40.0).clamp(0.02, 1.0)
 }
 
-/// `5M`, `1.2k`, `350`, `2.5G`: a count for an axis or a label.
-pub fn human_count(x: f64) -> String {
-    let a = x.abs();
-    let (v, unit) = if a >= 1e9 {
-        (x / 1e9, "G")
-    } else if a >= 1e6 {
-        (x / 1e6, "M")
-    } else if a >= 1e3 {
-        (x / 1e3, "k")
-    } else {
-        (x, "")
-    };
-    let text = if v.fract().abs() < 1e-9 || v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.1}") };
-    format!("{}{unit}", text.trim_end_matches(".0"))
-}
-
 /// A worker's time split: (busy, waiting for input, idle) fractions of `elapsed_s`.
 pub fn time_split(w: &WorkerStats, elapsed_s: f64) -> (f64, f64, f64) {
     if elapsed_s <= 0.0 {
@@ -285,16 +269,6 @@ mod tests {
         assert_eq!(r[2][0], 0.25);
         assert!(r.iter().all(|p| (p[1] - 200.0).abs() < 1e-9), "{r:?}");
         assert!(total_rate(&[], 1.0).is_empty());
-    }
-
-    #[test]
-    fn counts_read_like_people_write_them() {
-        assert_eq!(human_count(5_000_000.0), "5M");
-        assert_eq!(human_count(1_200.0), "1.2k");
-        assert_eq!(human_count(350.0), "350");
-        assert_eq!(human_count(0.0), "0");
-        assert_eq!(human_count(14_250_000.0), "14.2M");
-        assert_eq!(human_count(2.5e9), "2.5G");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::num::NonZeroU64;
 use std::str::FromStr;
 
 use super::SweepPlan;
+use super::units::{fmt_count, human_bytes, human_duration};
 use crate::engine::{ChunkSize, Config, FeederKind};
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
@@ -75,24 +76,6 @@ impl fmt::Display for MemoryBudget {
     }
 }
 
-/// `1.5 GiB`, `512 MiB`, `12 KiB`, `100 B`.
-pub fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut x = b as f64;
-    let mut u = 0;
-    while x >= 1024.0 && u < UNITS.len() - 1 {
-        x /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else if x < 10.0 {
-        format!("{x:.1} {}", UNITS[u])
-    } else {
-        format!("{x:.0} {}", UNITS[u])
-    }
-}
-
 /// An estimate of one configuration's buffers, with how it was reckoned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemoryEstimate {
@@ -143,7 +126,7 @@ pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
     let n = spec.params.get("n").unwrap_or(0);
     let times = |parts: &[(&str, u64)], what: &str| {
         let bytes = parts.iter().fold(1u64, |acc, (_, v)| acc.saturating_mul(*v));
-        let how: Vec<String> = parts.iter().map(|(name, v)| format!("{name} {}", group(*v))).collect();
+        let how: Vec<String> = parts.iter().map(|(name, v)| format!("{name} {}", fmt_count(*v))).collect();
         MemoryEstimate { bytes, how: format!("{} ({what})", how.join(" x ")) }
     };
     let base = match (spec.name, spec.variant()) {
@@ -172,21 +155,8 @@ pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
     let tables = p.saturating_mul(distinct).saturating_mul(64);
     MemoryEstimate {
         bytes: base.bytes.saturating_add(tables),
-        how: format!("{} + tables {} x {} words x 64 B", base.how, p, group(distinct)),
+        how: format!("{} + tables {} x {} words x 64 B", base.how, p, fmt_count(distinct)),
     }
-}
-
-/// `16,777,216`.
-fn group(v: u64) -> String {
-    let s = v.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Seconds one engine call of `config` is expected to take, where a design
@@ -235,17 +205,6 @@ impl fmt::Display for CostError {
                 human_duration(*seconds)
             ),
         }
-    }
-}
-
-/// `3 h 20 min`, `12 min`, `40 s`.
-pub fn human_duration(s: f64) -> String {
-    if s >= 3600.0 {
-        format!("{} h {} min", (s / 3600.0) as u64, ((s % 3600.0) / 60.0) as u64)
-    } else if s >= 60.0 {
-        format!("{} min", (s / 60.0).round() as u64)
-    } else {
-        format!("{s:.0} s")
     }
 }
 
@@ -331,12 +290,5 @@ mod tests {
     fn buffer_all_counts_every_item() {
         let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", 1_000_000).with_variant(Variant::BufferAll);
         assert_eq!(estimate(&spec, &Config::default()).bytes, 8_000_000);
-    }
-
-    #[test]
-    fn human_units_read_well() {
-        assert_eq!(human_bytes(512 << 20), "512 MiB");
-        assert_eq!(human_bytes(1536 << 20), "1.5 GiB");
-        assert_eq!(human_duration(7300.0), "2 h 1 min");
     }
 }

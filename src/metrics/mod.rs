@@ -7,6 +7,7 @@ pub mod fit;
 pub mod scaling;
 pub mod stats;
 pub mod sweep;
+pub mod units;
 
 pub use scaling::{efficiency, karp_flatt, speedup};
 pub use stats::Summary;

@@ -201,13 +201,7 @@ pub fn run_sweep(
             if timed {
                 base_times.push(t);
                 measured += 1;
-                fill(
-                    &mut exp,
-                    &base_times,
-                    reference.as_ref(),
-                    &accs,
-                    Status::Running { done: measured, total: measurements, pid: std::process::id() },
-                );
+                fill(&mut exp, &base_times, reference.as_ref(), &accs, running(measured, measurements));
                 on_measured(&exp);
             }
             // Rotate the order each round so no configuration always runs right after another.
@@ -232,13 +226,7 @@ pub fn run_sweep(
                 acc.result = Some(out.value);
                 acc.reports.push(out.report);
                 measured += 1;
-                fill(
-                    &mut exp,
-                    &base_times,
-                    reference.as_ref(),
-                    &accs,
-                    Status::Running { done: measured, total: measurements, pid: std::process::id() },
-                );
+                fill(&mut exp, &base_times, reference.as_ref(), &accs, running(measured, measurements));
                 on_measured(&exp);
             }
         }
@@ -281,6 +269,11 @@ pub fn describe(c: &Config) -> String {
         FeederKind::Locked | FeederKind::Rayon => format!("{} x{}{gil}", c.feeder, c.threads),
         _ => format!("{} x{}, chunk {}{gil}", c.feeder, c.threads, c.chunk),
     }
+}
+
+/// The status of an experiment `done` of `total` measurements in, in this process.
+fn running(done: usize, total: usize) -> Status {
+    Status::Running { done, total, pid: std::process::id() }
 }
 
 /// Writes what was measured so far into `exp`, with `status`.

@@ -79,20 +79,6 @@ impl Fused {
     }
 }
 
-/// The plain fused loop: one pass, the first k aggregates on one thread.
-pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-    let (n, k) = (spec.get("n"), spec.get("k") as usize);
-    let f = match k {
-        1 => fused::<1>(n, cancel)?,
-        2 => fused::<2>(n, cancel)?,
-        3 => fused::<3>(n, cancel)?,
-        4 => fused::<4>(n, cancel)?,
-        5 => fused::<5>(n, cancel)?,
-        _ => fused::<6>(n, cancel)?,
-    };
-    Ok(Computed::Named(f.named(k)))
-}
-
 /// One pass updating exactly the first `K` aggregates (the others are
 /// compiled out, so the reference does no more work than asked for).
 fn fused<const K: usize>(n: u64, cancel: Cancel<'_>) -> Result<Fused, WorkloadError> {
@@ -166,21 +152,6 @@ fn consumers(k: usize) -> Vec<Consumer<'static, u64, Named>> {
     all.into_iter().take(k).collect()
 }
 
-pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-    let (config, hooks) = call.parts();
-    let (n, k) = (spec.get("n"), spec.get("k") as usize);
-    let strategy = match spec.variant() {
-        Some(Variant::Tee) => Strategy::Tee,
-        Some(Variant::BufferAll) => Strategy::BufferAll,
-        Some(Variant::LockStep) => Strategy::LockStep,
-        _ => Strategy::Chunked,
-    };
-    let chunk = config.chunk.or(AUTO_CHUNK);
-    let out = broadcast(Counter::new(n).map(value), consumers(k), &BroadcastConfig::new(strategy).chunk_of(chunk), hooks)?;
-    let named = out.value.into_iter().flatten().collect();
-    Ok(Outcome { value: Computed::Named(named), report: out.report })
-}
-
 /// The `aggregates` workload (see [`INFO`]).
 pub struct Aggregates;
 
@@ -188,10 +159,33 @@ impl Workload for Aggregates {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
+
+    /// The plain fused loop: one pass, the first k aggregates on one thread.
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-        reference(spec, cancel)
+        let (n, k) = (spec.get("n"), spec.get("k") as usize);
+        let f = match k {
+            1 => fused::<1>(n, cancel)?,
+            2 => fused::<2>(n, cancel)?,
+            3 => fused::<3>(n, cancel)?,
+            4 => fused::<4>(n, cancel)?,
+            5 => fused::<5>(n, cancel)?,
+            _ => fused::<6>(n, cancel)?,
+        };
+        Ok(Computed::Named(f.named(k)))
     }
+
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-        run(spec, call)
+        let (config, hooks) = call.parts();
+        let (n, k) = (spec.get("n"), spec.get("k") as usize);
+        let strategy = match spec.variant() {
+            Some(Variant::Tee) => Strategy::Tee,
+            Some(Variant::BufferAll) => Strategy::BufferAll,
+            Some(Variant::LockStep) => Strategy::LockStep,
+            _ => Strategy::Chunked,
+        };
+        let chunk = config.chunk.or(AUTO_CHUNK);
+        let out = broadcast(Counter::new(n).map(value), consumers(k), &BroadcastConfig::new(strategy).chunk_of(chunk), hooks)?;
+        let named = out.value.into_iter().flatten().collect();
+        Ok(Outcome { value: Computed::Named(named), report: out.report })
     }
 }

@@ -28,55 +28,6 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
     design: Design::OrderedStream,
 };
 
-/// The plain loop: the count of primes below n, as `primes` counts them.
-pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-    super::primes::reference(spec, cancel)
-}
-
-/// Streams `(x, is_prime(x))` and counts the primes; the ordered variant also
-/// checks that every result arrives at its input position, and both check
-/// that every number came back exactly once.
-pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-    let (config, hooks) = call.parts();
-    let ordered = spec.variant() != Some(Variant::Unordered);
-    let chunk = config.chunk.or(AUTO_CHUNK);
-    let n = spec.get("n");
-    let stream_config = StreamConfig::of(config.threads, chunk);
-    let t0 = Instant::now();
-    let source = Counter::new(n);
-    let map = |x: u64| (x, is_prime(x));
-    let mut stream =
-        if ordered { map_ordered(source, map, stream_config) } else { map_unordered(source, map, stream_config) }?.hooks(hooks.clone());
-    let (mut primes, mut seen, mut position) = (0u64, 0u64, 0u64);
-    for result in stream.by_ref() {
-        let (x, p) = result?;
-        if ordered && x != position {
-            return Err(WorkloadError::Incorrect(format!("result for {x} arrived at position {position}: out of order")));
-        }
-        position += 1;
-        seen = seen.wrapping_add(x);
-        primes += u64::from(p);
-    }
-    // Every number exactly once: the count and the sum of 0..n.
-    let expected = if n == 0 { 0 } else { (u128::from(n) * u128::from(n - 1) / 2) as u64 };
-    if position != n || seen != expected {
-        return Err(WorkloadError::Incorrect(format!("{position} results for {n} inputs (or some twice)")));
-    }
-    let variant = if ordered { "ordered" } else { "unordered" };
-    let report = Report {
-        feeder: config.feeder,
-        used: format!("{variant} stream: {} workers, chunk {chunk}, window {} chunks", config.threads, stream.window()),
-        plan: None,
-        threads_used: config.threads.get(),
-        workers: stream.workers(),
-        wall_s: t0.elapsed().as_secs_f64(),
-        spans: vec![],
-        phases: vec![],
-        buffer: Some(BufferStats { peak: stream.peak_buffered_chunks() as u64, bound: Some(stream.window()), unit: "chunks".into() }),
-    };
-    Ok(Outcome { value: Computed::Number(primes), report })
-}
-
 /// The `ordered-map` workload (see [`INFO`]).
 pub struct OrderedMap;
 
@@ -84,10 +35,53 @@ impl Workload for OrderedMap {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
+
+    /// The plain loop: the count of primes below n, as `primes` counts them.
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-        reference(spec, cancel)
+        super::primes::Primes.reference(spec, cancel)
     }
+
+    /// Streams `(x, is_prime(x))` and counts the primes; the ordered variant also
+    /// checks that every result arrives at its input position, and both check
+    /// that every number came back exactly once.
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-        run(spec, call)
+        let (config, hooks) = call.parts();
+        let ordered = spec.variant() != Some(Variant::Unordered);
+        let chunk = config.chunk.or(AUTO_CHUNK);
+        let n = spec.get("n");
+        let stream_config = StreamConfig::of(config.threads, chunk);
+        let t0 = Instant::now();
+        let source = Counter::new(n);
+        let map = |x: u64| (x, is_prime(x));
+        let mut stream =
+            if ordered { map_ordered(source, map, stream_config) } else { map_unordered(source, map, stream_config) }?.hooks(hooks.clone());
+        let (mut primes, mut seen, mut position) = (0u64, 0u64, 0u64);
+        for result in stream.by_ref() {
+            let (x, p) = result?;
+            if ordered && x != position {
+                return Err(WorkloadError::Incorrect(format!("result for {x} arrived at position {position}: out of order")));
+            }
+            position += 1;
+            seen = seen.wrapping_add(x);
+            primes += u64::from(p);
+        }
+        // Every number exactly once: the count and the sum of 0..n.
+        let expected = if n == 0 { 0 } else { (u128::from(n) * u128::from(n - 1) / 2) as u64 };
+        if position != n || seen != expected {
+            return Err(WorkloadError::Incorrect(format!("{position} results for {n} inputs (or some twice)")));
+        }
+        let variant = if ordered { "ordered" } else { "unordered" };
+        let report = Report {
+            feeder: config.feeder,
+            used: format!("{variant} stream: {} workers, chunk {chunk}, window {} chunks", config.threads, stream.window()),
+            plan: None,
+            threads_used: config.threads.get(),
+            workers: stream.workers(),
+            wall_s: t0.elapsed().as_secs_f64(),
+            spans: vec![],
+            phases: vec![],
+            buffer: Some(BufferStats { peak: stream.peak_buffered_chunks() as u64, bound: Some(stream.window()), unit: "chunks".into() }),
+        };
+        Ok(Outcome { value: Computed::Number(primes), report })
     }
 }

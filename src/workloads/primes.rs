@@ -45,17 +45,6 @@ pub fn is_prime(x: u64) -> bool {
     true
 }
 
-/// The plain loop.
-pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-    let count = cancel.blocks(spec.get("n"), 1 << 14, 0, |acc, block| acc + block.filter(|&x| is_prime(x)).count() as u64)?;
-    Ok(Computed::Number(count))
-}
-
-pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-    let out = call.fold(Counter::new(spec.get("n")), || 0u64, |acc, x| acc + u64::from(is_prime(x)), |a, b| a + b)?;
-    Ok(number(out))
-}
-
 /// The `primes` workload (see [`INFO`]).
 pub struct Primes;
 
@@ -63,10 +52,15 @@ impl Workload for Primes {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
+
+    /// The plain loop.
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-        reference(spec, cancel)
+        let count = cancel.blocks(spec.get("n"), 1 << 14, 0, |acc, block| acc + block.filter(|&x| is_prime(x)).count() as u64)?;
+        Ok(Computed::Number(count))
     }
+
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-        run(spec, call)
+        let out = call.fold(Counter::new(spec.get("n")), || 0u64, |acc, x| acc + u64::from(is_prime(x)), |a, b| a + b)?;
+        Ok(number(out))
     }
 }

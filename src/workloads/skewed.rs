@@ -43,19 +43,6 @@ fn args(spec: &WorkloadSpec) -> (u64, u64, u64) {
     (spec.get("n"), spec.get("width"), spec.get("max_iter"))
 }
 
-/// The plain loop.
-pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-    let (n, w, m) = args(spec);
-    let sum = cancel.blocks(n, 1, 0, |acc, block| acc + block.map(|y| row(y, n, w, m)).sum::<u64>())?;
-    Ok(Computed::Number(sum))
-}
-
-pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-    let (n, w, m) = args(spec);
-    let out = call.fold(Counter::new(n), || 0u64, |acc, y| acc + row(y, n, w, m), |a, b| a + b)?;
-    Ok(number(out))
-}
-
 /// The `skewed` workload (see [`INFO`]).
 pub struct Skewed;
 
@@ -63,10 +50,17 @@ impl Workload for Skewed {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
+
+    /// The plain loop.
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-        reference(spec, cancel)
+        let (n, w, m) = args(spec);
+        let sum = cancel.blocks(n, 1, 0, |acc, block| acc + block.map(|y| row(y, n, w, m)).sum::<u64>())?;
+        Ok(Computed::Number(sum))
     }
+
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-        run(spec, call)
+        let (n, w, m) = args(spec);
+        let out = call.fold(Counter::new(n), || 0u64, |acc, y| acc + row(y, n, w, m), |a, b| a + b)?;
+        Ok(number(out))
     }
 }

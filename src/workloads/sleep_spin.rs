@@ -41,19 +41,6 @@ fn args(spec: &WorkloadSpec) -> (u64, Duration, u64) {
     (spec.get("n"), Duration::from_micros(spec.get("sleep_us")), spec.get("spin"))
 }
 
-/// The plain loop.
-pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-    let (n, sleep, spin) = args(spec);
-    let sum = cancel.blocks(n, 1, 0, |acc, block| block.map(|x| map(x, sleep, spin)).fold(acc, u64::wrapping_add))?;
-    Ok(Computed::Number(sum))
-}
-
-pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-    let (n, sleep, spin) = args(spec);
-    let out = call.fold(Counter::new(n), || 0u64, |acc, x| acc.wrapping_add(map(x, sleep, spin)), u64::wrapping_add)?;
-    Ok(number(out))
-}
-
 /// The `sleep-spin` workload (see [`INFO`]).
 pub struct SleepSpin;
 
@@ -61,10 +48,17 @@ impl Workload for SleepSpin {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
+
+    /// The plain loop.
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-        reference(spec, cancel)
+        let (n, sleep, spin) = args(spec);
+        let sum = cancel.blocks(n, 1, 0, |acc, block| block.map(|x| map(x, sleep, spin)).fold(acc, u64::wrapping_add))?;
+        Ok(Computed::Number(sum))
     }
+
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-        run(spec, call)
+        let (n, sleep, spin) = args(spec);
+        let out = call.fold(Counter::new(n), || 0u64, |acc, x| acc.wrapping_add(map(x, sleep, spin)), u64::wrapping_add)?;
+        Ok(number(out))
     }
 }

@@ -23,17 +23,6 @@ pub fn map(x: u64) -> u64 {
     x.wrapping_mul(2_654_435_761) >> 7
 }
 
-/// The plain loop.
-pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-    let sum = cancel.blocks(spec.get("n"), 1 << 22, 0, |acc, block| block.map(map).fold(acc, u64::wrapping_add))?;
-    Ok(Computed::Number(sum))
-}
-
-pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-    let out = call.fold(Counter::new(spec.get("n")), || 0u64, |acc, x| acc.wrapping_add(map(x)), u64::wrapping_add)?;
-    Ok(number(out))
-}
-
 /// The `trivial` workload (see [`INFO`]).
 pub struct Trivial;
 
@@ -41,10 +30,15 @@ impl Workload for Trivial {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
+
+    /// The plain loop.
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-        reference(spec, cancel)
+        let sum = cancel.blocks(spec.get("n"), 1 << 22, 0, |acc, block| block.map(map).fold(acc, u64::wrapping_add))?;
+        Ok(Computed::Number(sum))
     }
+
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-        run(spec, call)
+        let out = call.fold(Counter::new(spec.get("n")), || 0u64, |acc, x| acc.wrapping_add(map(x)), u64::wrapping_add)?;
+        Ok(number(out))
     }
 }

@@ -208,7 +208,7 @@ impl LineReader {
                 format!(
                     "line {} is longer than {} (--max-line); is this a text file?",
                     self.line_no,
-                    crate::metrics::budget::human_bytes(self.max)
+                    crate::metrics::units::human_bytes(self.max)
                 ),
             ));
         }
@@ -360,30 +360,6 @@ fn check(spec: &WorkloadSpec, error: Option<ErrorSlot>) -> Result<(), WorkloadEr
     }
 }
 
-/// The plain loop.
-///
-/// # Errors
-/// An unreadable or non-UTF-8 file.
-pub(crate) fn reference(spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-    let (lines, error) = source(spec)?;
-    let mut counts = Counts::new();
-    for (i, line) in lines.enumerate() {
-        if i % 1024 == 0 {
-            cancel.check(i as u64)?;
-        }
-        count_line(&mut counts, &line);
-    }
-    check(spec, error)?;
-    Ok(Computed::Counts(counts))
-}
-
-pub(crate) fn run(spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-    let (lines, error) = source(spec)?;
-    let out = call.map_reduce_by_key(lines, |line: String, out| emit_line(out, &line), |a, b| *a += b)?;
-    check(spec, error)?;
-    Ok(Outcome { value: Computed::Counts(out.value.into_map()), report: out.report })
-}
-
 /// The `word-count` workload (see [`INFO`]).
 pub struct WordCount;
 
@@ -391,10 +367,28 @@ impl Workload for WordCount {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
+
+    /// The plain loop.
+    ///
+    /// # Errors
+    /// An unreadable or non-UTF-8 file.
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
-        reference(spec, cancel)
+        let (lines, error) = source(spec)?;
+        let mut counts = Counts::new();
+        for (i, line) in lines.enumerate() {
+            if i % 1024 == 0 {
+                cancel.check(i as u64)?;
+            }
+            count_line(&mut counts, &line);
+        }
+        check(spec, error)?;
+        Ok(Computed::Counts(counts))
     }
+
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
-        run(spec, call)
+        let (lines, error) = source(spec)?;
+        let out = call.map_reduce_by_key(lines, |line: String, out| emit_line(out, &line), |a, b| *a += b)?;
+        check(spec, error)?;
+        Ok(Outcome { value: Computed::Counts(out.value.into_map()), report: out.report })
     }
 }

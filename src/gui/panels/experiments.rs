@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 
 use crate::experiment::Experiment;
 use crate::gui::app::Action;
-use crate::gui::live::human_count;
+use crate::metrics::units::human_count;
 
 /// An experiment being renamed: its id and the text typed so far.
 pub type Renaming = Option<(String, String)>;

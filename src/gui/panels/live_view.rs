@@ -4,8 +4,9 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, Plot};
 
 use super::hint;
-use crate::gui::live::{LiveRun, human_count, rate_bin, time_split, total_rate, worker_rate};
+use crate::gui::live::{LiveRun, rate_bin, time_split, total_rate, worker_rate};
 use crate::gui::runner::Job;
+use crate::metrics::units::{fmt_count, human_count};
 
 const BUSY: Color32 = Color32::from_rgb(70, 160, 90);
 const WAIT: Color32 = Color32::from_rgb(220, 150, 50);
@@ -176,17 +177,4 @@ fn legend_chip(ui: &mut egui::Ui, color: Color32, text: &str) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
     ui.painter().rect_filled(rect, 2.0, color);
     ui.label(RichText::new(text).small());
-}
-
-/// 1234567 -> "1,234,567".
-pub fn fmt_count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

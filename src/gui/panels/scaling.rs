@@ -5,9 +5,9 @@ use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
 use super::hint;
-use crate::gui::live::human_count;
 use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{self, Series};
+use crate::metrics::units::human_count;
 use crate::workloads::WorkloadKind;
 
 /// Draws the four plots; returns the area they cover (for PNG export).
