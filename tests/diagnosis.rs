@@ -68,6 +68,7 @@ fn fits_and_diagnoses_go_into_the_json() {
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let json = dir.join("fit.json");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_scalescope"))
+        .env("SCALESCOPE_DATA_DIR", &dir)
         .args([
             "sweep",
             "--workload",
@@ -92,13 +93,18 @@ fn fits_and_diagnoses_go_into_the_json() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(stdout.contains("Amdahl: parallel fraction f = "), "{stdout}");
-    assert!(stdout.contains("USL: lambda"), "{stdout}");
+    // Only points at or below the core count are fitted: the USL needs three.
+    let cores = num_cpus::get();
+    assert_eq!(stdout.contains("USL: lambda"), cores >= 3, "{stdout}");
     assert!(stdout.contains("Why not ideal?"), "{stdout}");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_default();
     let fits = v["fits"].as_array().cloned().unwrap_or_default();
     assert_eq!(fits.len(), 1);
     assert!(fits[0]["amdahl"]["f"].as_f64().is_some_and(|f| (0.0..=1.0).contains(&f)));
     assert_eq!(fits[0]["predicted"].as_array().map(Vec::len), Some(6));
+    let fitted: Vec<u64> =
+        fits[0]["threads"].as_array().cloned().unwrap_or_default().iter().filter_map(serde_json::Value::as_u64).collect();
+    assert_eq!(fitted, (1..=3u64).filter(|&t| t as usize <= cores).collect::<Vec<_>>(), "oversubscribed points are not fitted");
     for r in v["runs"].as_array().cloned().unwrap_or_default() {
         assert!(r["diagnosis"]["verdict"].is_string(), "{r}");
         let spans = r["spans"].as_array().cloned().unwrap_or_default();

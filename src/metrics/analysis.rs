@@ -52,14 +52,17 @@ impl FitRecord {
     }
 }
 
-/// Fits every series of `file` that has at least two thread counts.
+/// Fits every series of `file` that has at least two thread counts at or
+/// below the core count of the machine that measured it: oversubscribed
+/// points measure the sharing of cores, not the model, and are not fitted.
 pub fn fits(file: &Experiment) -> Vec<FitRecord> {
+    let cores = file.machine.logical_cores.max(1);
     type Key = (FeederKind, ChunkSize, bool);
     /// (threads, speedup, low, high)
     type Point = (f64, f64, f64, f64);
     let mut series: BTreeMap<String, (Key, Vec<Point>)> = BTreeMap::new();
     let base = file.baseline_median_s();
-    for r in &file.runs {
+    for r in file.runs.iter().filter(|r| r.threads <= cores) {
         let key = (r.feeder, r.chunk_size, r.gil);
         let lo = if r.max_s > 0.0 { base / r.max_s } else { r.speedup };
         let hi = if r.min_s > 0.0 { base / r.min_s } else { r.speedup };

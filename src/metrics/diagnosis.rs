@@ -67,9 +67,14 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
     let sp = run.speedup;
 
     if p == 1 {
+        let headline = if sp < 0.9 {
+            format!("one thread, {:.1}x slower than the plain loop: the cost of the design itself", 1.0 / sp.max(1e-9))
+        } else {
+            "one thread: as fast as the plain loop".to_string()
+        };
         return d(
             Verdict::OneThread,
-            "one thread: this is the baseline for the others",
+            &headline,
             format!("{:.3} s against {:.3} s for the plain loop (speedup {sp:.2})", run.median_s, baseline_s),
             "sweep the thread count to see how it scales",
         );
@@ -91,12 +96,20 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
         );
     }
     if eff >= 0.9 || (p > cores && sp > cores as f64 * 1.05) {
-        let why = if p > cores {
-            format!("{p} threads on {cores} cores gave {sp:.2}x: the work blocks, so extra threads overlap waits")
-        } else {
-            format!("efficiency {eff:.2}")
-        };
-        return d(Verdict::ScalesWell, "close to ideal", why, "more cores would help; nothing here is the bottleneck");
+        if p > cores {
+            return d(
+                Verdict::ScalesWell,
+                "more threads than cores paid off: the work blocks, so extra threads overlap the waits",
+                format!("{p} threads on {cores} cores gave {sp:.2}x (efficiency {eff:.2} per thread)"),
+                "for blocking work, threads past the core count help until the waits are covered",
+            );
+        }
+        return d(
+            Verdict::ScalesWell,
+            "close to ideal",
+            format!("efficiency {eff:.2}"),
+            "more cores would help; nothing here is the bottleneck",
+        );
     }
     if p > cores && sp <= cores as f64 * 1.05 {
         return d(
