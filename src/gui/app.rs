@@ -221,7 +221,11 @@ impl ScalescopeApp {
         }
         let label = match kind {
             JobKind::Once => format!("{} once", plan.workload.name),
-            JobKind::Threads => format!("{}: thread sweep {:?}", plan.workload.name, plan.threads),
+            JobKind::Threads => format!(
+                "{}: thread sweep {}",
+                plan.workload.name,
+                plan.threads.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
             JobKind::Chunks => format!("{}: chunk sweep", plan.workload.name),
             JobKind::Feeders => format!("{}: all feeders", plan.workload.name),
             JobKind::Gil => format!("{}: GIL off vs on", plan.workload.name),

@@ -4,7 +4,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, Plot};
 
 use super::hint;
-use crate::gui::live::{LiveRun, rate_bin, time_split, total_rate, worker_rate};
+use crate::gui::live::{LiveRun, rate_bin, time_split, total_rate};
 use crate::gui::runner::Job;
 use crate::metrics::units::{fmt_count, human_count};
 
@@ -58,7 +58,8 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
             );
             if live.workers.len() <= 32 {
                 for (i, h) in live.history.iter().enumerate() {
-                    plot.line(Line::new(format!("worker {i}"), worker_rate(h, 3)).width(1.0));
+                    // The same bins as the total: the thin lines add up to the thick one.
+                    plot.line(Line::new(format!("worker {i}"), total_rate(std::slice::from_ref(h), rate_bin(span))).width(1.0));
                 }
             }
         });
