@@ -201,26 +201,26 @@ fn sigint_and_sigterm_keep_a_valid_stopped_experiment() {
     }
 }
 
+/// A sweep of `trivial` (about a millisecond a call): 2 x 2 configurations,
+/// `reps` repetitions, no warm-up, the experiment also written to `json`.
+fn trivial_sweep(reps: usize, json: &Path) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["sweep", "--workload", "trivial", "--n", "20000", "--threads", "1,2", "--feeder", "dispenser,auto", "--warmup", "0", "--reps"]
+            .map(String::from)
+            .to_vec();
+    args.push(reps.to_string());
+    args.push("--json".into());
+    args.push(json.display().to_string());
+    args
+}
+
 #[test]
 fn kill_9_mid_write_leaves_the_previous_file_intact() {
     let dir = scratch("kill9");
     let json = dir.join("out.json");
     // Saves after every measurement of about a millisecond: kills land mid-write.
-    let args = [
-        "sweep",
-        "--workload",
-        "trivial",
-        "--n",
-        "20000",
-        "--threads",
-        "1,2",
-        "--reps",
-        "1000",
-        "--warmup",
-        "0",
-        "--json",
-        json.to_str().unwrap(),
-    ];
+    let args = trivial_sweep(1000, &json);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     for delay_ms in [150, 230, 310, 470, 650] {
         let mut child = cli(&dir, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
@@ -245,23 +245,8 @@ fn kill_9_mid_write_leaves_the_previous_file_intact() {
 fn two_processes_writing_at_once_lose_nothing() {
     let dir = scratch("concurrent");
     let json = dir.join("shared.json");
-    let args = [
-        "sweep",
-        "--workload",
-        "trivial",
-        "--n",
-        "20000",
-        "--threads",
-        "1,2",
-        "--feeder",
-        "dispenser,auto",
-        "--reps",
-        "60",
-        "--warmup",
-        "0",
-        "--json",
-        json.to_str().unwrap(),
-    ];
+    let args = trivial_sweep(60, &json);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let a = cli(&dir, &args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let b = cli(&dir, &args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());

@@ -644,9 +644,7 @@ impl ScalescopeApp {
             let sources = sources(&self.results, &labels, &self.hidden, self.settings.workload);
             match self.settings.tab {
                 Tab::Live => panels::live_view::ui(ui, &self.live, self.job.as_ref(), self.runs_done, &self.current),
-                Tab::Scaling => {
-                    panels::scaling::ui(ui, &sources, self.settings.workload, self.machine.logical_cores);
-                }
+                Tab::Scaling => panels::scaling::ui(ui, &sources, self.settings.workload, self.machine.logical_cores),
                 Tab::Why => panels::why::ui(ui, &sources, &mut self.why),
                 Tab::Results => panels::table::ui(ui, &sources, &mut actions),
                 Tab::Learn => panels::learn::ui(ui, &self.settings, self.is_running(), &mut actions),

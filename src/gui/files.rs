@@ -105,10 +105,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("scalescope-files-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("scratch dir");
         let text = dir.join("notes.txt");
-        std::fs::write(&text, "mine").expect("write");
+        crate::experiment::write_atomically(&text, b"mine").expect("write");
         assert!(matches!(check_save(&text, OutputKind::Json, &[]), SaveCheck::Refuse(m) if m.contains("not a scalescope results file")));
         let csv = dir.join("r.csv");
-        std::fs::write(&csv, format!("{}\n", crate::export::csv::HEADER)).expect("write");
+        crate::experiment::write_atomically(&csv, format!("{}\n", crate::export::csv::HEADER).as_bytes()).expect("write");
         assert_eq!(check_save(&csv, OutputKind::Csv, &[]), SaveCheck::AskFirst);
         assert!(matches!(check_save(&csv, OutputKind::Csv, &[csv.as_path()]), SaveCheck::Refuse(m) if m.contains("input file")));
         assert_eq!(check_save(&dir.join("new.json"), OutputKind::Json, &[]), SaveCheck::Write);

@@ -10,24 +10,23 @@ use crate::gui::plot_data::{self, Series};
 use crate::metrics::units::human_count;
 use crate::workloads::WorkloadKind;
 
-/// Draws the four plots; returns the area they cover (for PNG export).
+/// Draws the four plots (the app exports the whole tab as a PNG).
 ///
 /// For workloads with variants, the per-variant comparison (time and peak
 /// held) comes first; for `aggregates`, whose thread count is fixed, it is
 /// the only view.
-pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, cores: usize) -> egui::Rect {
-    let start = ui.cursor().min;
+pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, cores: usize) {
     let info = kind.info();
     if labelled.is_empty() {
         let what = if info.design.variants().is_empty() { "run a thread sweep" } else { "press Compare variants" };
         ui.label(format!("No results for this workload yet: {what} (or open a results file)."));
-        return egui::Rect::from_min_size(start, egui::vec2(ui.available_width(), 40.0));
+        return;
     }
     if !info.design.variants().is_empty() {
         let full = info.design.threads_param().is_some();
         super::variants::ui(ui, labelled, if full { ui.available_height() - 80.0 } else { 240.0 });
         if full {
-            return egui::Rect::from_min_max(start, ui.min_rect().max);
+            return;
         }
         ui.separator();
     }
@@ -93,7 +92,6 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         });
         ui.end_row();
     });
-    egui::Rect::from_min_max(start, ui.min_rect().max)
 }
 
 /// A plot over thread counts: integer ticks only, from 0.
