@@ -56,11 +56,11 @@ fn run_primes_until_the_table_shows_a_verified_row() {
     assert_eq!(h.state().settings.spec().get("n"), 20_000);
     h.get_by_label("Run").click();
     h.step();
-    assert!(h.state().is_running() || !h.state().results.is_empty());
+    assert!(h.state().is_running() || !h.state().shelf.results.is_empty());
     step_until(&mut h, 60, |app| !app.is_running());
     let app = h.state();
-    assert_eq!(app.results.len(), 1, "message: {:?}", app.message);
-    let run = &app.results[0].runs[0];
+    assert_eq!(app.shelf.results.len(), 1, "message: {:?}", app.message);
+    let run = &app.shelf.results[0].runs[0];
     assert!(run.verified);
     assert_eq!(run.result, scalescope::workloads::ResultValue::Number(2262));
     h.get_by_label("Results").click();
@@ -93,7 +93,7 @@ fn cancel_a_long_run_stops_it_and_joins_the_workers() {
     // 1. Cancel while the sequential reference runs (a huge n).
     type_into(&mut h, "n", "900000000");
     h.get_by_label("Run").click();
-    step_until(&mut h, 10, |app| app.job.as_ref().is_some_and(|j| j.started.elapsed() > Duration::from_millis(300)));
+    step_until(&mut h, 10, |app| app.jobs.job.as_ref().is_some_and(|j| j.started.elapsed() > Duration::from_millis(300)));
     h.get_by_label("Cancel").click();
     step_until(&mut h, 10, |app| !app.is_running());
     assert!(h.state().message.as_ref().unwrap().text.starts_with("Cancelled"), "{:?}", h.state().message);
@@ -105,7 +105,7 @@ fn cancel_a_long_run_stops_it_and_joins_the_workers() {
     choose(&mut h, "feeder", "locked");
     assert_eq!(h.state().settings.feeder, scalescope::engine::FeederKind::Locked);
     h.get_by_label("Run").click();
-    step_until(&mut h, 30, |app| app.runs_done >= 1 && app.live.items() > 0);
+    step_until(&mut h, 30, |app| app.jobs.runs_done >= 1 && app.jobs.live.current.items() > 0);
     // Clicks elsewhere never lose the running job.
     h.get_by_label("Learn").click();
     h.step();
@@ -138,7 +138,7 @@ fn an_invalid_value_shows_a_message_and_nothing_starts() {
     assert!(h.query_by_label_contains("off until the field above is fixed (n must be a whole number").is_some());
     h.get_by_label("Run").click();
     h.step();
-    assert!(!h.state().is_running() && h.state().results.is_empty(), "a disabled Run started a job");
+    assert!(!h.state().is_running() && h.state().shelf.results.is_empty(), "a disabled Run started a job");
     // Fixed: the stale error goes, Run works again.
     type_into(&mut h, "n", "20000");
     assert!(h.state().message.is_none(), "{:?}", h.state().message);
@@ -146,7 +146,7 @@ fn an_invalid_value_shows_a_message_and_nothing_starts() {
     h.get_by_label("Run").click();
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
-    assert_eq!(h.state().results.len(), 1);
+    assert_eq!(h.state().shelf.results.len(), 1);
 }
 
 #[test]
@@ -166,7 +166,7 @@ fn compare_feeders_after_a_sweep_at_8_threads_runs_at_the_core_count() {
     h.get_by_label("Compare feeders").click();
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
-    let runs = &h.state().results[0].runs;
+    let runs = &h.state().shelf.results[0].runs;
     assert!(runs.iter().all(|r| r.threads <= cores), "{:?}", runs.iter().map(|r| r.threads).collect::<Vec<_>>());
     // Asked for, it oversubscribes, and says so.
     h.get_by_label("compare at the slider's thread count").click();
@@ -198,13 +198,13 @@ fn a_save_never_overwrites_a_text_and_asks_before_replacing_results() {
     h.get_by_label("Run").click();
     h.step();
     assert!(
-        h.state().is_running() || !h.state().results.is_empty(),
+        h.state().is_running() || !h.state().shelf.results.is_empty(),
         "{:?} fix: {:?}",
         h.state().message,
         h.query_by_label_contains("Fix").map(|n| format!("{n:?}"))
     );
     step_until(&mut h, 60, |app| !app.is_running());
-    assert_eq!(h.state().results.len(), 1, "{:?}", h.state().message);
+    assert_eq!(h.state().shelf.results.len(), 1, "{:?}", h.state().message);
     // Saving onto the text is refused, and the text is untouched.
     type_into(&mut h, "save to", text.to_str().unwrap());
     h.get_all_by_label("Save JSON...").next().unwrap().click();
@@ -220,11 +220,11 @@ fn a_save_never_overwrites_a_text_and_asks_before_replacing_results() {
     h.get_all_by_label("Save JSON...").next().unwrap().click();
     h.step();
     h.step();
-    assert!(h.state().pending.is_some());
+    assert!(h.state().export.pending.is_some());
     h.step();
     h.get_by_label("Keep it").click();
     h.step();
-    assert!(h.state().pending.is_none());
+    assert!(h.state().export.pending.is_none());
     assert_eq!(std::fs::read(&json).unwrap(), first);
     h.get_all_by_label("Save JSON...").next().unwrap().click();
     h.step();
@@ -252,7 +252,7 @@ fn a_corrupt_results_file_shows_a_message() {
     h.step();
     h.step();
     assert!(h.query_by_label_contains("is not a scalescope results file").is_some());
-    assert!(h.state().results.is_empty());
+    assert!(h.state().shelf.results.is_empty());
     type_into(&mut h, "results file to open", dir.join("missing.json").to_str().unwrap());
     h.get_by_label("Open results...").click();
     h.step();
@@ -273,7 +273,7 @@ fn save_json_and_csv_then_open_them_again() {
     h.step();
     assert!(h.state().is_running(), "{:?}", h.state().message);
     step_until(&mut h, 60, |app| !app.is_running());
-    assert_eq!(h.state().results.first().map(|r| r.runs.len()), Some(6), "{:?}", h.state().message);
+    assert_eq!(h.state().shelf.results.first().map(|r| r.runs.len()), Some(6), "{:?}", h.state().message);
     let json = dir.join("saved.json");
     type_into(&mut h, "save to", json.to_str().unwrap());
     h.get_all_by_label("Save JSON...").next().unwrap().click();
@@ -291,7 +291,7 @@ fn save_json_and_csv_then_open_them_again() {
     h.step();
     h.step();
     // It is the experiment already listed: it is not listed twice.
-    assert_eq!(h.state().results.len(), 1);
+    assert_eq!(h.state().shelf.results.len(), 1);
     assert!(h.state().message.as_ref().is_some_and(|m| m.text.contains("already in the list")), "{:?}", h.state().message);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -345,7 +345,7 @@ fn why_not_ideal_shows_diagnoses_fits_and_a_timeline() {
     h.get_by_label("Sweep threads").click();
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
-    let file = h.state().results[0].clone();
+    let file = h.state().shelf.results[0].clone();
     assert!(file.runs.iter().all(|r| r.diagnosis.is_some() && !r.spans.is_empty()));
     h.get_all_by_label("Why not ideal?").next().unwrap().click();
     h.step();
@@ -373,8 +373,8 @@ fn aggregates_compare_variants_shows_time_and_peak_per_strategy() {
     h.step();
     step_until(&mut h, 120, |app| !app.is_running());
     let app = h.state();
-    assert_eq!(app.results.len(), 1, "message: {:?}", app.message);
-    let runs = &app.results[0].runs;
+    assert_eq!(app.shelf.results.len(), 1, "message: {:?}", app.message);
+    let runs = &app.shelf.results[0].runs;
     let variants: Vec<&str> = runs.iter().map(|r| r.variant.unwrap().name()).collect();
     assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step"]);
     assert!(runs.iter().all(|r| r.verified && r.buffer.is_some()));
@@ -409,11 +409,11 @@ fn ordered_map_run_shows_the_reorder_window_and_word_count_its_phases() {
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
     let app = h.state();
-    assert!(app.results[0].runs[0].verified, "message: {:?}", app.message);
-    assert_eq!(app.results[0].runs[0].variant.map(|v| v.name()), Some("ordered"));
-    assert!(!app.live.occupancy.is_empty(), "the window was sampled");
-    let bound = app.live.occupancy_bound.unwrap().0.unwrap();
-    assert!(app.live.occupancy.iter().all(|&(_, held, waiting)| waiting <= held && held <= bound));
+    assert!(app.shelf.results[0].runs[0].verified, "message: {:?}", app.message);
+    assert_eq!(app.shelf.results[0].runs[0].variant.map(|v| v.name()), Some("ordered"));
+    assert!(!app.jobs.live.current.occupancy.is_empty(), "the window was sampled");
+    let bound = app.jobs.live.current.occupancy_bound.unwrap().0.unwrap();
+    assert!(app.jobs.live.current.occupancy.iter().all(|&(_, held, waiting)| waiting <= held && held <= bound));
     h.get_by_label("Live").click();
     h.step();
     assert!(h.query_by_label("Reorder window: chunks in flight").is_some());
@@ -424,14 +424,15 @@ fn ordered_map_run_shows_the_reorder_window_and_word_count_its_phases() {
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
     let app = h.state();
-    assert!(app.results.last().unwrap().runs[0].verified, "message: {:?}", app.message);
-    let phases: Vec<(scalescope::engine::Phase, u64, Option<u64>)> = app.live.phases.iter().map(|p| (p.phase, p.done, p.total)).collect();
+    assert!(app.shelf.results.last().unwrap().runs[0].verified, "message: {:?}", app.message);
+    let phases: Vec<(scalescope::engine::Phase, u64, Option<u64>)> =
+        app.jobs.live.current.phases.iter().map(|p| (p.phase, p.done, p.total)).collect();
     assert_eq!(phases.len(), 2, "{phases:?}");
     assert_eq!(phases[0], (scalescope::engine::Phase::Map, 20_000, Some(20_000)));
     assert_eq!(phases[1].0, scalescope::engine::Phase::Reduce);
     assert_eq!(Some(phases[1].1), phases[1].2, "the reduce phase ends complete");
     // The results file records both phases.
-    assert_eq!(app.results.last().unwrap().runs[0].phases.len(), 2);
+    assert_eq!(app.shelf.results.last().unwrap().runs[0].phases.len(), 2);
     h.step();
     assert!(h.query_by_label("phases of the keyed map-reduce:").is_some());
     assert!(h.query_by_label_contains("20,000 / 20,000 items").is_some());
@@ -482,7 +483,7 @@ fn every_job_is_an_experiment_in_the_library_and_comes_back_at_launch() {
 
     // A new app reopens both.
     let h = harness_with_library(&dir);
-    assert_eq!(h.state().results.len(), 2);
+    assert_eq!(h.state().shelf.results.len(), 2);
     assert!(h.state().message.as_ref().is_some_and(|m| format!("{m:?}").contains("Reopened 2 experiments")), "{:?}", h.state().message);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -518,10 +519,10 @@ fn the_live_plot_has_points_with_non_negative_rates_during_a_5m_primes_run() {
     h.step();
     // Step until the engine call has drawn a few tenths of a second.
     step_until(&mut h, 60, |app| {
-        let span = app.live.history.iter().filter_map(|w| w.last().map(|s| s.0)).fold(0.0, f64::max);
+        let span = app.jobs.live.current.history.iter().filter_map(|w| w.last().map(|s| s.0)).fold(0.0, f64::max);
         span > 0.3 || !app.is_running()
     });
-    let live = &h.state().live;
+    let live = &h.state().jobs.live.current;
     let span = live.history.iter().filter_map(|w| w.last().map(|s| s.0)).fold(0.0, f64::max);
     let points = total_rate(&live.history, rate_bin(span));
     assert!(points.len() >= 5, "{points:?}");
@@ -593,8 +594,8 @@ fn hide_rename_delete_and_undo_an_experiment() {
         h.step();
         step_until(&mut h, 60, |app| !app.is_running());
     }
-    assert_eq!(h.state().results.len(), 2);
-    let (first, second) = (h.state().results[0].id.clone(), h.state().results[1].id.clone());
+    assert_eq!(h.state().shelf.results.len(), 2);
+    let (first, second) = (h.state().shelf.results[0].id.clone(), h.state().shelf.results[1].id.clone());
     h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
     h.step();
     assert!(h.query_by_label_contains("#1: auto").is_some() && h.query_by_label_contains("#2: auto").is_some());
@@ -604,7 +605,7 @@ fn hide_rename_delete_and_undo_an_experiment() {
     h.step();
     h.get_by_label("#1").click();
     h.step();
-    assert!(h.state().hidden.contains(&first));
+    assert!(h.state().shelf.hidden.contains(&first));
     h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
     h.step();
     assert!(h.query_by_label_contains("#1: auto").is_none());
@@ -615,26 +616,62 @@ fn hide_rename_delete_and_undo_an_experiment() {
     h.step();
     h.get_all_by_label("Rename").nth(1).unwrap().click();
     h.step();
-    h.state_mut().renaming.as_mut().unwrap().1 = "two threads, small n".into();
+    h.state_mut().shelf.renaming.as_mut().unwrap().1 = "two threads, small n".into();
     h.step();
     h.step();
     h.step();
     h.get_by_label("OK").click();
     h.step();
     h.step();
-    assert_eq!(h.state().results[1].name, "two threads, small n", "{:?} {:?}", h.state().message, h.state().renaming);
-    assert!(h.query_by_label_contains("two threads, small n").is_some());
+    assert_eq!(h.state().shelf.results[1].name, "two threads, small n", "{:?} {:?}", h.state().message, h.state().shelf.renaming);
+    assert!(h.query_all_by_label_contains("two threads, small n").count() >= 2, "the list and the message line name it");
     assert_eq!(library.find(&second).unwrap().name, "two threads, small n");
 
     // Delete #1, then undo.
     h.get_all_by_label("Delete").next().unwrap().click();
     h.step();
     h.step();
-    assert_eq!(h.state().results.len(), 1);
+    assert_eq!(h.state().shelf.results.len(), 1);
     assert!(library.find(&first).is_err(), "deleted from the library too");
     h.get_by_label("Undo delete").click();
     h.step();
-    assert_eq!(h.state().results.iter().map(|x| x.id.clone()).collect::<Vec<_>>(), vec![first.clone(), second]);
+    assert_eq!(h.state().shelf.results.iter().map(|x| x.id.clone()).collect::<Vec<_>>(), vec![first.clone(), second]);
     assert!(library.find(&first).is_ok(), "restored to the library");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_live_view_covers_the_reference_and_every_repetition_and_says_when_a_run_is_too_short() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    type_into(&mut h, "n", "1500000");
+    h.state_mut().settings.reps = 2;
+    h.get_by_label("Run").click();
+    h.step();
+    // While the reference runs, it shows progress like any run: one worker, items climbing.
+    step_until(&mut h, 60, |app| {
+        let live = &app.jobs.live.current;
+        (live.used == scalescope::workloads::REFERENCE && live.items() > 0) || !app.is_running()
+    });
+    assert!(h.state().jobs.live.current.items() > 0, "the reference reported no progress");
+    assert!(h.query_by_label_contains("The sequential reference").is_some());
+    step_until(&mut h, 120, |app| !app.is_running());
+    // Reference, run, reference: three calls filed on the experiment's time
+    // axis, the last run on show; each starts after the one before.
+    let live = &h.state().jobs.live;
+    assert_eq!(live.traces.len(), 3, "{:?}", live.traces.iter().map(|t| &t.label).collect::<Vec<_>>());
+    assert_eq!(live.traces.iter().filter(|t| t.reference).count(), 2);
+    assert!(live.traces.iter().all(|t| t.items == 1_500_000), "every call did every item");
+    assert!(live.traces.windows(2).all(|w| w[1].at_s >= w[0].at_s + w[0].duration_s * 0.9));
+    assert!(live.current_at_s >= live.traces[2].at_s);
+    assert!(live.traces.iter().all(|t| !t.rate.is_empty() && t.rate.iter().all(|p| p[1] >= 0.0)));
+
+    // A run far too short to draw over time says so, with its numbers.
+    type_into(&mut h, "n", "2000");
+    h.state_mut().settings.reps = 1;
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    assert!(h.query_by_label_contains("too short to draw its rate over time").is_some());
 }

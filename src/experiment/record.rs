@@ -81,6 +81,11 @@ pub struct RunRecord {
     /// (`ordered-map`: chunks in the reorder buffer; `aggregates`: items), from the median repetition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffer: Option<crate::engine::BufferStats>,
+    /// Per timed repetition (in the order of `times_s`), the CPU used
+    /// beside the run: the rest of this process (the app's window) and
+    /// other processes. Empty where `/proc` could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu: Vec<crate::metrics::load::CpuShare>,
 }
 
 impl RunRecord {
@@ -117,7 +122,13 @@ impl RunRecord {
             diagnosis: None,
             phases: Vec::new(),
             buffer: None,
+            cpu: Vec::new(),
         }
+    }
+
+    /// The repetitions that outside load could have slowed, by index.
+    pub fn disturbed(&self) -> Vec<usize> {
+        self.cpu.iter().enumerate().filter(|(_, c)| c.disturbed()).map(|(i, _)| i).collect()
     }
 }
 

@@ -128,6 +128,120 @@ impl LiveRun {
     }
 }
 
+/// One finished engine call (or reference run) of the experiment, as the
+/// live view keeps it: its throughput line on the experiment's time axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallTrace {
+    /// What ran.
+    pub label: String,
+    /// Whether it was the sequential reference.
+    pub reference: bool,
+    /// When it started and how long it took, seconds since the experiment began.
+    pub at_s: f64,
+    /// See `at_s`.
+    pub duration_s: f64,
+    /// Items it did.
+    pub items: u64,
+    /// Items per second of all its workers, x in seconds since the experiment began.
+    pub rate: Vec<[f64; 2]>,
+}
+
+/// Finished calls the live view keeps (the oldest go first).
+pub const MAX_TRACES: usize = 2_000;
+
+/// The whole experiment as it runs: every finished call's throughput and
+/// the call running now, on one time axis from the experiment's start.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveExperiment {
+    /// The call running now (or the last one, once the experiment is over).
+    pub current: LiveRun,
+    /// When `current` started, seconds since the experiment began.
+    pub current_at_s: f64,
+    /// Which timed repetition `current` belongs to (`None`: a warm-up).
+    pub current_rep: Option<usize>,
+    /// Earlier calls, oldest first.
+    pub traces: Vec<CallTrace>,
+    /// Calls announced by the sweep whose engine call has not yet said `Started`.
+    expected: std::collections::VecDeque<(String, f64, Option<usize>)>,
+}
+
+impl LiveExperiment {
+    /// A new experiment, before its first call.
+    pub fn new(label: impl Into<String>) -> Self {
+        LiveExperiment { current: LiveRun::new(label), ..Default::default() }
+    }
+
+    /// The sweep announced a call: it is the next one to say `Started`.
+    pub fn expect(&mut self, label: String, at_s: f64, rep: Option<usize>) {
+        self.expected.push_back((label, at_s, rep));
+    }
+
+    /// Takes one engine event into account: a call's first `Started`
+    /// files the call before it as a trace and takes the next announced label.
+    pub fn apply(&mut self, event: &ProgressEvent) {
+        if let ProgressEvent::Started { plan: None, .. } = event
+            && let Some((label, at_s, rep)) = self.expected.pop_front()
+        {
+            self.file_current();
+            self.current.label = label;
+            self.current_at_s = at_s;
+            self.current_rep = rep;
+        }
+        self.current.apply(event);
+    }
+
+    fn file_current(&mut self) {
+        let run = &self.current;
+        if run.workers.is_empty() {
+            return;
+        }
+        let trace = CallTrace {
+            label: run.label.clone(),
+            reference: run.used == crate::workloads::REFERENCE,
+            at_s: self.current_at_s,
+            duration_s: run.elapsed_s,
+            items: run.items(),
+            rate: self.current_rate(),
+        };
+        self.traces.push(trace);
+        if self.traces.len() > MAX_TRACES {
+            self.traces.remove(0);
+        }
+    }
+
+    /// The current call's total rate on the experiment's axis; a call too
+    /// short for two bins is drawn as its average over its whole time.
+    pub fn current_rate(&self) -> Vec<[f64; 2]> {
+        let run = &self.current;
+        let rate = total_rate(&run.history, rate_bin(run.elapsed_s));
+        let at = self.current_at_s;
+        if rate.len() >= 2 {
+            return rate.into_iter().map(|[t, r]| [at + t, r]).collect();
+        }
+        match average_rate(run) {
+            Some(r) => vec![[at, r], [at + run.elapsed_s, r]],
+            None => vec![],
+        }
+    }
+
+    /// One worker's rate on the experiment's axis, in the same bins as the total.
+    pub fn worker_rate(&self, worker: usize) -> Vec<[f64; 2]> {
+        let run = &self.current;
+        let Some(h) = run.history.get(worker) else { return vec![] };
+        total_rate(std::slice::from_ref(h), rate_bin(run.elapsed_s)).into_iter().map(|[t, r]| [self.current_at_s + t, r]).collect()
+    }
+
+    /// Whether the current call is too short to draw over time (under two bins).
+    pub fn too_short(&self) -> bool {
+        total_rate(&self.current.history, rate_bin(self.current.elapsed_s)).len() < 2
+    }
+}
+
+/// Items per second of a whole call, once it has taken any time.
+pub fn average_rate(run: &LiveRun) -> Option<f64> {
+    (run.elapsed_s > 0.0 && run.items() > 0).then(|| run.items() as f64 / run.elapsed_s)
+}
+
 /// A worker's item count at time `t`, interpolated linearly between samples.
 fn count_at(history: &[(f64, u64)], t: f64) -> f64 {
     match history.iter().position(|s| s.0 > t) {

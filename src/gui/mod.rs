@@ -1,16 +1,25 @@
 //! The desktop app: pick a workload, run it on N threads, watch it scale.
 //!
-//! Layers: [`state`] (what the user chose, persisted), [`runner`] (the job on
-//! a background thread), [`live`] and [`plot_data`] (pure functions from
-//! events and results to what is drawn), [`panels`] (one module per panel,
-//! drawing only), and [`app`] (the top level: dispatch and actions).
+//! Layers: [`state`] (what the user chose, persisted); [`runner`] (the job
+//! on a background thread) and [`jobs`] (job control: starting, polling,
+//! the live picture, the redraw rate); [`shelf`] (the experiments and what
+//! the plots show); [`export`] and [`files`] (saves and PNGs that cannot
+//! destroy a file); [`frame_stats`]; [`live`] and [`plot_data`] (pure
+//! functions from events and results to what is drawn); [`panels`] (one
+//! module per panel, drawing only, asking for [`panels::Action`]s);
+//! [`layout`] (the window); and [`app`] (carries out the actions).
 
 pub mod app;
+pub mod export;
 pub mod files;
+pub mod frame_stats;
+pub mod jobs;
+pub mod layout;
 pub mod live;
 pub mod panels;
 pub mod plot_data;
 pub mod runner;
+pub mod shelf;
 pub mod state;
 
 pub use app::ScalescopeApp;

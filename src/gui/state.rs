@@ -76,12 +76,17 @@ pub struct Settings {
     pub warmup: usize,
     /// The open tab.
     pub tab: Tab,
-    /// Redraw once a second while measuring, to leave the CPU to the run.
+    /// Redraw every 2 s while measuring, to leave the CPU to the run (after
+    /// the first repetition the app does so anyway).
     pub quiet: bool,
     /// Run "Compare feeders" and "GIL off vs on" at the slider's thread count
     /// even past the core count (by default they stop at the core count,
     /// where the comparison is about the designs, not oversubscription).
     pub compare_oversubscribed: bool,
+    /// The live plot spans the whole experiment (else only the call running now).
+    pub live_whole: bool,
+    /// The presenter zoom (Ctrl + / Ctrl - / Ctrl 0), 1.0 = 100%.
+    pub zoom: f32,
 }
 
 impl Default for Settings {
@@ -99,6 +104,8 @@ impl Default for Settings {
             tab: Tab::Live,
             quiet: false,
             compare_oversubscribed: false,
+            live_whole: true,
+            zoom: 1.0,
         }
     }
 }
@@ -118,6 +125,22 @@ pub enum JobKind {
     Gil,
     /// Every variant of the workload (`ordered-map`, `aggregates`) at the chosen settings.
     Variants,
+}
+
+impl JobKind {
+    /// What a job of this kind running `plan` is called.
+    pub fn label(self, plan: &crate::metrics::SweepPlan) -> String {
+        let name = plan.workload.name;
+        let list = |v: Vec<String>| v.join(", ");
+        match self {
+            JobKind::Once => format!("{name} once"),
+            JobKind::Threads => format!("{name}: thread sweep {}", list(plan.threads.iter().map(ToString::to_string).collect())),
+            JobKind::Chunks => format!("{name}: chunk sweep"),
+            JobKind::Feeders => format!("{name}: all feeders"),
+            JobKind::Gil => format!("{name}: GIL off vs on"),
+            JobKind::Variants => format!("{name}: variants {}", list(plan.variants.iter().map(|v| v.name().to_string()).collect())),
+        }
+    }
 }
 
 /// The largest `n` at which "Compare variants" includes `aggregates`'

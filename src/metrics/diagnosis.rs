@@ -26,6 +26,35 @@ pub enum Verdict {
     Oversubscription,
     /// The workers' map time adds up to more than the sequential time.
     Overhead,
+    /// Something outside the run (the app's window, another program) took
+    /// a real share of the CPU while it was measured.
+    Disturbed,
+}
+
+/// How a verdict should look: good news, a loss worth a look, or a loss
+/// that dominates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Close to ideal, or nothing to lose yet.
+    Good,
+    /// Efficiency 0.6 or more lost to something nameable.
+    Notice,
+    /// Less than 0.6 (or one thread slower than the plain loop), or the
+    /// measurement itself was disturbed.
+    Bad,
+}
+
+impl Diagnosis {
+    /// How bad it is, given the run it diagnoses.
+    pub fn severity(&self, run: &RunRecord) -> Severity {
+        match self.verdict {
+            Verdict::ScalesWell => Severity::Good,
+            Verdict::OneThread if run.speedup >= 0.9 => Severity::Good,
+            Verdict::OneThread | Verdict::Disturbed => Severity::Bad,
+            _ if run.efficiency >= 0.6 => Severity::Notice,
+            _ => Severity::Bad,
+        }
+    }
 }
 
 /// A verdict with its evidence and a suggestion, for people.
@@ -45,9 +74,27 @@ fn d(verdict: Verdict, headline: &str, evidence: String, suggestion: &str) -> Di
     Diagnosis { verdict, headline: headline.into(), evidence, suggestion: suggestion.into() }
 }
 
+/// Outside load, in cores (median over the repetitions), that is named as
+/// the reason when a run that wanted every core fell short.
+pub const NAMED_LOAD_CORES: f64 = 0.1;
+
 /// Diagnoses one run measured against a sequential reference of `baseline_s`
-/// seconds on a machine with `cores` logical cores.
+/// seconds on a machine with `cores` logical cores. Repetitions disturbed by
+/// outside load are counted in the evidence whatever the verdict.
 pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
+    let mut d = verdict(run, baseline_s, cores);
+    let disturbed = run.disturbed().len();
+    if disturbed > 0 && d.verdict != Verdict::Disturbed {
+        d.evidence.push_str(&format!(
+            "; {disturbed} of {} repetitions were disturbed by outside load (more than {:.2} of a core)",
+            run.cpu.len(),
+            crate::metrics::load::DISTURBED_CORES
+        ));
+    }
+    d
+}
+
+fn verdict(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
     let p = run.threads.max(1);
     let cores = cores.max(1);
     let wall = run.median_s.max(1e-12);
@@ -120,6 +167,29 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
                 100.0 * busy / (n * wall)
             ),
             "use at most one thread per core for CPU-bound work; more only pays for work that blocks",
+        );
+    }
+    if let Some(load) = crate::metrics::load::CpuShare::median(&run.cpu)
+        && load.total() >= NAMED_LOAD_CORES
+        && p >= cores
+    {
+        let pct = |c: f64| format!("{:.0}% of a core", 100.0 * c);
+        let headline = if load.rest_of_process >= load.other_processes {
+            format!("the window's drawing took {} while this ran; the CLI measures without it", pct(load.rest_of_process))
+        } else {
+            format!("other programs took {} while this ran", pct(load.other_processes))
+        };
+        return d(
+            Verdict::Disturbed,
+            &headline,
+            format!(
+                "median over {} repetitions: this process's other threads (the window) {}, other processes {}; {} of them disturbed; speedup {sp:.2}, efficiency {eff:.2}",
+                run.cpu.len(),
+                pct(load.rest_of_process),
+                pct(load.other_processes),
+                run.disturbed().len()
+            ),
+            "measure with `scalescope sweep` (no window), tick 'quiet', or close other programs; then the losses that remain are the engine's",
         );
     }
     if wait_frac > 0.25 {
@@ -238,5 +308,30 @@ mod tests {
         assert_eq!(diagnose(&o, 1.0, 2).verdict, Verdict::Overhead);
         let one = run(FeederKind::Auto, 1, 1.0, 1.0, &[(100, 1.0, 0.0)]);
         assert_eq!(diagnose(&one, 1.0, 2).verdict, Verdict::OneThread);
+    }
+
+    #[test]
+    fn outside_load_is_named_and_disturbed_repetitions_are_counted() {
+        use crate::metrics::load::CpuShare;
+        let share = |window, others| CpuShare { rest_of_process: window, other_processes: others };
+        let mut r = run(FeederKind::Dispenser, 2, 0.7, 1.0, &[(50, 0.69, 0.0), (50, 0.69, 0.0)]);
+        r.cpu = vec![share(0.35, 0.02), share(0.4, 0.0), share(0.3, 0.01)];
+        let d = diagnose(&r, 1.0, 2);
+        assert_eq!(d.verdict, Verdict::Disturbed);
+        assert!(d.headline.contains("window's drawing took 35% of a core"), "{}", d.headline);
+        assert_eq!(d.severity(&r), Severity::Bad);
+        // Another program, named as such.
+        r.cpu = vec![share(0.0, 0.5); 3];
+        assert!(diagnose(&r, 1.0, 2).headline.starts_with("other programs took 50%"));
+        // A good run is still good, but its disturbed repetition is flagged.
+        let mut good = run(FeederKind::Dispenser, 2, 0.51, 1.0, &[(50, 0.5, 0.0), (50, 0.5, 0.0)]);
+        good.cpu = vec![share(0.0, 0.0), share(0.3, 0.0), share(0.0, 0.0)];
+        let d = diagnose(&good, 1.0, 2);
+        assert_eq!(d.verdict, Verdict::ScalesWell);
+        assert_eq!(d.severity(&good), Severity::Good);
+        assert!(d.evidence.contains("1 of 3 repetitions were disturbed"), "{}", d.evidence);
+        // A quiet machine: the verdict is the engine's own.
+        r.cpu = vec![share(0.01, 0.02); 3];
+        assert_eq!(diagnose(&r, 1.0, 2).verdict, Verdict::Overhead);
     }
 }

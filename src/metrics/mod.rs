@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod budget;
 pub mod diagnosis;
 pub mod fit;
+pub mod load;
 pub mod scaling;
 pub mod stats;
 pub mod sweep;

@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use super::load::{CpuClock, CpuShare};
 use super::stats::Summary;
 use crate::engine::{Chunk, ChunkSize, Config, FeederKind, Hooks, Report, Run, Threads};
 use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, WorkerRecord};
@@ -131,6 +132,10 @@ pub enum SweepEvent {
         label: String,
         /// Its configuration (`None` for the sequential reference).
         config: Option<Config>,
+        /// Seconds since the sweep started.
+        at_s: f64,
+        /// Which timed repetition this is (0-based), or `None` for a warm-up.
+        rep: Option<usize>,
     },
 }
 
@@ -141,6 +146,7 @@ struct Acc {
     verified: bool,
     result: Option<Computed>,
     reports: Vec<Report>,
+    cpu: Vec<CpuShare>,
 }
 
 /// The most per-worker spans one experiment keeps (about 40 bytes each):
@@ -180,21 +186,24 @@ pub fn run_sweep(
     let mut accs: Vec<Acc> = specs
         .iter()
         .flat_map(|s| configs.iter().map(move |c| (s, c)))
-        .map(|(s, c)| Acc { spec: s.clone(), config: *c, times: vec![], verified: true, result: None, reports: vec![] })
+        .map(|(s, c)| Acc { spec: s.clone(), config: *c, times: vec![], verified: true, result: None, reports: vec![], cpu: vec![] })
         .collect();
     let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
     let mut spans_held = 0usize;
+    let origin = Instant::now();
 
     let outcome: Result<(), WorkloadError> = (|| {
         for round in 0..plan.warmup + plan.reps {
             let timed = round >= plan.warmup;
+            let rep = round.checked_sub(plan.warmup);
+            let at = || origin.elapsed().as_secs_f64();
             // The reference first, timed like the others.
-            on_event(SweepEvent::Starting { done, total, label: "sequential reference".into(), config: None });
+            on_event(SweepEvent::Starting { done, total, label: "sequential reference".into(), config: None, at_s: at(), rep });
             if cancelled() {
                 return Err(cancel_error());
             }
             let t0 = Instant::now();
-            let r = workloads::reference_cancellable(&plan.workload, hooks.cancel.as_ref())?;
+            let r = workloads::reference_watched(&plan.workload, hooks)?;
             let t = t0.elapsed().as_secs_f64();
             reference.get_or_insert(r);
             done += 1;
@@ -209,9 +218,12 @@ pub fn run_sweep(
             for k in 0..n {
                 let i = (k + round) % n;
                 let label = label(&accs[i].spec, &accs[i].config);
-                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config) });
+                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config), at_s: at(), rep });
                 let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
+                // /proc is read before and after, outside the timed region.
+                let clock = if timed { CpuClock::now() } else { None };
                 let mut out = workloads::run(&accs[i].spec, call)?;
+                let share = clock.and_then(|c| Some(CpuClock::now()?.share_since(&c)));
                 done += 1;
                 if !timed {
                     continue;
@@ -225,6 +237,11 @@ pub fn run_sweep(
                 acc.verified &= reference.as_ref().is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
                 acc.result = Some(out.value);
                 acc.reports.push(out.report);
+                if let Some(share) = share
+                    && acc.cpu.len() + 1 == acc.times.len()
+                {
+                    acc.cpu.push(share);
+                }
                 measured += 1;
                 fill(&mut exp, &base_times, reference.as_ref(), &accs, running(measured, measurements));
                 on_measured(&exp);
@@ -305,6 +322,7 @@ fn fill(exp: &mut Experiment, base_times: &[f64], reference: Option<&Computed>, 
                 variant: a.spec.variant(),
                 phases: report.phases.clone(),
                 buffer: report.buffer.clone(),
+                cpu: if a.cpu.len() == a.times.len() { a.cpu.clone() } else { Vec::new() },
                 ..RunRecord::measured(&a.config, &a.times, base.median, result, a.verified)
             }
         })

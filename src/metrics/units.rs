@@ -47,9 +47,13 @@ pub fn human_bytes(b: u64) -> String {
     }
 }
 
-/// `3 h 20 min`, `12 min`, `40 s`.
+/// `3 h 20 min`, `12 min`, `40 s`, `4.2 s`, `12 ms`.
 pub fn human_duration(s: f64) -> String {
-    if s >= 3600.0 {
+    if s < 1.0 {
+        format!("{:.0} ms", s * 1e3)
+    } else if s < 10.0 {
+        format!("{s:.1} s")
+    } else if s >= 3600.0 {
         format!("{} h {} min", (s / 3600.0) as u64, ((s % 3600.0) / 60.0) as u64)
     } else if s >= 60.0 {
         format!("{} min", (s / 60.0).round() as u64)
@@ -75,5 +79,7 @@ mod tests {
         assert_eq!(human_bytes(512 << 20), "512 MiB");
         assert_eq!(human_bytes(1536 << 20), "1.5 GiB");
         assert_eq!(human_duration(7300.0), "2 h 1 min");
+        assert_eq!(human_duration(0.0123), "12 ms");
+        assert_eq!(human_duration(4.21), "4.2 s");
     }
 }

@@ -107,6 +107,7 @@ fn fused<const K: usize>(n: u64, cancel: Cancel<'_>) -> Result<Fused, WorkloadEr
         }
         start = end;
     }
+    cancel.report(n);
     Ok(f)
 }
 

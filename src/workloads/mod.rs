@@ -14,15 +14,17 @@ pub mod source;
 pub mod trivial;
 pub mod word_count;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::engine::{CancelToken, EngineError, Outcome, Run};
+use crate::engine::{CancelToken, EngineError, Outcome, ProgressEvent, Run, WorkerStats};
 
 pub use design::{Design, Variant};
 pub use params::{ParamInfo, Params};
@@ -429,19 +431,75 @@ pub fn reference(spec: &WorkloadSpec) -> Result<Computed, WorkloadError> {
 /// A bad parameter or file, or [`EngineError::Cancelled`] when cancelled.
 pub fn reference_cancellable(spec: &WorkloadSpec, cancel: Option<&CancelToken>) -> Result<Computed, WorkloadError> {
     spec.validate()?;
-    spec.name.workload().reference(spec, Cancel(cancel))
+    spec.name.workload().reference(spec, Cancel { token: cancel, watch: None })
 }
 
-/// A cancel check for the references.
+/// The plain sequential reference under `hooks`: cancellable, and, with a
+/// progress channel, reported like an engine call with one worker
+/// (`Started` with the feeder `sequential reference`, `Worker` snapshots at
+/// most once per interval, taken between blocks of items, then `Finished`).
+///
+/// # Errors
+/// As [`reference_cancellable`].
+pub fn reference_watched(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> Result<Computed, WorkloadError> {
+    let Some(tx) = &hooks.progress else {
+        return reference_cancellable(spec, hooks.cancel.as_ref());
+    };
+    spec.validate()?;
+    let watch = Watch { tx, origin: Instant::now(), every: hooks.interval(), next: Cell::new(Duration::ZERO), items: Cell::new(0) };
+    let _ = tx.try_send(ProgressEvent::Started { workers: 1, feeder: REFERENCE.into(), plan: None });
+    let out = spec.name.workload().reference(spec, Cancel { token: hooks.cancel.as_ref(), watch: Some(&watch) });
+    let elapsed = watch.origin.elapsed();
+    let _ = tx.try_send(ProgressEvent::Finished { elapsed, workers: vec![watch.stats(elapsed)] });
+    out
+}
+
+/// What the sequential reference is called in progress events.
+pub const REFERENCE: &str = "sequential reference";
+
+/// A reference run's progress reporter.
+struct Watch<'a> {
+    tx: &'a crossbeam_channel::Sender<ProgressEvent>,
+    origin: Instant,
+    every: Duration,
+    next: Cell<Duration>,
+    items: Cell<u64>,
+}
+
+impl Watch<'_> {
+    fn stats(&self, elapsed: Duration) -> WorkerStats {
+        WorkerStats { worker: 0, items: self.items.get(), chunks: 0, busy_s: elapsed.as_secs_f64(), wait_s: 0.0 }
+    }
+}
+
+/// A cancel check for the references, which also reports their progress
+/// when watched.
 #[derive(Clone, Copy)]
-pub struct Cancel<'a>(Option<&'a CancelToken>);
+pub struct Cancel<'a> {
+    token: Option<&'a CancelToken>,
+    watch: Option<&'a Watch<'a>>,
+}
 
 impl Cancel<'_> {
+    /// Called between blocks with the items done so far.
     pub(crate) fn check(self, items_done: u64) -> Result<(), WorkloadError> {
-        if self.0.is_some_and(CancelToken::is_cancelled) {
+        if self.token.is_some_and(CancelToken::is_cancelled) {
             return Err(WorkloadError::Engine(EngineError::Cancelled { items_done, workers: vec![] }));
         }
+        self.report(items_done);
         Ok(())
+    }
+
+    /// Records `items_done` (and sends a snapshot when one is due).
+    pub(crate) fn report(self, items_done: u64) {
+        if let Some(w) = self.watch {
+            w.items.set(items_done);
+            let elapsed = w.origin.elapsed();
+            if elapsed >= w.next.get() {
+                w.next.set(elapsed + w.every);
+                let _ = w.tx.try_send(ProgressEvent::Worker { elapsed, stats: w.stats(elapsed) });
+            }
+        }
     }
 
     /// Folds `f(block)` over `0..n` in blocks of `block` numbers, checking
@@ -454,6 +512,7 @@ impl Cancel<'_> {
             acc = f(acc, source::Counter::range(start, end));
             start = end;
         }
+        self.report(n);
         Ok(acc)
     }
 }

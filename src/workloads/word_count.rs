@@ -375,12 +375,15 @@ impl Workload for WordCount {
     fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
         let (lines, error) = source(spec)?;
         let mut counts = Counts::new();
+        let mut done = 0;
         for (i, line) in lines.enumerate() {
             if i % 1024 == 0 {
                 cancel.check(i as u64)?;
             }
             count_line(&mut counts, &line);
+            done = i as u64 + 1;
         }
+        cancel.report(done);
         check(spec, error)?;
         Ok(Computed::Counts(counts))
     }

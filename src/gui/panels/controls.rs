@@ -4,14 +4,32 @@
 use eframe::egui::{self, Color32, RichText};
 
 use crate::engine::{FeederKind, MAX_CHUNK};
-use crate::gui::app::{Action, ScalescopeApp};
-use crate::gui::state::{JobKind, ThreadSteps};
+use std::collections::BTreeMap;
+
+use super::Action;
+use crate::gui::files::FilePaths;
+use crate::gui::state::{JobKind, Settings, ThreadSteps};
 use crate::workloads::WorkloadKind;
 
+/// What the controls read and edit.
+pub struct Controls<'a> {
+    /// The values set (persisted).
+    pub settings: &'a mut Settings,
+    /// The typed path of each file action.
+    pub paths: &'a mut FilePaths,
+    /// The text typed in each parameter field, by "workload/param".
+    pub param_text: &'a mut BTreeMap<String, String>,
+    /// This machine's logical cores.
+    pub cores: usize,
+    /// Whether a job runs (the start buttons are off).
+    pub running: bool,
+}
+
 /// Draws the controls; pushes what the user asked for into `actions`.
-pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>) {
-    let running = app.is_running();
-    let cores = app.machine.logical_cores.max(1);
+pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
+    let mut app = app;
+    let running = app.running;
+    let cores = app.cores.max(1);
 
     ui.heading("Workload");
     let mut kind = app.settings.workload;
@@ -25,7 +43,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<Action>)
     }
     let info = kind.info();
     ui.label(RichText::new(info.description).small());
-    let problem = params(ui, app);
+    let problem = params(ui, &mut app);
     if let Some(current) = app.settings.spec().variant() {
         let mut chosen = current;
         egui::ComboBox::from_label("variant").selected_text(chosen.name()).show_ui(ui, |ui| {
@@ -212,7 +230,7 @@ fn path_row(ui: &mut egui::Ui, label: &str, text: &mut String, buttons: impl FnO
 
 /// The workload's parameters as text fields, checked on every edit; the
 /// first problem, if any (the run buttons stay disabled until it is fixed).
-fn params(ui: &mut egui::Ui, app: &mut ScalescopeApp) -> Option<String> {
+fn params(ui: &mut egui::Ui, app: &mut Controls<'_>) -> Option<String> {
     let kind = app.settings.workload;
     let mut problem = None;
     egui::Grid::new("params").num_columns(2).show(ui, |ui| {

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use eframe::egui::{self, RichText};
 
+use super::Action;
 use crate::experiment::Experiment;
-use crate::gui::app::Action;
 use crate::metrics::units::human_count;
 
 /// An experiment being renamed: its id and the text typed so far.

@@ -3,8 +3,8 @@
 
 use eframe::egui::{self, RichText};
 
+use super::Action;
 use crate::engine::FeederKind;
-use crate::gui::app::Action;
 use crate::gui::state::{JobKind, Settings, ThreadSteps};
 use crate::workloads::WorkloadKind;
 

@@ -1,86 +1,96 @@
-//! The live view: throughput over time and one bar per worker.
+//! The live view: the experiment's throughput over time, the call running
+//! now, and one bar per worker.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{Legend, Line, Plot};
+use egui_plot::{HoverPosition, Legend, Line, Plot};
 
-use super::hint;
-use crate::gui::live::{LiveRun, rate_bin, time_split, total_rate};
-use crate::gui::runner::Job;
-use crate::metrics::units::{fmt_count, human_count};
+use super::scaling::palette;
+use super::{chip, hint};
+use crate::gui::jobs::Jobs;
+use crate::gui::live::{LiveRun, average_rate, time_split};
+use crate::metrics::units::{fmt_count, human_count, human_duration};
 
 const BUSY: Color32 = Color32::from_rgb(70, 160, 90);
 const WAIT: Color32 = Color32::from_rgb(220, 150, 50);
 const IDLE: Color32 = Color32::from_rgb(120, 120, 130);
 
-/// Draws the live view of the current engine call.
-pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize, current: &str) {
-    if job.is_none() && live.workers.is_empty() {
+/// The colour of the call running now.
+const NOW: Color32 = Color32::from_rgb(80, 140, 230);
+/// The colour of earlier calls.
+const EARLIER: Color32 = Color32::from_rgb(150, 150, 160);
+/// The colour of earlier sequential reference runs.
+const REFERENCE: Color32 = Color32::from_rgb(190, 140, 200);
+
+/// Draws the live view: the experiment's throughput so far and the call
+/// running now, with one row per worker. `whole` (a checkbox here) spans
+/// the whole experiment, else only the call running now.
+pub fn ui(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool) {
+    let exp = &jobs.live;
+    let live = &exp.current;
+    if jobs.job.is_none() && live.workers.is_empty() {
         ui.label("Nothing running. Pick a workload and press Run, or open the Learn tab.");
         return;
     }
+    let reference = live.used == crate::workloads::REFERENCE;
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(&live.label).strong());
-        if !live.used.is_empty() {
+        if !live.used.is_empty() && !reference {
             ui.label(RichText::new(format!("ran: {}", live.used)).weak());
         }
         ui.label(format!("{:.2} s, {} items", live.elapsed_s, fmt_count(live.items())));
-        if let Some(job) = job {
-            ui.label(format!("(run {} of {}: {current})", (runs_done + 1).min(job.total_runs), job.total_runs));
+        if let Some(job) = &jobs.job {
+            ui.label(format!("(run {} of {})", (jobs.runs_done + 1).min(job.total_runs), job.total_runs));
         }
     });
+    if jobs.job.is_some()
+        && let Some(rep) = exp.current_rep.filter(|&r| r > 0)
+    {
+        ui.label(
+            RichText::new(format!(
+                "Repetition {}: the picture updates every {} s, so the window's drawing does not slow the runs being measured (the first repetition was drawn live).",
+                rep + 1,
+                crate::gui::jobs::QUIET_REDRAW.as_secs()
+            ))
+            .small(),
+        );
+    }
     if let Some(plan) = &live.plan {
         ui.label(RichText::new(format!("auto decided: {plan}")).small());
+    }
+    if reference {
+        ui.label(
+            RichText::new("The sequential reference: the plain loop every speedup is measured against, on one thread, without the engine.")
+                .small(),
+        );
     }
 
     if !live.phases.is_empty() {
         phases(ui, live);
     }
 
-    let bars_height = (live.workers.len() as f32 * 22.0 + 40.0).min(ui.available_height() * 0.45);
-    let mut plot_height = (ui.available_height() - bars_height - 40.0).max(120.0);
+    let bars_height = (live.workers.len() as f32 * 22.0 + 40.0).min(ui.available_height() * 0.4);
+    let mut plot_height = (ui.available_height() - bars_height - 90.0).max(120.0);
     if !live.occupancy.is_empty() {
         plot_height = (plot_height / 2.0 - 30.0).max(110.0);
         occupancy(ui, live, plot_height);
     }
-    let span = live.history.iter().filter_map(|h| h.last().map(|s| s.0)).fold(0.0, f64::max);
-    Plot::new("throughput")
-        .height(plot_height)
-        .legend(Legend::default())
-        .x_axis_label("seconds")
-        .y_axis_label("items / s")
-        .include_x(0.0)
-        .include_y(0.0)
-        .y_axis_formatter(|mark, _| if mark.value < 0.0 { String::new() } else { human_count(mark.value) })
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("all workers", total_rate(&live.history, rate_bin(span))).width(2.5).color(Color32::from_rgb(80, 140, 230)),
-            );
-            if live.workers.len() <= 32 {
-                for (i, h) in live.history.iter().enumerate() {
-                    // The same bins as the total: the thin lines add up to the thick one.
-                    plot.line(Line::new(format!("worker {i}"), total_rate(std::slice::from_ref(h), rate_bin(span))).width(1.0));
-                }
-            }
-        });
-    hint(
-        ui,
-        "the thick line is the items per second of all workers together; thin lines are each worker. Flat and equal thin lines mean the work is shared evenly. This window's own drawing takes some CPU too: on a machine with few cores, `scalescope sweep` measures without it.",
-    );
+    throughput(ui, jobs, whole, plot_height);
 
     ui.separator();
     ui.horizontal(|ui| {
         ui.label(RichText::new("per worker:").strong());
-        legend_chip(ui, BUSY, "busy in map");
-        legend_chip(ui, WAIT, "waiting for input");
-        legend_chip(ui, IDLE, "idle / not started / done");
+        chip(ui, NOW, "items done (longest bar: the busiest worker)");
+        chip(ui, BUSY, "busy in map");
+        chip(ui, WAIT, "waiting for input");
+        chip(ui, IDLE, "idle / not started / done");
     });
+    let rayon = live.used.starts_with("rayon");
     egui::ScrollArea::vertical().id_salt("workers").show(ui, |ui| {
         let max_items = live.workers.iter().map(|w| w.items).max().unwrap_or(0).max(1);
         for w in &live.workers {
             ui.horizontal(|ui| {
                 ui.label(
-                    RichText::new(format!("w{:<2} {:>12} items {:>7} chunks", w.worker, fmt_count(w.items), fmt_count(w.chunks)))
+                    RichText::new(format!("w{:<2} {:>12} items  {:>9} chunks", w.worker, fmt_count(w.items), fmt_count(w.chunks)))
                         .monospace(),
                 );
                 let width = (ui.available_width() - 10.0).max(100.0);
@@ -88,7 +98,18 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
                 let p = ui.painter();
                 // Top half: items done relative to the busiest worker.
                 let top = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width() * w.items as f32 / max_items as f32, 6.0));
-                p.rect_filled(top, 1.0, Color32::from_rgb(80, 140, 230));
+                p.rect_filled(top, 1.0, NOW);
+                if rayon && !live.finished {
+                    // rayon's workers report their time only when their part ends.
+                    p.text(
+                        egui::pos2(rect.left(), rect.top() + 8.0),
+                        egui::Align2::LEFT_TOP,
+                        "rayon reports no per-worker busy or waiting time while it runs (only its total, at the end)",
+                        egui::FontId::proportional(10.0),
+                        ui.visuals().weak_text_color(),
+                    );
+                    return;
+                }
                 // Bottom: the time split.
                 let (busy, wait, idle) = time_split(w, live.elapsed_s);
                 let mut x = rect.left();
@@ -111,6 +132,71 @@ pub fn ui(ui: &mut egui::Ui, live: &LiveRun, job: Option<&Job>, runs_done: usize
             });
         }
     });
+}
+
+/// Items per second over time: every earlier call of the experiment faint,
+/// the one running now bold with a thin line per worker.
+fn throughput(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool, height: f32) {
+    let exp = &jobs.live;
+    let live = &exp.current;
+    let workers = live.workers.len().min(8);
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(whole, "whole experiment");
+        chip(ui, NOW, "all workers, this run");
+        for i in 0..workers {
+            chip(ui, palette(i + 1), &format!("worker {i}"));
+        }
+        if *whole {
+            chip(ui, EARLIER, "earlier runs");
+            chip(ui, REFERENCE, "sequential reference");
+        }
+    });
+    let offset = if *whole { 0.0 } else { exp.current_at_s };
+    let shift = |v: Vec<[f64; 2]>| -> Vec<[f64; 2]> { v.into_iter().map(|[t, r]| [t - offset, r]).collect() };
+    let x_label = if *whole { "seconds since the experiment started" } else { "seconds since this run started" };
+    Plot::new("throughput")
+        .height(height)
+        .x_axis_label(x_label)
+        .y_axis_label("items / s")
+        .include_x(0.0)
+        .include_y(0.0)
+        .y_axis_formatter(|mark, _| if mark.value < 0.0 { String::new() } else { human_count(mark.value) })
+        .label_formatter(|h| match h {
+            HoverPosition::NearDataPoint { plot_name, position: p, .. } => {
+                Some(format!("{plot_name}\n{:.2} s: {} items/s", p.x, human_count(p.y)))
+            }
+            HoverPosition::Elsewhere { .. } => None,
+        })
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            if *whole {
+                for t in &exp.traces {
+                    let color = if t.reference { REFERENCE } else { EARLIER };
+                    plot.line(Line::new(t.label.clone(), t.rate.clone()).width(1.2).color(color.gamma_multiply(0.8)));
+                }
+            }
+            plot.line(Line::new(format!("now: {}", live.label), shift(exp.current_rate())).width(2.5).color(NOW));
+            if live.workers.len() > 1 && live.workers.len() <= 32 {
+                for i in 0..live.workers.len() {
+                    // The same bins as the total: the thin lines add up to the thick one.
+                    plot.line(Line::new(format!("worker {i}"), shift(exp.worker_rate(i))).width(1.0).color(palette(i + 1)));
+                }
+            }
+        });
+    if exp.too_short()
+        && let Some(rate) = average_rate(live)
+    {
+        ui.label(RichText::new(format!(
+            "This run took {}: too short to draw its rate over time. It did {} items, {} items/s on average (the flat line).",
+            human_duration(live.elapsed_s),
+            fmt_count(live.items()),
+            human_count(rate)
+        )));
+    }
+    hint(
+        ui,
+        "the thick line is the items per second of all workers of the run going on now; the thin ones each worker. Grey lines are the experiment's earlier runs, purple the sequential reference: repetitions build up from left to right. This window's own drawing takes some CPU too: later repetitions redraw rarely, and `scalescope sweep` measures without a window.",
+    );
 }
 
 /// One progress bar per phase of a keyed map-reduce, with its share of the time.
@@ -172,10 +258,4 @@ fn occupancy(ui: &mut egui::Ui, live: &LiveRun, height: f32) {
         "the reader seals items into chunks shared by every aggregate; a chunk is freed once the slowest aggregate has read it. The red line is the bound of the chunked design; an unbounded design (tee, buffer-all) has none."
     };
     hint(ui, text);
-}
-
-fn legend_chip(ui: &mut egui::Ui, color: Color32, text: &str) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-    ui.painter().rect_filled(rect, 2.0, color);
-    ui.label(RichText::new(text).small());
 }

@@ -1,5 +1,5 @@
 //! One module per panel. Each draws from state it is given and reports what
-//! the user asked for as [`super::app::Action`]s; none starts work itself.
+//! the user asked for as [`Action`]s; none starts work itself.
 
 pub mod controls;
 pub mod experiments;
@@ -13,7 +13,51 @@ pub mod why;
 
 use eframe::egui;
 
+use super::state::{JobKind, Settings};
+
+/// What a panel asks the app to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Start a job of this kind with the current settings.
+    Start(JobKind),
+    /// Cancel the running job.
+    Cancel,
+    /// Pick a text file for word-count (file dialog).
+    PickText,
+    /// Pick a results file to lay over this machine's curves (file dialog).
+    PickResults,
+    /// Save the shown results (file dialog), as JSON or CSV.
+    Save {
+        /// CSV instead of JSON.
+        csv: bool,
+    },
+    /// Export the tab on show as a PNG (file dialog).
+    ExportPng,
+    /// Hide every experiment from the plots.
+    Clear,
+    /// Start a job with a lesson's own settings (the controls keep theirs).
+    Try(Box<Settings>, JobKind),
+    /// Show (true) or hide an experiment on the plots.
+    SetShown(String, bool),
+    /// Rename an experiment (saved to the library).
+    Rename(String, String),
+    /// Delete an experiment (from the list and the library; undo restores it).
+    Delete(String),
+    /// Restore the experiment deleted last.
+    UndoDelete,
+}
+
 /// A short "how to read this" hint under a plot.
 pub fn hint(ui: &mut egui::Ui, text: &str) {
     ui.label(egui::RichText::new(format!("How to read this: {text}")).small().weak());
+}
+
+/// A colour chip and its name: one entry of a legend drawn outside a plot.
+pub fn chip(ui: &mut egui::Ui, color: egui::Color32, text: &str) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+        ui.painter().rect_filled(rect, 2.0, color);
+        ui.label(egui::RichText::new(text).small());
+    });
 }

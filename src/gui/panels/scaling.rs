@@ -4,7 +4,7 @@
 use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
-use super::hint;
+use super::{chip, hint};
 use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{self, Series};
 use crate::metrics::units::human_count;
@@ -107,7 +107,7 @@ fn core_line(plot: &mut egui_plot::PlotUi<'_>, cores: usize) {
 }
 
 /// The colour of the core-count line.
-const CORES: Color32 = Color32::from_rgb(200, 170, 60);
+pub const CORES: Color32 = Color32::from_rgb(200, 170, 60);
 
 /// A legend outside the plots: one colour chip per series, wrapped in rows.
 /// With `cores > 0` it also names the dotted core-count line.
@@ -122,15 +122,6 @@ fn legend(ui: &mut egui::Ui, id: &str, series: &[Series], cores: usize) {
                 chip(ui, CORES, &format!("{cores} cores (this machine)"));
             }
         });
-    });
-}
-
-fn chip(ui: &mut egui::Ui, color: Color32, text: &str) {
-    ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = 4.0;
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-        ui.painter().rect_filled(rect, 2.0, color);
-        ui.label(egui::RichText::new(text).small());
     });
 }
 

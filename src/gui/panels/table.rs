@@ -2,7 +2,7 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use crate::gui::app::Action;
+use super::Action;
 use crate::gui::plot_data::Labelled;
 use crate::workloads::ResultValue;
 

@@ -3,13 +3,14 @@
 //! timeline of a run.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{FilledArea, HoverPosition, Legend, Line, LineStyle, Plot, Points};
+use egui_plot::{FilledArea, HoverPosition, Line, LineStyle, MarkerShape, Plot, Points, VLine};
 
-use super::hint;
+use super::{chip, hint};
 use crate::engine::SpanKind;
 use crate::experiment::RunRecord;
 use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{lanes, timeline_runs};
+use crate::metrics::diagnosis::Severity;
 
 /// What the panel remembers between frames.
 #[derive(Clone, Debug, Default)]
@@ -21,7 +22,7 @@ pub struct WhyState {
 }
 
 /// Draws the panel.
-pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
+pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut WhyState) {
     if sources.is_empty() {
         ui.label("No results for this workload yet: run something, or open a results file.");
         return;
@@ -29,7 +30,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         diagnoses(ui, sources);
         ui.separator();
-        fits(ui, sources, state);
+        fits(ui, sources, cores, state);
         ui.separator();
         timeline(ui, sources, state);
     });
@@ -47,7 +48,7 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[Labelled<'_>]) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("{name}: {}", label(r))).strong());
                 ui.label(format!("(speedup {:.2}, efficiency {:.2}):", r.speedup, r.efficiency));
-                ui.label(RichText::new(&d.headline).color(Color32::from_rgb(230, 160, 60)));
+                ui.label(RichText::new(&d.headline).color(severity_color(d.severity(r))));
             });
             ui.label(RichText::new(format!("   evidence: {}", d.evidence)).small());
             ui.label(RichText::new(format!("   try: {}", d.suggestion)).small());
@@ -55,7 +56,16 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[Labelled<'_>]) {
     }
 }
 
-fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
+/// Green for good news, amber for a loss worth a look, red for a loss that dominates.
+fn severity_color(s: Severity) -> Color32 {
+    match s {
+        Severity::Good => Color32::from_rgb(60, 170, 90),
+        Severity::Notice => Color32::from_rgb(220, 160, 50),
+        Severity::Bad => Color32::from_rgb(220, 70, 60),
+    }
+}
+
+fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut WhyState) {
     ui.horizontal(|ui| {
         ui.heading("Fitted scaling models");
         ui.checkbox(&mut state.to_128, "extrapolate to 128 threads (else 64)");
@@ -87,9 +97,27 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
             ui.label(text);
         }
     }
+    // The legend outside the plot, so it never covers a curve.
+    ui.horizontal_wrapped(|ui| {
+        let mut i = 0;
+        for (name, file) in sources {
+            for f in &file.fits {
+                chip(
+                    ui,
+                    super::scaling::palette(i),
+                    &format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" }),
+                );
+                i += 1;
+            }
+        }
+        chip(ui, super::scaling::CORES, &format!("{cores} cores (this machine)"));
+    });
+    ui.label(
+        RichText::new("dashed: Amdahl; solid: USL; shaded: the band between the fits to the fastest and slowest repetitions; dots: measured and fitted; hollow diamonds: measured past the core count, not fitted")
+            .small(),
+    );
     Plot::new("fits")
         .height(300.0)
-        .legend(Legend::default())
         .x_axis_label("threads")
         .y_axis_label("speedup")
         .include_x(max_p)
@@ -105,6 +133,11 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
                 .flat_map(|(_, f)| f.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
                 .fold(2.0, f64::max)
                 * 1.5;
+            plot.vline(
+                VLine::new(format!("{cores} cores (this machine)"), cores as f64)
+                    .style(LineStyle::dotted_dense())
+                    .color(super::scaling::CORES),
+            );
             plot.line(
                 Line::new("ideal (y = p)", vec![[1.0, 1.0], [top.min(max_p), top.min(max_p)]])
                     .style(LineStyle::dashed_loose())
@@ -136,13 +169,22 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
                         let hi: Vec<f64> = band.iter().map(|p| p.3).collect();
                         plot.add(FilledArea::new(format!("{series}: band"), &x, &lo, &hi).fill_color(color.gamma_multiply(0.25)));
                     }
-                    let measured: Vec<[f64; 2]> = file
+                    let (fitted, not_fitted): (Vec<[f64; 2]>, Vec<[f64; 2]>) = file
                         .runs
                         .iter()
                         .filter(|r| r.feeder == f.feeder && r.chunk_size == f.chunk_size && r.gil == f.gil)
                         .map(|r| [r.threads as f64, r.speedup])
-                        .collect();
-                    plot.points(Points::new(format!("{series}: measured"), measured).color(color).radius(4.0));
+                        .partition(|p| p[0] <= file.machine.logical_cores.max(1) as f64);
+                    plot.points(Points::new(format!("{series}: measured, fitted"), fitted).color(color).radius(4.0));
+                    if !not_fitted.is_empty() {
+                        plot.points(
+                            Points::new(format!("{series}: measured past the core count, not fitted"), not_fitted)
+                                .color(color)
+                                .filled(false)
+                                .shape(MarkerShape::Diamond)
+                                .radius(5.0),
+                        );
+                    }
                 }
             }
         });

@@ -1,0 +1,144 @@
+//! Job control: starts at most one job, takes in what it reports each frame
+//! (never blocking), keeps the live picture of the experiment, and says how
+//! often the window should redraw so that drawing does not disturb the
+//! measurement.
+
+use std::time::Duration;
+
+use super::live::LiveExperiment;
+use super::runner::{Job, JobEvent};
+use super::state::JobKind;
+use crate::experiment::{Experiment, Library};
+use crate::metrics::{SweepEvent, SweepPlan};
+use crate::workloads::WorkloadError;
+
+/// The job (if any) and what the live view shows of it.
+#[derive(Default)]
+pub struct Jobs {
+    /// The running job.
+    pub job: Option<Job>,
+    /// The live picture of the experiment (kept after it ends, until the next).
+    pub live: LiveExperiment,
+    /// Engine calls of the current job finished so far.
+    pub runs_done: usize,
+    /// What the job is running now, in words.
+    pub current: String,
+}
+
+/// A job that ended, as [`Jobs::poll`] reports it.
+pub struct Ended {
+    /// The experiment, complete or stopped, or why the job could not start.
+    pub result: Result<Experiment, WorkloadError>,
+    /// Seconds it ran.
+    pub elapsed_s: f64,
+    /// Engine calls it meant to make, and made.
+    pub total_runs: usize,
+    /// See `total_runs`.
+    pub runs_done: usize,
+    /// Items the last (perhaps interrupted) call had mapped.
+    pub items: u64,
+}
+
+/// What happened since the last frame.
+#[derive(Default)]
+pub struct Polled {
+    /// The job ended.
+    pub ended: Option<Ended>,
+    /// The library could not be written (reported once per job).
+    pub save_failed: Option<String>,
+}
+
+/// How often the window redraws while the first timed repetition (and any
+/// warm-up) runs: the live picture is drawn at full rate.
+pub const LIVE_REDRAW: Duration = Duration::from_millis(200);
+/// How often it redraws during later repetitions: rarely, so the window's
+/// drawing takes next to no CPU from the runs whose median is reported.
+pub const QUIET_REDRAW: Duration = Duration::from_millis(2000);
+
+impl Jobs {
+    /// Whether a job runs.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Starts `plan` as a new experiment; `wake` asks the window to redraw.
+    ///
+    /// # Errors
+    /// A job runs already, the plan is invalid, or no thread could start; the text says which.
+    pub fn start(
+        &mut self,
+        kind: JobKind,
+        plan: SweepPlan,
+        library: Option<Library>,
+        wake: impl Fn() + Send + 'static,
+    ) -> Result<String, String> {
+        if self.job.is_some() {
+            return Err("A job is already running: cancel it first.".into());
+        }
+        plan.validate().map_err(|e| format!("Cannot start: {e}"))?;
+        let label = kind.label(&plan);
+        let job = Job::start(label.clone(), plan, library, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
+        self.job = Some(job);
+        self.runs_done = 0;
+        self.live = LiveExperiment::new("starting");
+        Ok(label)
+    }
+
+    /// Asks the running job to stop; true when one was running.
+    pub fn cancel(&self) -> bool {
+        self.job.as_ref().inspect(|j| j.cancel()).is_some()
+    }
+
+    /// Takes in what the job sent since the last call. Never blocks.
+    pub fn poll(&mut self) -> Polled {
+        let Some(job) = &self.job else { return Polled::default() };
+        // Progress first (a snapshot), then the sweep's events: every call's
+        // `Starting` is sent before its first progress event, so each
+        // `Started` in this snapshot finds its label announced.
+        let progress = job.drain_progress();
+        let mut polled = Polled::default();
+        let mut done = None;
+        for e in job.drain_events() {
+            match e {
+                JobEvent::Sweep(SweepEvent::Starting { done: d, label, at_s, rep, .. }) => {
+                    self.runs_done = d;
+                    self.current = label.clone();
+                    self.live.expect(label, at_s, rep);
+                }
+                JobEvent::Done(r) => done = Some(*r),
+                JobEvent::SaveFailed(e) => polled.save_failed = Some(e),
+            }
+        }
+        for e in &progress {
+            self.live.apply(e);
+        }
+        if let Some(result) = done {
+            let ended = Ended {
+                result,
+                elapsed_s: job.started.elapsed().as_secs_f64(),
+                total_runs: job.total_runs,
+                runs_done: self.runs_done,
+                items: self.live.current.items(),
+            };
+            self.job = None; // its thread has ended: this join is immediate
+            polled.ended = Some(ended);
+        }
+        polled
+    }
+
+    /// How soon to redraw while a job runs (`None` when none runs).
+    /// With `quiet`, always rarely.
+    pub fn redraw_every(&self, quiet: bool) -> Option<Duration> {
+        self.job.as_ref()?;
+        let later_rep = self.live.current_rep.is_some_and(|r| r > 0);
+        Some(if quiet || later_rep { QUIET_REDRAW } else { LIVE_REDRAW })
+    }
+
+    /// Stops and joins the job (closing the window mid-run).
+    pub fn shutdown(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.cancel();
+            drop(job); // joins the job thread, which joins every worker
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The window's layout: the message line on top, the status bar below, the
+//! controls on the left and the tabs in the middle. It hands each panel the
+//! narrow data it draws and collects the [`Action`]s they ask for.
+
+use std::time::Instant;
+
+use eframe::egui::{self, Color32, RichText};
+
+use super::app::ScalescopeApp;
+use super::files::Pending;
+use super::panels;
+use super::state::Tab;
+
+/// Builds one frame.
+pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
+    let t0 = Instant::now();
+    let ctx = ui.ctx().clone();
+    let was_running = app.is_running();
+    if ctx.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Q)) {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+    if app.ctx.is_none() {
+        // The first frame: the presenter zoom the person left it at.
+        ctx.set_zoom_factor(app.settings.zoom.clamp(0.5, 3.0));
+    }
+    // Ctrl + / Ctrl - / Ctrl 0 are egui's own; the factor is kept in the settings.
+    app.settings.zoom = ctx.zoom_factor();
+    app.ctx = Some(ctx.clone());
+    app.poll();
+    app.dropped_files(&ctx);
+    app.finish_png(ctx.pixels_per_point());
+    let mut actions = Vec::new();
+
+    egui::Panel::top("top").show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading("scalescope");
+            ui.label(RichText::new(app.machine.describe()).weak());
+        });
+        if let Some(m) = &app.message {
+            let color = if m.error { Color32::from_rgb(220, 60, 60) } else { ui.visuals().text_color() };
+            ui.label(RichText::new(&m.text).color(color));
+        }
+    });
+    egui::Panel::bottom("status").show(ui, |ui| {
+        panels::status::ui(ui, &app.jobs, app.frames.p95_ms(), app.settings.zoom);
+    });
+    egui::Panel::left("controls").resizable(true).default_size(330.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let controls = panels::controls::Controls {
+                settings: &mut app.settings,
+                paths: &mut app.paths,
+                param_text: &mut app.param_text,
+                cores: app.machine.logical_cores,
+                running: app.jobs.is_running(),
+            };
+            panels::controls::ui(ui, controls, &mut actions);
+        });
+    });
+    let tab_rect = egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            for tab in Tab::ALL {
+                ui.selectable_value(&mut app.settings.tab, tab, tab.name());
+            }
+        });
+        ui.separator();
+        let labels = app.shelf.labels(&app.machine);
+        let shown = app.shelf.shown(&labels, app.settings.workload);
+        let cores = app.machine.logical_cores;
+        match app.settings.tab {
+            Tab::Live => panels::live_view::ui(ui, &app.jobs, &mut app.settings.live_whole),
+            Tab::Scaling => panels::scaling::ui(ui, &shown, app.settings.workload, cores),
+            Tab::Why => panels::why::ui(ui, &shown, cores, &mut app.why),
+            Tab::Results => panels::table::ui(ui, &shown, &mut actions),
+            Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), &mut actions),
+            Tab::Experiments => {
+                let shelf = &mut app.shelf;
+                panels::experiments::ui(ui, &shelf.results, &shelf.hidden, &mut shelf.renaming, shelf.trash.is_some(), &mut actions);
+            }
+        }
+    });
+    app.tab_rect = Some(tab_rect.response.rect);
+    if let Some(yes) = replace_question(&ctx, app.export.pending.as_ref()) {
+        app.answer(yes);
+    }
+    for a in actions {
+        app.act(a);
+    }
+    if let Some(every) = app.jobs.redraw_every(app.settings.quiet) {
+        // Drawing costs CPU (with software GL under Xvfb, 10 frames a
+        // second took 40% of a core), and every cycle the window takes is
+        // one the measured run does not get: the live picture redraws 5
+        // times a second in the first repetition, rarely after. Input still
+        // repaints at once.
+        ctx.request_repaint_after(every);
+    }
+    app.frames.record(t0, was_running);
+}
+
+/// Asks whether to replace a results file; `Some(answer)` once answered.
+fn replace_question(ctx: &egui::Context, pending: Option<&Pending>) -> Option<bool> {
+    let Pending::Replace { path, .. } = pending?;
+    let mut answer = None;
+    egui::Window::new("Replace the results file?")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .show(ctx, |ui| {
+            ui.label(format!("{} is a scalescope results file already. Replace it with these results?", path.display()));
+            ui.horizontal(|ui| {
+                if ui.button("Replace it").clicked() {
+                    answer = Some(true);
+                }
+                if ui.button("Keep it").clicked() {
+                    answer = Some(false);
+                }
+            });
+        });
+    answer
+}
