@@ -168,6 +168,12 @@ fn compare_feeders_after_a_sweep_at_8_threads_runs_at_the_core_count() {
     step_until(&mut h, 60, |app| !app.is_running());
     let runs = &h.state().shelf.results[0].runs;
     assert!(runs.iter().all(|r| r.threads <= cores), "{:?}", runs.iter().map(|r| r.threads).collect::<Vec<_>>());
+    // The comparison reads as grouped bars, one group per feeder.
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
+    h.step();
+    assert!(h.query_by_label_contains("Speedup by design").is_some());
+    let designs = scalescope::gui::plot_data::design_bars(&[("#1", &h.state().shelf.results[0])]).expect("a feeder comparison");
+    assert!(designs.groups.iter().any(|g| g == "dispenser") && designs.groups.iter().any(|g| g == "locked"), "{:?}", designs.groups);
     // Asked for, it oversubscribes, and says so.
     h.get_by_label("compare at the slider's thread count").click();
     h.step();
@@ -383,8 +389,11 @@ fn aggregates_compare_variants_shows_time_and_peak_per_strategy() {
     h.get_by_label("Scaling").click();
     h.step();
     h.step();
-    assert!(h.query_by_label("Median time per variant (log scale)").is_some());
-    assert!(h.query_by_label("Most held at once (log scale)").is_some());
+    assert!(h.query_by_label("Median time per variant").is_some());
+    assert!(h.query_by_label("Most held at once").is_some());
+    let (peaks, unit) = scalescope::gui::plot_data::variant_peak_groups(&[("#1", &h.state().shelf.results[0])]);
+    assert_eq!(unit, "items");
+    assert_eq!(peaks.groups, ["chunked", "tee", "buffer-all", "lock-step"], "one group per variant");
     assert!(h.query_by_label_contains("buffer-all: ").is_some(), "one line per variant with its numbers");
     assert!(h.query_all_by_label_contains("held at most 3000 items (no bound)").count() >= 1);
     h.get_by_label("Results").click();
@@ -674,4 +683,26 @@ fn the_live_view_covers_the_reference_and_every_repetition_and_says_when_a_run_i
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
     assert!(h.query_by_label_contains("too short to draw its rate over time").is_some());
+}
+
+#[test]
+fn a_value_out_of_range_is_clamped_and_says_so() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cores = num_cpus::get();
+    let mut h = harness();
+    h.step();
+    // As typed into the slider's field (or left by an older version's settings).
+    h.state_mut().settings.threads = 1000;
+    h.step();
+    h.step();
+    assert_eq!(h.state().settings.threads, 4 * cores);
+    let message = h.state().message.clone().expect("a message");
+    assert!(message.text.contains("threads: 1000 is outside") && message.text.contains(&format!("set to {}", 4 * cores)), "{message:?}");
+    h.state_mut().settings.reps = 0;
+    h.get_by_label("Measurement").click();
+    h.step();
+    h.step();
+    h.step();
+    assert_eq!(h.state().settings.reps, 1);
+    assert!(h.state().message.as_ref().is_some_and(|m| m.text.starts_with("repetitions: 0 is outside")));
 }

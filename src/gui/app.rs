@@ -140,7 +140,7 @@ impl ScalescopeApp {
                 ctx.request_repaint();
             }
         };
-        match self.jobs.start(kind, plan, self.shelf.library.clone(), wake) {
+        match self.jobs.start(kind, plan, self.shelf.library.clone(), self.settings.quiet, wake) {
             Ok(label) => {
                 self.settings.tab = Tab::Live;
                 self.info(format!("Started: {label}"));
@@ -317,6 +317,7 @@ impl ScalescopeApp {
                 let said = self.shelf.undo_delete();
                 self.say(said);
             }
+            Action::Say(text) => self.info(text),
             Action::Try(settings, kind) => {
                 // A lesson runs with its own settings; the controls keep the person's.
                 let plan = settings.plan(kind, self.machine.logical_cores);

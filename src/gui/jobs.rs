@@ -23,6 +23,8 @@ pub struct Jobs {
     pub runs_done: usize,
     /// What the job is running now, in words.
     pub current: String,
+    /// The timed repetition of the call announced last (`None`: a warm-up).
+    pub rep: Option<usize>,
 }
 
 /// A job that ended, as [`Jobs::poll`] reports it.
@@ -51,9 +53,10 @@ pub struct Polled {
 /// How often the window redraws while the first timed repetition (and any
 /// warm-up) runs: the live picture is drawn at full rate.
 pub const LIVE_REDRAW: Duration = Duration::from_millis(200);
-/// How often it redraws during later repetitions: rarely, so the window's
-/// drawing takes next to no CPU from the runs whose median is reported.
-pub const QUIET_REDRAW: Duration = Duration::from_millis(2000);
+/// How often it redraws on its own during later repetitions: next to
+/// never. The job wakes it between calls instead (see
+/// [`super::runner::SETTLE`]), so that it draws while nothing is timed.
+pub const QUIET_REDRAW: Duration = Duration::from_secs(10);
 
 impl Jobs {
     /// Whether a job runs.
@@ -70,6 +73,7 @@ impl Jobs {
         kind: JobKind,
         plan: SweepPlan,
         library: Option<Library>,
+        quiet: bool,
         wake: impl Fn() + Send + 'static,
     ) -> Result<String, String> {
         if self.job.is_some() {
@@ -77,9 +81,10 @@ impl Jobs {
         }
         plan.validate().map_err(|e| format!("Cannot start: {e}"))?;
         let label = kind.label(&plan);
-        let job = Job::start(label.clone(), plan, library, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
+        let job = Job::start(label.clone(), plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
         self.job = Some(job);
         self.runs_done = 0;
+        self.rep = None;
         self.live = LiveExperiment::new("starting");
         Ok(label)
     }
@@ -103,6 +108,7 @@ impl Jobs {
                 JobEvent::Sweep(SweepEvent::Starting { done: d, label, at_s, rep, .. }) => {
                     self.runs_done = d;
                     self.current = label.clone();
+                    self.rep = rep;
                     self.live.expect(label, at_s, rep);
                 }
                 JobEvent::Done(r) => done = Some(*r),
@@ -130,7 +136,7 @@ impl Jobs {
     /// With `quiet`, always rarely.
     pub fn redraw_every(&self, quiet: bool) -> Option<Duration> {
         self.job.as_ref()?;
-        let later_rep = self.live.current_rep.is_some_and(|r| r > 0);
+        let later_rep = self.rep.is_some_and(|r| r > 0);
         Some(if quiet || later_rep { QUIET_REDRAW } else { LIVE_REDRAW })
     }
 

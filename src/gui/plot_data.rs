@@ -143,6 +143,95 @@ fn runs_with_variants<'a>(prefix: &'a str, file: &'a Experiment) -> impl Iterato
     })
 }
 
+/// Bars in groups: one group per design, one bar per series in each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Grouped {
+    /// The groups, left to right (their names label the x axis).
+    pub groups: Vec<String>,
+    /// The series: one colour each, one bar per group where measured.
+    pub series: Vec<String>,
+    /// `values[group][series]`: (value, low, high), or `None` where not measured.
+    pub values: Vec<Vec<Option<(f64, f64, f64)>>>,
+}
+
+impl Grouped {
+    fn put(&mut self, group: String, series: String, v: (f64, f64, f64)) {
+        let g = self.groups.iter().position(|x| *x == group).unwrap_or_else(|| {
+            self.groups.push(group);
+            self.values.push(vec![None; self.series.len()]);
+            self.groups.len() - 1
+        });
+        let s = self.series.iter().position(|x| *x == series).unwrap_or_else(|| {
+            self.series.push(series);
+            self.values.iter_mut().for_each(|row| row.push(None));
+            self.series.len() - 1
+        });
+        self.values[g][s] = Some(v);
+    }
+}
+
+/// The speedup of every multi-threaded run as grouped bars: one group per
+/// design (feeder, fixed chunk, GIL), one bar per experiment and thread
+/// count. `None` unless the shown runs compare at least two feeders or GIL
+/// settings: what "Compare feeders" and "GIL off vs on" measure.
+pub fn design_bars(sources: &[Labelled<'_>]) -> Option<Grouped> {
+    let multi = || sources.iter().flat_map(|(_, f)| f.runs.iter()).filter(|r| r.threads > 1 || r.feeder.name() == "sequential");
+    let kinds: std::collections::BTreeSet<(&str, bool)> = multi().map(|r| (r.feeder.name(), r.gil)).collect();
+    if kinds.len() < 2 {
+        return None;
+    }
+    let mut out = Grouped::default();
+    for (label, file) in sources {
+        for r in file.runs.iter().filter(|r| r.threads > 1 || r.feeder.name() == "sequential") {
+            let group = series_name("", r, false, matches!(r.chunk_size, ChunkSize::Fixed(_)) && r.feeder.name() != "locked");
+            let group = group.trim_start_matches(": ").to_string();
+            let threads = if r.feeder.name() == "sequential" { 2 } else { r.threads };
+            let (lo, hi) = speedup_range(file, r);
+            out.put(group, format!("{label} x{threads}"), (r.speedup, lo, hi));
+        }
+    }
+    Some(out)
+}
+
+/// The median time (ms) of each variant as grouped bars: one group per
+/// variant (the plain loop first), one bar per experiment.
+pub fn variant_groups(sources: &[Labelled<'_>]) -> Grouped {
+    let mut out = Grouped::default();
+    for (label, file) in sources {
+        if !file.runs.iter().any(|r| r.variant.is_some()) {
+            continue;
+        }
+        if let Some(b) = &file.baseline {
+            let lo = b.times_s.iter().copied().fold(b.median_s, f64::min);
+            let hi = b.times_s.iter().copied().fold(b.median_s, f64::max);
+            out.put("plain loop".into(), (*label).to_string(), (b.median_s * 1e3, lo * 1e3, hi * 1e3));
+        }
+        for r in &file.runs {
+            if let Some(v) = r.variant {
+                out.put(v.to_string(), (*label).to_string(), (r.median_s * 1e3, r.min_s * 1e3, r.max_s * 1e3));
+            }
+        }
+    }
+    out
+}
+
+/// The most each variant held at once as grouped bars, like
+/// [`variant_groups`]; with the unit. Variants that report nothing have no bar.
+pub fn variant_peak_groups(sources: &[Labelled<'_>]) -> (Grouped, String) {
+    let mut out = Grouped::default();
+    let mut unit = String::new();
+    for (label, file) in sources {
+        for r in &file.runs {
+            if let (Some(v), Some(b)) = (r.variant, &r.buffer) {
+                let p = b.peak.max(1) as f64;
+                out.put(v.to_string(), (*label).to_string(), (p, p, p));
+                unit.clone_from(&b.unit);
+            }
+        }
+    }
+    (out, unit)
+}
+
 /// Speedup vs threads, one series per (source, feeder, chunk, GIL).
 pub fn speedup_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
     build(sources, by_threads, |f, r| {

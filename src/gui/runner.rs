@@ -38,17 +38,29 @@ pub struct Job {
     handle: Option<JoinHandle<()>>,
 }
 
+/// How long the job waits after waking the window before a quiet
+/// repetition's call, so that the frame is drawn before the timing starts.
+pub const SETTLE: Duration = Duration::from_millis(150);
+
 /// Events a frame may take from the engine's channel before drawing.
 const PROGRESS_CAPACITY: usize = 16_384;
 
 impl Job {
     /// Starts `plan` as a new experiment named `label` on a thread named
     /// `scalescope-job`, saving it to `library` after every measurement.
-    /// `wake` is called (throttled by the engine's 20 ms sampling) when there is news.
+    /// `wake` is called before every call and when the job ends; before a
+    /// call of a later timed repetition (of every one, with `quiet`) the
+    /// job then waits [`SETTLE`], so the window draws while nothing is timed.
     ///
     /// # Errors
     /// The thread could not be started.
-    pub fn start(label: String, plan: SweepPlan, library: Option<Library>, wake: impl Fn() + Send + 'static) -> std::io::Result<Job> {
+    pub fn start(
+        label: String,
+        plan: SweepPlan,
+        library: Option<Library>,
+        quiet: bool,
+        wake: impl Fn() + Send + 'static,
+    ) -> std::io::Result<Job> {
         let cancel = CancelToken::new();
         let (event_tx, events) = crossbeam_channel::unbounded();
         let (progress_tx, progress): (Sender<ProgressEvent>, _) = crossbeam_channel::bounded(PROGRESS_CAPACITY);
@@ -70,8 +82,18 @@ impl Job {
                 Experiment::start(&plan, Some(name)),
                 &hooks,
                 |e| {
+                    // Warm-ups and the first timed repetition are drawn
+                    // live. Before each call of a later repetition the
+                    // window is woken and given a moment to draw, so that it
+                    // is idle while the call is timed: those repetitions,
+                    // whose median is reported, are measured undisturbed.
+                    let SweepEvent::Starting { rep, .. } = &e;
+                    let quiet = quiet || rep.is_some_and(|r| r > 0);
                     let _ = event_tx.send(JobEvent::Sweep(e));
                     wake();
+                    if quiet {
+                        std::thread::sleep(SETTLE);
+                    }
                 },
                 &mut save,
             );

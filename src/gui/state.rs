@@ -76,8 +76,8 @@ pub struct Settings {
     pub warmup: usize,
     /// The open tab.
     pub tab: Tab,
-    /// Redraw every 2 s while measuring, to leave the CPU to the run (after
-    /// the first repetition the app does so anyway).
+    /// Draw only between runs from the first repetition on, to leave the
+    /// CPU to the run (after the first repetition the app does so anyway).
     pub quiet: bool,
     /// Run "Compare feeders" and "GIL off vs on" at the slider's thread count
     /// even past the core count (by default they stop at the core count,

@@ -89,8 +89,10 @@ pub fn fits(file: &Experiment) -> Vec<FitRecord> {
                 usl_rmse: f.usl_rmse,
                 predicted: vec![],
             };
+            // Two points cannot tell one model from another: no extrapolation from them.
             rec.predicted = EXTRAPOLATE
                 .iter()
+                .filter(|_| rec.threads.len() >= MIN_EXTRAPOLATE)
                 .map(|&p| {
                     let y = rec.predict(p as f64);
                     let (a, b) = fit::band(&lo, &hi, p as f64).unwrap_or((y, y));
@@ -101,6 +103,9 @@ pub fn fits(file: &Experiment) -> Vec<FitRecord> {
         })
         .collect()
 }
+
+/// Thread counts (at or below the core count) a fit needs before it is extrapolated.
+pub const MIN_EXTRAPOLATE: usize = 3;
 
 /// Adds a diagnosis to every run and the fits to the file.
 pub fn analyse(file: &mut Experiment) {
@@ -146,7 +151,14 @@ pub fn describe(file: &Experiment) -> String {
                 None => out.push_str("    USL: needs 3 or more thread counts\n"),
             }
             let pred: Vec<String> = f.predicted.iter().map(|(p, y, lo, hi)| format!("{p}: {y:.1}x [{lo:.1}..{hi:.1}]")).collect();
-            out.push_str(&format!("    predicted: {}\n", pred.join(", ")));
+            if pred.is_empty() {
+                out.push_str(&format!(
+                    "    predicted: none (fitted from {} thread counts at or below the core count; {MIN_EXTRAPOLATE} are needed to extrapolate)\n",
+                    f.threads.len()
+                ));
+            } else {
+                out.push_str(&format!("    predicted: {}\n", pred.join(", ")));
+            }
         }
     }
     out.push_str("\nWhy not ideal?\n");

@@ -97,7 +97,7 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
     if let Some(param) = info.design.threads_param() {
         ui.label(RichText::new(format!("threads: one per aggregate ({param} = {})", app.settings.spec().get(param))).small());
     } else {
-        let slider = ui.add(egui::Slider::new(&mut app.settings.threads, 1..=4 * cores).text("threads"));
+        let slider = clamped_slider(ui, &mut app.settings.threads, 1..=4 * cores, "threads", false, actions);
         core_marker(ui, slider.rect, cores, 4 * cores);
     }
 
@@ -107,7 +107,7 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
         app.settings.chunk = None;
     } else {
         let mut c = app.settings.chunk.unwrap_or(1000);
-        ui.add(egui::Slider::new(&mut c, 1..=MAX_CHUNK).logarithmic(true).text("chunk size"));
+        clamped_slider(ui, &mut c, 1..=MAX_CHUNK, "chunk size", true, actions);
         app.settings.chunk = Some(c.max(1));
     }
     if !own_design {
@@ -116,9 +116,9 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
     }
 
     ui.collapsing("Measurement", |ui| {
-        ui.add(egui::Slider::new(&mut app.settings.reps, 1..=20).text("repetitions"));
-        ui.add(egui::Slider::new(&mut app.settings.warmup, 0..=5).text("warm-up runs"));
-        ui.checkbox(&mut app.settings.quiet, "quiet: redraw once a second while measuring").on_hover_text(
+        clamped_slider(ui, &mut app.settings.reps, 1..=20, "repetitions", false, actions);
+        clamped_slider(ui, &mut app.settings.warmup, 0..=5, "warm-up runs", false, actions);
+        ui.checkbox(&mut app.settings.quiet, "quiet: draw between runs only, from the first repetition on").on_hover_text(
             "Drawing the live plots takes CPU (a lot with software rendering); on a machine with few cores that is taken from the run.",
         );
         ui.horizontal(|ui| {
@@ -257,6 +257,26 @@ fn params(ui: &mut egui::Ui, app: &mut Controls<'_>) -> Option<String> {
         ui.label(RichText::new(msg).color(Color32::from_rgb(220, 60, 60)));
     }
     problem
+}
+
+/// A slider whose typed value is kept when in `range`, and otherwise
+/// brought into it with a message saying so (never silently).
+fn clamped_slider(
+    ui: &mut egui::Ui,
+    value: &mut usize,
+    range: std::ops::RangeInclusive<usize>,
+    text: &str,
+    log: bool,
+    actions: &mut Vec<Action>,
+) -> egui::Response {
+    let slider = egui::Slider::new(value, range.clone()).text(text).logarithmic(log).clamping(egui::SliderClamping::Never);
+    let response = ui.add(slider);
+    if !range.contains(value) {
+        let typed = *value;
+        *value = typed.clamp(*range.start(), *range.end());
+        actions.push(Action::Say(format!("{text}: {typed} is outside {}..={}, so it was set to {}.", range.start(), range.end(), *value)));
+    }
+    response
 }
 
 /// A tick under the threads slider where the logical core count is.

@@ -83,8 +83,21 @@ fn name_cell(ui: &mut egui::Ui, x: &Experiment, renaming: &mut Renaming, actions
     });
 }
 
+/// One line naming what each shown experiment measured (`#1: primes
+/// n=5M, 3 reps`), so that runs of different sizes are never overlaid
+/// unsaid.
+pub fn caption(ui: &mut egui::Ui, shown: &[crate::gui::plot_data::Labelled<'_>]) {
+    let parts: Vec<String> = shown.iter().map(|(label, x)| format!("{label}: {}, {} reps", workload_text(x), x.asked.reps)).collect();
+    let mut kinds: Vec<&crate::workloads::WorkloadSpec> = shown.iter().map(|(_, x)| &x.workload).collect();
+    kinds.dedup();
+    let differ = kinds.len() > 1;
+    let text =
+        format!("Shown: {}{}", parts.join("; "), if differ { "  (different parameters: compare the shapes, not the times)" } else { "" });
+    ui.label(egui::RichText::new(text).small());
+}
+
 /// `primes n=5M`, with the variant or text file when set.
-fn workload_text(x: &Experiment) -> String {
+pub fn workload_text(x: &Experiment) -> String {
     let mut parts = vec![x.workload.name.to_string()];
     parts.extend(x.workload.params.0.iter().map(|(k, v)| format!("{k}={}", human_count(*v as f64))));
     if let Some(v) = x.workload.variant {

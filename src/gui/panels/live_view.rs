@@ -47,9 +47,8 @@ pub fn ui(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool) {
     {
         ui.label(
             RichText::new(format!(
-                "Repetition {}: the picture updates every {} s, so the window's drawing does not slow the runs being measured (the first repetition was drawn live).",
-                rep + 1,
-                crate::gui::jobs::QUIET_REDRAW.as_secs()
+                "Repetition {}: the picture updates between runs only, so the window's drawing does not slow the runs being measured (the first repetition was drawn live).",
+                rep + 1
             ))
             .small(),
         );

@@ -1,6 +1,7 @@
 //! One module per panel. Each draws from state it is given and reports what
 //! the user asked for as [`Action`]s; none starts work itself.
 
+pub mod bars;
 pub mod controls;
 pub mod experiments;
 pub mod learn;
@@ -45,6 +46,8 @@ pub enum Action {
     Delete(String),
     /// Restore the experiment deleted last.
     UndoDelete,
+    /// Tell the person something on the message line (e.g. that a value was clamped).
+    Say(String),
 }
 
 /// A short "how to read this" hint under a plot.

@@ -4,7 +4,7 @@
 use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
-use super::{chip, hint};
+use super::{bars, chip, hint};
 use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{self, Series};
 use crate::metrics::units::human_count;
@@ -22,6 +22,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         ui.label(format!("No results for this workload yet: {what} (or open a results file)."));
         return;
     }
+    super::experiments::caption(ui, labelled);
     if !info.design.variants().is_empty() {
         let full = info.design.threads_param().is_some();
         super::variants::ui(ui, labelled, if full { ui.available_height() - 80.0 } else { 240.0 });
@@ -35,6 +36,14 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
     let chunks = plot_data::time_vs_chunk(labelled);
     let kf = plot_data::karp_flatt_vs_threads(labelled);
     let max_p = plot_data::max_x(&speedup).max(cores as f64);
+    if let Some(designs) = plot_data::design_bars(labelled) {
+        ui.strong("Speedup by design (Compare feeders, GIL off vs on)");
+        let bar_h = (ui.available_height() * 0.3).clamp(160.0, 300.0);
+        let scale =
+            bars::Scale { unit: "speedup", log: false, fmt: &|v| format!("{v:.2}x"), reference: Some((1.0, "the plain loop (1x)")) };
+        bars::grouped(ui, "designs", ui.available_width() - 8.0, bar_h, &designs, &scale);
+        ui.separator();
+    }
     // One legend for the three thread plots, outside every plot: it never covers data.
     legend(ui, "threads-legend", &speedup, cores);
     let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);

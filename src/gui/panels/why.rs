@@ -10,6 +10,7 @@ use crate::engine::SpanKind;
 use crate::experiment::RunRecord;
 use crate::gui::plot_data::Labelled;
 use crate::gui::plot_data::{lanes, timeline_runs};
+use crate::metrics::analysis::MIN_EXTRAPOLATE;
 use crate::metrics::diagnosis::Severity;
 
 /// What the panel remembers between frames.
@@ -27,6 +28,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut
         ui.label("No results for this workload yet: run something, or open a results file.");
         return;
     }
+    super::experiments::caption(ui, sources);
     egui::ScrollArea::vertical().show(ui, |ui| {
         diagnoses(ui, sources);
         ui.separator();
@@ -75,7 +77,25 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
         ui.label("Sweep at least two thread counts (three for the USL) to fit Amdahl's law and the Universal Scalability Law.");
         return;
     }
-    let max_p = if state.to_128 { 128.0 } else { 64.0 };
+    let asked_p = if state.to_128 { 128.0 } else { 64.0 };
+    // A fit from fewer than MIN_EXTRAPOLATE thread counts cannot tell one
+    // model from another: its curves stop at its last measured point.
+    let reach = |f: &crate::metrics::analysis::FitRecord| -> f64 {
+        if f.threads.len() >= MIN_EXTRAPOLATE { asked_p } else { f.threads.iter().copied().max().unwrap_or(1) as f64 }
+    };
+    let max_p = sources.iter().flat_map(|(_, x)| x.fits.iter().map(reach)).fold(2.0, f64::max);
+    for (name, file) in sources {
+        for f in file.fits.iter().filter(|f| f.threads.len() < MIN_EXTRAPOLATE) {
+            ui.label(RichText::new(format!(
+                "{name}: {} chunk {}: fitted from {} thread counts at or below the core count; {MIN_EXTRAPOLATE} are needed to extrapolate, so its curves stop at {} threads{}.",
+                f.feeder,
+                f.chunk_size,
+                f.threads.len(),
+                reach(f),
+                if file.machine.logical_cores < MIN_EXTRAPOLATE { " (this machine has too few cores: run `scalescope sweep` on a bigger one and open its file here)" } else { "" }
+            )).small().color(ui.visuals().warn_fg_color));
+        }
+    }
     for (name, file) in sources {
         for f in &file.fits {
             let mut text = format!(
@@ -149,7 +169,8 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
                     let color = super::scaling::palette(i);
                     i += 1;
                     let series = format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" });
-                    let xs: Vec<f64> = (0..=200).map(|k| 1.0 + (max_p - 1.0) * k as f64 / 200.0).collect();
+                    let end = reach(f);
+                    let xs: Vec<f64> = (0..=200).map(|k| 1.0 + (end - 1.0) * k as f64 / 200.0).collect();
                     plot.line(
                         Line::new(format!("{series}: Amdahl"), xs.iter().map(|&p| [p, f.amdahl.speedup(p)]).collect::<Vec<_>>())
                             .color(color)
@@ -162,7 +183,7 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
                                 .width(2.0),
                         );
                     }
-                    let band: Vec<&(usize, f64, f64, f64)> = f.predicted.iter().filter(|p| p.0 as f64 <= max_p).collect();
+                    let band: Vec<&(usize, f64, f64, f64)> = f.predicted.iter().filter(|p| p.0 as f64 <= end).collect();
                     if band.len() >= 2 {
                         let x: Vec<f64> = band.iter().map(|p| p.0 as f64).collect();
                         let lo: Vec<f64> = band.iter().map(|p| p.2).collect();
