@@ -76,7 +76,10 @@ impl ScalescopeApp {
     /// reopened, and every job is saved to it.
     pub fn with_library(settings: Settings, library: Library) -> Self {
         let mut app = Self::with_settings(settings);
-        let (shelf, news) = Shelf::reopen(library);
+        let (mut shelf, news) = Shelf::reopen(library);
+        // What was hidden stays hidden.
+        shelf.hidden =
+            std::mem::take(&mut app.settings.hidden).into_iter().filter(|id| shelf.results.iter().any(|x| x.id == *id)).collect();
         app.shelf = shelf;
         if let Some(news) = news {
             app.info(news);
@@ -371,7 +374,8 @@ impl eframe::App for ScalescopeApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+        let settings = Settings { hidden: self.shelf.hidden.clone(), ..self.settings.clone() };
+        eframe::set_value(storage, eframe::APP_KEY, &settings);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

@@ -68,7 +68,12 @@ pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
         let cores = app.machine.logical_cores;
         match app.settings.tab {
             Tab::Live => panels::live_view::ui(ui, &app.jobs, &mut app.settings.live_whole),
-            Tab::Scaling => panels::scaling::ui(ui, &shown, app.settings.workload, cores),
+            Tab::Scaling => {
+                // A small window scrolls to the lower plots.
+                egui::ScrollArea::vertical()
+                    .id_salt("scaling")
+                    .show(ui, |ui| panels::scaling::ui(ui, &shown, app.settings.workload, cores));
+            }
             Tab::Why => panels::why::ui(ui, &shown, cores, &mut app.why),
             Tab::Results => panels::table::ui(ui, &shown, &mut actions),
             Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), &mut actions),

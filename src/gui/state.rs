@@ -87,6 +87,8 @@ pub struct Settings {
     pub live_whole: bool,
     /// The presenter zoom (Ctrl + / Ctrl - / Ctrl 0), 1.0 = 100%.
     pub zoom: f32,
+    /// Ids of the experiments hidden from the plots.
+    pub hidden: std::collections::BTreeSet<String>,
 }
 
 impl Default for Settings {
@@ -106,6 +108,7 @@ impl Default for Settings {
             compare_oversubscribed: false,
             live_whole: true,
             zoom: 1.0,
+            hidden: std::collections::BTreeSet::new(),
         }
     }
 }

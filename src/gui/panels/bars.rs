@@ -73,7 +73,8 @@ pub fn grouped(ui: &mut egui::Ui, id: &str, w: f32, h: f32, data: &Grouped, scal
                 for (s, v) in row.iter().enumerate() {
                     let Some((v, lo, hi)) = *v else { continue };
                     let x = g as f64 + (s as f64 - (per - 1.0) / 2.0) * width;
-                    let color = if one_series { palette(g) } else { palette(s) };
+                    // One series: one colour (a colour per group would suggest a legend that is not there).
+                    let color = palette(if one_series { 0 } else { s });
                     let bar = Bar::new(x, y(v) - floor).base_offset(floor).width(width * 0.9).fill(color);
                     plot.bar_chart(
                         BarChart::new(format!("{} {}", data.groups[g], data.series.get(s).cloned().unwrap_or_default()), vec![bar])

@@ -194,7 +194,7 @@ fn throughput(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool, height: f32) {
     }
     hint(
         ui,
-        "the thick line is the items per second of all workers of the run going on now; the thin ones each worker. Grey lines are the experiment's earlier runs, purple the sequential reference: repetitions build up from left to right. This window's own drawing takes some CPU too: later repetitions redraw rarely, and `scalescope sweep` measures without a window.",
+        "the thick line is the items per second of all workers of the run going on now; the thin ones each worker. Grey lines are the experiment's earlier runs, purple the sequential reference: repetitions build up from left to right. This window's own drawing takes some CPU too: from the second repetition on the window draws only between runs, and `scalescope sweep` measures without a window.",
     );
 }
 

@@ -56,11 +56,14 @@ pub fn hint(ui: &mut egui::Ui, text: &str) {
 }
 
 /// A colour chip and its name: one entry of a legend drawn outside a plot.
+/// One widget, so that a wrapped row of chips wraps between entries.
 pub fn chip(ui: &mut egui::Ui, color: egui::Color32, text: &str) {
-    ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = 4.0;
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-        ui.painter().rect_filled(rect, 2.0, color);
-        ui.label(egui::RichText::new(text).small());
-    });
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let galley = ui.painter().layout_no_wrap(text.to_string(), font, ui.visuals().text_color());
+    let size = egui::vec2(16.0 + galley.size().x, galley.size().y.max(12.0));
+    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let square = egui::Rect::from_min_size(egui::pos2(rect.left(), rect.center().y - 6.0), egui::vec2(12.0, 12.0));
+    ui.painter().rect_filled(square, 2.0, color);
+    ui.painter().galley(egui::pos2(rect.left() + 16.0, rect.top()), galley, ui.visuals().text_color());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, text));
 }

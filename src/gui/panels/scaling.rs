@@ -17,6 +17,10 @@ use crate::workloads::WorkloadKind;
 /// the only view.
 pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, cores: usize) {
     let info = kind.info();
+    // The width the panel has, taken before anything is drawn (a wide
+    // child must not widen the plots past the window).
+    let full = ui.available_width().min(ui.clip_rect().width());
+    ui.set_max_width(full);
     if labelled.is_empty() {
         let what = if info.design.variants().is_empty() { "run a thread sweep" } else { "press Compare variants" };
         ui.label(format!("No results for this workload yet: {what} (or open a results file)."));
@@ -41,15 +45,16 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         let bar_h = (ui.available_height() * 0.3).clamp(160.0, 300.0);
         let scale =
             bars::Scale { unit: "speedup", log: false, fmt: &|v| format!("{v:.2}x"), reference: Some((1.0, "the plain loop (1x)")) };
-        bars::grouped(ui, "designs", ui.available_width() - 8.0, bar_h, &designs, &scale);
+        bars::grouped(ui, "designs", full - 8.0, bar_h, &designs, &scale);
         ui.separator();
     }
     // One legend for the three thread plots, outside every plot: it never covers data.
     legend(ui, "threads-legend", &speedup, cores);
     let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);
-    let w = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    let w = (full / 2.0 - 14.0).max(200.0);
     egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
         ui.vertical(|ui| {
+            ui.set_max_width(w);
             ui.strong("Speedup vs threads");
             threads_plot("speedup", w, h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup")).show(ui, |plot| {
                 plot.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(max_p)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
@@ -59,6 +64,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
             hint(ui, "points on the dashed line scale perfectly; the gap below it is what parallelism lost. Bars span the fastest and slowest repetition.");
         });
         ui.vertical(|ui| {
+            ui.set_max_width(w);
             ui.strong("Efficiency vs threads");
             threads_plot("efficiency", w, h).y_axis_label("efficiency").include_y(0.0).include_y(1.1).label_formatter(hover("threads", "efficiency")).show(ui, |plot| {
                 plot.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
@@ -69,6 +75,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         });
         ui.end_row();
         ui.vertical(|ui| {
+            ui.set_max_width(w);
             ui.strong("Time vs chunk size");
             legend(ui, "chunk-legend", &chunks, 0);
             if chunks.is_empty() {
@@ -92,6 +99,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
             hint(ui, "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.");
         });
         ui.vertical(|ui| {
+            ui.set_max_width(w);
             ui.strong("Karp-Flatt serial fraction vs threads");
             threads_plot("karp-flatt", w, h).y_axis_label("serial fraction e").include_y(0.0).include_y(1.0).label_formatter(hover("threads", "e")).show(ui, |plot| {
                 core_line(plot, cores);
