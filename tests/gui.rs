@@ -706,3 +706,28 @@ fn a_value_out_of_range_is_clamped_and_says_so() {
     assert_eq!(h.state().settings.reps, 1);
     assert!(h.state().message.as_ref().is_some_and(|m| m.text.starts_with("repetitions: 0 is outside")));
 }
+
+#[test]
+fn after_a_lesson_on_another_workload_the_plots_show_what_it_ran() {
+    use scalescope::gui::panels::Action;
+    use scalescope::gui::state::{JobKind, Tab};
+    use scalescope::workloads::WorkloadKind;
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    assert_eq!(h.state().settings.workload, WorkloadKind::Primes);
+    // A lesson's own settings: trivial, every feeder (small, so the test is quick).
+    let mut lesson = Settings { workload: WorkloadKind::Trivial, reps: 1, ..Settings::default() };
+    lesson.spec_mut().params.set("n", 20_000);
+    h.state_mut().act(Action::Try(Box::new(lesson), JobKind::Feeders));
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    assert_eq!(h.state().settings.workload, WorkloadKind::Primes, "the controls keep the person's workload");
+    assert_eq!(h.state().settings.view, WorkloadKind::Trivial);
+    h.state_mut().settings.tab = Tab::Scaling;
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("Shown: #1: trivial n=20k").is_some());
+    assert!(h.query_by_label_contains("the controls are set to primes").is_some());
+    assert!(h.query_by_label_contains("Speedup by design").is_some());
+}

@@ -180,6 +180,8 @@ impl ScalescopeApp {
         let kept = file.runs.len();
         let status = file.status.clone();
         if file.baseline.is_some() {
+            // The plots show what just ran (a lesson may run another workload).
+            self.settings.view = file.workload.name;
             self.shelf.add(file);
         }
         match status {
@@ -207,6 +209,9 @@ impl ScalescopeApp {
         let said = self.shelf.open(path);
         if said.as_ref().is_ok_and(|news| news.starts_with("Opened")) {
             self.settings.tab = Tab::Scaling;
+            if let Some(x) = self.shelf.results.last() {
+                self.settings.view = x.workload.name;
+            }
         }
         self.say(said.clone());
         said.map(|_| ())
@@ -217,7 +222,7 @@ impl ScalescopeApp {
     /// # Errors
     /// Nothing to save, or the file cannot be written; the message is also shown.
     pub fn save_results(&mut self, path: &Path, as_csv: bool) -> Result<(), String> {
-        let said = super::export::save(self.shelf.merged(self.settings.workload), path, as_csv);
+        let said = super::export::save(self.shelf.merged(self.settings.view), path, as_csv);
         self.say(said.clone());
         said.map(|_| ())
     }
@@ -240,7 +245,7 @@ impl ScalescopeApp {
 
     /// Answers the pending question: `yes` replaces the file.
     pub fn answer(&mut self, yes: bool) {
-        let file = self.shelf.merged(self.settings.workload);
+        let file = self.shelf.merged(self.settings.view);
         if let Some(said) = self.export.answer(yes, file) {
             self.say(said);
         }
@@ -276,7 +281,7 @@ impl ScalescopeApp {
                     Picked::Path(path) => {
                         let text = self.settings.spec().file;
                         let inputs: Vec<&Path> = text.iter().map(PathBuf::as_path).collect();
-                        let file = self.shelf.merged(self.settings.workload);
+                        let file = self.shelf.merged(self.settings.view);
                         if let Some(said) = self.export.request_save(file, path, csv, &inputs) {
                             self.say(said);
                         }
@@ -344,6 +349,7 @@ impl ScalescopeApp {
                 let _ = self.open_results(&path);
             } else {
                 self.settings.workload = crate::workloads::WorkloadKind::WordCount;
+                self.settings.view = crate::workloads::WorkloadKind::WordCount;
                 self.set_text_file(path);
             }
         }

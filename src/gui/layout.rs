@@ -63,16 +63,17 @@ pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
             }
         });
         ui.separator();
+        if matches!(app.settings.tab, Tab::Scaling | Tab::Why | Tab::Results) {
+            view_picker(ui, app);
+        }
         let labels = app.shelf.labels(&app.machine);
-        let shown = app.shelf.shown(&labels, app.settings.workload);
+        let shown = app.shelf.shown(&labels, app.settings.view);
         let cores = app.machine.logical_cores;
         match app.settings.tab {
             Tab::Live => panels::live_view::ui(ui, &app.jobs, &mut app.settings.live_whole),
             Tab::Scaling => {
                 // A small window scrolls to the lower plots.
-                egui::ScrollArea::vertical()
-                    .id_salt("scaling")
-                    .show(ui, |ui| panels::scaling::ui(ui, &shown, app.settings.workload, cores));
+                egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &shown, app.settings.view, cores));
             }
             Tab::Why => panels::why::ui(ui, &shown, cores, &mut app.why),
             Tab::Results => panels::table::ui(ui, &shown, &mut actions),
@@ -99,6 +100,24 @@ pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
         ctx.request_repaint_after(every);
     }
     app.frames.record(t0, was_running);
+}
+
+/// Which workload's experiments the plots show, picked among those measured.
+fn view_picker(ui: &mut egui::Ui, app: &mut ScalescopeApp) {
+    let mut kinds: Vec<crate::workloads::WorkloadKind> = app.shelf.results.iter().map(|x| x.workload.name).collect();
+    kinds.push(app.settings.view);
+    kinds.sort_by_key(|k| k.name());
+    kinds.dedup();
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("workload on the plots").selected_text(app.settings.view.name()).show_ui(ui, |ui| {
+            for k in kinds {
+                ui.selectable_value(&mut app.settings.view, k, k.name());
+            }
+        });
+        if app.settings.view != app.settings.workload {
+            ui.label(RichText::new(format!("(the controls are set to {})", app.settings.workload.name())).small().weak());
+        }
+    });
 }
 
 /// Asks whether to replace a results file; `Some(answer)` once answered.

@@ -89,6 +89,9 @@ pub struct Settings {
     pub zoom: f32,
     /// Ids of the experiments hidden from the plots.
     pub hidden: std::collections::BTreeSet<String>,
+    /// The workload whose experiments the plots show: the one picked in
+    /// the controls, or the one an experiment (a lesson's, a file's) ran last.
+    pub view: WorkloadKind,
 }
 
 impl Default for Settings {
@@ -109,6 +112,7 @@ impl Default for Settings {
             live_whole: true,
             zoom: 1.0,
             hidden: std::collections::BTreeSet::new(),
+            view: WorkloadKind::Primes,
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
     });
     if kind != app.settings.workload {
         app.settings.workload = kind;
+        app.settings.view = kind;
     }
     let info = kind.info();
     ui.label(RichText::new(info.description).small());

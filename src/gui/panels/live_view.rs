@@ -2,7 +2,7 @@
 //! now, and one bar per worker.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{HoverPosition, Legend, Line, Plot};
+use egui_plot::{HoverPosition, Line, Plot};
 
 use super::scaling::palette;
 use super::{chip, hint};
@@ -234,23 +234,25 @@ fn occupancy(ui: &mut egui::Ui, live: &LiveRun, height: f32) {
     ui.label(RichText::new(title).strong());
     let held: Vec<[f64; 2]> = live.occupancy.iter().map(|&(t, h, _)| [t, h as f64]).collect();
     let waiting: Vec<[f64; 2]> = live.occupancy.iter().map(|&(t, _, w)| [t, w as f64]).collect();
-    Plot::new("occupancy")
-        .height(height)
-        .legend(Legend::default())
-        .x_axis_label("seconds")
-        .y_axis_label(unit)
-        .include_y(0.0)
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            let held_name = if ordered { "in flight (taken, not yet yielded)" } else { "held" };
-            plot.line(Line::new(held_name, held).width(2.0).color(Color32::from_rgb(80, 140, 230)));
-            if ordered {
-                plot.line(Line::new("waiting in the reorder buffer", waiting).width(1.5).color(WAIT));
-            }
-            if let Some(b) = bound {
-                plot.hline(egui_plot::HLine::new(format!("bound ({b} {unit})"), b as f64).color(Color32::from_rgb(220, 60, 60)));
-            }
-        });
+    let held_name = if ordered { "in flight (taken, not yet yielded)" } else { "held" };
+    ui.horizontal_wrapped(|ui| {
+        chip(ui, NOW, held_name);
+        if ordered {
+            chip(ui, WAIT, "waiting in the reorder buffer");
+        }
+        if let Some(b) = bound {
+            chip(ui, Color32::from_rgb(220, 60, 60), &format!("bound ({b} {unit})"));
+        }
+    });
+    Plot::new("occupancy").height(height).x_axis_label("seconds").y_axis_label(unit).include_y(0.0).allow_scroll(false).show(ui, |plot| {
+        plot.line(Line::new(held_name, held).width(2.0).color(Color32::from_rgb(80, 140, 230)));
+        if ordered {
+            plot.line(Line::new("waiting in the reorder buffer", waiting).width(1.5).color(WAIT));
+        }
+        if let Some(b) = bound {
+            plot.hline(egui_plot::HLine::new(format!("bound ({b} {unit})"), b as f64).color(Color32::from_rgb(220, 60, 60)));
+        }
+    });
     let text = if ordered {
         "workers take a chunk only while fewer than the window are in flight, so memory stays bounded. Chunks that finish before an earlier one wait in the reorder buffer (orange); a slow chunk makes the orange line climb, never past the bound."
     } else {
