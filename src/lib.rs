@@ -8,12 +8,13 @@
 //! - [`export`]: views of an experiment: CSV and the text table.
 //! - [`machine`]: what machine this is.
 //! - [`cli`]: the headless command line (`scalescope run`, `scalescope sweep`).
-//! - [`gui`]: the desktop app.
+//! - `gui`: the desktop app (the `gui` feature, on by default).
 
 pub mod cli;
 pub mod engine;
 pub mod experiment;
 pub mod export;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod machine;
 pub mod metrics;

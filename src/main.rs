@@ -7,13 +7,24 @@ fn main() {
     };
     let code = match cli.command {
         Some(command) => scalescope::cli::run_command(command),
-        None => match scalescope::gui::launch() {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("error: could not open the window: {e}");
-                1
-            }
-        },
+        None => app(),
     };
     std::process::exit(code);
+}
+
+#[cfg(feature = "gui")]
+fn app() -> i32 {
+    match scalescope::gui::launch() {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: could not open the window: {e}");
+            1
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn app() -> i32 {
+    eprintln!("error: this scalescope was built without the app (the `gui` feature); run `scalescope --help` for the commands");
+    2
 }

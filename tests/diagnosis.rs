@@ -57,7 +57,7 @@ fn the_gil_is_named() {
 
 #[test]
 fn a_cheap_map_is_a_serial_source_for_auto() {
-    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 2_000_000), FeederKind::Auto, ChunkSize::Auto, false);
+    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 20_000_000), FeederKind::Auto, ChunkSize::Auto, false);
     assert_eq!(v, Verdict::SerialSource, "{why}");
 }
 

@@ -9,6 +9,91 @@ pub(crate) trait Kernel<T>: Sync {
     fn identity(&self) -> Self::Acc;
     fn fold(&self, acc: Self::Acc, item: T) -> Self::Acc;
     fn combine(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
+
+    /// Folds every item of `items` into `acc` by internal iteration (the
+    /// source's own `fold` runs, with its fast paths); returns the
+    /// accumulator and how many items it took.
+    #[inline(always)]
+    fn fold_many<It: Iterator<Item = T>>(&self, acc: Self::Acc, items: It) -> (Self::Acc, usize) {
+        let mut n = 0;
+        let acc = items.fold(acc, |a, x| {
+            n += 1;
+            self.fold(a, x)
+        });
+        (acc, n)
+    }
+}
+
+/// `map_reduce`'s kernel: the accumulator is `None` until the first item,
+/// and a block is folded from its first mapped item, so the inner loop is
+/// `reduce(acc, map(x))` with no `Option` per item.
+pub(crate) struct MapReduce<M, R> {
+    pub map: M,
+    pub reduce: R,
+    pub gil: bool,
+}
+
+impl<M, R> MapReduce<M, R> {
+    #[inline(always)]
+    fn map1<T, U>(&self, x: T) -> U
+    where
+        M: Fn(T) -> U,
+    {
+        if self.gil {
+            let _held = gil::acquire();
+            (self.map)(x)
+        } else {
+            (self.map)(x)
+        }
+    }
+}
+
+impl<T, U, M, R> Kernel<T> for MapReduce<M, R>
+where
+    U: Send,
+    M: Fn(T) -> U + Sync,
+    R: Fn(U, U) -> U + Sync,
+{
+    type Acc = Option<U>;
+
+    #[inline]
+    fn identity(&self) -> Option<U> {
+        None
+    }
+
+    #[inline(always)]
+    fn fold(&self, acc: Option<U>, item: T) -> Option<U> {
+        let y = self.map1(item);
+        Some(match acc {
+            Some(a) => (self.reduce)(a, y),
+            None => y,
+        })
+    }
+
+    #[inline]
+    fn combine(&self, a: Option<U>, b: Option<U>) -> Option<U> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some((self.reduce)(a, b)),
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
+
+    #[inline(always)]
+    fn fold_many<It: Iterator<Item = T>>(&self, acc: Option<U>, mut items: It) -> (Option<U>, usize) {
+        let (first, mut n) = match acc {
+            Some(a) => (a, 0),
+            None => match items.next() {
+                Some(x) => (self.map1(x), 1),
+                None => return (None, 0),
+            },
+        };
+        let acc = items.fold(first, |a, x| {
+            n += 1;
+            (self.reduce)(a, self.map1(x))
+        });
+        (Some(acc), n)
+    }
 }
 
 /// The three closures plus the GIL switch.

@@ -25,7 +25,7 @@ pub use config::{Chunk, ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THR
 pub use error::{ConfigError, EngineError};
 pub use progress::{BufferStats, Phase, PhaseTime, ProgressEvent, Span, SpanKind, WorkerStats};
 
-use kernel::{Kernel, Ops};
+use kernel::Ops;
 use run::{Shared, panic_message};
 
 /// What ran and how each worker spent its time.
@@ -124,23 +124,8 @@ impl<'c> Run<'c> {
         M: Fn(T) -> U + Sync,
         R: Fn(U, U) -> U + Sync,
     {
-        let reduce = &reduce_fn;
-        self.fold(
-            input,
-            || None,
-            |acc: Option<U>, x| {
-                let y = map_fn(x);
-                Some(match acc {
-                    Some(a) => reduce(a, y),
-                    None => y,
-                })
-            },
-            |a, b| match (a, b) {
-                (Some(a), Some(b)) => Some(reduce(a, b)),
-                (a, None) => a,
-                (None, b) => b,
-            },
-        )
+        let gil = self.config.gil;
+        self.run_kernel(input, &kernel::MapReduce { map: map_fn, reduce: reduce_fn, gil })
     }
 
     /// Keyed map-reduce with a shuffle: `mapper` emits `(key, value)` pairs
@@ -196,8 +181,19 @@ impl<'c> Run<'c> {
         F: Fn(A, T) -> A + Sync,
         C: Fn(A, A) -> A + Sync,
     {
+        let gil = self.config.gil;
+        self.run_kernel(input, &Ops { identity, fold, combine, gil })
+    }
+
+    /// Runs `ops` over `input` with the configured feeder: see [`Run::fold`].
+    fn run_kernel<I, T, K>(self, input: I, ops: &K) -> Result<Outcome<K::Acc>, EngineError>
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: Send,
+        T: Send,
+        K: kernel::Kernel<T>,
+    {
         let config = self.config;
-        let ops = Ops { identity, fold, combine, gil: config.gil };
         let slots = if config.feeder == FeederKind::Sequential { 1 } else { config.threads.get() };
         let shared = Shared::new(&self.hooks, slots, self.record_spans);
         let source = input.into_iter();
@@ -207,12 +203,12 @@ impl<'c> Run<'c> {
         // that run on the calling thread (`sequential`, `auto`'s probe and
         // fused mode) and of rayon's pool.
         let partials = catch_unwind(AssertUnwindSafe(|| match config.feeder {
-            FeederKind::Sequential => feeders::sequential::run(source, &ops, &shared),
-            FeederKind::Locked => feeders::locked::run(source, &ops, &shared, threads),
-            FeederKind::Queue => feeders::queue::run(source, &ops, &shared, threads, config.chunk),
-            FeederKind::Dispenser => feeders::dispenser::run(source, &ops, &shared, threads, config.chunk),
-            FeederKind::Rayon => feeders::rayon_bridge::run(source, &ops, &shared, threads),
-            FeederKind::Auto => feeders::auto::run(source, &ops, &shared, threads, config.chunk),
+            FeederKind::Sequential => feeders::sequential::run(source, ops, &shared),
+            FeederKind::Locked => feeders::locked::run(source, ops, &shared, threads),
+            FeederKind::Queue => feeders::queue::run(source, ops, &shared, threads, config.chunk),
+            FeederKind::Dispenser => feeders::dispenser::run(source, ops, &shared, threads, config.chunk),
+            FeederKind::Rayon => feeders::rayon_bridge::run(source, ops, &shared, threads),
+            FeederKind::Auto => feeders::auto::run(source, ops, &shared, threads, config.chunk),
         }));
         let partials = match partials {
             Ok(p) => p,

@@ -223,16 +223,6 @@ impl<'a> Local<'a> {
         Local { slot, worker, origin, spans: record_spans.then(Vec::new), items: 0, chunks: 0, busy_ns: 0, wait_ns: 0 }
     }
 
-    /// Continues from what the slot already holds (work done on another
-    /// thread before this worker started, e.g. `auto`'s probe).
-    pub(crate) fn resume(&mut self) {
-        let s = self.slot.snapshot(self.worker);
-        self.items = s.items;
-        self.chunks = s.chunks;
-        self.busy_ns = (s.busy_s * 1e9).round() as u64;
-        self.wait_ns = (s.wait_s * 1e9).round() as u64;
-    }
-
     /// Records one chunk: waited from `t0` to `t1`, mapped `items` from `t1` to `t2`.
     #[inline]
     pub(crate) fn chunk(&mut self, items: u64, t0: Instant, t1: Instant, t2: Instant) {

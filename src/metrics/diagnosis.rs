@@ -126,7 +126,8 @@ fn verdict(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
             "sweep the thread count to see how it scales",
         );
     }
-    if run.used.contains("fused") {
+    // auto ran (most of) the input on one core: it measured the source as the bottleneck.
+    if run.used.contains("fused") || run.used.contains("one core for") {
         return d(
             Verdict::SerialSource,
             "the source iterator is the bottleneck: auto ran one fused core",

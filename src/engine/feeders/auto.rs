@@ -1,21 +1,29 @@
-//! `auto`: the engine's own design.
+//! `auto`: the engine's own design. It decides over the whole run, not
+//! from a prefix.
 //!
-//! 1. Probe: on the calling thread, pull two small batches into a buffer and
-//!    fold them, timing the pull and the fold apart (the probed items count
-//!    as worker 0's, nothing is pulled twice).
-//!    Then time as many items fused (pulled and mapped in one loop).
-//! 2. Decide: a serial source hands out items one at a time, so while one
-//!    worker pulls, the pulls of all others wait: `p` workers finish at best
-//!    in `N x max(pull, (pull + map) / p)`, against `N x fused` for one core.
-//!    If that gain is under [`MIN_GAIN`], run fused on one core; otherwise
-//!    run `ceil((pull + map) / pull)` workers (at least 2, at most
-//!    `threads`): more could only queue at the source.
-//! 3. Run: workers dispense chunks under one lock (the `dispenser` design)
-//!    with each worker resizing its own chunk toward `chunking::TARGET` of map
-//!    work, capped by the source's remaining length when it knows it (so the
-//!    tail is shared out finely), and reusing one buffer.
+//! 1. Every worker starts as a dispenser: it takes the source's lock, pulls
+//!    a chunk into its buffer, lets go, and maps the chunk, with adaptive
+//!    chunk sizes (see `chunking`).
+//! 2. Every worker measures as it goes: per item, the time it holds
+//!    the lock to pull (`pull`), the time it maps (`map`), and, every
+//!    [`FUSED_EVERY`] chunks, the time to pull and map a chunk in one fused
+//!    loop under the lock (`fused`: what one core alone would take). All
+//!    workers together count the items they take, so their rate is measured.
+//!    The minimum of pull and map over the last few chunks (a thread that
+//!    lost its core only makes a sample longer) and the latest fused sample
+//!    go to [`decide`].
+//! 3. When `workers` sharing the source would be slower than one fused loop
+//!    (the source is the bottleneck), the first worker to see it switches the
+//!    run to fused mode: it pulls and maps in blocks of about a millisecond
+//!    under the lock and the others park. Every [`RECHECK`] it times one
+//!    split chunk again and brings the others back when items became dearer.
+//!
+//! The probe of the first version (a few hundred items, one decision) could
+//! choose one core on a prefix that did not represent the rest; here a wrong
+//! guess lasts until the next measurement.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::super::chunking::{self, Chunker};
@@ -24,12 +32,172 @@ use super::super::kernel::Kernel;
 use super::super::run::{Shared, execute};
 use super::{Partials, fill, sequential};
 
-/// Most items the probe takes.
-const PROBE: usize = 4096;
-/// Map work after which a probe batch is long enough to time.
-const PROBE_TIME: Duration = Duration::from_micros(50);
-/// The least gain over one fused core worth starting threads for.
-const MIN_GAIN: f64 = 1.2;
+/// Per-item costs, nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Costs {
+    /// Taking an item out of the source, into a buffer (lock held).
+    pub pull_ns: f64,
+    /// Mapping (folding) an item from the buffer.
+    pub map_ns: f64,
+    /// Pulling and mapping in one fused loop, as one core alone runs.
+    pub fused_ns: f64,
+}
+
+/// Whether the workers share the source, or one fused loop runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Every worker takes chunks.
+    Parallel,
+    /// The leader runs fused; the others are parked.
+    Fused,
+}
+
+/// How much faster `workers` sharing one serial source would be than one
+/// fused loop: a serial source hands out items one at a time, so `p`
+/// workers finish at best in `N x max(pull, (pull + map) / p)`, against
+/// `N x fused` for one core. Below 1 they would be slower.
+pub(crate) fn gain(c: &Costs, workers: usize) -> f64 {
+    let pull = c.pull_ns.max(0.01);
+    c.fused_ns.max(0.01) / pull.max((pull + c.map_ns.max(0.0)) / workers.max(1) as f64)
+}
+
+/// Leave the workers for one fused loop when they are measured this much
+/// faster at most.
+const TO_FUSED: f64 = 0.9;
+/// Bring the workers back when they would be at least this much faster.
+const TO_PARALLEL: f64 = 1.2;
+
+/// What to run next, in mode `now`: pure, so it is tested on recorded
+/// measurements. While the workers run, their measured rate (`rate`, items
+/// per nanosecond of all of them together) is compared with one fused core
+/// (`1 / fused_ns`): the model of [`gain`] is pessimistic about the
+/// workers (on the build machine two dispenser workers beat one fused core
+/// even on `trivial`, where it says they are 1.5x slower) and blind to how
+/// the lock behaves. In fused mode there is no rate to measure, so the
+/// model says when items became dear enough to bring the workers back. The
+/// two thresholds keep it from flapping when both are about as fast.
+pub(crate) fn decide(now: Mode, c: &Costs, workers: usize, rate: Option<f64>) -> Mode {
+    match now {
+        Mode::Parallel if parallel_gain(c, workers, rate) < TO_FUSED => Mode::Fused,
+        Mode::Fused if gain(c, workers) > TO_PARALLEL => Mode::Parallel,
+        m => m,
+    }
+}
+
+/// How much faster the workers are than one fused core: measured when a
+/// rate is known, else modelled.
+fn parallel_gain(c: &Costs, workers: usize, rate: Option<f64>) -> f64 {
+    rate.map_or_else(|| gain(c, workers), |r| r * c.fused_ns)
+}
+
+/// The reasoning of a decision, for people.
+pub(crate) fn reason(c: &Costs, workers: usize, rate: Option<f64>) -> String {
+    let g = parallel_gain(c, workers, rate);
+    let x = |g: f64| if g >= 1.0 { format!("about {g:.1}x faster") } else { format!("about {:.1}x slower", 1.0 / g) };
+    match rate {
+        Some(r) => format!(
+            "{workers} threads ran {:.1} ns/item together, one fused core {:.1} ns/item: {workers} threads are {}",
+            1.0 / r.max(1e-12),
+            c.fused_ns,
+            x(g)
+        ),
+        None => format!(
+            "pull {:.1} + map {:.1} ns/item shared, fused {:.1} ns/item on one core: {workers} threads would be {}",
+            c.pull_ns,
+            c.map_ns,
+            c.fused_ns,
+            x(g)
+        ),
+    }
+}
+
+/// The shortest stretch over which the workers' rate is measured.
+const RATE_SPAN: Duration = Duration::from_millis(2);
+
+/// Every how many parallel chunks a worker times one fused (the others
+/// wait for the lock meanwhile, so not often).
+const FUSED_EVERY: u64 = 64;
+/// How often the leader in fused mode checks whether items became dearer.
+const RECHECK: Duration = Duration::from_millis(10);
+/// How long a parked worker sleeps before looking again.
+const PARK: Duration = Duration::from_micros(500);
+/// Decisions recorded in the plan (past them, only a count).
+const MAX_LOGGED: usize = 6;
+
+/// The fewest items a timed chunk must hold to count: two clock reads
+/// (tens of nanoseconds) spread over fewer items would read as a cost.
+const MIN_TIMED_ITEMS: usize = 256;
+
+/// Samples of each cost kept: the estimate is their minimum.
+const WINDOW: usize = 8;
+
+/// The last [`WINDOW`] samples of one per-item cost. A thread that loses
+/// its core for a while only makes a sample longer, never shorter, so the
+/// minimum of recent samples is the cost itself, not the machine's load;
+/// the window still follows costs that change along the input.
+#[derive(Clone, Copy, Debug, Default)]
+struct Recent {
+    v: [f64; WINDOW],
+    len: usize,
+    next: usize,
+}
+
+impl Recent {
+    fn push(&mut self, x: f64) {
+        self.v[self.next] = x;
+        self.next = (self.next + 1) % WINDOW;
+        self.len = (self.len + 1).min(WINDOW);
+    }
+    fn min(&self) -> f64 {
+        self.v[..self.len].iter().copied().fold(f64::INFINITY, f64::min)
+    }
+    fn max(&self) -> f64 {
+        self.v[..self.len].iter().copied().fold(0.0, f64::max)
+    }
+}
+
+/// One worker's recent per-item costs.
+#[derive(Clone, Copy, Debug, Default)]
+struct Estimate {
+    pull: Recent,
+    map: Recent,
+    /// Only the latest fused sample: the split window covers the chunks
+    /// around it, so both describe the same stretch of the input (an old
+    /// fused sample would be of cheaper items when costs rise).
+    fused: Option<f64>,
+    costs: Costs,
+}
+
+impl Estimate {
+    /// A chunk of `items` pulled in `pull` and mapped in `map`; chunks too
+    /// small to time (the clock's own cost would dominate) are left out.
+    fn split(&mut self, items: usize, pull: Duration, map: Duration) {
+        if items < MIN_TIMED_ITEMS {
+            return;
+        }
+        let (pull_ns, map_ns) = (per_item(pull, items), per_item(map, items));
+        self.pull.push(pull_ns);
+        self.map.push(map_ns);
+        self.update();
+    }
+    fn fused(&mut self, items: usize, took: Duration) {
+        if items < MIN_TIMED_ITEMS {
+            return;
+        }
+        self.fused = Some(per_item(took, items));
+        self.update();
+    }
+    fn update(&mut self) {
+        self.costs = Costs { pull_ns: self.pull.min(), map_ns: self.map.min(), fused_ns: self.fused.unwrap_or(f64::INFINITY) };
+    }
+    fn ready(&self) -> bool {
+        self.pull.len >= 2 && self.fused.is_some()
+    }
+}
+
+fn per_item(d: Duration, n: usize) -> f64 {
+    d.as_nanos() as f64 / n.max(1) as f64
+}
 
 pub(crate) fn run<I, K>(mut source: I, k: &K, shared: &Shared<'_>, threads: usize, chunk: ChunkSize) -> Partials<K::Acc>
 where
@@ -37,118 +205,272 @@ where
     I::Item: Send,
     K: Kernel<I::Item>,
 {
-    let mut local = shared.local(0);
     if threads == 1 {
+        let mut local = shared.local(0);
         let acc = sequential::fused(&mut source, k, shared, &mut local, k.identity());
         let plan = "1 thread asked: fused loop on one core".to_string();
         return Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, used: "auto: fused".into(), plan: Some(plan) };
     }
-
-    // 1. Probe: batches of 8, 16, 32, ... items until a batch holds enough
-    // work to time (or PROBE items), so that slow items are probed quickly.
-    let mut acc = k.identity();
-    let mut buf = Vec::new();
-    let mut per_item = (0.0f64, 0.0f64); // (pull ns, map ns)
-    let mut batch = 8;
-    let mut probed = 0;
-    let exhausted = loop {
-        let t0 = Instant::now();
-        let exhausted = !fill(&mut source, &mut buf, batch);
-        let t1 = Instant::now();
-        let n = buf.len();
-        for x in buf.drain(..) {
-            acc = k.fold(acc, x);
-        }
-        let t2 = Instant::now();
-        probed += n;
-        if n > 0 {
-            local.chunk(n as u64, t0, t1, t2);
-            per_item = ((t1 - t0).as_nanos() as f64 / n as f64, (t2 - t1).as_nanos() as f64 / n as f64);
-        }
-        if exhausted || shared.should_stop() || probed >= PROBE || (t2 - t1 >= PROBE_TIME && probed >= 64) {
-            break exhausted;
-        }
-        batch *= 2;
-    };
-    let (pull_ns, map_ns) = (per_item.0.max(0.05), per_item.1.max(0.05));
-    // The same number of items again, fused: pull and map in one loop, as
-    // one core would run them (for a cheap source, far cheaper than pull + map).
-    let mut fused_ns = pull_ns + map_ns;
-    let mut exhausted = exhausted;
-    if !exhausted && !shared.should_stop() {
-        let n = (batch / 2).clamp(64, PROBE);
-        let t0 = Instant::now();
-        let mut done = 0;
-        while done < n {
-            let Some(x) = source.next() else {
-                exhausted = true;
-                break;
-            };
-            acc = k.fold(acc, x);
-            done += 1;
-        }
-        let t1 = Instant::now();
-        if done > 0 {
-            local.chunk(done as u64, t0, t0, t1);
-            fused_ns = ((t1 - t0).as_nanos() as f64 / done as f64).max(0.05);
-        }
-    }
-
-    // 2. Decide.
-    let gain = fused_ns / pull_ns.max((pull_ns + map_ns) / threads as f64);
-    let workers = if gain < MIN_GAIN { 1 } else { (((pull_ns + map_ns) / pull_ns).ceil() as usize).clamp(2, threads) };
-    let evidence = format!(
-        "fused {fused_ns:.1} ns/item on one core; shared: pull {pull_ns:.1} + map {map_ns:.1} ns/item, so {threads} threads could be at most {gain:.1}x faster"
-    );
-    if exhausted || workers == 1 {
-        let why = if exhausted { "input ended during the probe".to_string() } else { evidence };
-        let acc = sequential::fused(&mut source, k, shared, &mut local, acc);
-        let plan = format!("fused loop on one core ({why})");
-        return Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, used: "auto: fused".into(), plan: Some(plan) };
-    }
-    let chunker = Chunker::new(chunk, Chunker::ideal(map_ns), workers, chunking::max_items::<I::Item>());
-    let kind = if chunk == ChunkSize::Auto { "adaptive" } else { "fixed" };
-    let plan = format!("{workers} of {threads} workers, {kind} chunks starting at {} ({evidence})", chunker.size());
-    let probe_spans = local.into_spans();
-
-    // 3. Run. Worker 0 continues the probe's counters; the probe's
-    // accumulator is combined with the workers' at the end.
     let source = Mutex::new(source);
-    let (mut accs, mut spans) = execute(shared, workers, None::<fn()>, |w, local| {
-        if w == 0 {
-            local.resume();
-        }
+    let fused_mode = AtomicBool::new(false);
+    let done = AtomicBool::new(false);
+    let chunker = Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>());
+    // The plan's lines and the switches past them; the items run fused.
+    let log: Mutex<(Vec<String>, usize)> = Mutex::new((Vec::new(), 0));
+    let fused_total = AtomicU64::new(0);
+    // Items the workers took in parallel mode, for their measured rate.
+    let taken = AtomicU64::new(0);
+    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local| {
         let mut acc = k.identity();
         let mut chunker = chunker.clone();
         let mut buf = Vec::with_capacity(chunker.size());
+        let mut est = Estimate::default();
+        let mut mode = Mode::Parallel;
+        let mut chunks = 0u64;
+        let mut block = 1usize;
+        let mut recheck = Instant::now() + RECHECK;
+        let mut rates = Recent::default();
+        // Relaxed: see where the rate is measured.
+        let mut rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
+        let note = |mode: Mode, est: &Estimate, rate: Option<f64>| {
+            let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let at = shared.origin.elapsed().as_secs_f64() * 1e3;
+            let what = if mode == Mode::Fused { "one fused core".to_string() } else { format!("{threads} workers") };
+            if log.0.len() < MAX_LOGGED {
+                log.0.push(format!("at {at:.1} ms -> {what} ({})", reason(&est.costs, threads, rate)));
+            } else {
+                log.1 += 1;
+            }
+        };
+        let finish = || {
+            // Release: pairs with the Acquire loads of the parked workers.
+            done.store(true, Ordering::Release);
+        };
         loop {
             if shared.should_stop() {
                 shared.abort();
                 return acc;
             }
-            let t0 = Instant::now();
-            let remaining = match source.lock() {
-                Ok(mut it) => {
-                    fill(&mut *it, &mut buf, chunker.size());
-                    it.size_hint().1
-                }
-                Err(_) => return acc, // the source panicked elsewhere; already recorded
-            };
-            let t1 = Instant::now();
-            if buf.is_empty() {
-                local.last_wait(t0, t1);
+            // Acquire: see `finish`.
+            if done.load(Ordering::Acquire) {
                 return acc;
             }
-            let n = buf.len();
-            for x in buf.drain(..) {
-                acc = k.fold(acc, x);
+            // Relaxed: the flag only says where to look; the source's lock orders the items.
+            if mode == Mode::Parallel && fused_mode.load(Ordering::Relaxed) {
+                std::thread::sleep(PARK);
+                // Back from parking: what it measured before is stale.
+                est = Estimate::default();
+                rates = Recent::default();
+                rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
+                continue;
             }
-            let t2 = Instant::now();
-            local.chunk(n as u64, t0, t1, t2);
-            chunker.observe(n, t2 - t1, remaining);
+            if mode == Mode::Fused {
+                // This worker alone: blocks of about a millisecond under the lock.
+                let t0 = Instant::now();
+                let Ok(mut it) = source.lock() else { return acc };
+                let (a, n) = k.fold_many(acc, it.by_ref().take(block));
+                drop(it);
+                let t1 = Instant::now();
+                acc = a;
+                if n == 0 {
+                    local.last_wait(t0, t1);
+                    finish();
+                    return acc;
+                }
+                local.chunk(n as u64, t0, t0, t1);
+                // Relaxed: a count read after the join.
+                fused_total.fetch_add(n as u64, Ordering::Relaxed);
+                est.fused(n, t1 - t0);
+                if n < block {
+                    // Fewer than asked: the source ended.
+                    finish();
+                    return acc;
+                }
+                block = sequential::next_block(block, t1 - t0);
+                if t1 >= recheck {
+                    recheck = t1 + RECHECK;
+                    // Time one split chunk: have the items become dearer?
+                    let t0 = Instant::now();
+                    let Ok(mut it) = source.lock() else { return acc };
+                    let ta = Instant::now();
+                    let more = fill(&mut *it, &mut buf, chunker.size());
+                    drop(it);
+                    let t1 = Instant::now();
+                    let n = buf.len();
+                    let (a, _) = k.fold_many(acc, buf.drain(..));
+                    acc = a;
+                    let t2 = Instant::now();
+                    if n > 0 {
+                        local.chunk(n as u64, t0, t1, t2);
+                        est.split(n, t1 - ta, t2 - t1);
+                        chunker.observe(n, t2 - t1, None);
+                    }
+                    if !more {
+                        finish();
+                        return acc;
+                    }
+                    if decide(mode, &est.costs, threads, None) == Mode::Parallel {
+                        mode = Mode::Parallel;
+                        note(mode, &est, None);
+                        rates = Recent::default();
+                        rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
+                        fused_mode.store(false, Ordering::Relaxed);
+                    }
+                }
+                continue;
+            }
+            // Parallel: a dispenser chunk; now and then one timed fused.
+            chunks += 1;
+            let fused_turn = chunks % FUSED_EVERY == 2;
+            let t0 = Instant::now();
+            let Ok(mut it) = source.lock() else { return acc };
+            let ta = Instant::now();
+            let n = if fused_turn {
+                let (a, n) = k.fold_many(acc, it.by_ref().take(chunker.size()));
+                drop(it);
+                let t1 = Instant::now();
+                acc = a;
+                if n == 0 {
+                    local.last_wait(t0, t1);
+                    finish();
+                    return acc;
+                }
+                local.chunk(n as u64, t0, ta, t1);
+                est.fused(n, t1 - ta);
+                if n < chunker.size() {
+                    finish();
+                    return acc;
+                }
+                n
+            } else {
+                fill(&mut *it, &mut buf, chunker.size());
+                let remaining = it.size_hint().1;
+                drop(it);
+                let t1 = Instant::now();
+                if buf.is_empty() {
+                    local.last_wait(t0, t1);
+                    finish();
+                    return acc;
+                }
+                let n = buf.len();
+                let (a, _) = k.fold_many(acc, buf.drain(..));
+                acc = a;
+                let t2 = Instant::now();
+                local.chunk(n as u64, t0, t1, t2);
+                chunker.observe(n, t2 - t1, remaining);
+                est.split(n, t1 - ta, t2 - t1);
+                n
+            };
+            // The rate of all workers together, over stretches of at least
+            // RATE_SPAN; the highest of the last few (a stretch in which the
+            // machine was busy elsewhere only reads slower).
+            // Relaxed: a count that only steers the decision.
+            let total = taken.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+            let now = Instant::now();
+            if now - rate_mark.0 >= RATE_SPAN {
+                rates.push(total.saturating_sub(rate_mark.1) as f64 / (now - rate_mark.0).as_nanos().max(1) as f64);
+                rate_mark = (now, total);
+            }
+            let rate = (rates.len > 0).then(|| rates.max());
+            // Any worker may find the source to be the bottleneck; the first
+            // to say so runs fused, and the others park.
+            if est.ready()
+                && rate.is_some()
+                && decide(mode, &est.costs, threads, rate) == Mode::Fused
+                && fused_mode.compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            {
+                mode = Mode::Fused;
+                note(mode, &est, rate);
+                block = chunker.size().max(1);
+                recheck = Instant::now() + RECHECK;
+            }
         }
     });
-    accs.push(acc);
-    spans.extend(probe_spans);
-    Partials { accs, spans, workers, used: format!("auto: adaptive dispenser x{workers}"), plan: Some(plan) }
+    let (lines, more) = log.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let fused_items = fused_total.into_inner();
+    let total: u64 = progress_items(shared);
+    let share = if total > 0 { fused_items as f64 / total as f64 } else { 0.0 };
+    let used = if share > 0.9 {
+        "auto: fused on one core (after a parallel start)".to_string()
+    } else if share > 0.0 {
+        format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", share * 100.0)
+    } else {
+        format!("auto: adaptive dispenser x{threads}")
+    };
+    let mut plan = format!("started {threads} workers on adaptive chunks");
+    if lines.is_empty() {
+        plan.push_str(" and kept them: the source was never the bottleneck");
+    }
+    for l in &lines {
+        plan.push_str("; ");
+        plan.push_str(l);
+    }
+    if more > 0 {
+        plan.push_str(&format!("; and {more} more switches"));
+    }
+    Partials { accs, spans, workers: threads, used, plan: Some(plan) }
+}
+
+/// Items done by every worker, from their published counters (read after the join).
+fn progress_items(shared: &Shared<'_>) -> u64 {
+    super::super::progress::snapshot_all(&shared.slots).iter().map(|w| w.items).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(pull_ns: f64, map_ns: f64, fused_ns: f64) -> Costs {
+        Costs { pull_ns, map_ns, fused_ns }
+    }
+
+    // Costs recorded by the leader on this project's 2-core build machine.
+    #[test]
+    fn a_cheap_map_goes_fused_and_says_how_much_slower_threads_would_be() {
+        // `trivial`: pulling into the buffer costs more than the fused loop.
+        let trivial = c(1.6, 0.5, 0.7);
+        assert_eq!(decide(Mode::Parallel, &trivial, 2, None), Mode::Fused);
+        assert!(reason(&trivial, 2, None).ends_with("2 threads would be about 2.3x slower"), "{}", reason(&trivial, 2, None));
+        // And stays fused: nothing changed.
+        assert_eq!(decide(Mode::Fused, &trivial, 2, None), Mode::Fused);
+    }
+
+    #[test]
+    fn dear_items_stay_parallel_and_bring_the_workers_back() {
+        let primes = c(1.5, 140.0, 141.0);
+        assert_eq!(decide(Mode::Parallel, &primes, 2, None), Mode::Parallel);
+        assert!(reason(&primes, 2, None).ends_with("about 2.0x faster"), "{}", reason(&primes, 2, None));
+        // In fused mode, items that became dear bring the workers back.
+        assert_eq!(decide(Mode::Fused, &primes, 2, None), Mode::Parallel);
+        // A heavy tail: the average is what counts.
+        assert_eq!(decide(Mode::Parallel, &c(1.2, 40.0, 41.0), 2, None), Mode::Parallel);
+    }
+
+    #[test]
+    fn the_measured_rate_of_the_workers_overrules_the_model() {
+        // `trivial` on the build machine: the model says 2 workers are
+        // 2.3x slower, but they ran 1.6 ns/item together against 1.7 fused.
+        let trivial = c(1.6, 0.5, 1.7);
+        assert_eq!(decide(Mode::Parallel, &trivial, 2, Some(1.0 / 1.6)), Mode::Parallel);
+        // A lock that thrashes: 4 ns/item together is 2.4x slower than one core.
+        assert_eq!(decide(Mode::Parallel, &trivial, 2, Some(1.0 / 4.0)), Mode::Fused);
+        assert!(reason(&trivial, 2, Some(0.25)).ends_with("2 threads are about 2.4x slower"), "{}", reason(&trivial, 2, Some(0.25)));
+    }
+
+    #[test]
+    fn no_flapping_between_the_thresholds() {
+        // Gain 1.0: neither switches.
+        let even = c(1.0, 1.0, 1.0);
+        assert!((gain(&even, 2) - 1.0).abs() < 1e-9);
+        assert_eq!(decide(Mode::Parallel, &even, 2, None), Mode::Parallel);
+        assert_eq!(decide(Mode::Fused, &even, 2, None), Mode::Fused);
+    }
+
+    #[test]
+    fn more_workers_cannot_beat_the_source() {
+        // The pull bounds the rate however many workers there are.
+        let bound = c(10.0, 10.0, 20.0);
+        assert!((gain(&bound, 64) - 2.0).abs() < 1e-9);
+        assert!((gain(&bound, 2) - 2.0).abs() < 1e-9);
+    }
 }

@@ -41,9 +41,7 @@ where
                 return acc;
             }
             let n = buf.len() as u64;
-            for x in buf.drain(..) {
-                acc = k.fold(acc, x);
-            }
+            acc = k.fold_many(acc, buf.drain(..)).0;
             let t2 = Instant::now();
             local.chunk(n, t0, t1, t2);
             chunker.observe(n as usize, t2 - t1, remaining);

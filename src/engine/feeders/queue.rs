@@ -77,9 +77,7 @@ where
             };
             let t1 = Instant::now();
             let n = buf.len() as u64;
-            for x in buf {
-                acc = k.fold(acc, x);
-            }
+            acc = k.fold_many(acc, buf.into_iter()).0;
             let t2 = Instant::now();
             local.chunk(n, t0, t1, t2);
             if n > 0 {

@@ -1,0 +1,186 @@
+//! The peer comparison: scalescope's `auto` and `dispenser` against the
+//! crates a user would pick instead (rayon's `par_bridge`, orx-parallel's
+//! `iter_into_par`, pariter's `parallel_map`), all over the same plain
+//! iterator with no size hint, and the one-core path against a plain `for`
+//! loop. Every contender's result is asserted against the plain loop's.
+//!
+//! Repetitions are interleaved (rep 1 of every contender, then rep 2, with
+//! the order rotated), and the table reports medians and ratios from this
+//! one run: a number holds only against its own run.
+//!
+//! `cargo bench --bench peers` (options after `--`: `--threads N`,
+//! `--reps N`, `--only NAME`, `--quick` for scalescope and the plain loop only).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use orx_parallel::{IterIntoParIter, Par};
+use pariter::IteratorExt;
+use rayon::iter::{ParallelBridge, ParallelIterator};
+use scalescope::engine::{ChunkSize, Config, FeederKind, Run};
+use scalescope::workloads::source::Counter;
+
+/// One workload: `n` numbers of a plain counter, each mapped by `map`, the
+/// results summed with wrapping adds.
+struct Case {
+    name: &'static str,
+    what: &'static str,
+    n: u64,
+    map: fn(u64) -> u64,
+}
+
+fn is_prime(x: u64) -> bool {
+    scalescope::workloads::primes::is_prime(x)
+}
+
+/// `k` rounds of a linear congruential step: a cost that cannot be folded away.
+#[inline(always)]
+fn spin(x: u64, k: u64) -> u64 {
+    let mut h = x;
+    for _ in 0..k {
+        h = black_box(h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407));
+    }
+    h >> 3
+}
+
+const N_HEAVY: u64 = 2_000_000;
+const N_RAMP: u64 = 1_000_000;
+const N_STEP: u64 = 4_000_000;
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case { name: "primes", what: "is_prime(x), x < 5e6 (cost grows with x)", n: 5_000_000, map: |x| u64::from(is_prime(x)) },
+        Case { name: "trivial", what: "one multiply and a shift, 2e7 items", n: 20_000_000, map: scalescope::workloads::trivial::map },
+        Case { name: "cheap", what: "x * x ^ x >> 3, 1e7 items", n: 10_000_000, map: |x| x.wrapping_mul(x) ^ (x >> 3) },
+        Case {
+            name: "heavy-tail",
+            what: "1 item in 1000 costs 1000x, 2e6 items",
+            n: N_HEAVY,
+            map: |x| spin(x, if x % 1000 == 0 { 20_000 } else { 20 }),
+        },
+        Case {
+            name: "ramp",
+            what: "cost grows from 1 to 400 steps along the input, 1e6 items",
+            n: N_RAMP,
+            map: |x| spin(x, 1 + 400 * x / N_RAMP),
+        },
+        Case {
+            name: "step",
+            what: "first half trivial, second half 200 steps, 4e6 items",
+            n: N_STEP,
+            map: |x| if x < N_STEP / 2 { scalescope::workloads::trivial::map(x) } else { spin(x, 200) },
+        },
+    ]
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    PlainLoop,
+    Auto,
+    Dispenser,
+    Rayon,
+    Orx,
+    Pariter,
+    AutoOneThread,
+}
+
+impl Who {
+    fn name(self) -> &'static str {
+        match self {
+            Who::PlainLoop => "plain for loop (1 core)",
+            Who::Auto => "scalescope auto",
+            Who::Dispenser => "scalescope dispenser",
+            Who::Rayon => "rayon par_bridge",
+            Who::Orx => "orx-parallel iter_into_par",
+            Who::Pariter => "pariter parallel_map",
+            Who::AutoOneThread => "scalescope auto, 1 thread",
+        }
+    }
+}
+
+const ALL: [Who; 7] = [Who::PlainLoop, Who::AutoOneThread, Who::Auto, Who::Dispenser, Who::Rayon, Who::Orx, Who::Pariter];
+
+/// Runs `who` once; the sum, the seconds, and what scalescope said it ran.
+fn run(who: Who, case: &Case, threads: usize, pool: &rayon::ThreadPool) -> (u64, f64, String) {
+    let (n, map) = (case.n, case.map);
+    let t0 = Instant::now();
+    let mut said = String::new();
+    let sum = match who {
+        Who::PlainLoop => {
+            let mut acc = 0u64;
+            for x in Counter::new(n) {
+                acc = acc.wrapping_add(map(x));
+            }
+            acc
+        }
+        Who::Auto | Who::Dispenser | Who::AutoOneThread => {
+            let feeder = if who == Who::Dispenser { FeederKind::Dispenser } else { FeederKind::Auto };
+            let t = if who == Who::AutoOneThread { 1 } else { threads };
+            let config = Config { feeder, chunk: ChunkSize::Auto, ..Config::new(t).expect("threads") };
+            let out = Run::new(&config).map_reduce(Counter::new(n), map, u64::wrapping_add).expect("no failure");
+            said = format!("{}: {}", out.report.used, out.report.plan.unwrap_or_default());
+            out.value.unwrap_or(0)
+        }
+        Who::Rayon => pool.install(|| Counter::new(n).par_bridge().map(map).reduce(|| 0, u64::wrapping_add)),
+        Who::Orx => Counter::new(n).iter_into_par().num_threads(threads).map(map).reduce(u64::wrapping_add).unwrap_or(0),
+        Who::Pariter => Counter::new(n).parallel_map_custom(|o| o.threads(threads), map).fold(0, u64::wrapping_add),
+    };
+    (sum, t0.elapsed().as_secs_f64(), said)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let threads: usize = opt("--threads").and_then(|v| v.parse().ok()).unwrap_or_else(num_cpus::get).max(2);
+    let reps: usize = opt("--reps").and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
+    let only = opt("--only");
+    // `--quick`: scalescope and the plain loop only (the peers take minutes on cheap maps).
+    let quick = args.iter().any(|a| a == "--quick");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a rayon pool");
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_default();
+    println!("peers: {threads} threads, {reps} repetitions interleaved, medians; {cpu}, {} logical cores", num_cpus::get());
+    for case in cases().iter().filter(|c| only.as_ref().is_none_or(|o| o == c.name)) {
+        let (expected, _, _) = run(Who::PlainLoop, case, threads, &pool);
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); ALL.len()];
+        let mut said = vec![String::new(); ALL.len()];
+        for rep in 0..reps {
+            for k in 0..ALL.len() {
+                let i = (k + rep) % ALL.len();
+                if quick && matches!(ALL[i], Who::Rayon | Who::Orx | Who::Pariter) {
+                    times[i].push(f64::NAN);
+                    continue;
+                }
+                let (sum, secs, s) = run(ALL[i], case, threads, &pool);
+                assert_eq!(sum, expected, "{} on {} gave a wrong sum", ALL[i].name(), case.name);
+                times[i].push(secs);
+                if !s.is_empty() {
+                    said[i] = s;
+                }
+            }
+        }
+        let med: Vec<f64> = times.iter_mut().map(|t| median(t)).collect();
+        let best_parallel = [Who::Dispenser, Who::Rayon, Who::Orx]
+            .iter()
+            .map(|w| med[ALL.iter().position(|a| a == w).unwrap_or(0)])
+            .filter(|t| !t.is_nan())
+            .fold(f64::INFINITY, f64::min);
+        println!("\n{} ({})", case.name, case.what);
+        for (i, who) in ALL.iter().enumerate() {
+            let vs = match who {
+                Who::AutoOneThread => format!("{:.2}x the plain loop", med[i] / med[0]),
+                Who::PlainLoop => String::new(),
+                _ => format!("{:.2}x the best of dispenser, rayon, orx", med[i] / best_parallel),
+            };
+            println!("  {:<30} {:>9.1} ms  {vs}", who.name(), med[i] * 1e3);
+        }
+        println!("  auto ran: {}", said[ALL.iter().position(|a| *a == Who::Auto).unwrap_or(0)]);
+    }
+}
