@@ -64,8 +64,10 @@ pub(crate) fn gain(c: &Costs, workers: usize) -> f64 {
 /// Leave the workers for one fused loop when they are measured this much
 /// faster at most.
 const TO_FUSED: f64 = 0.9;
-/// Bring the workers back when they would be at least this much faster.
-const TO_PARALLEL: f64 = 1.2;
+/// Bring the workers back when the model says they would be at least this
+/// much faster (it can be optimistic about them on the cheapest maps: 1.5x
+/// on `trivial` here, where they are slower).
+const TO_PARALLEL: f64 = 1.6;
 
 /// What to run next, in mode `now`: pure, so it is tested on recorded
 /// measurements. While the workers run, their measured rate (`rate`, items
