@@ -96,7 +96,7 @@ fn both_phases_report_progress_and_end_complete() {
     let config = Config::new(2).unwrap().feeder(FeederKind::Dispenser).chunk(64).unwrap();
     let out = Run::new(&config).hooks(hooks).map_reduce_by_key(0..n, |x: u64, out| out.emit(x % 5000, 1u64), |a, b| *a += b).unwrap();
     assert_eq!(out.value.len(), 5000);
-    let events: Vec<ProgressEvent> = rx.try_iter().collect();
+    let events: Vec<ProgressEvent> = rx.try_iter().map(|p| p.event).collect();
     let phases: Vec<(Phase, u64, Option<u64>)> = events
         .iter()
         .filter_map(|e| match e {

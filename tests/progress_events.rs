@@ -23,7 +23,7 @@ fn events_start_stream_and_finish() {
                 |a, b| a + b,
             )
             .unwrap();
-        let events: Vec<ProgressEvent> = rx.try_iter().collect();
+        let events: Vec<ProgressEvent> = rx.try_iter().map(|p| p.event).collect();
         assert!(matches!(events.first(), Some(ProgressEvent::Started { .. })), "feeder {feeder}");
         let workers = events.iter().filter(|e| matches!(e, ProgressEvent::Worker { .. })).count();
         assert!(workers > 0, "feeder {feeder}: no worker snapshots");
@@ -50,6 +50,6 @@ fn auto_running_fewer_workers_than_threads_reports_progress() {
         .unwrap();
     assert_eq!(out.value, Some((0..3_000_000u64).map(|x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3).sum()));
     assert!(out.report.plan.is_some());
-    let finished = rx.try_iter().filter(|e| matches!(e, ProgressEvent::Finished { .. })).count();
+    let finished = rx.try_iter().filter(|p| matches!(p.event, ProgressEvent::Finished { .. })).count();
     assert_eq!(finished, 1);
 }

@@ -192,10 +192,10 @@ fn aggregates_every_strategy_and_k_equals_independent_passes() {
 fn ordered_map_reports_its_window_and_workers_as_progress_events() {
     let _streams = streams();
     let (tx, rx) = crossbeam_channel::unbounded();
-    let hooks = Hooks { progress: Some(tx), cancel: None, interval: Some(std::time::Duration::from_millis(1)) };
+    let hooks = Hooks { progress: Some(tx), cancel: None, interval: Some(std::time::Duration::from_millis(1)), ..Hooks::none() };
     let spec = WorkloadSpec::new(WorkloadKind::OrderedMap).with("n", 300_000);
     let got = workloads::run(&spec, Run::new(&Config::new(2).unwrap().chunk(64).unwrap()).hooks(hooks)).unwrap();
-    let events: Vec<ProgressEvent> = rx.try_iter().collect();
+    let events: Vec<ProgressEvent> = rx.try_iter().map(|p| p.event).collect();
     assert!(matches!(events.first(), Some(ProgressEvent::Started { workers: 2, .. })), "{:?}", events.first());
     let occupancy: Vec<(u64, u64, Option<u64>)> = events
         .iter()
@@ -233,7 +233,7 @@ fn own_design_workloads_cancel_and_leave_no_thread() {
         [(WorkloadKind::OrderedMap, "ordered"), (WorkloadKind::OrderedMap, "unordered"), (WorkloadKind::Aggregates, "chunked")]
     {
         let token = CancelToken::new();
-        let hooks = Hooks { progress: None, cancel: Some(token.clone()), interval: None };
+        let hooks = Hooks { progress: None, cancel: Some(token.clone()), interval: None, ..Hooks::none() };
         let spec = WorkloadSpec::new(kind).with("n", 1_000_000_000).with_variant(variant.parse().unwrap());
         let t = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(50));

@@ -465,20 +465,20 @@ impl Shared<'_> {
         self.failed.load(Ordering::Relaxed) || self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled())
     }
 
+    /// Sends a lifecycle event: never dropped.
     fn send(&self, event: ProgressEvent) {
-        if let Some(tx) = &self.hooks.progress {
-            let _ = tx.try_send(event);
-        }
+        progress::Reporter::of(self.hooks).lifecycle(event);
     }
 
     /// Sends every consumer's count and the occupancy.
     fn sample(&self, last: &mut [super::WorkerStats]) {
-        if let Some(tx) = &self.hooks.progress {
+        let reporter = progress::Reporter::of(self.hooks);
+        if reporter.is_on() {
             let elapsed = self.origin.elapsed();
-            progress::send_changed(tx, &self.slots, last, elapsed);
+            progress::send_changed(&reporter, &self.slots, last, elapsed);
             // Relaxed: a progress snapshot.
             let held = self.gauge.now.load(Ordering::Relaxed);
-            let _ = tx.try_send(ProgressEvent::Occupancy { elapsed, held, waiting: 0, bound: self.bound, unit: "items" });
+            reporter.snapshot(ProgressEvent::Occupancy { elapsed, held, waiting: 0, bound: self.bound, unit: "items" });
         }
     }
 }

@@ -348,8 +348,12 @@ impl Config {
 /// Runtime hooks of one call: where progress goes and who may cancel it.
 #[derive(Clone, Debug, Default)]
 pub struct Hooks {
-    /// Receives [`super::ProgressEvent`]s; `None` turns reporting off (and costs nothing).
-    pub progress: Option<crossbeam_channel::Sender<super::ProgressEvent>>,
+    /// Receives the call's events (see [`super::progress`]'s protocol);
+    /// `None` turns reporting off (and costs nothing).
+    pub progress: Option<crossbeam_channel::Sender<super::Progress>>,
+    /// The call the events are about: [`super::Run::hooks`] sets it to the
+    /// call's own id; a design run outside [`super::Run`] sets it itself.
+    pub call: super::CallId,
     /// Tripped by anyone to stop the call within one chunk.
     pub cancel: Option<super::CancelToken>,
     /// How often progress is sampled (default 20 ms, at least 1 ms).

@@ -141,7 +141,7 @@ impl<K: Hash + Eq, V> KeyedMap<K, V> {
 }
 
 /// See [`Run::map_reduce_by_key`].
-pub(crate) fn run<I, T, K, V, M, C>(call: Run<'_>, input: I, mapper: M, combine: C) -> Result<Outcome<KeyedMap<K, V>>, EngineError>
+pub(crate) fn run<I, T, K, V, M, C>(mut call: Run<'_>, input: I, mapper: M, combine: C) -> Result<Outcome<KeyedMap<K, V>>, EngineError>
 where
     I: IntoIterator<Item = T>,
     I::IntoIter: Send,
@@ -154,11 +154,10 @@ where
     let origin = Instant::now();
     let since = |t: Instant| (t - origin).as_secs_f64();
     let hooks = call.hooks.clone();
-    let send = |event| {
-        if let Some(tx) = &hooks.progress {
-            let _ = tx.try_send(event);
-        }
-    };
+    // Phases are lifecycle events: never dropped. The map phase's engine
+    // call leaves `Finished` to this function, which sends it last.
+    let reporter = super::progress::Reporter::of(&hooks);
+    let send = |event| reporter.lifecycle(event);
     let reducers = if call.config.feeder == FeederKind::Sequential { 1 } else { call.config.threads.get() };
     let hasher = FxBuildHasher;
     let record_spans = call.record_spans;
@@ -168,6 +167,9 @@ where
         _ => None,
     };
     send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Map, done: 0, total: total_items });
+    // `Finished` goes last, on every way out (after the reduce phase, or an error).
+    let mut finish = FinishOnDrop { reporter: &reporter, origin, workers: Vec::new() };
+    call.defer_finish = true;
 
     // Map phase: every accumulator is a list of partitioned tables (one per
     // fold state; rayon may make several a thread), concatenated at the end.
@@ -188,6 +190,7 @@ where
         },
     )?;
     let items = mapped.report.items();
+    finish.workers.clone_from(&mapped.report.workers);
     let t_map = Instant::now();
     send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Map, done: items, total: Some(items) });
 
@@ -289,6 +292,20 @@ where
         report.spans.extend(spans);
     }
     Ok(Outcome { value: KeyedMap { parts }, report })
+}
+
+/// Sends the keyed call's `Finished` when dropped: after its last phase, or
+/// on an early return.
+struct FinishOnDrop<'a> {
+    reporter: &'a super::progress::Reporter,
+    origin: Instant,
+    workers: Vec<super::WorkerStats>,
+}
+
+impl Drop for FinishOnDrop<'_> {
+    fn drop(&mut self) {
+        self.reporter.lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: std::mem::take(&mut self.workers) });
+    }
 }
 
 /// Merges a partition's tables into the largest; `None` when stopped.

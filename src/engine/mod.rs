@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 pub use cancel::CancelToken;
 pub use config::{Chunk, ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS, Threads};
 pub use error::{ConfigError, EngineError};
-pub use progress::{BufferStats, Phase, PhaseTime, ProgressEvent, Span, SpanKind, WorkerStats};
+pub(crate) use progress::Reporter;
+pub use progress::{BufferStats, CallId, Phase, PhaseTime, Progress, ProgressEvent, Span, SpanKind, WorkerStats};
 
 use kernel::Ops;
 use run::{Shared, panic_message};
@@ -86,17 +87,26 @@ pub struct Run<'c> {
     config: &'c Config,
     hooks: Hooks,
     record_spans: bool,
+    /// Set by a design that wraps this call (keyed): it sends `Finished`
+    /// itself, after its own phases.
+    pub(crate) defer_finish: bool,
 }
 
 impl<'c> Run<'c> {
-    /// A call with no progress channel and no cancel token.
+    /// A call with no progress channel and no cancel token, and a fresh [`CallId`].
     pub fn new(config: &'c Config) -> Self {
-        Run { config, hooks: Hooks::none(), record_spans: false }
+        let hooks = Hooks { call: CallId::next(), ..Hooks::none() };
+        Run { config, hooks, record_spans: false, defer_finish: false }
     }
-    /// Sets the progress channel, cancel token and sampling interval.
+    /// Sets the progress channel, cancel token and sampling interval (the
+    /// call keeps its own id).
     pub fn hooks(mut self, hooks: Hooks) -> Self {
-        self.hooks = hooks;
+        self.hooks = Hooks { call: self.hooks.call, ..hooks };
         self
+    }
+    /// The id every event of this call carries.
+    pub fn id(&self) -> CallId {
+        self.hooks.call
     }
     /// Records a span per chunk per worker into [`Report::spans`].
     pub fn record_spans(mut self, on: bool) -> Self {
@@ -195,9 +205,10 @@ impl<'c> Run<'c> {
     {
         let config = self.config;
         let slots = if config.feeder == FeederKind::Sequential { 1 } else { config.threads.get() };
-        let shared = Shared::new(&self.hooks, slots, self.record_spans);
+        let mut shared = Shared::new(&self.hooks, slots, self.record_spans);
+        shared.defer_finish = self.defer_finish;
         let source = input.into_iter();
-        shared.send(ProgressEvent::Started { workers: slots, feeder: config.feeder.name().into(), plan: None });
+        shared.lifecycle(ProgressEvent::Started { workers: slots, feeder: config.feeder.name().into(), plan: None });
         let threads = config.threads.get();
         // Workers catch their own panics; this catches those of the loops
         // that run on the calling thread (`sequential`, `auto`'s probe and
@@ -218,7 +229,7 @@ impl<'c> Run<'c> {
             }
         };
         if let Some(plan) = &partials.plan {
-            shared.send(ProgressEvent::Started {
+            shared.lifecycle(ProgressEvent::Started {
                 workers: partials.workers.max(1),
                 feeder: partials.used.clone(),
                 plan: Some(plan.clone()),

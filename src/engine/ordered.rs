@@ -288,10 +288,12 @@ impl<U> Stream<U> {
     #[must_use]
     pub fn hooks(mut self, hooks: Hooks) -> Self {
         self.hooks = hooks;
-        if let Some(tx) = &self.hooks.progress {
-            let feeder = if self.ordered { "ordered stream" } else { "unordered stream" };
-            let _ = tx.try_send(ProgressEvent::Started { workers: self.slots.len(), feeder: feeder.into(), plan: None });
-        }
+        let feeder = if self.ordered { "ordered stream" } else { "unordered stream" };
+        progress::Reporter::of(&self.hooks).lifecycle(ProgressEvent::Started {
+            workers: self.slots.len(),
+            feeder: feeder.into(),
+            plan: None,
+        });
         self
     }
 
@@ -322,14 +324,13 @@ impl<U> Stream<U> {
             return Some(EngineError::Cancelled { items_done: workers.iter().map(|w| w.items).sum(), workers });
         }
         // The first boundary always samples, so even a short run shows its window.
-        if let Some(tx) = &self.hooks.progress
-            && self.last_sample.is_none_or(|t| t.elapsed() >= self.hooks.interval())
-        {
+        let reporter = progress::Reporter::of(&self.hooks);
+        if reporter.is_on() && self.last_sample.is_none_or(|t| t.elapsed() >= self.hooks.interval()) {
             self.last_sample = Some(Instant::now());
             let elapsed = self.origin.elapsed();
-            progress::send_changed(tx, &self.slots, &mut self.last, elapsed);
+            progress::send_changed(&reporter, &self.slots, &mut self.last, elapsed);
             let (held, waiting) = self.occupancy();
-            let _ = tx.try_send(ProgressEvent::Occupancy { elapsed, held, waiting, bound: Some(self.window), unit: "chunks" });
+            reporter.snapshot(ProgressEvent::Occupancy { elapsed, held, waiting, bound: Some(self.window), unit: "chunks" });
         }
         None
     }
@@ -337,9 +338,8 @@ impl<U> Stream<U> {
     fn finish(&mut self) {
         if !self.finished {
             self.finished = true;
-            if let Some(tx) = &self.hooks.progress {
-                let _ = tx.try_send(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: self.workers() });
-            }
+            progress::Reporter::of(&self.hooks)
+                .lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: self.workers() });
         }
     }
 

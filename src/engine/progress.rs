@@ -1,5 +1,13 @@
 //! Per-worker progress: what each worker has done, sampled and sent as events.
 //!
+//! The protocol: every event travels as a [`Progress`] that names its call
+//! ([`CallId`]). Per call, in this order: `Started`, then `Worker`,
+//! `Occupancy` and `Phase` events, then `Finished`. The lifecycle events
+//! (`Started`, `Phase`, `Finished`) are never dropped: they wait while the
+//! channel is full (a consumer must drain it, or drop its receiver, which
+//! ends all sending). Snapshots (`Worker`, `Occupancy`) are cumulative, so
+//! a full channel drops them. [`Reporter`] is the one place that sends.
+//!
 //! Workers never send per item. Each worker owns one [`Slot`] and publishes
 //! its cumulative counters into it once per chunk (plain relaxed stores, no
 //! lock, no allocation). While a call runs, the calling thread samples every
@@ -55,8 +63,66 @@ pub struct Span {
     pub items: u64,
 }
 
-/// Events sent on the progress channel, in this order: `Started`, then any
-/// number of `Worker`, then `Finished` (also after a cancel or a panic).
+/// Which engine call an event is about: unique within the process, taken
+/// when the call is made ([`super::Run::new`]), so a caller can know it
+/// before any event arrives ([`super::Run::id`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u64);
+
+impl CallId {
+    /// A fresh id.
+    pub fn next() -> CallId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        // Relaxed: only uniqueness matters.
+        CallId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// One event of one call, as it travels on the progress channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// The call.
+    pub call: CallId,
+    /// What happened.
+    pub event: ProgressEvent,
+}
+
+/// The one sender of a call's events (see the module's protocol).
+#[derive(Clone, Debug)]
+pub(crate) struct Reporter {
+    tx: Option<Sender<Progress>>,
+    call: CallId,
+}
+
+impl Reporter {
+    /// The reporter of the call `hooks` belong to.
+    pub(crate) fn of(hooks: &super::Hooks) -> Reporter {
+        Reporter { tx: hooks.progress.clone(), call: hooks.call }
+    }
+
+    /// Whether anybody listens.
+    pub(crate) fn is_on(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// `Started`, `Phase`, `Finished`: never dropped; waits while the channel is full.
+    pub(crate) fn lifecycle(&self, event: ProgressEvent) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Progress { call: self.call, event });
+        }
+    }
+
+    /// `Worker`, `Occupancy`: cumulative, so dropped when the channel is full.
+    pub(crate) fn snapshot(&self, event: ProgressEvent) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.try_send(Progress { call: self.call, event });
+        }
+    }
+}
+
+/// Events of one call, in this order: `Started`, then any number of
+/// `Worker`, `Occupancy` and `Phase`, then `Finished` (also after a cancel
+/// or a panic). See the module's protocol for what may be dropped.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProgressEvent {
     /// Workers are about to start.
@@ -291,12 +357,12 @@ pub(crate) fn snapshot_all(slots: &Slots) -> Vec<WorkerStats> {
 
 /// Sends the snapshots that changed since `last`. Never blocks: a full
 /// channel drops the event, which loses nothing since snapshots are cumulative.
-pub(crate) fn send_changed(tx: &Sender<ProgressEvent>, slots: &Slots, last: &mut [WorkerStats], elapsed: Duration) {
+pub(crate) fn send_changed(reporter: &Reporter, slots: &Slots, last: &mut [WorkerStats], elapsed: Duration) {
     for (i, slot) in slots.iter().enumerate() {
         let now = slot.snapshot(i);
         if now != last[i] {
             last[i] = now;
-            let _ = tx.try_send(ProgressEvent::Worker { elapsed, stats: now });
+            reporter.snapshot(ProgressEvent::Worker { elapsed, stats: now });
         }
     }
 }

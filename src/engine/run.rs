@@ -12,11 +12,15 @@ use crossbeam_channel::RecvTimeoutError;
 
 use super::config::Hooks;
 use super::error::EngineError;
-use super::progress::{self, Local, ProgressEvent, Slots, Span, WorkerStats};
+use super::progress::{self, Local, ProgressEvent, Reporter, Slots, Span, WorkerStats};
 
 /// State shared by the workers of one call.
 pub(crate) struct Shared<'h> {
     pub hooks: &'h Hooks,
+    /// The one sender of this call's events.
+    pub reporter: Reporter,
+    /// `Finished` is sent by a design wrapping this call (keyed), not here.
+    pub defer_finish: bool,
     pub origin: Instant,
     pub slots: Slots,
     pub record_spans: bool,
@@ -31,6 +35,8 @@ impl<'h> Shared<'h> {
     pub fn new(hooks: &'h Hooks, workers: usize, record_spans: bool) -> Self {
         Shared {
             hooks,
+            reporter: Reporter::of(hooks),
+            defer_finish: false,
             origin: Instant::now(),
             slots: progress::slots(workers),
             record_spans,
@@ -69,10 +75,14 @@ impl<'h> Shared<'h> {
         Local::new(&self.slots[worker], worker, self.origin, self.record_spans)
     }
 
-    pub fn send(&self, event: ProgressEvent) {
-        if let Some(tx) = &self.hooks.progress {
-            let _ = tx.try_send(event);
-        }
+    /// Sends a lifecycle event (`Started`): never dropped.
+    pub fn lifecycle(&self, event: ProgressEvent) {
+        self.reporter.lifecycle(event);
+    }
+
+    /// Sends a snapshot (`Worker`): dropped when the channel is full.
+    pub fn snapshot(&self, event: ProgressEvent) {
+        self.reporter.snapshot(event);
     }
 
     /// Turns the end state into the call's result: the failure first, then a cancel.
@@ -91,7 +101,9 @@ impl<'h> Shared<'h> {
 
     pub fn finished(&self) -> Vec<WorkerStats> {
         let workers = progress::snapshot_all(&self.slots);
-        self.send(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: workers.clone() });
+        if !self.defer_finish {
+            self.lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: workers.clone() });
+        }
         workers
     }
 }
@@ -160,11 +172,11 @@ where
             }
         }
         drop(alive_tx);
-        if let Some(tx) = &shared.hooks.progress {
+        if shared.reporter.is_on() {
             // One entry per slot: `auto` may run fewer workers than it has slots.
             let mut last: Vec<WorkerStats> = (0..shared.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
             while let Err(RecvTimeoutError::Timeout) = alive_rx.recv_timeout(shared.hooks.interval()) {
-                progress::send_changed(tx, &shared.slots, &mut last, shared.origin.elapsed());
+                progress::send_changed(&shared.reporter, &shared.slots, &mut last, shared.origin.elapsed());
             }
         }
         for h in handles {
@@ -207,7 +219,7 @@ mod tests {
         assert!(shared.verdict().is_ok());
         let workers: Vec<usize> = rx
             .try_iter()
-            .filter_map(|e| match e {
+            .filter_map(|e| match e.event {
                 ProgressEvent::Worker { stats, .. } => Some(stats.worker),
                 _ => None,
             })

@@ -105,11 +105,11 @@ impl Jobs {
         let mut done = None;
         for e in job.drain_events() {
             match e {
-                JobEvent::Sweep(SweepEvent::Starting { done: d, label, at_s, rep, .. }) => {
+                JobEvent::Sweep(SweepEvent::Starting { done: d, label, at_s, rep, call, .. }) => {
                     self.runs_done = d;
                     self.current = label.clone();
                     self.rep = rep;
-                    self.live.expect(label, at_s, rep);
+                    self.live.expect(call, label, at_s, rep);
                 }
                 JobEvent::Done(r) => done = Some(*r),
                 JobEvent::SaveFailed(e) => polled.save_failed = Some(e),

@@ -1,6 +1,6 @@
 //! The live view's data: built from progress events by pure functions.
 
-use crate::engine::{Phase, ProgressEvent, WorkerStats};
+use crate::engine::{CallId, Phase, Progress, ProgressEvent, WorkerStats};
 
 /// One engine call as it runs.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -161,8 +161,10 @@ pub struct LiveExperiment {
     pub current_rep: Option<usize>,
     /// Earlier calls, oldest first.
     pub traces: Vec<CallTrace>,
-    /// Calls announced by the sweep whose engine call has not yet said `Started`.
-    expected: std::collections::VecDeque<(String, f64, Option<usize>)>,
+    /// The call on show.
+    pub current_call: Option<CallId>,
+    /// Calls announced by the sweep whose events have not arrived yet: by id.
+    expected: std::collections::BTreeMap<CallId, (String, f64, Option<usize>)>,
 }
 
 impl LiveExperiment {
@@ -171,23 +173,24 @@ impl LiveExperiment {
         LiveExperiment { current: LiveRun::new(label), ..Default::default() }
     }
 
-    /// The sweep announced a call: it is the next one to say `Started`.
-    pub fn expect(&mut self, label: String, at_s: f64, rep: Option<usize>) {
-        self.expected.push_back((label, at_s, rep));
+    /// The sweep announced call `call`, with its label.
+    pub fn expect(&mut self, call: CallId, label: String, at_s: f64, rep: Option<usize>) {
+        self.expected.insert(call, (label, at_s, rep));
     }
 
-    /// Takes one engine event into account: a call's first `Started`
-    /// files the call before it as a trace and takes the next announced label.
-    pub fn apply(&mut self, event: &ProgressEvent) {
-        if let ProgressEvent::Started { plan: None, .. } = event
-            && let Some((label, at_s, rep)) = self.expected.pop_front()
-        {
+    /// Takes one event into account: the first event of a new call files
+    /// the call before it as a trace; the call's label is the one announced
+    /// for its id (no guessing from the order of events).
+    pub fn apply(&mut self, p: &Progress) {
+        if self.current_call != Some(p.call) {
             self.file_current();
-            self.current.label = label;
+            let (label, at_s, rep) = self.expected.remove(&p.call).unwrap_or_else(|| (String::new(), self.current_at_s, None));
+            self.current = LiveRun::new(label);
             self.current_at_s = at_s;
             self.current_rep = rep;
+            self.current_call = Some(p.call);
         }
-        self.current.apply(event);
+        self.current.apply(&p.event);
     }
 
     fn file_current(&mut self) {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::engine::{CancelToken, Hooks, ProgressEvent};
+use crate::engine::{CancelToken, Hooks, Progress};
 use crate::experiment::{Experiment, Library};
 use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
 use crate::workloads::WorkloadError;
@@ -34,7 +34,7 @@ pub struct Job {
     pub total_runs: usize,
     cancel: CancelToken,
     events: Receiver<JobEvent>,
-    progress: Receiver<ProgressEvent>,
+    progress: Receiver<Progress>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -63,8 +63,9 @@ impl Job {
     ) -> std::io::Result<Job> {
         let cancel = CancelToken::new();
         let (event_tx, events) = crossbeam_channel::unbounded();
-        let (progress_tx, progress): (Sender<ProgressEvent>, _) = crossbeam_channel::bounded(PROGRESS_CAPACITY);
-        let hooks = Hooks { progress: Some(progress_tx), cancel: Some(cancel.clone()), interval: Some(Duration::from_millis(20)) };
+        let (progress_tx, progress): (Sender<Progress>, _) = crossbeam_channel::bounded(PROGRESS_CAPACITY);
+        let hooks =
+            Hooks { progress: Some(progress_tx), cancel: Some(cancel.clone()), interval: Some(Duration::from_millis(20)), ..Hooks::none() };
         let total_runs = plan.total_runs();
         let name = label.clone();
         let handle = std::thread::Builder::new().name("scalescope-job".into()).spawn(move || {
@@ -117,7 +118,7 @@ impl Job {
     }
 
     /// Engine progress received since the last call (never blocks).
-    pub fn drain_progress(&self) -> Vec<ProgressEvent> {
+    pub fn drain_progress(&self) -> Vec<Progress> {
         self.progress.try_iter().collect()
     }
 
@@ -135,6 +136,9 @@ impl Job {
 impl Drop for Job {
     fn drop(&mut self) {
         self.cancel.cancel();
+        // Lifecycle events wait while the channel is full: drop the
+        // receiver first, so that nothing waits on it during the join.
+        self.progress = crossbeam_channel::never();
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }

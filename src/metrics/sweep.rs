@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::load::{CpuClock, CpuShare};
 use super::stats::Summary;
-use crate::engine::{Chunk, ChunkSize, Config, FeederKind, Hooks, Report, Run, Threads};
+use crate::engine::{CallId, Chunk, ChunkSize, Config, FeederKind, Hooks, Report, Run, Threads};
 use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, WorkerRecord};
 use crate::workloads::{self, Computed, Variant, WorkloadError, WorkloadSpec};
 
@@ -136,6 +136,8 @@ pub enum SweepEvent {
         at_s: f64,
         /// Which timed repetition this is (0-based), or `None` for a warm-up.
         rep: Option<usize>,
+        /// The id every progress event of this call will carry.
+        call: CallId,
     },
 }
 
@@ -198,12 +200,21 @@ pub fn run_sweep(
             let rep = round.checked_sub(plan.warmup);
             let at = || origin.elapsed().as_secs_f64();
             // The reference first, timed like the others.
-            on_event(SweepEvent::Starting { done, total, label: "sequential reference".into(), config: None, at_s: at(), rep });
+            let ref_hooks = Hooks { call: CallId::next(), ..hooks.clone() };
+            on_event(SweepEvent::Starting {
+                done,
+                total,
+                label: "sequential reference".into(),
+                config: None,
+                at_s: at(),
+                rep,
+                call: ref_hooks.call,
+            });
             if cancelled() {
                 return Err(cancel_error());
             }
             let t0 = Instant::now();
-            let r = workloads::reference_watched(&plan.workload, hooks)?;
+            let r = workloads::reference_watched(&plan.workload, &ref_hooks)?;
             let t = t0.elapsed().as_secs_f64();
             reference.get_or_insert(r);
             done += 1;
@@ -218,8 +229,8 @@ pub fn run_sweep(
             for k in 0..n {
                 let i = (k + round) % n;
                 let label = label(&accs[i].spec, &accs[i].config);
-                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config), at_s: at(), rep });
                 let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
+                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config), at_s: at(), rep, call: call.id() });
                 // /proc is read before and after, outside the timed region.
                 let clock = if timed { CpuClock::now() } else { None };
                 let mut out = workloads::run(&accs[i].spec, call)?;

@@ -435,22 +435,24 @@ pub fn reference_cancellable(spec: &WorkloadSpec, cancel: Option<&CancelToken>) 
 }
 
 /// The plain sequential reference under `hooks`: cancellable, and, with a
-/// progress channel, reported like an engine call with one worker
+/// progress channel, reported like an engine call (with `hooks.call` as
+/// its id) with one worker
 /// (`Started` with the feeder `sequential reference`, `Worker` snapshots at
 /// most once per interval, taken between blocks of items, then `Finished`).
 ///
 /// # Errors
 /// As [`reference_cancellable`].
 pub fn reference_watched(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> Result<Computed, WorkloadError> {
-    let Some(tx) = &hooks.progress else {
+    let reporter = crate::engine::Reporter::of(hooks);
+    if !reporter.is_on() {
         return reference_cancellable(spec, hooks.cancel.as_ref());
-    };
+    }
     spec.validate()?;
-    let watch = Watch { tx, origin: Instant::now(), every: hooks.interval(), next: Cell::new(Duration::ZERO), items: Cell::new(0) };
-    let _ = tx.try_send(ProgressEvent::Started { workers: 1, feeder: REFERENCE.into(), plan: None });
+    let watch = Watch { reporter, origin: Instant::now(), every: hooks.interval(), next: Cell::new(Duration::ZERO), items: Cell::new(0) };
+    watch.reporter.lifecycle(ProgressEvent::Started { workers: 1, feeder: REFERENCE.into(), plan: None });
     let out = spec.name.workload().reference(spec, Cancel { token: hooks.cancel.as_ref(), watch: Some(&watch) });
     let elapsed = watch.origin.elapsed();
-    let _ = tx.try_send(ProgressEvent::Finished { elapsed, workers: vec![watch.stats(elapsed)] });
+    watch.reporter.lifecycle(ProgressEvent::Finished { elapsed, workers: vec![watch.stats(elapsed)] });
     out
 }
 
@@ -458,15 +460,15 @@ pub fn reference_watched(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> R
 pub const REFERENCE: &str = "sequential reference";
 
 /// A reference run's progress reporter.
-struct Watch<'a> {
-    tx: &'a crossbeam_channel::Sender<ProgressEvent>,
+struct Watch {
+    reporter: crate::engine::Reporter,
     origin: Instant,
     every: Duration,
     next: Cell<Duration>,
     items: Cell<u64>,
 }
 
-impl Watch<'_> {
+impl Watch {
     fn stats(&self, elapsed: Duration) -> WorkerStats {
         WorkerStats { worker: 0, items: self.items.get(), chunks: 0, busy_s: elapsed.as_secs_f64(), wait_s: 0.0 }
     }
@@ -477,7 +479,7 @@ impl Watch<'_> {
 #[derive(Clone, Copy)]
 pub struct Cancel<'a> {
     token: Option<&'a CancelToken>,
-    watch: Option<&'a Watch<'a>>,
+    watch: Option<&'a Watch>,
 }
 
 impl Cancel<'_> {
@@ -497,7 +499,7 @@ impl Cancel<'_> {
             let elapsed = w.origin.elapsed();
             if elapsed >= w.next.get() {
                 w.next.set(elapsed + w.every);
-                let _ = w.tx.try_send(ProgressEvent::Worker { elapsed, stats: w.stats(elapsed) });
+                w.reporter.snapshot(ProgressEvent::Worker { elapsed, stats: w.stats(elapsed) });
             }
         }
     }

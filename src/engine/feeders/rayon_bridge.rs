@@ -53,13 +53,14 @@ where
     let result = std::thread::scope(|scope| {
         // rayon's threads are not ours to instrument, so a small sampler
         // thread sends progress while the pool works.
-        if let Some(tx) = shared.hooks.progress.clone() {
+        if shared.reporter.is_on() {
+            let reporter = shared.reporter.clone();
             let rx = sampler_done.1.clone();
             let _ = std::thread::Builder::new().name("scalescope-sampler".into()).spawn_scoped(scope, move || {
                 let mut last: Vec<WorkerStats> =
                     (0..shared.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
                 while rx.recv_timeout(shared.hooks.interval()).is_err_and(|e| e.is_timeout()) {
-                    progress::send_changed(&tx, &shared.slots, &mut last, shared.origin.elapsed());
+                    progress::send_changed(&reporter, &shared.slots, &mut last, shared.origin.elapsed());
                 }
             });
         }

@@ -51,7 +51,7 @@ where
         }
         if shared.hooks.progress.is_some() && t1 - last_sent >= interval {
             last_sent = t1;
-            shared.send(ProgressEvent::Worker { elapsed: shared.origin.elapsed(), stats: shared.slots[0].snapshot(0) });
+            shared.snapshot(ProgressEvent::Worker { elapsed: shared.origin.elapsed(), stats: shared.slots[0].snapshot(0) });
         }
         if n < block {
             return acc;
