@@ -88,10 +88,20 @@ where
                 None => return (None, 0),
             },
         };
-        let acc = items.fold(first, |a, x| {
-            n += 1;
-            (self.reduce)(a, self.map1(x))
-        });
+        // The GIL switch is tested once per block, not per item.
+        let (map, reduce) = (&self.map, &self.reduce);
+        let acc = if self.gil {
+            items.fold(first, |a, x| {
+                n += 1;
+                let _held = gil::acquire();
+                reduce(a, map(x))
+            })
+        } else {
+            items.fold(first, |a, x| {
+                n += 1;
+                reduce(a, map(x))
+            })
+        };
         (Some(acc), n)
     }
 }
