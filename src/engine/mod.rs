@@ -211,8 +211,8 @@ impl<'c> Run<'c> {
         shared.lifecycle(ProgressEvent::Started { workers: slots, feeder: config.feeder.name().into(), plan: None });
         let threads = config.threads.get();
         // Workers catch their own panics; this catches those of the loops
-        // that run on the calling thread (`sequential`, `auto`'s probe and
-        // fused mode) and of rayon's pool.
+        // that run on the calling thread (`sequential`, `auto` with one
+        // thread) and of rayon's pool.
         let partials = catch_unwind(AssertUnwindSafe(|| match config.feeder {
             FeederKind::Sequential => feeders::sequential::run(source, ops, &shared),
             FeederKind::Locked => feeders::locked::run(source, ops, &shared, threads),
