@@ -72,3 +72,35 @@ fn calls_have_distinct_ids() {
     let (a, b) = (Run::new(&config).id(), Run::new(&config).id());
     assert_ne!(a, b);
 }
+
+#[test]
+fn finished_says_how_the_call_ended() {
+    use scalescope::engine::{CallEnd, CancelToken};
+    let config = Config::new(2).unwrap();
+    let end_of = |events: &[Progress]| match events.last().map(|p| &p.event) {
+        Some(ProgressEvent::Finished { end, .. }) => end.clone(),
+        other => panic!("the last event is not Finished: {other:?}"),
+    };
+    // Completed.
+    let (_, _, events) = with_slow_consumer(|hooks| {
+        let run = Run::new(&config).hooks(hooks);
+        (run.id(), run.map_reduce(Counter::new(10_000), |x| x, u64::wrapping_add).unwrap())
+    });
+    assert_eq!(end_of(&events), CallEnd::Completed);
+    // A panicking map: Failed, naming the thread and the message.
+    let (_, result, events) = with_slow_consumer(|hooks| {
+        let run = Run::new(&config).hooks(hooks);
+        (run.id(), run.map_reduce(Counter::new(100_000), |x| if x == 5_000 { panic!("bad item {x}") } else { x }, u64::wrapping_add))
+    });
+    assert!(result.is_err());
+    assert!(matches!(end_of(&events), CallEnd::Failed { message, .. } if message.contains("bad item 5000")));
+    // Cancelled before it starts: Cancelled.
+    let token = CancelToken::new();
+    token.cancel();
+    let (_, result, events) = with_slow_consumer(|hooks| {
+        let run = Run::new(&config).hooks(Hooks { cancel: Some(token.clone()), ..hooks });
+        (run.id(), run.map_reduce(Counter::new(1_000_000), |x| x, u64::wrapping_add))
+    });
+    assert!(result.is_err());
+    assert_eq!(end_of(&events), CallEnd::Cancelled);
+}

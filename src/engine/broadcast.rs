@@ -625,14 +625,17 @@ where
         }
     };
     let workers = progress::snapshot_all(&shared.slots);
-    shared.send(ProgressEvent::Finished { elapsed: shared.origin.elapsed(), workers: workers.clone() });
+    let finished = |end| shared.send(ProgressEvent::Finished { elapsed: shared.origin.elapsed(), workers: workers.clone(), end });
     if let Some((thread, message)) = shared.failure.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        finished(progress::CallEnd::Failed { thread: thread.clone(), message: message.clone() });
         return Err(EngineError::Panicked { thread, message });
     }
     let values: Option<Vec<R>> = results.into_iter().collect();
     let (true, Some(values)) = (complete, values) else {
+        finished(progress::CallEnd::Cancelled);
         return Err(EngineError::Cancelled { items_done: pulled, workers });
     };
+    finished(progress::CallEnd::Completed);
     let report = Report {
         used: format!("{}: {k} aggregate threads, the calling thread reads", config.strategy),
         threads_used: k,

@@ -168,7 +168,7 @@ where
     };
     send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Map, done: 0, total: total_items });
     // `Finished` goes last, on every way out (after the reduce phase, or an error).
-    let mut finish = FinishOnDrop { reporter: &reporter, origin, workers: Vec::new() };
+    let mut finish = FinishOnDrop { reporter: &reporter, origin, workers: Vec::new(), end: super::CallEnd::Cancelled };
     call.defer_finish = true;
 
     // Map phase: every accumulator is a list of partitioned tables (one per
@@ -188,7 +188,14 @@ where
             a.extend(b);
             a
         },
-    )?;
+    );
+    let mapped = match mapped {
+        Ok(m) => m,
+        Err(e) => {
+            finish.end = super::CallEnd::of::<()>(&Err(e.clone()));
+            return Err(e);
+        }
+    };
     let items = mapped.report.items();
     finish.workers.clone_from(&mapped.report.workers);
     let t_map = Instant::now();
@@ -276,12 +283,14 @@ where
     let merged_entries: u64 = done.iter().map(|d| d.load(Ordering::Relaxed)).sum();
     send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Reduce, done: merged_entries, total: Some(total) });
     if let Some((thread, message)) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        finish.end = super::CallEnd::Failed { thread: thread.clone(), message: message.clone() };
         return Err(EngineError::Panicked { thread, message });
     }
     let parts: Option<Parts<K, V>> = merged.into_iter().collect();
     let Some(parts) = parts else {
         return Err(EngineError::Cancelled { items_done: items, workers: mapped.report.workers });
     };
+    finish.end = super::CallEnd::Completed;
     let mut report = mapped.report;
     report.wall_s = since(t_end);
     report.phases = vec![
@@ -300,11 +309,18 @@ struct FinishOnDrop<'a> {
     reporter: &'a super::progress::Reporter,
     origin: Instant,
     workers: Vec<super::WorkerStats>,
+    /// How the call ended; set on every way out.
+    end: super::CallEnd,
 }
 
 impl Drop for FinishOnDrop<'_> {
     fn drop(&mut self) {
-        self.reporter.lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: std::mem::take(&mut self.workers) });
+        let end = std::mem::take(&mut self.end);
+        self.reporter.lifecycle(ProgressEvent::Finished {
+            elapsed: self.origin.elapsed(),
+            workers: std::mem::take(&mut self.workers),
+            end,
+        });
     }
 }
 

@@ -24,7 +24,7 @@ pub use cancel::CancelToken;
 pub use config::{Chunk, ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS, Threads};
 pub use error::{ConfigError, EngineError};
 pub(crate) use progress::Reporter;
-pub use progress::{BufferStats, CallId, Phase, PhaseTime, Progress, ProgressEvent, Span, SpanKind, WorkerStats};
+pub use progress::{BufferStats, CallEnd, CallId, Phase, PhaseTime, Progress, ProgressEvent, Span, SpanKind, WorkerStats};
 
 use kernel::Ops;
 use run::{Shared, panic_message};
@@ -224,8 +224,9 @@ impl<'c> Run<'c> {
         let partials = match partials {
             Ok(p) => p,
             Err(p) => {
-                shared.finished();
-                return Err(EngineError::Panicked { thread: "the calling thread".into(), message: panic_message(&*p) });
+                let e = EngineError::Panicked { thread: "the calling thread".into(), message: panic_message(&*p) };
+                shared.finished(progress::CallEnd::of::<()>(&Err(e.clone())));
+                return Err(e);
             }
         };
         if let Some(plan) = &partials.plan {
@@ -235,8 +236,12 @@ impl<'c> Run<'c> {
                 plan: Some(plan.clone()),
             });
         }
-        let workers = shared.finished();
-        shared.verdict()?;
+        // `Finished` says how the call ended, so it goes after the final reduce.
+        let verdict = shared.verdict();
+        if verdict.is_err() {
+            shared.finished(progress::CallEnd::of(&verdict));
+            verdict?;
+        }
         let mut spans = partials.spans;
         let t_reduce = Instant::now();
         let combined = catch_unwind(AssertUnwindSafe(|| partials.accs.into_iter().reduce(|a, b| ops.combine(a, b))));
@@ -244,9 +249,12 @@ impl<'c> Run<'c> {
             Ok(Some(v)) => v,
             Ok(None) => ops.identity(),
             Err(p) => {
-                return Err(EngineError::Panicked { thread: "the final reduce (calling thread)".into(), message: panic_message(&*p) });
+                let e = EngineError::Panicked { thread: "the final reduce (calling thread)".into(), message: panic_message(&*p) };
+                shared.finished(progress::CallEnd::of::<()>(&Err(e.clone())));
+                return Err(e);
             }
         };
+        let workers = shared.finished(progress::CallEnd::Completed);
         if self.record_spans {
             let s = |t: Instant| (t - shared.origin).as_secs_f64();
             spans.push(Span { worker: slots, kind: SpanKind::Reduce, start_s: s(t_reduce), end_s: s(Instant::now()), items: 0 });

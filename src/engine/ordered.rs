@@ -103,6 +103,8 @@ pub struct Stream<U> {
     next: u64,
     current: std::vec::IntoIter<U>,
     failed: bool,
+    /// How the call ended, once a failure or cancel was seen.
+    end: Option<progress::CallEnd>,
     peak: usize,
     window: u64,
     slots: Arc<Slots>,
@@ -250,6 +252,7 @@ where
         next: 0,
         current: Vec::new().into_iter(),
         failed: false,
+        end: None,
         peak: 0,
         window,
         last: vec![WorkerStats::default(); config.threads.get()],
@@ -335,11 +338,16 @@ impl<U> Stream<U> {
         None
     }
 
-    fn finish(&mut self) {
+    /// Sends `Finished` once: `end`, or the failure or cancel seen before.
+    fn finish(&mut self, end: progress::CallEnd) {
         if !self.finished {
             self.finished = true;
-            progress::Reporter::of(&self.hooks)
-                .lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: self.workers() });
+            let end = self.end.take().unwrap_or(end);
+            progress::Reporter::of(&self.hooks).lifecycle(ProgressEvent::Finished {
+                elapsed: self.origin.elapsed(),
+                workers: self.workers(),
+                end,
+            });
         }
     }
 
@@ -388,11 +396,12 @@ impl<U> Iterator for Stream<U> {
                 }
                 Ok(Msg::Failed(thread, message)) => {
                     self.failed = true;
+                    self.end = Some(progress::CallEnd::Failed { thread: thread.clone(), message: message.clone() });
                     return Some(Err(EngineError::Panicked { thread, message }));
                 }
                 Err(_) => {
                     // Every worker has exited: the input is over.
-                    self.finish();
+                    self.finish(progress::CallEnd::Completed);
                     return None;
                 }
             }
@@ -407,6 +416,7 @@ impl<U> Drop for Stream<U> {
         for h in self.handles.drain(..) {
             let _ = h.join();
         }
-        self.finish();
+        // Dropped before the end of the input: stopped early.
+        self.finish(progress::CallEnd::Cancelled);
     }
 }

@@ -167,13 +167,44 @@ pub enum ProgressEvent {
         /// `chunks` or `items`.
         unit: &'static str,
     },
-    /// The call is over; the exact per-worker totals.
+    /// The call is over; the exact per-worker totals and how it ended.
     Finished {
         /// Time since the call began.
         elapsed: Duration,
         /// Final totals per worker.
         workers: Vec<WorkerStats>,
+        /// Completed, cancelled, or failed (and where).
+        end: CallEnd,
     },
+}
+
+/// How a call ended, as its `Finished` event says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CallEnd {
+    /// Every item was mapped and reduced.
+    #[default]
+    Completed,
+    /// Cancelled (or dropped) before the input ended.
+    Cancelled,
+    /// A thread failed: the user's function, the source, or a spawn.
+    Failed {
+        /// Which thread.
+        thread: String,
+        /// What it said.
+        message: String,
+    },
+}
+
+impl CallEnd {
+    /// The end a call's result stands for.
+    pub fn of<T>(result: &Result<T, super::EngineError>) -> CallEnd {
+        match result {
+            Ok(_) => CallEnd::Completed,
+            Err(super::EngineError::Cancelled { .. }) => CallEnd::Cancelled,
+            Err(super::EngineError::Panicked { thread, message }) => CallEnd::Failed { thread: thread.clone(), message: message.clone() },
+            Err(e) => CallEnd::Failed { thread: "the engine".into(), message: e.to_string() },
+        }
+    }
 }
 
 /// A phase of a keyed map-reduce.

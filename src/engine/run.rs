@@ -12,7 +12,7 @@ use crossbeam_channel::RecvTimeoutError;
 
 use super::config::Hooks;
 use super::error::EngineError;
-use super::progress::{self, Local, ProgressEvent, Reporter, Slots, Span, WorkerStats};
+use super::progress::{self, CallEnd, Local, ProgressEvent, Reporter, Slots, Span, WorkerStats};
 
 /// State shared by the workers of one call.
 pub(crate) struct Shared<'h> {
@@ -99,10 +99,10 @@ impl<'h> Shared<'h> {
         Ok(())
     }
 
-    pub fn finished(&self) -> Vec<WorkerStats> {
+    pub fn finished(&self, end: CallEnd) -> Vec<WorkerStats> {
         let workers = progress::snapshot_all(&self.slots);
         if !self.defer_finish {
-            self.lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: workers.clone() });
+            self.lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: workers.clone(), end });
         }
         workers
     }

@@ -102,7 +102,7 @@ impl LiveRun {
                 }
                 self.occupancy_bound = Some((*bound, unit));
             }
-            ProgressEvent::Finished { elapsed, workers } => {
+            ProgressEvent::Finished { elapsed, workers, .. } => {
                 self.ensure(workers.len());
                 self.elapsed_s = elapsed.as_secs_f64();
                 for w in workers {
@@ -386,6 +386,7 @@ mod tests {
         live.apply(&ProgressEvent::Started { workers: 2, feeder: "dispenser".into(), plan: None });
         live.apply(&ProgressEvent::Worker { elapsed: Duration::from_millis(100), stats: snap(1, 40, 0.05, 0.01) });
         live.apply(&ProgressEvent::Finished {
+            end: crate::engine::CallEnd::Completed,
             elapsed: Duration::from_millis(200),
             workers: vec![snap(0, 60, 0.1, 0.0), snap(1, 40, 0.1, 0.0)],
         });

@@ -452,7 +452,12 @@ pub fn reference_watched(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> R
     watch.reporter.lifecycle(ProgressEvent::Started { workers: 1, feeder: REFERENCE.into(), plan: None });
     let out = spec.name.workload().reference(spec, Cancel { token: hooks.cancel.as_ref(), watch: Some(&watch) });
     let elapsed = watch.origin.elapsed();
-    watch.reporter.lifecycle(ProgressEvent::Finished { elapsed, workers: vec![watch.stats(elapsed)] });
+    let end = match &out {
+        Ok(_) => crate::engine::CallEnd::Completed,
+        Err(WorkloadError::Engine(e)) => crate::engine::CallEnd::of::<()>(&Err(e.clone())),
+        Err(e) => crate::engine::CallEnd::Failed { thread: "the sequential reference".into(), message: e.to_string() },
+    };
+    watch.reporter.lifecycle(ProgressEvent::Finished { elapsed, workers: vec![watch.stats(elapsed)], end });
     out
 }
 
