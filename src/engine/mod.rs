@@ -29,6 +29,34 @@ pub use progress::{BufferStats, CallEnd, CallId, Phase, PhaseTime, Progress, Pro
 use kernel::Ops;
 use run::{Shared, panic_message};
 
+/// What ran, typed (the words are in [`Report::used`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Ran {
+    /// Worker threads shared the input.
+    #[default]
+    Workers,
+    /// One fused loop on one core (`sequential`, `auto` with one thread,
+    /// or `auto` fused for 90% of the items or more).
+    OneCore,
+    /// `auto`: workers, with a share of the items on one fused core.
+    Mixed {
+        /// Items run on one core, as a share of all.
+        one_core_share: f64,
+    },
+}
+
+impl Ran {
+    /// Whether most of the input ran on one core.
+    pub fn mostly_one_core(self) -> bool {
+        match self {
+            Ran::OneCore => true,
+            Ran::Mixed { one_core_share } => one_core_share >= 0.5,
+            Ran::Workers => false,
+        }
+    }
+}
+
 /// What ran and how each worker spent its time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -36,6 +64,9 @@ pub struct Report {
     pub feeder: FeederKind,
     /// What actually ran, in words (e.g. `auto: fused`).
     pub used: String,
+    /// What actually ran, typed.
+    #[serde(default)]
+    pub ran: Ran,
     /// `auto`'s decision with its evidence; `None` for other feeders.
     pub plan: Option<String>,
     /// Worker threads that ran (0 when a fused loop ran on the calling thread).
@@ -262,6 +293,7 @@ impl<'c> Run<'c> {
         let report = Report {
             feeder: config.feeder,
             used: partials.used,
+            ran: partials.ran,
             plan: partials.plan,
             threads_used: partials.workers,
             workers,

@@ -65,6 +65,9 @@ pub struct RunRecord {
     /// `auto`'s decision and its evidence.
     #[serde(default)]
     pub plan: Option<String>,
+    /// What ran, typed (absent in files written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<crate::engine::Ran>,
     /// Repetitions flagged as outliers (modified Z-score), by index.
     #[serde(default)]
     pub outliers: Vec<usize>,
@@ -117,6 +120,7 @@ impl RunRecord {
             workers: Vec::new(),
             used: String::new(),
             plan: None,
+            ran: None,
             outliers: s.outliers,
             spans: Vec::new(),
             diagnosis: None,

@@ -126,8 +126,10 @@ fn verdict(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
             "sweep the thread count to see how it scales",
         );
     }
-    // auto ran (most of) the input on one core: it measured the source as the bottleneck.
-    if run.used.contains("fused") || run.used.contains("one core for") {
+    // auto ran (most of) the input on one core: it measured the source as
+    // the bottleneck. Files from before `ran` was recorded say it in words.
+    let one_core = run.ran.map_or_else(|| run.used.contains("fused"), crate::engine::Ran::mostly_one_core);
+    if one_core {
         return d(
             Verdict::SerialSource,
             "the source iterator is the bottleneck: auto ran one fused core",
@@ -304,7 +306,12 @@ mod tests {
         assert_eq!(diagnose(&g, 1.0, 2).verdict, Verdict::Gil);
         let mut f = run(FeederKind::Auto, 2, 1.2, 1.0, &[(100, 1.2, 0.0), (0, 0.0, 0.0)]);
         f.used = "auto: fused".into();
-        assert_eq!(diagnose(&f, 1.0, 2).verdict, Verdict::SerialSource);
+        assert_eq!(diagnose(&f, 1.0, 2).verdict, Verdict::SerialSource, "an old file, in words");
+        f.used = "auto: adaptive dispenser x2 (one core for 80% of the items)".into();
+        f.ran = Some(crate::engine::Ran::Mixed { one_core_share: 0.8 });
+        assert_eq!(diagnose(&f, 1.0, 2).verdict, Verdict::SerialSource, "typed");
+        f.ran = Some(crate::engine::Ran::Mixed { one_core_share: 0.2 });
+        assert_ne!(diagnose(&f, 1.0, 2).verdict, Verdict::SerialSource);
         let o = run(FeederKind::Dispenser, 2, 0.75, 1.0, &[(50, 0.74, 0.01), (50, 0.74, 0.01)]);
         assert_eq!(diagnose(&o, 1.0, 2).verdict, Verdict::Overhead);
         let one = run(FeederKind::Auto, 1, 1.0, 1.0, &[(100, 1.0, 0.0)]);

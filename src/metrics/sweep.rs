@@ -328,6 +328,7 @@ fn fill(exp: &mut Experiment, base_times: &[f64], reference: Option<&Computed>, 
                     .map(|w| WorkerRecord { items: w.items, chunks: w.chunks, busy_s: w.busy_s, wait_s: w.wait_s })
                     .collect(),
                 used: report.used.clone(),
+                ran: Some(report.ran),
                 plan: report.plan.clone(),
                 spans: report.spans.clone(),
                 variant: a.spec.variant(),

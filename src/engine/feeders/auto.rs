@@ -26,6 +26,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::super::Ran;
 use super::super::chunking::{self, Chunker};
 use super::super::config::ChunkSize;
 use super::super::kernel::Kernel;
@@ -211,7 +212,14 @@ where
         let mut local = shared.local(0);
         let acc = sequential::fused(&mut source, k, shared, &mut local, k.identity());
         let plan = "1 thread asked: fused loop on one core".to_string();
-        return Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, used: "auto: fused".into(), plan: Some(plan) };
+        return Partials {
+            accs: vec![acc],
+            spans: local.into_spans(),
+            workers: 0,
+            used: "auto: fused".into(),
+            plan: Some(plan),
+            ran: Ran::OneCore,
+        };
     }
     let source = Mutex::new(source);
     let fused_mode = AtomicBool::new(false);
@@ -392,6 +400,13 @@ where
     let fused_items = fused_total.into_inner();
     let total: u64 = progress_items(shared);
     let share = if total > 0 { fused_items as f64 / total as f64 } else { 0.0 };
+    let ran = if share > 0.9 {
+        Ran::OneCore
+    } else if share > 0.0 {
+        Ran::Mixed { one_core_share: share }
+    } else {
+        Ran::Workers
+    };
     let used = if share > 0.9 {
         "auto: fused on one core (after a parallel start)".to_string()
     } else if share > 0.0 {
@@ -410,7 +425,7 @@ where
     if more > 0 {
         plan.push_str(&format!("; and {more} more switches"));
     }
-    Partials { accs, spans, workers: threads, used, plan: Some(plan) }
+    Partials { accs, spans, workers: threads, used, plan: Some(plan), ran }
 }
 
 /// Items done by every worker, from their published counters (read after the join).

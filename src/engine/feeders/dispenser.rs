@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
+use super::super::Ran;
 use super::super::chunking::{self, Chunker};
 use super::super::config::ChunkSize;
 use super::super::kernel::Kernel;
@@ -47,5 +48,5 @@ where
             chunker.observe(n as usize, t2 - t1, remaining);
         }
     });
-    Partials { accs, spans, workers: threads, used: format!("dispenser x{threads}, chunk {chunk}"), plan: None }
+    Partials { accs, spans, workers: threads, used: format!("dispenser x{threads}, chunk {chunk}"), plan: None, ran: Ran::Workers }
 }

@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
+use super::super::Ran;
 use super::super::kernel::Kernel;
 use super::super::run::{Shared, execute};
 use super::Partials;
@@ -64,5 +65,5 @@ where
             }
         }
     });
-    Partials { accs, spans, workers: threads, used: format!("locked x{threads}, one item per lock"), plan: None }
+    Partials { accs, spans, workers: threads, used: format!("locked x{threads}, one item per lock"), plan: None, ran: Ran::Workers }
 }

@@ -8,6 +8,7 @@ pub(crate) mod queue;
 pub(crate) mod rayon_bridge;
 pub(crate) mod sequential;
 
+use super::Ran;
 use super::progress::Span;
 
 /// What a feeder hands back to the call: one accumulator per worker that
@@ -21,6 +22,8 @@ pub(crate) struct Partials<A> {
     pub used: String,
     /// `auto`'s decision and its evidence.
     pub plan: Option<String>,
+    /// What ran, typed.
+    pub ran: Ran,
 }
 
 /// Fills `buf` with up to `n` items from `source`, by explicit `next()` calls.

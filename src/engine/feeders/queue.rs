@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::SendTimeoutError;
 
+use super::super::Ran;
 use super::super::chunking::{self, Chunker};
 use super::super::config::ChunkSize;
 use super::super::kernel::Kernel;
@@ -86,5 +87,5 @@ where
             }
         }
     });
-    Partials { accs, spans, workers: threads, used: format!("queue x{threads} + producer, chunk {chunk}"), plan: None }
+    Partials { accs, spans, workers: threads, used: format!("queue x{threads} + producer, chunk {chunk}"), plan: None, ran: Ran::Workers }
 }

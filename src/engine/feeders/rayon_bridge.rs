@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::super::Ran;
 use super::super::kernel::Kernel;
 use super::super::progress::{self, WorkerStats};
 use super::super::run::{Shared, panic_message};
@@ -41,7 +42,7 @@ where
         Ok(pool) => pool,
         Err(e) => {
             shared.fail("rayon pool", format!("could not start: {e}"));
-            return Partials { accs: vec![], spans: vec![], workers: 0, used: "rayon".into(), plan: None };
+            return Partials { accs: vec![], spans: vec![], workers: 0, used: "rayon".into(), plan: None, ran: Ran::Workers };
         }
     };
     let slot_of = |_: ()| rayon::current_thread_index().unwrap_or(0).min(threads - 1);
@@ -111,5 +112,5 @@ where
             vec![]
         }
     };
-    Partials { accs, spans: vec![], workers: threads, used: format!("rayon par_bridge x{threads}"), plan: None }
+    Partials { accs, spans: vec![], workers: threads, used: format!("rayon par_bridge x{threads}"), plan: None, ran: Ran::Workers }
 }

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::super::Ran;
 use super::super::kernel::Kernel;
 use super::super::progress::{Local, ProgressEvent};
 use super::super::run::Shared;
@@ -79,5 +80,12 @@ where
 {
     let mut local = shared.local(0);
     let acc = fused(&mut source, k, shared, &mut local, k.identity());
-    Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, used: "sequential (fused loop)".into(), plan: None }
+    Partials {
+        accs: vec![acc],
+        spans: local.into_spans(),
+        workers: 0,
+        used: "sequential (fused loop)".into(),
+        plan: None,
+        ran: Ran::OneCore,
+    }
 }
