@@ -1,6 +1,7 @@
-//! `auto` decides over the whole run: a cheap map runs on one fused core,
-//! and when the items become dear further along the input, the workers come
-//! back. The result is the sequential one either way.
+//! `auto` decides over the whole run: a cheap map may run on one fused
+//! core, and when the items become dear further along the input, the
+//! workers come back. The result is the sequential one either way. (The
+//! decisions themselves are tested on recorded costs in `auto.rs`.)
 #![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 use scalescope::engine::{Config, FeederKind, Run};
@@ -16,19 +17,31 @@ fn spin(x: u64, k: u64) -> u64 {
 }
 
 #[test]
-fn a_cheap_prefix_runs_fused_and_dear_items_bring_the_workers_back() {
-    let n = 2_000_000u64;
-    // The first half costs a multiply; the second half 300 steps.
-    let map = move |x: u64| if x < n / 2 { x.wrapping_mul(2_654_435_761) >> 7 } else { spin(x, 300) };
+fn a_cheap_prefix_then_dear_items_gives_the_sequential_result_and_a_plan_that_reads_right() {
+    let cheap = 10_000_000u64;
+    let n = cheap + 200_000;
+    // A long cheap prefix (a multiply), then 200,000 items of 300 steps.
+    let map = move |x: u64| if x < cheap { x.wrapping_mul(2_654_435_761) >> 7 } else { spin(x, 300) };
     let expected = Counter::new(n).map(map).fold(0u64, u64::wrapping_add);
     let config = Config { feeder: FeederKind::Auto, ..Config::new(2).unwrap() };
     let out = Run::new(&config).map_reduce(Counter::new(n), map, u64::wrapping_add).unwrap();
     assert_eq!(out.value, Some(expected));
+    assert_eq!(out.report.items(), n, "every item once");
     let plan = out.report.plan.unwrap_or_default();
-    assert!(plan.contains("-> one fused core"), "{plan}");
-    assert!(plan.contains("-> 2 workers"), "the dear half ran on one core: {plan}");
-    assert!(out.report.used.contains("one core for"), "{}", out.report.used);
-    // Both workers did some of the dear half.
+    // Whether the two workers beat one fused core on the cheap prefix depends
+    // on the machine and on how they meet at the lock (both happen on the
+    // build VM), so the test checks that every switch states its reason the
+    // right way round, and that the dear items never end on one core.
+    for step in plan.split("; ").skip(1) {
+        if step.contains("-> one fused core") {
+            assert!(step.contains("slower"), "{step}");
+        } else if step.contains("-> 2 workers") {
+            assert!(step.contains("faster"), "{step}");
+        }
+    }
+    if plan.contains("-> one fused core") {
+        assert!(plan.contains("-> 2 workers"), "the dear items stayed on one core: {plan}");
+    }
     assert!(out.report.workers.iter().all(|w| w.items > 0), "{:?}", out.report.workers);
 }
 
