@@ -256,7 +256,7 @@ impl FeederKind {
                 "rayon's par_bridge on the same iterator: an outside reference (one locked next() per item, work stealing)."
             }
             FeederKind::Auto => {
-                "scalescope's own: measures item cost vs pull cost, then runs fused on one core or dispenses chunks to as many workers as can help."
+                "scalescope's own: starts every worker on adaptive chunks, measures their rate against one fused core as it runs, and switches to one core (or back) whenever that is faster."
             }
         }
     }
