@@ -22,8 +22,8 @@
 //! choose one core on a prefix that did not represent the rest; here a wrong
 //! guess lasts until the next measurement.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::super::Ran;
@@ -277,10 +277,8 @@ where
             if mode == Mode::Fused {
                 // This worker alone: blocks of about a millisecond under the lock.
                 let t0 = Instant::now();
-                let Ok(mut it) = source.lock() else { return acc };
-                let (a, n) = k.fold_many(acc, it.by_ref().take(block));
-                drop(it);
-                let t1 = Instant::now();
+                let Ok(it) = source.lock() else { return acc };
+                let (a, n, t1) = fused_block(it, k, acc, block);
                 acc = a;
                 if n == 0 {
                     local.last_wait(t0, t1);
@@ -336,9 +334,7 @@ where
             let Ok(mut it) = source.lock() else { return acc };
             let ta = Instant::now();
             let n = if fused_turn {
-                let (a, n) = k.fold_many(acc, it.by_ref().take(chunker.size()));
-                drop(it);
-                let t1 = Instant::now();
+                let (a, n, t1) = fused_block(it, k, acc, chunker.size());
                 acc = a;
                 if n == 0 {
                     local.last_wait(t0, t1);
@@ -426,6 +422,19 @@ where
         plan.push_str(&format!("; and {more} more switches"));
     }
     Partials { accs, spans, workers: threads, used, plan: Some(plan), ran }
+}
+
+/// Pulls and maps up to `m` items in one fused loop while holding the
+/// source's lock `it`, then lets go; the accumulator, the items taken (fewer
+/// than `m`: the source ended) and when it finished.
+fn fused_block<I, K>(mut it: MutexGuard<'_, I>, k: &K, acc: K::Acc, m: usize) -> (K::Acc, usize, Instant)
+where
+    I: Iterator,
+    K: Kernel<I::Item>,
+{
+    let (acc, n) = k.fold_many(acc, it.by_ref().take(m));
+    drop(it);
+    (acc, n, Instant::now())
 }
 
 /// Items done by every worker, from their published counters (read after the join).
