@@ -4,7 +4,7 @@
 //! decisions themselves are tested on recorded costs in `auto.rs`.)
 #![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
-use scalescope::engine::{Config, FeederKind, Run};
+use scalescope::engine::{Config, FeederKind, Ran, Run};
 use scalescope::workloads::source::Counter;
 
 /// `k` rounds of a linear congruential step.
@@ -27,20 +27,22 @@ fn a_cheap_prefix_then_dear_items_gives_the_sequential_result_and_a_plan_that_re
     let out = Run::new(&config).map_reduce(Counter::new(n), map, u64::wrapping_add).unwrap();
     assert_eq!(out.value, Some(expected));
     assert_eq!(out.report.items(), n, "every item once");
-    let plan = out.report.plan.unwrap_or_default();
+    let switches = &out.report.switches;
     // Whether the two workers beat one fused core on the cheap prefix depends
     // on the machine and on how they meet at the lock (both happen on the
     // build VM), so the test checks that every switch states its reason the
-    // right way round, and that the dear items never end on one core.
-    for step in plan.split("; ").skip(1) {
-        if step.contains("-> one fused core") {
-            assert!(step.contains("slower"), "{step}");
-        } else if step.contains("-> 2 workers") {
-            assert!(step.contains("faster"), "{step}");
+    // right way round, that the plan's words list it, and that the dear
+    // items never end on one core.
+    let plan = out.report.plan.clone().unwrap_or_default();
+    for s in switches {
+        match s.to {
+            Ran::OneCore => assert!(s.reason.contains("slower"), "{s}"),
+            _ => assert!(s.reason.contains("faster"), "{s}"),
         }
+        assert!(plan.contains(&s.to_string()), "{plan} does not list {s}");
     }
-    if plan.contains("-> one fused core") {
-        assert!(plan.contains("-> 2 workers"), "the dear items stayed on one core: {plan}");
+    if switches.iter().any(|s| s.to == Ran::OneCore) {
+        assert!(switches.iter().any(|s| s.to == Ran::Workers), "the dear items stayed on one core: {plan}");
     }
     assert!(out.report.workers.iter().all(|w| w.items > 0), "{:?}", out.report.workers);
 }

@@ -155,9 +155,9 @@ fn panics_in_a_consumer_or_the_source_are_errors_never_hangs() {
             broadcast(Plain(0..1_000_000u64), consumers, &BroadcastConfig::new(strategy).chunk(100).unwrap(), &Hooks::none())
         });
         match r {
-            Err(EngineError::Panicked { thread, message }) => {
-                assert!(message.contains("aggregate failed at 5000"), "{strategy}: {message}");
-                assert_eq!(thread, "scalescope-aggregate-1");
+            Err(EngineError::Failed(f)) => {
+                assert!(f.message.contains("aggregate failed at 5000"), "{strategy}: {f}");
+                assert_eq!((f.thread.as_str(), f.stage), ("scalescope-aggregate-1", scalescope::engine::Stage::Consumer));
             }
             other => panic!("{strategy}: expected a panic error, got {other:?}"),
         }
@@ -167,7 +167,10 @@ fn panics_in_a_consumer_or_the_source_are_errors_never_hangs() {
         });
         let r = within(60, move || broadcast(source, consumers, &BroadcastConfig::new(strategy).chunk(100).unwrap(), &Hooks::none()));
         match r {
-            Err(EngineError::Panicked { message, .. }) => assert!(message.contains("source failed at 777"), "{strategy}: {message}"),
+            Err(EngineError::Failed(f)) => {
+                assert!(f.message.contains("source failed at 777"), "{strategy}: {f}");
+                assert_eq!(f.stage, scalescope::engine::Stage::Source, "{strategy}: {f}");
+            }
             other => panic!("{strategy}: expected a panic error, got {other:?}"),
         }
     }

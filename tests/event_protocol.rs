@@ -93,7 +93,7 @@ fn finished_says_how_the_call_ended() {
         (run.id(), run.map_reduce(Counter::new(100_000), |x| if x == 5_000 { panic!("bad item {x}") } else { x }, u64::wrapping_add))
     });
     assert!(result.is_err());
-    assert!(matches!(end_of(&events), CallEnd::Failed { message, .. } if message.contains("bad item 5000")));
+    assert!(matches!(end_of(&events), CallEnd::Failed(f) if f.message.contains("bad item 5000")));
     // Cancelled before it starts: Cancelled.
     let token = CancelToken::new();
     token.cancel();

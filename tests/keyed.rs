@@ -135,7 +135,7 @@ fn a_panicking_mapper_is_an_error_for_every_feeder() {
             )
         });
         match r {
-            Err(EngineError::Panicked { message, .. }) => assert!(message.contains("mapper failed on 4321"), "{feeder}: {message}"),
+            Err(EngineError::Failed(f)) => assert!(f.message.contains("mapper failed on 4321"), "{feeder}: {f}"),
             other => panic!("{feeder}: expected a panic error, got {other:?}"),
         }
     }
@@ -160,9 +160,10 @@ fn a_panicking_combine_in_the_reduce_phase_is_an_error() {
         )
     });
     match r {
-        Err(EngineError::Panicked { thread, message }) => {
-            assert!(message.contains("combine refused"), "{message}");
-            assert!(thread.starts_with("scalescope-reducer"), "{thread}");
+        Err(EngineError::Failed(f)) => {
+            assert!(f.message.contains("combine refused"), "{f}");
+            assert!(f.thread.starts_with("scalescope-reducer"), "{f}");
+            assert_eq!(f.stage, scalescope::engine::Stage::Reduce, "{f}");
         }
         // Only if one worker mapped every item is there nothing to merge.
         Ok(out) => assert_eq!(out.value.into_map().values().sum::<u64>(), 20_000),

@@ -4,11 +4,11 @@
 
 mod common;
 use common::{Plain, within};
-use scalescope::engine::{Config, EngineError, FeederKind, Run};
+use scalescope::engine::{Config, EngineError, Failure, FeederKind, Run, Stage};
 
-fn panicked(r: Result<impl std::fmt::Debug, EngineError>) -> (String, String) {
+fn panicked(r: Result<impl std::fmt::Debug, EngineError>) -> Failure {
     match r {
-        Err(EngineError::Panicked { thread, message }) => (thread, message),
+        Err(EngineError::Failed(failure)) => failure,
         other => panic!("expected a panic error, got {other:?}"),
     }
 }
@@ -16,7 +16,7 @@ fn panicked(r: Result<impl std::fmt::Debug, EngineError>) -> (String, String) {
 #[test]
 fn panic_in_map_names_the_worker() {
     for feeder in FeederKind::ALL {
-        let (thread, message) = within(30, move || {
+        let Failure { thread, stage, message } = within(30, move || {
             let config = Config::new(4).unwrap().feeder(feeder).chunk(16).unwrap();
             panicked(
                 Run::new(&config)
@@ -25,6 +25,8 @@ fn panic_in_map_names_the_worker() {
             )
         });
         assert_eq!(message, "bad item 5000", "feeder {feeder}");
+        // A fused loop (sequential, auto fused, rayon) cannot tell the map from the source.
+        assert!(matches!(stage, Stage::Map | Stage::Fused), "feeder {feeder}: {stage:?}");
         assert!(thread.contains("scalescope") || thread.contains("rayon") || thread.contains("calling"), "feeder {feeder}: {thread}");
     }
 }
@@ -32,11 +34,13 @@ fn panic_in_map_names_the_worker() {
 #[test]
 fn panic_in_reduce_is_reported() {
     for feeder in FeederKind::ALL {
-        let (_, message) = within(30, move || {
+        let Failure { stage, message, .. } = within(30, move || {
             let config = Config::new(3).unwrap().feeder(feeder).chunk(10).unwrap();
             panicked(Run::new(&config).map_reduce(Plain(0..10_000u64), |x| x, |_, _| -> u64 { panic!("reduce broke") }).map(|o| o.value))
         });
         assert_eq!(message, "reduce broke", "feeder {feeder}");
+        // `map_reduce` reduces inside each worker's loop, then combines the partials.
+        assert!(matches!(stage, Stage::Map | Stage::Fused | Stage::Combine), "feeder {feeder}: {stage:?}");
     }
 }
 
@@ -53,11 +57,12 @@ impl Iterator for Exploding {
 #[test]
 fn panic_in_the_source_iterator_is_reported() {
     for feeder in FeederKind::ALL {
-        let (_, message) = within(30, move || {
+        let Failure { stage, message, .. } = within(30, move || {
             let config = Config::new(4).unwrap().feeder(feeder).chunk(8).unwrap();
             panicked(Run::new(&config).map_reduce(Exploding(0), |x| x, |a, b| a + b).map(|o| o.value))
         });
         assert_eq!(message, "source failed at 3000", "feeder {feeder}");
+        assert!(matches!(stage, Stage::Source | Stage::Fused), "feeder {feeder}: {stage:?}");
     }
 }
 

@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use super::crew::Failure;
 use super::progress::WorkerStats;
 
 /// A configuration the engine refuses before any thread starts.
@@ -41,15 +42,9 @@ pub enum EngineError {
         /// What each worker had done.
         workers: Vec<WorkerStats>,
     },
-    /// The map, reduce or source panicked in `thread`; the other workers were stopped.
-    #[error("{thread} panicked: {message}")]
-    Panicked {
-        /// The thread's name, e.g. `scalescope-worker-3`.
-        thread: String,
-        /// The panic message.
-        message: String,
-    },
-    /// A thread could not be started.
-    #[error("could not start a thread: {0}")]
-    Spawn(String),
+    /// A thread failed: the source, the map, a combine or an aggregate
+    /// panicked, or a thread could not start. The other threads were
+    /// stopped and joined first.
+    #[error("{0}")]
+    Failed(Failure),
 }

@@ -21,17 +21,13 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hash};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
-use std::thread;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use crossbeam_channel::RecvTimeoutError;
 use crossbeam_utils::CachePadded;
 use rustc_hash::FxBuildHasher;
 
-use super::run::panic_message;
+use super::crew::{self, Failure, Failures, Stage};
 use super::{EngineError, FeederKind, Outcome, Phase, PhaseTime, ProgressEvent, Run, Span, SpanKind};
 
 /// Entries a reducer merges between looks at the cancel token and progress.
@@ -140,7 +136,7 @@ impl<K: Hash + Eq, V> KeyedMap<K, V> {
     }
 }
 
-/// See [`Run::map_reduce_by_key`].
+/// See [`Run::map_reduce_by_key`]: the map phase, the shuffle, the reduce phase.
 pub(crate) fn run<I, T, K, V, M, C>(mut call: Run<'_>, input: I, mapper: M, combine: C) -> Result<Outcome<KeyedMap<K, V>>, EngineError>
 where
     I: IntoIterator<Item = T>,
@@ -157,39 +153,19 @@ where
     // Phases are lifecycle events: never dropped. The map phase's engine
     // call leaves `Finished` to this function, which sends it last.
     let reporter = super::progress::Reporter::of(&hooks);
-    let send = |event| reporter.lifecycle(event);
     let reducers = if call.config.feeder == FeederKind::Sequential { 1 } else { call.config.threads.get() };
-    let hasher = FxBuildHasher;
     let record_spans = call.record_spans;
     let source = input.into_iter();
     let total_items = match source.size_hint() {
         (lo, Some(hi)) if lo == hi => Some(lo as u64),
         _ => None,
     };
-    send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Map, done: 0, total: total_items });
+    reporter.lifecycle(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Map, done: 0, total: total_items });
     // `Finished` goes last, on every way out (after the reduce phase, or an error).
     let mut finish = FinishOnDrop { reporter: &reporter, origin, workers: Vec::new(), end: super::CallEnd::Cancelled };
     call.defer_finish = true;
 
-    // Map phase: every accumulator is a list of partitioned tables (one per
-    // fold state; rayon may make several a thread), concatenated at the end.
-    let fresh = || -> Parts<K, V> { (0..reducers).map(|_| HashMap::new()).collect() };
-    let combine_dyn: &(dyn Fn(&mut V, V) + Sync) = &combine;
-    let mapped = call.fold(
-        source,
-        || vec![fresh()],
-        |mut acc: Vec<Parts<K, V>>, item| {
-            if let Some(parts) = acc.last_mut() {
-                mapper(item, &mut Emitter { parts, hasher: &hasher, combine: combine_dyn });
-            }
-            acc
-        },
-        |mut a, b| {
-            a.extend(b);
-            a
-        },
-    );
-    let mapped = match mapped {
+    let mapped = match map_phase(call, source, reducers, &mapper, &combine) {
         Ok(m) => m,
         Err(e) => {
             finish.end = super::CallEnd::of::<()>(&Err(e.clone()));
@@ -199,95 +175,24 @@ where
     let items = mapped.report.items();
     finish.workers.clone_from(&mapped.report.workers);
     let t_map = Instant::now();
-    send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Map, done: items, total: Some(items) });
+    reporter.lifecycle(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Map, done: items, total: Some(items) });
 
-    // Shuffle: reducer r gets partition r of every table (moved, not copied).
-    let mut columns: Vec<Vec<HashMap<K, V>>> = (0..reducers).map(|_| Vec::new()).collect();
-    for parts in mapped.value {
-        for (r, table) in parts.into_iter().enumerate() {
-            if !table.is_empty() {
-                columns[r].push(table);
-            }
-        }
-    }
+    let columns = shuffle(mapped.value, reducers);
     let total: u64 = columns.iter().flatten().map(|t| t.len() as u64).sum();
-    send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Reduce, done: 0, total: Some(total) });
+    reporter.lifecycle(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Reduce, done: 0, total: Some(total) });
 
-    // Reduce: one thread per partition; the calling thread samples progress.
-    let done: Vec<CachePadded<AtomicU64>> = (0..reducers).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
-    let stop = AtomicBool::new(false);
-    let failure: Mutex<Option<(String, String)>> = Mutex::new(None);
-    let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
-    let mut merged: Vec<Option<HashMap<K, V>>> = Vec::with_capacity(reducers);
-    let mut spans: Vec<Span> = Vec::new();
-    thread::scope(|scope| {
-        let (alive_tx, alive_rx) = crossbeam_channel::bounded::<()>(0);
-        let mut handles = Vec::with_capacity(reducers);
-        for (r, column) in columns.into_iter().enumerate() {
-            let alive = alive_tx.clone();
-            let (done, stop, failure, combine) = (&done[r], &stop, &failure, &combine);
-            let name = format!("scalescope-reducer-{r}");
-            let thread_name = name.clone();
-            let spawned = thread::Builder::new().name(name.clone()).spawn_scoped(scope, move || {
-                let _alive = alive;
-                let t0 = Instant::now();
-                let out = catch_unwind(AssertUnwindSafe(|| reduce_column(column, combine, done, stop, cancelled)));
-                let t1 = Instant::now();
-                let span =
-                    Span { worker: r, kind: SpanKind::Reduce, start_s: since(t0), end_s: since(t1), items: done.load(Ordering::Relaxed) };
-                match out {
-                    Ok(table) => (table, span),
-                    Err(p) => {
-                        let mut f = failure.lock().unwrap_or_else(PoisonError::into_inner);
-                        f.get_or_insert((thread_name, panic_message(&*p)));
-                        // Relaxed: the flag guards no data; reducers see it within a block.
-                        stop.store(true, Ordering::Relaxed);
-                        (None, span)
-                    }
-                }
-            });
-            match spawned {
-                Ok(h) => handles.push(h),
-                Err(e) => {
-                    failure.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert((name, format!("could not start: {e}")));
-                    stop.store(true, Ordering::Relaxed);
-                    break;
-                }
-            }
-        }
-        drop(alive_tx);
-        if hooks.progress.is_some() {
-            let mut last = u64::MAX;
-            while let Err(RecvTimeoutError::Timeout) = alive_rx.recv_timeout(hooks.interval()) {
-                // Relaxed: a progress snapshot needs no ordering.
-                let now: u64 = done.iter().map(|d| d.load(Ordering::Relaxed)).sum();
-                if now != last {
-                    last = now;
-                    send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Reduce, done: now, total: Some(total) });
-                }
-            }
-        }
-        for h in handles {
-            match h.join() {
-                Ok((table, span)) => {
-                    merged.push(table);
-                    spans.push(span);
-                }
-                Err(p) => {
-                    failure.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(("a reducer".into(), panic_message(&*p)));
-                }
-            }
-        }
-    });
+    let sample =
+        |done: u64| reporter.lifecycle(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Reduce, done, total: Some(total) });
+    let reduced = reduce_phase(columns, &combine, &hooks, since, sample);
     let t_end = Instant::now();
-    let merged_entries: u64 = done.iter().map(|d| d.load(Ordering::Relaxed)).sum();
-    send(ProgressEvent::Phase { elapsed: origin.elapsed(), phase: Phase::Reduce, done: merged_entries, total: Some(total) });
-    if let Some((thread, message)) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
-        finish.end = super::CallEnd::Failed { thread: thread.clone(), message: message.clone() };
-        return Err(EngineError::Panicked { thread, message });
-    }
-    let parts: Option<Parts<K, V>> = merged.into_iter().collect();
-    let Some(parts) = parts else {
+    let (merged, spans) = match reduced {
+        Ok(r) => r,
+        Err(failure) => {
+            finish.end = super::CallEnd::Failed(failure.clone());
+            return Err(EngineError::Failed(failure));
+        }
+    };
+    let Some(parts) = merged else {
         return Err(EngineError::Cancelled { items_done: items, workers: mapped.report.workers });
     };
     finish.end = super::CallEnd::Completed;
@@ -301,6 +206,123 @@ where
         report.spans.extend(spans);
     }
     Ok(Outcome { value: KeyedMap { parts }, report })
+}
+
+/// Map phase: any feeder runs the mapper; every accumulator is a list of
+/// partitioned tables (one per fold state; rayon may make several a
+/// thread), concatenated at the end.
+fn map_phase<I, T, K, V, M, C>(
+    call: Run<'_>,
+    source: I,
+    reducers: usize,
+    mapper: &M,
+    combine: &C,
+) -> Result<Outcome<Vec<Parts<K, V>>>, EngineError>
+where
+    I: Iterator<Item = T> + Send,
+    T: Send,
+    K: Hash + Eq + Send,
+    V: Send,
+    M: Fn(T, &mut Emitter<'_, K, V>) + Sync,
+    C: Fn(&mut V, V) + Sync,
+{
+    let hasher = FxBuildHasher;
+    let fresh = || -> Parts<K, V> { (0..reducers).map(|_| HashMap::new()).collect() };
+    let combine_dyn: &(dyn Fn(&mut V, V) + Sync) = combine;
+    call.fold(
+        source,
+        || vec![fresh()],
+        |mut acc: Vec<Parts<K, V>>, item| {
+            if let Some(parts) = acc.last_mut() {
+                mapper(item, &mut Emitter { parts, hasher: &hasher, combine: combine_dyn });
+            }
+            acc
+        },
+        |mut a, b| {
+            a.extend(b);
+            a
+        },
+    )
+}
+
+/// Shuffle: reducer `r` gets partition `r` of every table (moved, not copied).
+fn shuffle<K, V>(mapped: Vec<Parts<K, V>>, reducers: usize) -> Vec<Vec<HashMap<K, V>>> {
+    let mut columns: Vec<Vec<HashMap<K, V>>> = (0..reducers).map(|_| Vec::new()).collect();
+    for parts in mapped {
+        for (r, table) in parts.into_iter().enumerate() {
+            if !table.is_empty() {
+                columns[r].push(table);
+            }
+        }
+    }
+    columns
+}
+
+/// The merged partitions (`None` when cancelled) and the reducers' spans.
+type Reduced<K, V> = (Option<Parts<K, V>>, Vec<Span>);
+
+/// Reduce phase: one crew thread per partition merges its column; the
+/// calling thread sends `sample(entries merged)` every interval.
+fn reduce_phase<K, V, C>(
+    columns: Vec<Vec<HashMap<K, V>>>,
+    combine: &C,
+    hooks: &super::Hooks,
+    since: impl Fn(Instant) -> f64 + Sync,
+    sample: impl Fn(u64),
+) -> Result<Reduced<K, V>, Failure>
+where
+    K: Hash + Eq + Send,
+    V: Send,
+    C: Fn(&mut V, V) + Sync,
+{
+    let done: Vec<CachePadded<AtomicU64>> = (0..columns.len()).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
+    let merged_now = || -> u64 { done.iter().map(|d| d.load(Ordering::Relaxed)).sum() };
+    let failures = Failures::default();
+    let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+    let (merged, spans) = crew::scope(&failures, |crew| {
+        let members: Vec<_> = columns
+            .into_iter()
+            .enumerate()
+            .map(|(r, column)| {
+                let (done, failures, since, cancelled) = (&done[r], &failures, &since, &cancelled);
+                crew.spawn(format!("scalescope-reducer-{r}"), Stage::Reduce, move |_| {
+                    let t0 = Instant::now();
+                    let stop = || failures.stopped() || cancelled();
+                    // Relaxed: a progress counter, read exactly after the join.
+                    let table = reduce_column(column, combine, done, stop);
+                    let span = Span {
+                        worker: r,
+                        kind: SpanKind::Reduce,
+                        start_s: since(t0),
+                        end_s: since(Instant::now()),
+                        items: done.load(Ordering::Relaxed),
+                    };
+                    (table, span)
+                })
+            })
+            .collect();
+        let mut last = u64::MAX;
+        crew.watch(hooks.progress.as_ref().map(|_| hooks.interval()), || {
+            let now = merged_now();
+            if now != last {
+                last = now;
+                sample(now);
+            }
+        });
+        let mut merged: Vec<Option<HashMap<K, V>>> = Vec::with_capacity(members.len());
+        let mut spans = Vec::with_capacity(members.len());
+        for m in members {
+            let (table, span) = m.join(&failures).unzip();
+            merged.push(table.flatten());
+            spans.extend(span);
+        }
+        (merged, spans)
+    });
+    sample(merged_now());
+    if let Some(failure) = failures.take() {
+        return Err(failure);
+    }
+    Ok((merged.into_iter().collect(), spans))
 }
 
 /// Sends the keyed call's `Finished` when dropped: after its last phase, or
@@ -329,8 +351,7 @@ fn reduce_column<K: Hash + Eq, V>(
     mut column: Vec<HashMap<K, V>>,
     combine: &impl Fn(&mut V, V),
     done: &AtomicU64,
-    stop: &AtomicBool,
-    cancelled: impl Fn() -> bool,
+    stop: impl Fn() -> bool,
 ) -> Option<HashMap<K, V>> {
     column.sort_by_key(|t| std::cmp::Reverse(t.len()));
     let mut tables = column.into_iter();
@@ -350,13 +371,13 @@ fn reduce_column<K: Hash + Eq, V>(
             if n == BLOCK {
                 done.fetch_add(n as u64, Ordering::Relaxed);
                 n = 0;
-                if stop.load(Ordering::Relaxed) || cancelled() {
+                if stop() {
                     return None;
                 }
             }
         }
         done.fetch_add(n as u64, Ordering::Relaxed);
-        if stop.load(Ordering::Relaxed) || cancelled() {
+        if stop() {
             return None;
         }
     }

@@ -6,6 +6,7 @@ pub mod broadcast;
 mod cancel;
 mod chunking;
 mod config;
+mod crew;
 mod error;
 mod feeders;
 mod gil;
@@ -14,20 +15,22 @@ pub mod keyed;
 pub mod ordered;
 mod progress;
 mod run;
+mod sync;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 pub use cancel::CancelToken;
 pub use config::{Chunk, ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS, Threads};
+pub use crew::{Failure, Stage};
 pub use error::{ConfigError, EngineError};
 pub(crate) use progress::Reporter;
 pub use progress::{BufferStats, CallEnd, CallId, Phase, PhaseTime, Progress, ProgressEvent, Span, SpanKind, WorkerStats};
 
+use crew::Mark;
 use kernel::Ops;
-use run::{Shared, panic_message};
+use run::Shared;
 
 /// What ran, typed (the words are in [`Report::used`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +60,25 @@ impl Ran {
     }
 }
 
+/// One of `auto`'s switches between its workers and one fused core.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Switch {
+    /// When, seconds since the call began.
+    pub at_s: f64,
+    /// What it switched to: [`Ran::Workers`] or [`Ran::OneCore`].
+    pub to: Ran,
+    /// Why, with the measured costs (e.g. "the workers did 3.1M items/s,
+    /// one fused core does 9.8M/s").
+    pub reason: String,
+}
+
+impl std::fmt::Display for Switch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = if self.to == Ran::OneCore { "one fused core" } else { "the workers" };
+        write!(f, "at {:.1} ms -> {to} ({})", self.at_s * 1e3, self.reason)
+    }
+}
+
 /// What ran and how each worker spent its time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -67,8 +89,11 @@ pub struct Report {
     /// What actually ran, typed.
     #[serde(default)]
     pub ran: Ran,
-    /// `auto`'s decision with its evidence; `None` for other feeders.
+    /// `auto`'s decisions with their evidence, in words; `None` for other feeders.
     pub plan: Option<String>,
+    /// `auto`'s switches, typed (the first few; `plan` counts the rest).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub switches: Vec<Switch>,
     /// Worker threads that ran (0 when a fused loop ran on the calling thread).
     pub threads_used: usize,
     /// Per-worker totals; their `items` add up to the input length.
@@ -210,7 +235,8 @@ impl<'c> Run<'c> {
     ///
     /// # Errors
     /// - [`EngineError::Cancelled`] when the cancel token was tripped before the input ended;
-    /// - [`EngineError::Panicked`] when the source, `fold` or `combine` panicked;
+    /// - [`EngineError::Failed`] when the source, `fold` or `combine` panicked
+    ///   (the [`Failure`] names the thread and the [`Stage`]);
     ///   the other workers are stopped and joined first.
     pub fn fold<I, T, A, ID, F, C>(self, input: I, identity: ID, fold: F, combine: C) -> Result<Outcome<A>, EngineError>
     where
@@ -241,24 +267,21 @@ impl<'c> Run<'c> {
         let source = input.into_iter();
         shared.lifecycle(ProgressEvent::Started { workers: slots, feeder: config.feeder.name().into(), plan: None });
         let threads = config.threads.get();
-        // Workers catch their own panics; this catches those of the loops
-        // that run on the calling thread (`sequential`, `auto` with one
-        // thread) and of rayon's pool.
-        let partials = catch_unwind(AssertUnwindSafe(|| match config.feeder {
+        // Workers are guarded by the crew; this guards the loops that run on
+        // the calling thread (`sequential`, `auto` with one thread) and rayon's pool.
+        let calling = Mark::new(Stage::Fused);
+        let partials = shared.failures.guard("the calling thread", &calling, || match config.feeder {
             FeederKind::Sequential => feeders::sequential::run(source, ops, &shared),
             FeederKind::Locked => feeders::locked::run(source, ops, &shared, threads),
             FeederKind::Queue => feeders::queue::run(source, ops, &shared, threads, config.chunk),
             FeederKind::Dispenser => feeders::dispenser::run(source, ops, &shared, threads, config.chunk),
             FeederKind::Rayon => feeders::rayon_bridge::run(source, ops, &shared, threads),
             FeederKind::Auto => feeders::auto::run(source, ops, &shared, threads, config.chunk),
-        }));
-        let partials = match partials {
-            Ok(p) => p,
-            Err(p) => {
-                let e = EngineError::Panicked { thread: "the calling thread".into(), message: panic_message(&*p) };
-                shared.finished(progress::CallEnd::of::<()>(&Err(e.clone())));
-                return Err(e);
-            }
+        });
+        let Some(partials) = partials else {
+            let verdict = shared.verdict();
+            shared.finished(progress::CallEnd::of(&verdict));
+            return Err(verdict.err().unwrap_or_else(|| EngineError::Cancelled { items_done: 0, workers: vec![] }));
         };
         if let Some(plan) = &partials.plan {
             shared.lifecycle(ProgressEvent::Started {
@@ -275,12 +298,14 @@ impl<'c> Run<'c> {
         }
         let mut spans = partials.spans;
         let t_reduce = Instant::now();
-        let combined = catch_unwind(AssertUnwindSafe(|| partials.accs.into_iter().reduce(|a, b| ops.combine(a, b))));
+        let combining = Mark::new(Stage::Combine);
+        let combined =
+            shared.failures.guard("the calling thread", &combining, || partials.accs.into_iter().reduce(|a, b| ops.combine(a, b)));
         let value = match combined {
-            Ok(Some(v)) => v,
-            Ok(None) => ops.identity(),
-            Err(p) => {
-                let e = EngineError::Panicked { thread: "the final reduce (calling thread)".into(), message: panic_message(&*p) };
+            Some(Some(v)) => v,
+            Some(None) => ops.identity(),
+            None => {
+                let e = shared.verdict().err().unwrap_or_else(|| EngineError::Cancelled { items_done: 0, workers: vec![] });
                 shared.finished(progress::CallEnd::of::<()>(&Err(e.clone())));
                 return Err(e);
             }
@@ -295,6 +320,7 @@ impl<'c> Run<'c> {
             used: partials.used,
             ran: partials.ran,
             plan: partials.plan,
+            switches: partials.switches,
             threads_used: partials.workers,
             workers,
             wall_s: shared.origin.elapsed().as_secs_f64(),

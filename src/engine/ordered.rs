@@ -23,17 +23,18 @@
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::sync::{AtomicBool, AtomicU64, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 
+use super::crew::{self, Failure, Stage};
 use super::error::{ConfigError, EngineError};
 use super::progress::{self, Local, Slots};
-use super::run::panic_message;
 use super::{Chunk, Hooks, ProgressEvent, Threads, WorkerStats};
 
 /// How the stream runs: worker threads (may exceed the core count: blocking
@@ -90,7 +91,7 @@ struct Gate {
 
 enum Msg<U> {
     Chunk(u64, Vec<U>),
-    Failed(String, String),
+    Failed(Failure),
 }
 
 /// The stream of results; see [`map_ordered`].
@@ -128,7 +129,7 @@ pub struct Stream<U> {
 ///
 /// # Errors
 /// A bad configuration, before any thread starts. A panic in `f` or the
-/// source ends the stream with one `Err(EngineError::Panicked)`.
+/// source ends the stream with one `Err(EngineError::Failed)`.
 pub fn map_ordered<I, T, U, F>(input: I, f: F, config: StreamConfig) -> Result<Stream<U>, EngineError>
 where
     I: IntoIterator<Item = T>,
@@ -176,32 +177,25 @@ where
     for w in 0..config.threads.get() {
         let (source, g, f, tx, slots) = (source.clone(), gate.clone(), f.clone(), tx.clone(), slots.clone());
         let name = format!("scalescope-stream-{w}");
-        let worker_name = name.clone();
-        let spawned = std::thread::Builder::new().name(name).spawn(move || {
-            let run = catch_unwind(AssertUnwindSafe(|| {
+        let (halt, failed) = (gate.clone(), tx.clone());
+        let on_failure = move |failure| {
+            // Stop everyone; the source mutex may be poisoned, which the
+            // others ignore because `stop` is checked first.
+            halt.halt_if(true);
+            let _ = failed.send(Msg::Failed(failure));
+        };
+        let spawned = crew::spawn_owned(
+            name,
+            Stage::Map,
+            move |mark| {
                 let mut local = Local::new(&slots[w], w, origin, false);
                 loop {
                     let t0 = Instant::now();
                     // Wait until the window allows another chunk, then take
                     // the chunk and its number under the source lock.
                     let (seq, items) = {
-                        let mut released = g.released.lock().unwrap_or_else(PoisonError::into_inner);
-                        let mut src = loop {
-                            if g.stop.load(Ordering::Relaxed) {
-                                return;
-                            }
-                            // Poisoned: the source panicked in another worker, which reports it.
-                            let Ok(src) = source.lock() else { return };
-                            if src.done {
-                                return;
-                            }
-                            if src.next_seq < *released + window {
-                                break src;
-                            }
-                            drop(src);
-                            released = g.wake.wait(released).unwrap_or_else(PoisonError::into_inner);
-                        };
-                        drop(released);
+                        let Some(mut src) = g.admit(&source, window) else { return };
+                        mark.set(Stage::Source);
                         let items: Vec<T> = src.iter.by_ref().take(config.chunk.get()).collect();
                         if items.is_empty() {
                             src.done = true;
@@ -217,20 +211,16 @@ where
                     };
                     let t1 = Instant::now();
                     let n = items.len() as u64;
+                    mark.set(Stage::Map);
                     let results: Vec<U> = items.into_iter().map(|x| f(x)).collect();
                     local.chunk(n, t0, t1, Instant::now());
                     if tx.send(Msg::Chunk(seq, results)).is_err() {
                         return; // the consumer is gone
                     }
                 }
-            }));
-            if let Err(p) = run {
-                // Stop everyone; the source mutex may be poisoned, which the
-                // others ignore because `stop` is checked first.
-                g.halt_if(true);
-                let _ = tx.send(Msg::Failed(worker_name, panic_message(&*p)));
-            }
-        });
+            },
+            on_failure,
+        );
         match spawned {
             Ok(h) => handles.push(h),
             Err(e) => {
@@ -238,7 +228,7 @@ where
                 for h in handles {
                     let _ = h.join();
                 }
-                return Err(EngineError::Spawn(e.to_string()));
+                return Err(EngineError::Failed(e));
             }
         }
     }
@@ -274,6 +264,36 @@ impl Gate {
             // Relaxed: read under the same mutex by the waiting workers.
             self.stop.store(true, Ordering::Relaxed);
         }
+        self.wake.notify_all();
+    }
+
+    /// Waits until the window has room for another chunk, and returns the
+    /// source's lock to take it under; `None` when stopped, when the source
+    /// is done, or when it panicked in another worker (poisoned: that
+    /// worker reports it). The `released` lock is held from the check to
+    /// the wait, so a release in between cannot be missed.
+    fn admit<'s, I>(&self, source: &'s Mutex<Source<I>>, window: u64) -> Option<MutexGuard<'s, Source<I>>> {
+        let mut released = self.released.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            let src = source.lock().ok()?;
+            if src.done {
+                return None;
+            }
+            if src.next_seq < *released + window {
+                return Some(src);
+            }
+            drop(src);
+            released = self.wake.wait(released).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// The consumer has taken in `consumed` chunks: wake the workers.
+    fn release(&self, consumed: u64) {
+        let mut r = self.released.lock().unwrap_or_else(PoisonError::into_inner);
+        *r = consumed;
         self.wake.notify_all();
     }
 }
@@ -352,9 +372,7 @@ impl<U> Stream<U> {
     }
 
     fn release(&self, consumed: u64) {
-        let mut r = self.gate.released.lock().unwrap_or_else(PoisonError::into_inner);
-        *r = consumed;
-        self.gate.wake.notify_all();
+        self.gate.release(consumed);
     }
 }
 
@@ -394,10 +412,10 @@ impl<U> Iterator for Stream<U> {
                         self.current = results.into_iter();
                     }
                 }
-                Ok(Msg::Failed(thread, message)) => {
+                Ok(Msg::Failed(failure)) => {
                     self.failed = true;
-                    self.end = Some(progress::CallEnd::Failed { thread: thread.clone(), message: message.clone() });
-                    return Some(Err(EngineError::Panicked { thread, message }));
+                    self.end = Some(progress::CallEnd::Failed(failure.clone()));
+                    return Some(Err(EngineError::Failed(failure)));
                 }
                 Err(_) => {
                     // Every worker has exited: the input is over.
@@ -418,5 +436,60 @@ impl<U> Drop for Stream<U> {
         }
         // Dropped before the end of the input: stopped early.
         self.finish(progress::CallEnd::Cancelled);
+    }
+}
+
+/// The window's protocol, model-checked: two workers and a consumer over a
+/// window of one chunk; every chunk is taken once, at most `window` are
+/// ever in flight, and nobody waits forever (loom reports a deadlock).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn the_window_admits_each_chunk_once_and_never_deadlocks() {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(|| {
+            const CHUNKS: u64 = 2;
+            let window = 1;
+            let gate =
+                Arc::new(Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false), taken: AtomicU64::new(0) });
+            let source = Arc::new(Mutex::new(Source { iter: 0..CHUNKS, next_seq: 0, done: false }));
+            let (tx, rx) = loom::sync::mpsc::channel();
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (gate, source, tx) = (gate.clone(), source.clone(), tx.clone());
+                    loom::thread::spawn(move || {
+                        while let Some(mut src) = gate.admit(&source, window) {
+                            let Some(item) = src.iter.next() else {
+                                src.done = true;
+                                drop(src);
+                                gate.halt_if(false);
+                                return;
+                            };
+                            let seq = src.next_seq;
+                            src.next_seq += 1;
+                            drop(src);
+                            tx.send((seq, item)).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            drop(tx);
+            // The consumer: with a window of one, chunks arrive in order.
+            for next in 0..CHUNKS {
+                let (seq, item) = rx.recv().unwrap();
+                assert_eq!((seq, item), (next, next), "chunk {next} arrives alone and carries its own item");
+                assert!(source.lock().unwrap().next_seq <= next + window, "more chunks in flight than the window");
+                gate.release(next + 1);
+            }
+            for w in workers {
+                w.join().unwrap();
+            }
+            assert!(rx.try_recv().is_err(), "a chunk was taken twice");
+        });
     }
 }

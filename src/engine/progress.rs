@@ -187,12 +187,7 @@ pub enum CallEnd {
     /// Cancelled (or dropped) before the input ended.
     Cancelled,
     /// A thread failed: the user's function, the source, or a spawn.
-    Failed {
-        /// Which thread.
-        thread: String,
-        /// What it said.
-        message: String,
-    },
+    Failed(super::Failure),
 }
 
 impl CallEnd {
@@ -201,8 +196,7 @@ impl CallEnd {
         match result {
             Ok(_) => CallEnd::Completed,
             Err(super::EngineError::Cancelled { .. }) => CallEnd::Cancelled,
-            Err(super::EngineError::Panicked { thread, message }) => CallEnd::Failed { thread: thread.clone(), message: message.clone() },
-            Err(e) => CallEnd::Failed { thread: "the engine".into(), message: e.to_string() },
+            Err(super::EngineError::Failed(failure)) => CallEnd::Failed(failure.clone()),
         }
     }
 }

@@ -1,16 +1,12 @@
-//! The scaffolding every threaded feeder shares: named scoped workers, panic
-//! capture, the stop flag, progress sampling, and the final combine.
+//! What the threaded feeders share: the call's state (hooks, progress
+//! slots, failures, the abort flag) and `execute`, which runs the feeder's
+//! workers on the one thread crew (`crew.rs`).
 
-use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
-use std::thread;
 use std::time::Instant;
 
-use crossbeam_channel::RecvTimeoutError;
-
 use super::config::Hooks;
+use super::crew::{self, Failure, Failures, Mark, Stage};
 use super::error::EngineError;
 use super::progress::{self, CallEnd, Local, ProgressEvent, Reporter, Slots, Span, WorkerStats};
 
@@ -24,11 +20,10 @@ pub(crate) struct Shared<'h> {
     pub origin: Instant,
     pub slots: Slots,
     pub record_spans: bool,
-    /// Set when any thread fails; every worker stops at its next chunk.
-    stop: AtomicBool,
+    /// The first failure and the stop flag every worker reads.
+    pub failures: Failures,
     /// Set when a worker left while input remained (cancel or failure).
     aborted: AtomicBool,
-    failure: Mutex<Option<(String, String)>>,
 }
 
 impl<'h> Shared<'h> {
@@ -40,18 +35,15 @@ impl<'h> Shared<'h> {
             origin: Instant::now(),
             slots: progress::slots(workers),
             record_spans,
-            stop: AtomicBool::new(false),
+            failures: Failures::default(),
             aborted: AtomicBool::new(false),
-            failure: Mutex::new(None),
         }
     }
 
     /// Whether a worker should leave now (cancelled, or another thread failed).
     #[inline]
     pub fn should_stop(&self) -> bool {
-        // Relaxed: pairs with the Relaxed store in `fail`; the flag guards no
-        // data, and seeing it one chunk late is allowed by the contract.
-        self.stop.load(Ordering::Relaxed) || self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled())
+        self.failures.stopped() || self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled())
     }
 
     /// Notes that a worker left with input remaining.
@@ -61,14 +53,9 @@ impl<'h> Shared<'h> {
     }
 
     /// Records the first failure and stops everyone.
-    pub fn fail(&self, thread: &str, message: String) {
-        let mut slot = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some((thread.to_string(), message));
-        }
-        // Relaxed: see `should_stop`.
-        self.stop.store(true, Ordering::Relaxed);
-        self.aborted.store(true, Ordering::Relaxed);
+    pub fn fail(&self, failure: Failure) {
+        self.failures.fail(failure);
+        self.abort();
     }
 
     pub fn local(&self, worker: usize) -> Local<'_> {
@@ -87,11 +74,10 @@ impl<'h> Shared<'h> {
 
     /// Turns the end state into the call's result: the failure first, then a cancel.
     pub fn verdict(&self) -> Result<(), EngineError> {
-        let failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some((thread, message)) = failure {
-            return Err(EngineError::Panicked { thread, message });
+        if let Some(failure) = self.failures.take() {
+            return Err(EngineError::Failed(failure));
         }
-        if self.aborted.load(Ordering::Relaxed) {
+        if self.aborted.load(Ordering::Relaxed) || self.failures.stopped() {
             let workers = progress::snapshot_all(&self.slots);
             let items_done = workers.iter().map(|w| w.items).sum();
             return Err(EngineError::Cancelled { items_done, workers });
@@ -106,92 +92,58 @@ impl<'h> Shared<'h> {
         }
         workers
     }
-}
 
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-text payload".to_string()
+    /// Samples every worker's counters while a crew runs (when progress is on).
+    pub fn sampler(&self) -> impl FnMut() + '_ {
+        // One entry per slot: `auto` may run fewer workers than it has slots.
+        let mut last: Vec<WorkerStats> = (0..self.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
+        move || progress::send_changed(&self.reporter, &self.slots, &mut last, self.origin.elapsed())
+    }
+
+    /// How often to sample: `None` when nobody listens.
+    pub fn interval(&self) -> Option<std::time::Duration> {
+        self.reporter.is_on().then(|| self.hooks.interval())
     }
 }
 
-/// Runs `workers` named scoped threads (and an optional producer thread),
-/// samples progress on the calling thread while they run, and returns each
-/// worker's accumulator and spans. No thread outlives this call: they are
-/// scoped, so they are joined before it returns, on every path.
+/// Runs `workers` named threads of the crew (and an optional producer
+/// thread), samples progress on the calling thread while they run, and
+/// returns each worker's accumulator and spans. A worker sets its [`Mark`]
+/// to the stage it is in (pulling, mapping) so a panic names it.
 pub(crate) fn execute<A, W, P>(shared: &Shared<'_>, workers: usize, producer: Option<P>, work: W) -> (Vec<A>, Vec<Span>)
 where
     A: Send,
-    W: Fn(usize, &mut Local<'_>) -> A + Sync,
+    W: Fn(usize, &mut Local<'_>, &Mark) -> A + Sync,
     P: FnOnce() + Send,
 {
     let work = &work;
     let mut partials = Vec::with_capacity(workers);
     let mut spans = Vec::new();
-    thread::scope(|scope| {
-        // Each thread holds a clone of `alive_tx`; when all are dropped the
-        // sampler's receive fails with Disconnected and it stops sampling.
-        let (alive_tx, alive_rx) = crossbeam_channel::bounded::<()>(0);
-        if let Some(producer) = producer {
-            let alive = alive_tx.clone();
-            let spawned = thread::Builder::new().name("scalescope-producer".into()).spawn_scoped(scope, move || {
-                let _alive = alive;
-                if let Err(p) = catch_unwind(AssertUnwindSafe(producer)) {
-                    shared.fail("scalescope-producer (the source iterator)", panic_message(&*p));
-                }
-            });
-            if let Err(e) = spawned {
-                shared.fail("scalescope-producer", format!("could not start: {e}"));
-            }
+    crew::scope(&shared.failures, |crew| {
+        let producer = producer.map(|p| crew.spawn("scalescope-producer".into(), Stage::Source, move |_| p()));
+        let members: Vec<_> = (0..workers)
+            .map(|w| {
+                crew.spawn(format!("scalescope-worker-{w}"), Stage::Map, move |mark| {
+                    let mut local = shared.local(w);
+                    let acc = work(w, &mut local, mark);
+                    (acc, local.into_spans())
+                })
+            })
+            .collect();
+        crew.watch(shared.interval(), shared.sampler());
+        if let Some(p) = producer {
+            p.join(&shared.failures);
         }
-        let mut handles = Vec::with_capacity(workers);
-        for w in 0..workers {
-            let alive = alive_tx.clone();
-            let name = format!("scalescope-worker-{w}");
-            let spawned = thread::Builder::new().name(name.clone()).spawn_scoped(scope, move || {
-                let _alive = alive;
-                let mut local = shared.local(w);
-                match catch_unwind(AssertUnwindSafe(|| work(w, &mut local))) {
-                    Ok(acc) => Some((acc, local.into_spans())),
-                    Err(p) => {
-                        shared.fail(&name, panic_message(&*p));
-                        None
-                    }
-                }
-            });
-            match spawned {
-                Ok(h) => handles.push(h),
-                Err(e) => {
-                    shared.fail(&format!("scalescope-worker-{w}"), format!("could not start: {e}"));
-                    break;
-                }
-            }
-        }
-        drop(alive_tx);
-        if shared.reporter.is_on() {
-            // One entry per slot: `auto` may run fewer workers than it has slots.
-            let mut last: Vec<WorkerStats> = (0..shared.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
-            while let Err(RecvTimeoutError::Timeout) = alive_rx.recv_timeout(shared.hooks.interval()) {
-                progress::send_changed(&shared.reporter, &shared.slots, &mut last, shared.origin.elapsed());
-            }
-        }
-        for h in handles {
-            // A worker's own panic is caught inside it, so join only fails if
-            // the catch itself failed; treat that as a failure too.
-            match h.join() {
-                Ok(Some((acc, s))) => {
-                    partials.push(acc);
-                    spans.extend(s);
-                }
-                Ok(None) => {}
-                Err(p) => shared.fail("a worker", panic_message(&*p)),
+        for m in members {
+            if let Some((acc, s)) = m.join(&shared.failures) {
+                partials.push(acc);
+                spans.extend(s);
             }
         }
     });
+    if shared.failures.stopped() {
+        shared.abort();
+    }
     (partials, spans)
 }
 
@@ -207,7 +159,7 @@ mod tests {
         let (tx, rx) = crossbeam_channel::unbounded();
         let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(1)), ..Hooks::none() };
         let shared = Shared::new(&hooks, 8, false);
-        let (accs, _) = execute(&shared, 2, None::<fn()>, |_, local| {
+        let (accs, _) = execute(&shared, 2, None::<fn()>, |_, local, _| {
             for _ in 0..20 {
                 let t = Instant::now();
                 std::thread::sleep(Duration::from_millis(1));

@@ -68,6 +68,9 @@ pub struct RunRecord {
     /// What ran, typed (absent in files written before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ran: Option<crate::engine::Ran>,
+    /// `auto`'s switches in the median repetition, typed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub switches: Vec<crate::engine::Switch>,
     /// Repetitions flagged as outliers (modified Z-score), by index.
     #[serde(default)]
     pub outliers: Vec<usize>,
@@ -121,6 +124,7 @@ impl RunRecord {
             used: String::new(),
             plan: None,
             ran: None,
+            switches: Vec::new(),
             outliers: s.outliers,
             spans: Vec::new(),
             diagnosis: None,

@@ -455,7 +455,11 @@ pub fn reference_watched(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> R
     let end = match &out {
         Ok(_) => crate::engine::CallEnd::Completed,
         Err(WorkloadError::Engine(e)) => crate::engine::CallEnd::of::<()>(&Err(e.clone())),
-        Err(e) => crate::engine::CallEnd::Failed { thread: "the sequential reference".into(), message: e.to_string() },
+        Err(e) => crate::engine::CallEnd::Failed(crate::engine::Failure {
+            thread: "the sequential reference".into(),
+            stage: crate::engine::Stage::Fused,
+            message: e.to_string(),
+        }),
     };
     watch.reporter.lifecycle(ProgressEvent::Finished { elapsed, workers: vec![watch.stats(elapsed)], end });
     out

@@ -75,6 +75,7 @@ impl Workload for OrderedMap {
             feeder: config.feeder,
             used: format!("{variant} stream: {} workers, chunk {chunk}, window {} chunks", config.threads, stream.window()),
             plan: None,
+            switches: vec![],
             ran: crate::engine::Ran::Workers,
             threads_used: config.threads.get(),
             workers: stream.workers(),

@@ -26,11 +26,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::super::Ran;
 use super::super::chunking::{self, Chunker};
 use super::super::config::ChunkSize;
+use super::super::crew::Stage;
 use super::super::kernel::Kernel;
 use super::super::run::{Shared, execute};
+use super::super::{Ran, Switch};
 use super::{Partials, fill, sequential};
 
 /// Per-item costs, nanoseconds.
@@ -219,6 +220,7 @@ where
             used: "auto: fused".into(),
             plan: Some(plan),
             ran: Ran::OneCore,
+            switches: vec![],
         };
     }
     let source = Mutex::new(source);
@@ -226,11 +228,11 @@ where
     let done = AtomicBool::new(false);
     let chunker = Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>());
     // The plan's lines and the switches past them; the items run fused.
-    let log: Mutex<(Vec<String>, usize)> = Mutex::new((Vec::new(), 0));
+    let log: Mutex<(Vec<Switch>, usize)> = Mutex::new((Vec::new(), 0));
     let fused_total = AtomicU64::new(0);
     // Items the workers took in parallel mode, for their measured rate.
     let taken = AtomicU64::new(0);
-    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local| {
+    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local, mark| {
         let mut acc = k.identity();
         let mut chunker = chunker.clone();
         let mut buf = Vec::with_capacity(chunker.size());
@@ -244,10 +246,9 @@ where
         let mut rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
         let note = |mode: Mode, est: &Estimate, rate: Option<f64>| {
             let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let at = shared.origin.elapsed().as_secs_f64() * 1e3;
-            let what = if mode == Mode::Fused { "one fused core".to_string() } else { format!("{threads} workers") };
             if log.0.len() < MAX_LOGGED {
-                log.0.push(format!("at {at:.1} ms -> {what} ({})", reason(&est.costs, threads, rate)));
+                let to = if mode == Mode::Fused { Ran::OneCore } else { Ran::Workers };
+                log.0.push(Switch { at_s: shared.origin.elapsed().as_secs_f64(), to, reason: reason(&est.costs, threads, rate) });
             } else {
                 log.1 += 1;
             }
@@ -278,6 +279,7 @@ where
                 // This worker alone: blocks of about a millisecond under the lock.
                 let t0 = Instant::now();
                 let Ok(it) = source.lock() else { return acc };
+                mark.set(Stage::Fused);
                 let (a, n, t1) = fused_block(it, k, acc, block);
                 acc = a;
                 if n == 0 {
@@ -301,10 +303,12 @@ where
                     let t0 = Instant::now();
                     let Ok(mut it) = source.lock() else { return acc };
                     let ta = Instant::now();
+                    mark.set(Stage::Source);
                     let more = fill(&mut *it, &mut buf, chunker.size());
                     drop(it);
                     let t1 = Instant::now();
                     let n = buf.len();
+                    mark.set(Stage::Map);
                     let (a, _) = k.fold_many(acc, buf.drain(..));
                     acc = a;
                     let t2 = Instant::now();
@@ -334,6 +338,7 @@ where
             let Ok(mut it) = source.lock() else { return acc };
             let ta = Instant::now();
             let n = if fused_turn {
+                mark.set(Stage::Fused);
                 let (a, n, t1) = fused_block(it, k, acc, chunker.size());
                 acc = a;
                 if n == 0 {
@@ -349,6 +354,7 @@ where
                 }
                 n
             } else {
+                mark.set(Stage::Source);
                 fill(&mut *it, &mut buf, chunker.size());
                 let remaining = it.size_hint().1;
                 drop(it);
@@ -359,6 +365,7 @@ where
                     return acc;
                 }
                 let n = buf.len();
+                mark.set(Stage::Map);
                 let (a, _) = k.fold_many(acc, buf.drain(..));
                 acc = a;
                 let t2 = Instant::now();
@@ -415,13 +422,12 @@ where
         plan.push_str(" and kept them: the source was never the bottleneck");
     }
     for l in &lines {
-        plan.push_str("; ");
-        plan.push_str(l);
+        plan.push_str(&format!("; {l}"));
     }
     if more > 0 {
         plan.push_str(&format!("; and {more} more switches"));
     }
-    Partials { accs, spans, workers: threads, used, plan: Some(plan), ran }
+    Partials { accs, spans, workers: threads, used, plan: Some(plan), ran, switches: lines }
 }
 
 /// Pulls and maps up to `m` items in one fused loop while holding the

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::super::Ran;
+use super::super::crew::Stage;
 use super::super::kernel::Kernel;
 use super::super::run::{Shared, execute};
 use super::Partials;
@@ -20,7 +21,7 @@ where
     K: Kernel<I::Item>,
 {
     let source = Mutex::new(source);
-    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local| {
+    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local, mark| {
         let mut acc = k.identity();
         // Reading the clock twice per item would cost more than the item
         // itself and swamp what is measured, so one item in SAMPLE is timed
@@ -36,6 +37,7 @@ where
             let t0 = timed.then(Instant::now);
             // A poisoned lock means the source panicked in another worker,
             // which has already recorded the failure: just leave.
+            mark.set(Stage::Source);
             let item = match source.lock() {
                 Ok(mut it) => it.next(),
                 Err(_) => return acc,
@@ -43,6 +45,7 @@ where
             let t1 = timed.then(Instant::now);
             match item {
                 Some(x) => {
+                    mark.set(Stage::Map);
                     acc = k.fold(acc, x);
                     match (t0, t1) {
                         (Some(t0), Some(t1)) => {
@@ -65,5 +68,13 @@ where
             }
         }
     });
-    Partials { accs, spans, workers: threads, used: format!("locked x{threads}, one item per lock"), plan: None, ran: Ran::Workers }
+    Partials {
+        accs,
+        spans,
+        workers: threads,
+        used: format!("locked x{threads}, one item per lock"),
+        plan: None,
+        ran: Ran::Workers,
+        switches: vec![],
+    }
 }

@@ -8,8 +8,8 @@ pub(crate) mod queue;
 pub(crate) mod rayon_bridge;
 pub(crate) mod sequential;
 
-use super::Ran;
 use super::progress::Span;
+use super::{Ran, Switch};
 
 /// What a feeder hands back to the call: one accumulator per worker that
 /// finished, the recorded spans, and a description of what ran.
@@ -24,6 +24,8 @@ pub(crate) struct Partials<A> {
     pub plan: Option<String>,
     /// What ran, typed.
     pub ran: Ran,
+    /// `auto`'s switches.
+    pub switches: Vec<Switch>,
 }
 
 /// Fills `buf` with up to `n` items from `source`, by explicit `next()` calls.

@@ -64,7 +64,7 @@ where
         }
     };
     let rx = &rx;
-    let (accs, spans) = execute(shared, threads, Some(producer), |_, local| {
+    let (accs, spans) = execute(shared, threads, Some(producer), |_, local, _| {
         let mut acc = k.identity();
         loop {
             if shared.should_stop() {
@@ -87,5 +87,13 @@ where
             }
         }
     });
-    Partials { accs, spans, workers: threads, used: format!("queue x{threads} + producer, chunk {chunk}"), plan: None, ran: Ran::Workers }
+    Partials {
+        accs,
+        spans,
+        workers: threads,
+        used: format!("queue x{threads} + producer, chunk {chunk}"),
+        plan: None,
+        ran: Ran::Workers,
+        switches: vec![],
+    }
 }

@@ -4,15 +4,14 @@
 //! rayon exposes no "waiting for input" time, so a worker's `busy_s` is the
 //! lifetime of its fold splits (waits included) and `wait_s` stays 0.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use super::super::Ran;
+use super::super::crew::{self, Mark, Stage};
 use super::super::kernel::Kernel;
-use super::super::progress::{self, WorkerStats};
-use super::super::run::{Shared, panic_message};
+use super::super::run::Shared;
 use super::Partials;
 
 /// Items between two looks at the stop flag and two progress flushes.
@@ -41,8 +40,16 @@ where
     let pool = match pool {
         Ok(pool) => pool,
         Err(e) => {
-            shared.fail("rayon pool", format!("could not start: {e}"));
-            return Partials { accs: vec![], spans: vec![], workers: 0, used: "rayon".into(), plan: None, ran: Ran::Workers };
+            shared.fail(crew::Failure { thread: "rayon's pool".into(), stage: Stage::Start, message: e.to_string() });
+            return Partials {
+                accs: vec![],
+                spans: vec![],
+                workers: 0,
+                used: "rayon".into(),
+                plan: None,
+                ran: Ran::Workers,
+                switches: vec![],
+            };
         }
     };
     let slot_of = |_: ()| rayon::current_thread_index().unwrap_or(0).min(threads - 1);
@@ -50,22 +57,22 @@ where
         shared.slots[slot_of(())].add(s.pending, chunks, busy.as_nanos() as u64);
         s.pending = 0;
     };
-    let sampler_done = crossbeam_channel::bounded::<()>(0);
-    let result = std::thread::scope(|scope| {
-        // rayon's threads are not ours to instrument, so a small sampler
-        // thread sends progress while the pool works.
-        if shared.reporter.is_on() {
-            let reporter = shared.reporter.clone();
-            let rx = sampler_done.1.clone();
-            let _ = std::thread::Builder::new().name("scalescope-sampler".into()).spawn_scoped(scope, move || {
-                let mut last: Vec<WorkerStats> =
-                    (0..shared.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
-                while rx.recv_timeout(shared.hooks.interval()).is_err_and(|e| e.is_timeout()) {
-                    progress::send_changed(&reporter, &shared.slots, &mut last, shared.origin.elapsed());
+    let result = crew::scope(&shared.failures, |crew| {
+        // rayon's threads are not ours to instrument, so a sampler thread of
+        // the crew sends progress while the pool works.
+        let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
+        let sampler = shared.interval().map(|interval| {
+            let mut sample = shared.sampler();
+            crew.spawn("scalescope-sampler".into(), Stage::Start, move |_| {
+                while done_rx.recv_timeout(interval).is_err_and(|e| e.is_timeout()) {
+                    sample();
                 }
-            });
-        }
-        let r = catch_unwind(AssertUnwindSafe(|| {
+            })
+        });
+        // The pool pulls and maps item by item on its own threads: a panic
+        // there comes back here, from the source or the map.
+        let fused = Mark::new(Stage::Fused);
+        let r = shared.failures.guard("a rayon worker (scalescope-rayon-*)", &fused, || {
             pool.install(|| {
                 source
                     .par_bridge()
@@ -93,8 +100,11 @@ where
                     })
                     .try_reduce(|| k.identity(), |a, b| Ok(k.combine(a, b)))
             })
-        }));
-        drop(sampler_done.0);
+        });
+        drop(done_tx);
+        if let Some(s) = sampler {
+            s.join(&shared.failures);
+        }
         r
     });
     drop(pool);
@@ -105,12 +115,20 @@ where
         }
     }
     let accs = match result {
-        Ok(Ok(acc)) => vec![acc],
-        Ok(Err(())) => vec![],
-        Err(p) => {
-            shared.fail("a rayon worker", panic_message(&*p));
+        Some(Ok(acc)) => vec![acc],
+        Some(Err(())) => vec![],
+        None => {
+            shared.abort();
             vec![]
         }
     };
-    Partials { accs, spans: vec![], workers: threads, used: format!("rayon par_bridge x{threads}"), plan: None, ran: Ran::Workers }
+    Partials {
+        accs,
+        spans: vec![],
+        workers: threads,
+        used: format!("rayon par_bridge x{threads}"),
+        plan: None,
+        ran: Ran::Workers,
+        switches: vec![],
+    }
 }

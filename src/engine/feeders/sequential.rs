@@ -87,5 +87,6 @@ where
         used: "sequential (fused loop)".into(),
         plan: None,
         ran: Ran::OneCore,
+        switches: vec![],
     }
 }

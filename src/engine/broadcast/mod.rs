@@ -26,21 +26,29 @@
 //!   next item) and comes back as an error; so do a panicking source and a
 //!   cancel. Threads are scoped: none outlives the call.
 
+mod chunks;
+mod items;
+mod step;
+
 use std::num::NonZeroUsize;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use serde::{Deserialize, Serialize};
 
+use super::crew::{self, Failures, Mark, Stage};
 use super::error::ConfigError;
-use super::progress::{self, Slot, Slots};
-use super::run::panic_message;
+use super::progress::{self, Slots};
 use super::{BufferStats, EngineError, Hooks, Outcome, ProgressEvent, Report};
+use chunks::{Chunk, ChunkTx, Gauge, Pool};
+pub use items::Items;
+use items::Src;
+use step::Step;
+
+/// The producer's name in failures: the source is pulled on the calling thread.
+const CALLING: &str = "the calling thread";
 
 /// How the items reach the consumers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -148,301 +156,6 @@ const DEFAULT_QUEUE: NonZeroUsize = NonZeroUsize::new(4).expect("4 is not zero")
 /// A consumer: any function of the items, run on its own thread.
 pub type Consumer<'a, T, R> = Box<dyn FnOnce(Items<'_, T>) -> R + Send + 'a>;
 
-/// Items held now and at most.
-#[derive(Default)]
-struct Gauge {
-    now: AtomicU64,
-    peak: AtomicU64,
-}
-
-impl Gauge {
-    fn add(&self, n: u64) {
-        // Relaxed: a statistic; every update is an atomic RMW, so `peak`
-        // never misses a value `now` took.
-        let v = self.now.fetch_add(n, Ordering::Relaxed) + n;
-        self.peak.fetch_max(v, Ordering::Relaxed);
-    }
-    fn sub(&self, n: u64) {
-        self.now.fetch_sub(n, Ordering::Relaxed);
-    }
-}
-
-/// A sealed chunk, shared by every consumer; when the last lets go it
-/// leaves the gauge and its buffer goes back to the producer's pool (fresh
-/// buffers of many KiB cost page faults on every chunk).
-struct Chunk<T> {
-    items: Vec<T>,
-    gauge: Arc<Gauge>,
-    pool: Sender<Vec<T>>,
-}
-
-/// The producer's end of a consumer's queue.
-type ChunkTx<T> = Sender<Arc<Chunk<T>>>;
-
-/// Spare chunk buffers.
-struct Pool<T> {
-    tx: Sender<Vec<T>>,
-    rx: Receiver<Vec<T>>,
-}
-
-impl<T> Pool<T> {
-    fn new(buffers: usize) -> Self {
-        let (tx, rx) = crossbeam_channel::bounded(buffers);
-        Pool { tx, rx }
-    }
-    fn take(&self, chunk: usize) -> Vec<T> {
-        self.rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(chunk))
-    }
-}
-
-impl<T> Drop for Chunk<T> {
-    fn drop(&mut self) {
-        self.gauge.sub(self.items.len() as u64);
-        let mut items = std::mem::take(&mut self.items);
-        items.clear();
-        let _ = self.pool.try_send(items); // a full pool frees the buffer
-    }
-}
-
-/// The lock-step hand-off: one item, offered to every live consumer.
-struct Step<T> {
-    state: Mutex<StepState<T>>,
-    to_consumers: Condvar,
-    to_producer: Condvar,
-}
-
-struct StepState<T> {
-    value: Option<T>,
-    /// Number of the item in `value` (0: none yet).
-    seq: u64,
-    /// Consumers that have not yet taken item `seq`.
-    pending: usize,
-    /// Consumers still reading.
-    live: usize,
-    end: bool,
-}
-
-impl<T: Clone> Step<T> {
-    fn new(consumers: usize) -> Self {
-        Step {
-            state: Mutex::new(StepState { value: None, seq: 0, pending: 0, live: consumers, end: false }),
-            to_consumers: Condvar::new(),
-            to_producer: Condvar::new(),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, StepState<T>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Offers `x` once every consumer took the previous item; false when no consumer is left.
-    fn put(&self, x: T) -> bool {
-        let mut st = self.lock();
-        while st.pending > 0 {
-            st = self.to_producer.wait(st).unwrap_or_else(PoisonError::into_inner);
-        }
-        if st.live == 0 {
-            return false;
-        }
-        st.value = Some(x);
-        st.seq += 1;
-        st.pending = st.live;
-        self.to_consumers.notify_all();
-        true
-    }
-
-    fn finish(&self) {
-        self.lock().end = true;
-        self.to_consumers.notify_all();
-    }
-
-    fn take(&self, last: &mut u64) -> Option<T> {
-        let mut st = self.lock();
-        loop {
-            if st.seq > *last {
-                *last = st.seq;
-                st.pending -= 1;
-                if st.pending == 0 {
-                    self.to_producer.notify_one();
-                }
-                return st.value.clone();
-            }
-            if st.end {
-                return None;
-            }
-            st = self.to_consumers.wait(st).unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-}
-
-enum Src<'s, T> {
-    Slice(&'s [T], usize),
-    Channel(Receiver<Arc<Chunk<T>>>),
-    Step(&'s Step<T>, u64),
-    Done,
-}
-
-enum Seg<'s, T> {
-    Empty,
-    Borrowed(&'s [T]),
-    Shared(Arc<Chunk<T>>),
-}
-
-impl<T> Seg<'_, T> {
-    fn as_slice(&self) -> &[T] {
-        match self {
-            Seg::Empty => &[],
-            Seg::Borrowed(s) => s,
-            Seg::Shared(c) => &c.items,
-        }
-    }
-}
-
-/// What one consumer reads: every item of the source, in order, once.
-pub struct Items<'s, T> {
-    src: Src<'s, T>,
-    seg: Seg<'s, T>,
-    pos: usize,
-    slot: &'s Slot,
-    /// Lock-step items taken since the slot was last updated.
-    stepped: u64,
-    /// When the current segment arrived: the time until the next one is
-    /// busy (the consumer's own work), the time spent in `recv` is waiting.
-    /// Lock-step consumers are not timed (a clock read per item would cost
-    /// more than the item).
-    since: Option<Instant>,
-}
-
-impl<'s, T: Clone> Items<'s, T> {
-    /// Moves to the next segment; false at the end.
-    fn advance(&mut self) -> bool {
-        let len = self.seg.as_slice().len() as u64;
-        let now = Instant::now();
-        let busy_ns = self.since.map_or(0, |t| (now - t).as_nanos() as u64);
-        self.since = Some(now);
-        if len > 0 || busy_ns > 0 {
-            self.slot.add(len, u64::from(len > 0), busy_ns);
-        }
-        self.pos = 0;
-        self.seg = Seg::Empty;
-        match &mut self.src {
-            Src::Slice(rest, chunk) => {
-                if rest.is_empty() {
-                    return false;
-                }
-                let (head, tail) = rest.split_at((*chunk).min(rest.len()));
-                *rest = tail;
-                self.seg = Seg::Borrowed(head);
-                true
-            }
-            Src::Channel(rx) => match rx.recv() {
-                Ok(c) => {
-                    let after = Instant::now();
-                    self.slot.add_wait((after - now).as_nanos() as u64);
-                    self.since = Some(after);
-                    self.seg = Seg::Shared(c);
-                    true
-                }
-                Err(_) => false,
-            },
-            Src::Step(..) | Src::Done => false,
-        }
-    }
-}
-
-impl<T: Clone> Items<'_, T> {
-    /// Folds whole slices of items, in order: `f(acc, slice)` once per
-    /// chunk, for aggregates that run faster over a slice than item by item
-    /// (several accumulators, SIMD). Lock-step hands over one-item slices.
-    ///
-    /// # Examples
-    /// ```
-    /// use scalescope::engine::broadcast::{broadcast, BroadcastConfig, Consumer, Strategy};
-    /// use scalescope::engine::{Chunk, Hooks};
-    /// let max: Consumer<u64, u64> = Box::new(|it| it.fold_slices(0, |m, s| s.iter().fold(m, |a, &b| a.max(b))));
-    /// let out = broadcast(0..1000u64, vec![max], &BroadcastConfig::new(Strategy::Chunked).chunk_of(Chunk::of(64)), &Hooks::none()).unwrap();
-    /// assert_eq!(out.value, vec![999]);
-    /// ```
-    pub fn fold_slices<B>(mut self, init: B, mut f: impl FnMut(B, &[T]) -> B) -> B {
-        let mut acc = init;
-        if matches!(self.src, Src::Step(..)) {
-            for x in self.by_ref() {
-                acc = f(acc, std::slice::from_ref(&x));
-            }
-            return acc;
-        }
-        loop {
-            let seg = self.seg.as_slice();
-            if self.pos < seg.len() {
-                acc = f(acc, &seg[self.pos..]);
-            }
-            self.pos = self.seg.as_slice().len();
-            if !self.advance() {
-                return acc;
-            }
-        }
-    }
-}
-
-impl<T: Clone> Iterator for Items<'_, T> {
-    type Item = T;
-
-    #[inline]
-    fn next(&mut self) -> Option<T> {
-        if let Src::Step(step, last) = &mut self.src {
-            let x = step.take(last);
-            self.stepped += 1;
-            if self.stepped == 1024 || x.is_none() {
-                self.slot.add(self.stepped - u64::from(x.is_none()), 0, 0);
-                self.stepped = 0;
-            }
-            return x;
-        }
-        loop {
-            if let Some(x) = self.seg.as_slice().get(self.pos) {
-                self.pos += 1;
-                return Some(x.clone());
-            }
-            if !self.advance() {
-                return None;
-            }
-        }
-    }
-
-    fn fold<B, F: FnMut(B, T) -> B>(mut self, init: B, mut f: F) -> B {
-        if matches!(self.src, Src::Step(..)) {
-            let mut acc = init;
-            for x in self.by_ref() {
-                acc = f(acc, x);
-            }
-            return acc;
-        }
-        let mut acc = init;
-        loop {
-            acc = self.seg.as_slice()[self.pos..].iter().cloned().fold(acc, &mut f);
-            self.pos = self.seg.as_slice().len();
-            if !self.advance() {
-                return acc;
-            }
-        }
-    }
-}
-
-impl<T> Drop for Items<'_, T> {
-    fn drop(&mut self) {
-        if let Src::Step(step, last) = &self.src {
-            // Leaving lock-step: never make the producer wait for us again.
-            let mut st = step.state.lock().unwrap_or_else(PoisonError::into_inner);
-            st.live -= 1;
-            if st.seq > *last {
-                st.pending -= 1;
-            }
-            step.to_producer.notify_one();
-        }
-        self.src = Src::Done;
-    }
-}
-
 /// What the consumers share with the producer.
 struct Shared<'h> {
     hooks: &'h Hooks,
@@ -450,19 +163,12 @@ struct Shared<'h> {
     slots: Slots,
     gauge: Arc<Gauge>,
     bound: Option<u64>,
-    failed: AtomicBool,
-    failure: Mutex<Option<(String, String)>>,
+    failures: Failures,
 }
 
 impl Shared<'_> {
-    fn fail(&self, thread: String, message: String) {
-        self.failure.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert((thread, message));
-        // Relaxed: the flag guards no data; the producer sees it within a chunk.
-        self.failed.store(true, Ordering::Relaxed);
-    }
-
     fn stop(&self) -> bool {
-        self.failed.load(Ordering::Relaxed) || self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled())
+        self.failures.stopped() || self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled())
     }
 
     /// Sends a lifecycle event: never dropped.
@@ -518,9 +224,9 @@ where
         slots: progress::slots(k),
         gauge: Arc::default(),
         bound: config.bound(),
-        failed: AtomicBool::new(false),
-        failure: Mutex::new(None),
+        failures: Failures::default(),
     };
+    let source_mark = Mark::new(Stage::Source);
     shared.send(ProgressEvent::Started { workers: k, feeder: config.strategy.name().into(), plan: None });
     let mut source = input.into_iter();
     let mut pulled = 0u64;
@@ -528,7 +234,7 @@ where
     let results: Vec<Option<R>> = match config.strategy {
         Strategy::BufferAll => {
             let mut all = Vec::new();
-            let r = catch_unwind(AssertUnwindSafe(|| {
+            let r = shared.failures.guard(CALLING, &source_mark, || {
                 loop {
                     let before = all.len();
                     all.extend(source.by_ref().take(config.chunk.get()));
@@ -540,9 +246,9 @@ where
                         return false;
                     }
                 }
-            }));
+            });
             pulled = all.len() as u64;
-            complete = source_ended(&shared, r);
+            complete = r.unwrap_or(false);
             let srcs = if complete { (0..k).map(|_| Src::Slice(&all[..], config.chunk.get())).collect() } else { vec![] };
             let out = run_consumers(&shared, consumers, srcs, |_| {});
             shared.gauge.sub(all.len() as u64);
@@ -563,7 +269,7 @@ where
             run_consumers(&shared, consumers, srcs, |last| {
                 let mut live: Vec<bool> = vec![true; k];
                 let mut t_sample = Instant::now();
-                let r = catch_unwind(AssertUnwindSafe(|| {
+                let r = shared.failures.guard(CALLING, &source_mark, || {
                     loop {
                         let mut items = pool.take(config.chunk.get());
                         items.extend(source.by_ref().take(config.chunk.get()));
@@ -589,9 +295,9 @@ where
                             shared.sample(last);
                         }
                     }
-                }));
+                });
                 drop(txs); // the consumers see the end
-                complete = source_ended(&shared, r);
+                complete = r.unwrap_or(false);
             })
         }
         Strategy::LockStep => {
@@ -599,7 +305,7 @@ where
             let srcs = (0..k).map(|_| Src::Step(&step, 0)).collect();
             run_consumers(&shared, consumers, srcs, |last| {
                 let mut t_sample = Instant::now();
-                let r = catch_unwind(AssertUnwindSafe(|| {
+                let r = shared.failures.guard(CALLING, &source_mark, || {
                     shared.gauge.add(1);
                     for x in source.by_ref() {
                         pulled += 1;
@@ -617,18 +323,18 @@ where
                         }
                     }
                     true
-                }));
+                });
                 step.finish();
                 shared.gauge.sub(1);
-                complete = source_ended(&shared, r);
+                complete = r.unwrap_or(false);
             })
         }
     };
     let workers = progress::snapshot_all(&shared.slots);
     let finished = |end| shared.send(ProgressEvent::Finished { elapsed: shared.origin.elapsed(), workers: workers.clone(), end });
-    if let Some((thread, message)) = shared.failure.lock().unwrap_or_else(PoisonError::into_inner).take() {
-        finished(progress::CallEnd::Failed { thread: thread.clone(), message: message.clone() });
-        return Err(EngineError::Panicked { thread, message });
+    if let Some(failure) = shared.failures.take() {
+        finished(progress::CallEnd::Failed(failure.clone()));
+        return Err(EngineError::Failed(failure));
     }
     let values: Option<Vec<R>> = results.into_iter().collect();
     let (true, Some(values)) = (complete, values) else {
@@ -647,19 +353,8 @@ where
     Ok(Outcome { value: values, report })
 }
 
-/// Whether the producer saw the whole source; records a source panic.
-fn source_ended(shared: &Shared<'_>, r: std::thread::Result<bool>) -> bool {
-    match r {
-        Ok(done) => done,
-        Err(p) => {
-            shared.fail("the source iterator (calling thread)".into(), panic_message(&*p));
-            false
-        }
-    }
-}
-
-/// Starts one named scoped thread per consumer, runs `produce` on the
-/// calling thread, then samples progress until every consumer is done.
+/// Starts one crew thread per consumer, runs `produce` on the calling
+/// thread, then samples progress until every consumer is done.
 fn run_consumers<'s, T, R>(
     shared: &'s Shared<'_>,
     consumers: Vec<Consumer<'_, T, R>>,
@@ -676,50 +371,19 @@ where
         // Nothing to read (the buffer was not completed).
         return consumers.iter().map(|_| None).collect();
     }
-    thread::scope(|scope| {
-        let (alive_tx, alive_rx) = crossbeam_channel::bounded::<()>(0);
-        let mut handles = Vec::with_capacity(consumers.len());
-        for (i, (consumer, src)) in consumers.into_iter().zip(srcs).enumerate() {
-            let alive = alive_tx.clone();
-            let name = format!("scalescope-aggregate-{i}");
-            let thread_name = name.clone();
-            let items = Items { src, seg: Seg::Empty, pos: 0, slot: &shared.slots[i], stepped: 0, since: None };
-            let spawned = thread::Builder::new().name(name.clone()).spawn_scoped(scope, move || {
-                let _alive = alive;
-                match catch_unwind(AssertUnwindSafe(move || consumer(items))) {
-                    Ok(r) => Some(r),
-                    Err(p) => {
-                        shared.fail(thread_name, panic_message(&*p));
-                        None
-                    }
-                }
-            });
-            match spawned {
-                Ok(h) => handles.push(Some(h)),
-                Err(e) => {
-                    // The closure (and its `Items`) was dropped, so it left the lock-step.
-                    shared.fail(name, format!("could not start: {e}"));
-                    handles.push(None);
-                }
-            }
-        }
-        drop(alive_tx);
-        produce(&mut last);
-        if shared.hooks.progress.is_some() {
-            while let Err(RecvTimeoutError::Timeout) = alive_rx.recv_timeout(shared.hooks.interval()) {
-                shared.sample(&mut last);
-            }
-        }
-        handles
+    crew::scope(&shared.failures, |crew| {
+        let members: Vec<_> = consumers
             .into_iter()
-            .map(|h| match h.map(|h| h.join()) {
-                Some(Ok(r)) => r,
-                Some(Err(p)) => {
-                    shared.fail("an aggregate thread".into(), panic_message(&*p));
-                    None
-                }
-                None => None,
+            .zip(srcs)
+            .enumerate()
+            .map(|(i, (consumer, src))| {
+                let items = Items::new(src, &shared.slots[i]);
+                // A thread that cannot start drops its `Items`, which leaves the lock-step.
+                crew.spawn(format!("scalescope-aggregate-{i}"), Stage::Consumer, move |_| consumer(items))
             })
-            .collect()
+            .collect();
+        produce(&mut last);
+        crew.watch(shared.hooks.progress.as_ref().map(|_| shared.hooks.interval()), || shared.sample(&mut last));
+        members.into_iter().map(|m| m.join(&shared.failures)).collect()
     })
 }
