@@ -10,8 +10,9 @@
 //!    loop under the lock (`fused`: what one core alone would take). All
 //!    workers together count the items they take, so their rate is measured.
 //!    The minimum of pull and map over the last few chunks (a thread that
-//!    lost its core only makes a sample longer) and the latest fused sample
-//!    go to [`decide`].
+//!    lost its core only makes a sample longer) and the dearer of the last
+//!    two fused samples (one chunk can be lucky on a heavy tail) go to
+//!    [`decide`].
 //! 3. When `workers` sharing the source would be slower than one fused loop
 //!    (the source is the bottleneck), the first worker to see it switches the
 //!    run to fused mode: it pulls and maps in blocks of about a millisecond
@@ -122,7 +123,7 @@ const RATE_SPAN: Duration = Duration::from_millis(2);
 /// wait for the lock meanwhile, so not often).
 const FUSED_EVERY: u64 = 64;
 /// How often the leader in fused mode checks whether items became dearer.
-const RECHECK: Duration = Duration::from_millis(10);
+const RECHECK: Duration = Duration::from_millis(3);
 /// How long a parked worker sleeps before looking again.
 const PARK: Duration = Duration::from_micros(500);
 /// Decisions recorded in the plan (past them, only a count).
@@ -131,6 +132,9 @@ const MAX_LOGGED: usize = 6;
 /// The fewest items a timed chunk must hold to count: two clock reads
 /// (tens of nanoseconds) spread over fewer items would read as a cost.
 const MIN_TIMED_ITEMS: usize = 256;
+
+/// Fused samples kept: the estimate is the dearer (see [`Estimate`]).
+const FUSED_KEPT: usize = 2;
 
 /// Samples of each cost kept: the estimate is their minimum.
 const WINDOW: usize = 8;
@@ -165,10 +169,14 @@ impl Recent {
 struct Estimate {
     pull: Recent,
     map: Recent,
-    /// Only the latest fused sample: the split window covers the chunks
-    /// around it, so both describe the same stretch of the input (an old
-    /// fused sample would be of cheaper items when costs rise).
-    fused: Option<f64>,
+    /// The latest [`FUSED_KEPT`] fused samples; the estimate is the dearer.
+    /// One chunk timed fused can be lucky (on a heavy tail, a chunk with
+    /// fewer of the rare dear items reads 2x cheaper than the average), and
+    /// a lucky sample against the workers' measured average rate chose one
+    /// core where the workers were faster. The dearer of the last two only
+    /// errs towards keeping the workers, and stays recent, so it follows
+    /// costs that change along the input.
+    fused: [Option<f64>; FUSED_KEPT],
     costs: Costs,
 }
 
@@ -188,14 +196,16 @@ impl Estimate {
         if items < MIN_TIMED_ITEMS {
             return;
         }
-        self.fused = Some(per_item(took, items));
+        self.fused.rotate_right(1);
+        self.fused[0] = Some(per_item(took, items));
         self.update();
     }
     fn update(&mut self) {
-        self.costs = Costs { pull_ns: self.pull.min(), map_ns: self.map.min(), fused_ns: self.fused.unwrap_or(f64::INFINITY) };
+        let fused_ns = self.fused.iter().flatten().copied().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+        self.costs = Costs { pull_ns: self.pull.min(), map_ns: self.map.min(), fused_ns: fused_ns.unwrap_or(f64::INFINITY) };
     }
     fn ready(&self) -> bool {
-        self.pull.len >= 2 && self.fused.is_some()
+        self.pull.len >= 2 && self.fused.iter().all(Option::is_some)
     }
 }
 
@@ -333,7 +343,8 @@ where
             }
             // Parallel: a dispenser chunk; now and then one timed fused.
             chunks += 1;
-            let fused_turn = chunks % FUSED_EVERY == 2;
+            // Chunks 2 and 4, then every FUSED_EVERY: two samples early, so auto can decide early.
+            let fused_turn = chunks % FUSED_EVERY == 2 || chunks == 4;
             let t0 = Instant::now();
             let Ok(mut it) = source.lock() else { return acc };
             let ta = Instant::now();
@@ -504,5 +515,26 @@ mod tests {
         let bound = c(10.0, 10.0, 20.0);
         assert!((gain(&bound, 64) - 2.0).abs() < 1e-9);
         assert!((gain(&bound, 2) - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_lucky_fused_chunk_on_a_heavy_tail_does_not_send_the_run_to_one_core() {
+        // Costs of the shape seen on `heavy-tail` (1 item in 1000 costs 1000x): a fused
+        // chunk with one dear item read 31 ns/item, the next with three
+        // 75 ns/item; the two workers ran 26 ns/item together.
+        let mut est = Estimate::default();
+        let ms = |x: f64| Duration::from_nanos((x * 1e6) as u64);
+        est.split(4096, ms(0.004), ms(0.15));
+        est.split(4096, ms(0.004), ms(0.17));
+        est.fused(4096, ms(0.08192));
+        assert!(!est.ready(), "one fused sample is not enough to decide");
+        est.fused(4096, ms(0.307));
+        assert!(est.ready());
+        assert!((est.costs.fused_ns - 75.0).abs() < 0.1, "{:?}", est.costs);
+        let rate = 1.0 / 26.0;
+        assert_eq!(decide(Mode::Parallel, &est.costs, 2, Some(rate)), Mode::Parallel);
+        // The lucky sample alone would have gone fused: 20 ns/item against 26 is under 0.9x.
+        let lucky = Costs { fused_ns: 20.0, ..est.costs };
+        assert_eq!(decide(Mode::Parallel, &lucky, 2, Some(rate)), Mode::Fused);
     }
 }
