@@ -255,3 +255,65 @@ fn bad_variants_are_one_line_and_exit_2() {
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn fits_carry_their_quality_and_a_sweep_exports_to_extrap() {
+    let dir = scratch_dir("extrap");
+    let json = dir.join("out.json");
+    let (code, stdout, stderr) = scalescope(&[
+        "sweep",
+        "--workload",
+        "primes",
+        "--n",
+        "20000",
+        "--threads",
+        "1,2,3",
+        "--feeder",
+        "dispenser",
+        "--reps",
+        "2",
+        "--warmup",
+        "0",
+        "--fit",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("SMAPE"), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let fit = &v["fits"][0];
+    let q = &fit["amdahl_quality"];
+    let fitted = fit["threads"].as_array().unwrap().len() as u64;
+    assert_eq!(q["points"].as_u64(), Some(fitted), "{fit}");
+    assert!(q["smape_pct"].as_f64().unwrap() >= 0.0, "{q}");
+    // Cross-validation and adjusted R^2 need 3 points for Amdahl's one parameter.
+    assert_eq!(q["loo_rmse"].is_null(), fitted < 3, "{q}");
+    assert_eq!(q["adj_r2"].is_null(), fitted < 3, "{q}");
+    // The experiment is in the library under the id the sweep printed last.
+    let id = stdout.lines().rev().find_map(|l| l.strip_suffix(": complete")).unwrap().trim().to_string();
+    let out = dir.join("sweep.extrap.txt");
+    let (code, said, stderr) = scalescope(&["export", &id, "--extrap", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(said.contains("1 regions over thread counts [1, 2, 3]") && said.contains("5 points"), "{said}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(&lines[..2], &["PARAMETER p", "POINTS (1) (2) (3)"], "{text}");
+    assert!(lines.contains(&"REGION dispenser_chunkauto") && lines.contains(&"METRIC time"), "{text}");
+    let data: Vec<Vec<f64>> =
+        lines.iter().filter_map(|l| l.strip_prefix("DATA ")).map(|d| d.split(' ').map(|x| x.parse().unwrap()).collect()).collect();
+    assert_eq!(data.len(), 3, "a DATA line per thread count: {text}");
+    let runs = v["runs"].as_array().unwrap();
+    for (row, run) in data.iter().zip(runs) {
+        let times: Vec<f64> = run["times_s"].as_array().unwrap().iter().map(|t| t.as_f64().unwrap()).collect();
+        assert_eq!(row.len(), times.len());
+        assert!(row.iter().zip(&times).all(|(a, b)| (a - b).abs() < 1e-8), "{row:?} vs {times:?}");
+    }
+    // A text file of the user's is never overwritten.
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "my notes").unwrap();
+    let (code, _, stderr) = scalescope(&["export", &id, "--extrap", notes.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--extrap") && stderr.contains("not an Extra-P input"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

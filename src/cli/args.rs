@@ -44,6 +44,10 @@ pub struct ExportArgs {
     /// Write one CSV row per run here.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// Write the sweep in Extra-P's text input format here (parameter p =
+    /// threads, one region per feeder and chunk size, every repetition).
+    #[arg(long)]
+    pub extrap: Option<PathBuf>,
     /// Overwrite an existing file even if it is not a scalescope results file.
     #[arg(long)]
     pub force: bool,

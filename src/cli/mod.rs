@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Threads};
 use crate::experiment::outputs::{self, Output, OutputKind};
 use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
-use crate::export::{csv, table};
+use crate::export::{csv, extrap, table};
 use crate::metrics::budget::MemoryBudget;
 use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
@@ -357,11 +357,14 @@ fn list() -> Result<i32> {
     Ok(0)
 }
 
-/// `scalescope export ID --json F --csv G`.
+/// `scalescope export ID --json F --csv G --extrap H`.
 fn export(a: &ExportArgs) -> Result<i32> {
-    let targets = output_targets(a.json.as_ref(), a.csv.as_ref());
+    let mut targets = output_targets(a.json.as_ref(), a.csv.as_ref());
+    if let Some(p) = &a.extrap {
+        targets.push(Output { flag: "--extrap", path: p.clone(), kind: OutputKind::Extrap });
+    }
     if targets.is_empty() {
-        return Err(usage("export needs --json FILE, --csv FILE or both"));
+        return Err(usage("export needs --json FILE, --csv FILE or --extrap FILE"));
     }
     outputs::check(&targets, &[], a.force).map_err(|e| usage(e.to_string()))?;
     let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
@@ -373,6 +376,11 @@ fn export(a: &ExportArgs) -> Result<i32> {
     if let Some(p) = &a.csv {
         write_atomically(p, csv::to_csv(&exp).as_bytes())?;
         say!("wrote {}", p.display());
+    }
+    if let Some(p) = &a.extrap {
+        let out = extrap::to_extrap(&exp).map_err(|e| usage(format!("--extrap {}: {e}", p.display())))?;
+        write_atomically(p, out.text.as_bytes())?;
+        say!("wrote {} (Extra-P text: {})", p.display(), out.summary());
     }
     Ok(0)
 }

@@ -14,6 +14,8 @@ pub enum OutputKind {
     Csv,
     /// A picture of the plots.
     Png,
+    /// Extra-P's text input.
+    Extrap,
 }
 
 /// An output the user asked for: the flag that named it and the path.
@@ -95,6 +97,7 @@ fn check_one(out: &Output, force: bool) -> Result<(), String> {
                 OutputKind::Json => "a scalescope results",
                 OutputKind::Csv => "a scalescope CSV",
                 OutputKind::Png => "a PNG",
+                OutputKind::Extrap => "an Extra-P input",
             };
             let hint = if out.flag.starts_with("--") { " (pass --force to overwrite it)" } else { "" };
             return Err(format!("exists and is not {what} file; it would be destroyed{hint}"));
@@ -120,6 +123,11 @@ fn is_ours(path: &Path, kind: OutputKind) -> bool {
             let mut head = [0u8; 16];
             let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
             crate::export::csv::HEADER.as_bytes().starts_with(&head[..n]) && n == head.len()
+        }
+        OutputKind::Extrap => {
+            use std::io::Read;
+            let mut head = [0u8; 12];
+            std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == *b"PARAMETER p\n"
         }
         OutputKind::Png => {
             use std::io::Read;

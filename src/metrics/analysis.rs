@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::diagnosis::diagnose;
-use super::fit::{self, Amdahl, Usl};
+use super::fit::{self, Amdahl, Quality, Usl};
 use crate::engine::{ChunkSize, FeederKind};
 use crate::experiment::Experiment;
 
@@ -36,6 +36,12 @@ pub struct FitRecord {
     pub usl_peak_threads: Option<f64>,
     /// RMS error of the USL fit.
     pub usl_rmse: Option<f64>,
+    /// How well Amdahl fits and predicts (adjusted R^2, SMAPE, leave-one-out error).
+    #[serde(default)]
+    pub amdahl_quality: Quality,
+    /// How well the USL fits and predicts.
+    #[serde(default)]
+    pub usl_quality: Option<Quality>,
     /// Predicted speedup at larger thread counts: (threads, predicted, low, high),
     /// from the USL when there is one, else Amdahl; the band comes from fitting
     /// the fastest and the slowest repetitions.
@@ -87,6 +93,8 @@ pub fn fits(file: &Experiment) -> Vec<FitRecord> {
                 usl: f.usl,
                 usl_peak_threads: f.usl.and_then(|u| u.peak()),
                 usl_rmse: f.usl_rmse,
+                amdahl_quality: f.amdahl_quality,
+                usl_quality: f.usl_quality,
                 predicted: vec![],
             };
             // Two points cannot tell one model from another: no extrapolation from them.
@@ -130,27 +138,33 @@ pub fn describe(file: &Experiment) -> String {
         }
         for f in &file.fits {
             out.push_str(&format!(
-                "  {} chunk {}{} (threads {:?}):\n    Amdahl: parallel fraction f = {:.4}, ceiling {} (rmse {:.3})\n",
+                "  {} chunk {}{} (threads {:?}):\n    Amdahl: parallel fraction f = {:.4}, ceiling {} (rmse {:.3}; {})\n",
                 f.feeder,
                 f.chunk_size,
                 if f.gil { " + GIL" } else { "" },
                 f.threads,
                 f.amdahl.f,
                 f.amdahl_ceiling.map_or("unbounded".to_string(), |c| format!("{c:.1}x")),
-                f.amdahl_rmse
+                f.amdahl_rmse,
+                f.amdahl_quality.line()
             ));
             match &f.usl {
                 Some(u) => out.push_str(&format!(
-                    "    USL: lambda {:.3}, contention sigma {:.4}, coherency kappa {:.5}, {} (rmse {:.3})\n",
+                    "    USL: lambda {:.3}, contention sigma {:.4}, coherency kappa {:.5}, {} (rmse {:.3}; {})\n",
                     u.lambda,
                     u.sigma,
                     u.kappa,
                     f.usl_peak_threads.map_or("no peak".to_string(), |p| format!("peak at {p:.0} threads ({:.1}x)", u.speedup(p))),
-                    f.usl_rmse.unwrap_or(0.0)
+                    f.usl_rmse.unwrap_or(0.0),
+                    f.usl_quality.as_ref().map_or_else(|| "n/a".to_string(), Quality::line)
                 )),
                 None => out.push_str("    USL: needs 3 or more thread counts\n"),
             }
-            let pred: Vec<String> = f.predicted.iter().map(|(p, y, lo, hi)| format!("{p}: {y:.1}x [{lo:.1}..{hi:.1}]")).collect();
+            if let Some(why) = f.usl_quality.as_ref().unwrap_or(&f.amdahl_quality).missing() {
+                out.push_str(&format!("    fit quality: {why}\n"));
+            }
+            let pred: Vec<String> =
+                f.predicted.iter().map(|(p, y, lo, hi)| format!("{p} threads {lo:.1}-{hi:.1}x (fit {y:.1}x)")).collect();
             if pred.is_empty() {
                 out.push_str(&format!(
                     "    predicted: none (fitted from {} thread counts at or below the core count; {MIN_EXTRAPOLATE} are needed to extrapolate)\n",

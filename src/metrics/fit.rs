@@ -59,6 +59,101 @@ pub struct Fits {
     pub amdahl_rmse: f64,
     /// Root mean square error of the USL fit.
     pub usl_rmse: Option<f64>,
+    /// How well Amdahl fits and predicts.
+    pub amdahl_quality: Quality,
+    /// How well the USL fits and predicts.
+    pub usl_quality: Option<Quality>,
+}
+
+/// How well a model fits its points, and how well it predicts a point it
+/// did not see. Each measure is `None` where the points are too few for it
+/// to mean anything (the reason is [`Quality::missing`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    /// Points fitted.
+    pub points: usize,
+    /// The model's free parameters (Amdahl 1, USL 3).
+    pub params: usize,
+    /// R^2 adjusted for the parameters: `1 - (1 - R^2)(n - 1)/(n - k - 1)`;
+    /// needs more points than parameters + 1, and points that differ.
+    pub adj_r2: Option<f64>,
+    /// Symmetric mean absolute percentage error of the fit, percent
+    /// (`mean |fit - measured| / ((|fit| + |measured|) / 2)`).
+    pub smape_pct: Option<f64>,
+    /// Leave-one-out cross-validated RMSE, speedup units: each point
+    /// predicted by the model fitted to the others (what Extra-P ranks
+    /// models by); needs a point more than the fit itself.
+    pub loo_rmse: Option<f64>,
+}
+
+impl Quality {
+    /// Why some measure is missing, for people; `None` when all are there.
+    pub fn missing(&self) -> Option<String> {
+        (self.adj_r2.is_none() || self.loo_rmse.is_none()).then(|| {
+            format!(
+                "{} points for {} parameter{}: adjusted R^2 needs {}, cross-validation {}",
+                self.points,
+                self.params,
+                if self.params == 1 { "" } else { "s" },
+                self.params + 2,
+                self.params + 2
+            )
+        })
+    }
+    /// One line: `adj R^2 0.98, SMAPE 1.2%, LOO rmse 0.05`, with n/a where missing.
+    pub fn line(&self) -> String {
+        let or_na = |v: Option<String>| v.unwrap_or_else(|| "n/a".into());
+        format!(
+            "adj R^2 {}, SMAPE {}, LOO rmse {}",
+            or_na(self.adj_r2.map(|v| format!("{v:.3}"))),
+            or_na(self.smape_pct.map(|v| format!("{v:.1}%"))),
+            or_na(self.loo_rmse.map(|v| format!("{v:.3}")))
+        )
+    }
+}
+
+/// The quality of `fit_fn` (a fitting procedure with `params` free
+/// parameters) on `points`.
+///
+/// # Examples
+/// ```
+/// use scalescope::metrics::fit::{fit_amdahl, quality, Amdahl};
+/// let truth = Amdahl { f: 0.9 };
+/// let pts: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0].iter().map(|&p| (p, truth.speedup(p))).collect();
+/// let q = quality(&pts, 1, |pts| fit_amdahl(pts).map(|a| move |p| a.speedup(p)));
+/// assert!(q.adj_r2.unwrap() > 0.999 && q.loo_rmse.unwrap() < 1e-9 && q.smape_pct.unwrap() < 1e-9);
+/// ```
+pub fn quality<M: Fn(f64) -> f64>(points: &[(f64, f64)], params: usize, fit_fn: impl Fn(&[(f64, f64)]) -> Option<M>) -> Quality {
+    let n = points.len();
+    let mut q = Quality { points: n, params, ..Quality::default() };
+    let Some(model) = fit_fn(points) else { return q };
+    let fitted: Vec<f64> = points.iter().map(|&(p, _)| model(p)).collect();
+    q.smape_pct = (n > 0).then(|| 100.0 * points.iter().zip(&fitted).map(|(&(_, s), &f)| smape_term(s, f)).sum::<f64>() / n as f64);
+    if n > params + 1 {
+        let mean = points.iter().map(|p| p.1).sum::<f64>() / n as f64;
+        let ss_tot: f64 = points.iter().map(|p| (p.1 - mean).powi(2)).sum();
+        let ss_res: f64 = points.iter().zip(&fitted).map(|(&(_, s), &f)| (s - f).powi(2)).sum();
+        if ss_tot > 0.0 {
+            let r2 = 1.0 - ss_res / ss_tot;
+            q.adj_r2 = Some(1.0 - (1.0 - r2) * (n - 1) as f64 / (n - params - 1) as f64);
+        }
+        let mut sq = 0.0;
+        let mut all = true;
+        for i in 0..n {
+            let rest: Vec<(f64, f64)> = points.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &pt)| pt).collect();
+            match fit_fn(&rest) {
+                Some(m) => sq += (m(points[i].0) - points[i].1).powi(2),
+                None => all = false,
+            }
+        }
+        q.loo_rmse = all.then(|| (sq / n as f64).sqrt());
+    }
+    q
+}
+
+fn smape_term(measured: f64, fitted: f64) -> f64 {
+    let d = (measured.abs() + fitted.abs()) / 2.0;
+    if d == 0.0 { 0.0 } else { (fitted - measured).abs() / d }
 }
 
 /// Fits Amdahl's f to (threads, speedup) points; `None` without two distinct thread counts.
@@ -159,7 +254,14 @@ pub fn rmse(points: &[(f64, f64)], model: impl Fn(f64) -> f64) -> f64 {
 pub fn fit(points: &[(f64, f64)]) -> Option<Fits> {
     let amdahl = fit_amdahl(points)?;
     let usl = fit_usl(points);
-    Some(Fits { amdahl, amdahl_rmse: rmse(points, |p| amdahl.speedup(p)), usl_rmse: usl.map(|u| rmse(points, |p| u.speedup(p))), usl })
+    Some(Fits {
+        amdahl,
+        amdahl_rmse: rmse(points, |p| amdahl.speedup(p)),
+        usl_rmse: usl.map(|u| rmse(points, |p| u.speedup(p))),
+        usl,
+        amdahl_quality: quality(points, 1, |pts| fit_amdahl(pts).map(|a| move |p| a.speedup(p))),
+        usl_quality: usl.map(|_| quality(points, 3, |pts| fit_usl(pts).map(|u| move |p| u.speedup(p)))),
+    })
 }
 
 /// The fitted USL (or Amdahl, when no USL) through the slowest and the
@@ -228,5 +330,31 @@ mod tests {
         let (a, b) = band(&lo, &hi, 64.0).unwrap();
         let mid = t.speedup(64.0);
         assert!(a < mid && mid < b, "{a} {mid} {b}");
+    }
+
+    #[test]
+    fn quality_needs_enough_points_and_ranks_the_right_model() {
+        // Retrograde points: the USL (contention + coherency) is the truth.
+        let truth = Usl { lambda: 1.0, sigma: 0.05, kappa: 0.02 };
+        let pts = sample(|p| truth.speedup(p), &[1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0]);
+        let f = fit(&pts).unwrap();
+        let (a, u) = (f.amdahl_quality, f.usl_quality.unwrap());
+        assert!(u.loo_rmse.unwrap() < 1e-6, "{u:?}");
+        assert!(a.loo_rmse.unwrap() > 0.3, "Amdahl cannot bend down: {a:?}");
+        assert!(u.adj_r2.unwrap() > a.adj_r2.unwrap());
+        assert!(u.smape_pct.unwrap() < a.smape_pct.unwrap());
+        assert!(u.missing().is_none());
+        // Two points: a fit, but no cross-validation and no adjusted R^2, and it says why.
+        let two = fit(&[(1.0, 1.0), (2.0, 1.9)]).unwrap();
+        assert_eq!((two.amdahl_quality.adj_r2, two.amdahl_quality.loo_rmse), (None, None));
+        assert!(two.amdahl_quality.smape_pct.unwrap() < 1.0);
+        assert!(two.amdahl_quality.missing().unwrap().contains("2 points"), "{:?}", two.amdahl_quality.missing());
+    }
+
+    #[test]
+    fn smape_of_a_known_error() {
+        // Measured 2, fitted 3: |3 - 2| / 2.5 = 40%; the other point exact.
+        let q = quality(&[(1.0, 1.0), (2.0, 2.0)], 1, |_| Some(|p: f64| if p == 2.0 { 3.0 } else { 1.0 }));
+        assert!((q.smape_pct.unwrap() - 20.0).abs() < 1e-9, "{q:?}");
     }
 }

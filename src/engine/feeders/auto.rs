@@ -122,6 +122,9 @@ const RATE_SPAN: Duration = Duration::from_millis(2);
 /// Every how many parallel chunks a worker times one fused (the others
 /// wait for the lock meanwhile, so not often).
 const FUSED_EVERY: u64 = 64;
+/// Workers measured this much faster than one fused core time a fused
+/// chunk 4x less often.
+const FAR_AHEAD: f64 = 1.5;
 /// How often the leader in fused mode checks whether items became dearer.
 const RECHECK: Duration = Duration::from_millis(3);
 /// How long a parked worker sleeps before looking again.
@@ -252,6 +255,10 @@ where
         let mut block = 1usize;
         let mut recheck = Instant::now() + RECHECK;
         let mut rates = Recent::default();
+        // Every how many chunks this worker times one fused: seldom while
+        // the workers are far ahead of one core (a fused chunk holds the
+        // lock while it maps, so the others wait meanwhile).
+        let mut fused_every = FUSED_EVERY;
         // Relaxed: see where the rate is measured.
         let mut rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
         let note = |mode: Mode, est: &Estimate, rate: Option<f64>| {
@@ -344,7 +351,7 @@ where
             // Parallel: a dispenser chunk; now and then one timed fused.
             chunks += 1;
             // Chunks 2 and 4, then every FUSED_EVERY: two samples early, so auto can decide early.
-            let fused_turn = chunks % FUSED_EVERY == 2 || chunks == 4;
+            let fused_turn = chunks % fused_every == 2 || chunks == 4;
             let t0 = Instant::now();
             let Ok(mut it) = source.lock() else { return acc };
             let ta = Instant::now();
@@ -396,6 +403,10 @@ where
                 rate_mark = (now, total);
             }
             let rate = (rates.len > 0).then(|| rates.max());
+            if est.ready() && rate.is_some() {
+                let far_ahead = parallel_gain(&est.costs, threads, rate) > FAR_AHEAD;
+                fused_every = if far_ahead { FUSED_EVERY * 4 } else { FUSED_EVERY };
+            }
             // Any worker may find the source to be the bottleneck; the first
             // to say so runs fused, and the others park.
             if est.ready()

@@ -67,6 +67,22 @@ fn severity_color(s: Severity) -> Color32 {
     }
 }
 
+/// How well the fits fit and predict, and the extrapolated ranges, in one line.
+fn fit_quality_line(f: &crate::metrics::analysis::FitRecord) -> String {
+    let mut s = format!("    quality: Amdahl {}", f.amdahl_quality.line());
+    if let Some(q) = &f.usl_quality {
+        s.push_str(&format!("; USL {}", q.line()));
+    }
+    if let Some(why) = f.usl_quality.as_ref().unwrap_or(&f.amdahl_quality).missing() {
+        s.push_str(&format!(" ({why})"));
+    }
+    let ranges: Vec<String> = f.predicted.iter().map(|(p, _, lo, hi)| format!("{p}: {lo:.1}-{hi:.1}x")).collect();
+    if !ranges.is_empty() {
+        s.push_str(&format!("; predicted range at threads {}", ranges.join(", ")));
+    }
+    s
+}
+
 fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut WhyState) {
     ui.horizontal(|ui| {
         ui.heading("Fitted scaling models");
@@ -115,6 +131,7 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
                 ));
             }
             ui.label(text);
+            ui.label(RichText::new(fit_quality_line(f)).small());
         }
     }
     // The legend outside the plot, so it never covers a curve.
