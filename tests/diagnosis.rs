@@ -11,8 +11,16 @@ use scalescope::workloads::{WorkloadKind, WorkloadSpec};
 /// would measure that test, not itself.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn verdict(workload: WorkloadSpec, feeder: FeederKind, chunk: ChunkSize, gil: bool) -> (Verdict, String) {
-    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+/// The verdict, and the lock that keeps the next test's run waiting: held
+/// until the caller's assertions are done, so a failing test's backtrace
+/// (tens of milliseconds of CPU) never lands in another test's measurement.
+fn verdict(
+    workload: WorkloadSpec,
+    feeder: FeederKind,
+    chunk: ChunkSize,
+    gil: bool,
+) -> (Verdict, String, std::sync::MutexGuard<'static, ()>) {
+    let serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let plan = SweepPlan {
         workload,
         feeders: vec![feeder],
@@ -29,7 +37,7 @@ fn verdict(workload: WorkloadSpec, feeder: FeederKind, chunk: ChunkSize, gil: bo
     let run = &file.runs[0];
     assert!(run.verified);
     let d = run.diagnosis.clone().expect("diagnosis");
-    (d.verdict, format!("{d:?} / speedup {:.2}", run.speedup))
+    (d.verdict, format!("{d:?} / speedup {:.2}", run.speedup), serial)
 }
 
 #[test]
@@ -37,7 +45,7 @@ fn locked_with_one_item_per_lock_waits_for_input() {
     if num_cpus::get() < 2 {
         return; // one core: the workers never run at once, so they never wait on each other
     }
-    let (v, why) =
+    let (v, why, _serial) =
         verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 300_000), FeederKind::Locked, ChunkSize::Fixed(Chunk::of(1)), false);
     assert_eq!(v, Verdict::WaitingForInput, "{why}");
 }
@@ -45,19 +53,21 @@ fn locked_with_one_item_per_lock_waits_for_input() {
 #[test]
 fn one_huge_chunk_of_skewed_rows_is_load_imbalance() {
     let spec = WorkloadSpec::new(WorkloadKind::Skewed).with("n", 300).with("width", 300);
-    let (v, why) = verdict(spec, FeederKind::Dispenser, ChunkSize::Fixed(Chunk::of(300)), false);
+    let (v, why, _serial) = verdict(spec, FeederKind::Dispenser, ChunkSize::Fixed(Chunk::of(300)), false);
     assert_eq!(v, Verdict::LoadImbalance, "{why}");
 }
 
 #[test]
 fn the_gil_is_named() {
-    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Primes).with("n", 300_000), FeederKind::Dispenser, ChunkSize::Auto, true);
+    let (v, why, _serial) =
+        verdict(WorkloadSpec::new(WorkloadKind::Primes).with("n", 300_000), FeederKind::Dispenser, ChunkSize::Auto, true);
     assert_eq!(v, Verdict::Gil, "{why}");
 }
 
 #[test]
 fn a_cheap_map_is_a_serial_source_for_auto() {
-    let (v, why) = verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 20_000_000), FeederKind::Auto, ChunkSize::Auto, false);
+    let (v, why, _serial) =
+        verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 20_000_000), FeederKind::Auto, ChunkSize::Auto, false);
     assert_eq!(v, Verdict::SerialSource, "{why}");
 }
 

@@ -107,6 +107,8 @@ impl V1 {
             baseline: Some(self.baseline),
             runs: self.runs,
             fits: self.fits,
+            what_if: Vec::new(),
+            what_if_check: Vec::new(),
         }
     }
 }

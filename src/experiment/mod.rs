@@ -51,6 +51,12 @@ pub struct Experiment {
     /// Scaling models fitted per series of thread counts (`--fit`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fits: Vec<crate::metrics::analysis::FitRecord>,
+    /// What-if models per series, with their predicted curves (`--fit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub what_if: Vec<crate::metrics::whatif::WhatIf>,
+    /// The what-if model checked against the other measured runs (`--fit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub what_if_check: Vec<crate::metrics::whatif::Check>,
 }
 
 /// What a sweep asked for, besides the workload.
@@ -199,6 +205,8 @@ impl Experiment {
             baseline: None,
             runs: Vec::new(),
             fits: Vec::new(),
+            what_if: Vec::new(),
+            what_if_check: Vec::new(),
         }
     }
 

@@ -123,6 +123,8 @@ pub fn analyse(file: &mut Experiment) {
         r.diagnosis = Some(diagnose(r, base, cores));
     }
     file.fits = fits(file);
+    file.what_if = super::whatif::series_runs(file).into_iter().filter_map(|r| super::whatif::what_if(file, r)).collect();
+    file.what_if_check = super::whatif::check(file);
 }
 
 /// The fits and diagnoses as text, for the CLI.
@@ -174,6 +176,9 @@ pub fn describe(file: &Experiment) -> String {
                 out.push_str(&format!("    predicted: {}\n", pred.join(", ")));
             }
         }
+    }
+    if !file.what_if.is_empty() {
+        out.push_str(&super::whatif::describe(file));
     }
     out.push_str("\nWhy not ideal?\n");
     for r in &file.runs {

@@ -10,9 +10,9 @@
 //!    loop under the lock (`fused`: what one core alone would take). All
 //!    workers together count the items they take, so their rate is measured.
 //!    The minimum of pull and map over the last few chunks (a thread that
-//!    lost its core only makes a sample longer) and the dearer of the last
-//!    two fused samples (one chunk can be lucky on a heavy tail) go to
-//!    [`decide`].
+//!    lost its core only makes a sample longer) and one of the last two
+//!    fused samples go to [`decide`]: the one that favours the mode it is
+//!    in (one chunk can be lucky on a heavy tail, or unlucky).
 //! 3. When `workers` sharing the source would be slower than one fused loop
 //!    (the source is the bottleneck), the first worker to see it switches the
 //!    run to fused mode: it pulls and maps in blocks of about a millisecond
@@ -55,6 +55,16 @@ pub(crate) enum Mode {
     Fused,
 }
 
+impl Mode {
+    /// The mode it switches from or to.
+    pub(crate) fn other(self) -> Mode {
+        match self {
+            Mode::Parallel => Mode::Fused,
+            Mode::Fused => Mode::Parallel,
+        }
+    }
+}
+
 /// How much faster `workers` sharing one serial source would be than one
 /// fused loop: a serial source hands out items one at a time, so `p`
 /// workers finish at best in `N x max(pull, (pull + map) / p)`, against
@@ -87,6 +97,36 @@ pub(crate) fn decide(now: Mode, c: &Costs, workers: usize, rate: Option<f64>) ->
         Mode::Fused if gain(c, workers) > TO_PARALLEL => Mode::Parallel,
         m => m,
     }
+}
+
+/// A fused sample holds at least this much work: a chunk of the cheapest
+/// items (32 KiB of them, a few microseconds) timed alone read anywhere
+/// from 1.4 to 2.7 ns/item on `trivial`.
+const FUSED_SAMPLE: Duration = Duration::from_micros(50);
+
+/// Items in a fused sample: a chunk, or [`FUSED_SAMPLE`] of work at the
+/// split costs measured so far, whichever is more (at most 2^18).
+fn fused_sample_items(chunk: usize, c: &Costs) -> usize {
+    let per_item = c.pull_ns + c.map_ns;
+    if per_item.is_finite() && per_item > 0.0 {
+        let by_time = (FUSED_SAMPLE.as_nanos() as f64 / per_item) as usize;
+        chunk.max(by_time.min(1 << 18))
+    } else {
+        chunk
+    }
+}
+
+/// How much dearer an item must have become, against the map cost at
+/// which the workers last lost to one core, before the model may bring
+/// them back: the model is optimistic about the workers on the cheapest
+/// maps (it does not see the source's cache line moving between cores),
+/// and without this `auto` flapped on `trivial` every few milliseconds.
+const DEARER: f64 = 2.0;
+
+/// Whether items are dear enough to try the workers again: never lost
+/// yet, or the map now costs [`DEARER`] times what it did when they lost.
+pub(crate) fn dearer_than_when_lost(now: &Costs, lost_at_map_ns: Option<f64>) -> bool {
+    lost_at_map_ns.is_none_or(|m| now.map_ns > DEARER * m)
 }
 
 /// How much faster the workers are than one fused core: measured when a
@@ -172,13 +212,13 @@ impl Recent {
 struct Estimate {
     pull: Recent,
     map: Recent,
-    /// The latest [`FUSED_KEPT`] fused samples; the estimate is the dearer.
-    /// One chunk timed fused can be lucky (on a heavy tail, a chunk with
-    /// fewer of the rare dear items reads 2x cheaper than the average), and
-    /// a lucky sample against the workers' measured average rate chose one
-    /// core where the workers were faster. The dearer of the last two only
-    /// errs towards keeping the workers, and stays recent, so it follows
-    /// costs that change along the input.
+    /// The latest [`FUSED_KEPT`] fused samples; the workers' mode reads
+    /// their mean. One chunk timed fused can be lucky (on a heavy tail, a
+    /// chunk with fewer of the rare dear items reads 2x cheaper than the
+    /// average), and a lucky sample against the workers' measured average
+    /// rate chose one core where the workers were faster; the mean of the
+    /// last two is less often lucky and stays recent, so it follows costs
+    /// that change along the input.
     fused: [Option<f64>; FUSED_KEPT],
     costs: Costs,
 }
@@ -204,11 +244,24 @@ impl Estimate {
         self.update();
     }
     fn update(&mut self) {
-        let fused_ns = self.fused.iter().flatten().copied().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-        self.costs = Costs { pull_ns: self.pull.min(), map_ns: self.map.min(), fused_ns: fused_ns.unwrap_or(f64::INFINITY) };
+        let kept: Vec<f64> = self.fused.iter().flatten().copied().collect();
+        let fused_ns = if kept.is_empty() { f64::INFINITY } else { kept.iter().sum::<f64>() / kept.len() as f64 };
+        self.costs = Costs { pull_ns: self.pull.min(), map_ns: self.map.min(), fused_ns };
     }
     fn ready(&self) -> bool {
         self.pull.len >= 2 && self.fused.iter().all(Option::is_some)
+    }
+    /// The costs a decision in mode `now` reads: the mean of the fused
+    /// samples while the workers run, the cheaper while one core runs (so
+    /// one dear sample does not bring the workers back).
+    fn costs_in(&self, now: Mode) -> Costs {
+        match now {
+            Mode::Parallel => self.costs,
+            Mode::Fused => {
+                let cheaper = self.fused.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+                Costs { fused_ns: cheaper, ..self.costs }
+            }
+        }
     }
 }
 
@@ -259,13 +312,20 @@ where
         // the workers are far ahead of one core (a fused chunk holds the
         // lock while it maps, so the others wait meanwhile).
         let mut fused_every = FUSED_EVERY;
+        // The map cost per item when this worker last saw the workers lose
+        // to one core: they come back only for dearer items.
+        let mut lost_at: Option<f64> = None;
         // Relaxed: see where the rate is measured.
         let mut rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
         let note = |mode: Mode, est: &Estimate, rate: Option<f64>| {
             let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if log.0.len() < MAX_LOGGED {
                 let to = if mode == Mode::Fused { Ran::OneCore } else { Ran::Workers };
-                log.0.push(Switch { at_s: shared.origin.elapsed().as_secs_f64(), to, reason: reason(&est.costs, threads, rate) });
+                log.0.push(Switch {
+                    at_s: shared.origin.elapsed().as_secs_f64(),
+                    to,
+                    reason: reason(&est.costs_in(mode.other()), threads, rate),
+                });
             } else {
                 log.1 += 1;
             }
@@ -338,7 +398,7 @@ where
                         finish();
                         return acc;
                     }
-                    if decide(mode, &est.costs, threads, None) == Mode::Parallel {
+                    if decide(mode, &est.costs_in(mode), threads, None) == Mode::Parallel && dearer_than_when_lost(&est.costs, lost_at) {
                         mode = Mode::Parallel;
                         note(mode, &est, None);
                         rates = Recent::default();
@@ -357,7 +417,8 @@ where
             let ta = Instant::now();
             let n = if fused_turn {
                 mark.set(Stage::Fused);
-                let (a, n, t1) = fused_block(it, k, acc, chunker.size());
+                let want = fused_sample_items(chunker.size(), &est.costs);
+                let (a, n, t1) = fused_block(it, k, acc, want);
                 acc = a;
                 if n == 0 {
                     local.last_wait(t0, t1);
@@ -366,7 +427,7 @@ where
                 }
                 local.chunk(n as u64, t0, ta, t1);
                 est.fused(n, t1 - ta);
-                if n < chunker.size() {
+                if n < want {
                     finish();
                     return acc;
                 }
@@ -411,11 +472,12 @@ where
             // to say so runs fused, and the others park.
             if est.ready()
                 && rate.is_some()
-                && decide(mode, &est.costs, threads, rate) == Mode::Fused
+                && decide(mode, &est.costs_in(mode), threads, rate) == Mode::Fused
                 && fused_mode.compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed).is_ok()
             {
                 mode = Mode::Fused;
                 note(mode, &est, rate);
+                lost_at = Some(est.costs.map_ns);
                 block = chunker.size().max(1);
                 recheck = Instant::now() + RECHECK;
             }
@@ -529,6 +591,19 @@ mod tests {
     }
 
     #[test]
+    fn the_workers_come_back_only_for_dearer_items() {
+        // Recorded on `trivial` in fused mode: the model says 2 threads
+        // would be 2.3x faster, but they ran 2.5x slower when they lost.
+        let trivial = c(1.0, 0.5, 2.4);
+        assert_eq!(decide(Mode::Fused, &trivial, 2, None), Mode::Parallel);
+        assert!(!dearer_than_when_lost(&trivial, Some(0.5)));
+        // `step`: the second half's items cost 200 steps.
+        let dear = c(1.0, 216.0, 225.0);
+        assert!(dearer_than_when_lost(&dear, Some(0.5)));
+        assert!(dearer_than_when_lost(&trivial, None));
+    }
+
+    #[test]
     fn a_lucky_fused_chunk_on_a_heavy_tail_does_not_send_the_run_to_one_core() {
         // Costs of the shape seen on `heavy-tail` (1 item in 1000 costs 1000x): a fused
         // chunk with one dear item read 31 ns/item, the next with three
@@ -541,11 +616,13 @@ mod tests {
         assert!(!est.ready(), "one fused sample is not enough to decide");
         est.fused(4096, ms(0.307));
         assert!(est.ready());
-        assert!((est.costs.fused_ns - 75.0).abs() < 0.1, "{:?}", est.costs);
+        assert!((est.costs.fused_ns - 47.5).abs() < 0.1, "the mean of 20 and 75: {:?}", est.costs);
         let rate = 1.0 / 26.0;
         assert_eq!(decide(Mode::Parallel, &est.costs, 2, Some(rate)), Mode::Parallel);
         // The lucky sample alone would have gone fused: 20 ns/item against 26 is under 0.9x.
         let lucky = Costs { fused_ns: 20.0, ..est.costs };
         assert_eq!(decide(Mode::Parallel, &lucky, 2, Some(rate)), Mode::Fused);
+        // Once one core runs, an unlucky (dear) sample does not bring the workers back: it reads the cheaper.
+        assert!((est.costs_in(Mode::Fused).fused_ns - 20.0).abs() < 0.1);
     }
 }

@@ -1,0 +1,389 @@
+//! What if: a model of a feeder run built from what one run measured, that
+//! predicts its speedup at any thread count and under changed conditions
+//! ("the source 2x faster", "no lock", "chunks of X", "no GIL", "costs
+//! evenly spread"), and says which change would help most.
+//!
+//! The model (one serial source, `q` cores):
+//!
+//! ```text
+//! serial   = K h                          the lock's critical sections, one at a time (h = C s + hand-off)
+//! parallel = (N m I + K h + K a) / q      everything the cores do, shared
+//! T(p)     = max(serial, parallel) + C m (1 - 1/q)   (the last chunk's tail)
+//! S(p)     = T1 / T(p)
+//! ```
+//!
+//! from one run's measurements: `N` items in `K` chunks of `C = N / K` on
+//! average; `m` = map time per item (the workers' busy time / N); `h` = the
+//! time a worker waited for a chunk (`wait / K`; with `p` workers that wait
+//! queued behind up to `p - 1` others, so it is divided by `min(p, cores)`);
+//! `a` = the rest of each core's time per chunk (clock reads, counters, the
+//! end), `(q T - busy - wait) / K`; `s` = the serial pull per item, what
+//! one fused core spends per item beyond the map (`T1 / N - m`, at least 0);
+//! `I` = imbalance (the busiest worker's map time over the mean). With a
+//! GIL the map holds one lock too: `N m` moves into the serial term. On
+//! this machine `q = min(p, cores)`; the what-if curves assume a machine
+//! with `p` cores.
+//!
+//! [`check`] builds the model from one run of a series and predicts the
+//! others (other thread counts, chunk sizes); its error is the model's
+//! honest accuracy.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::FeederKind;
+use crate::experiment::{Experiment, RunRecord};
+
+/// A change to the conditions of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Change {
+    /// As measured.
+    AsMeasured,
+    /// The source pulls items `factor` times faster.
+    FasterSource {
+        /// How much faster.
+        factor: f64,
+    },
+    /// No lock: a splittable source (each worker pulls its own part).
+    NoLock,
+    /// Chunks of this many items.
+    Chunk {
+        /// Items per chunk.
+        items: u64,
+    },
+    /// No global interpreter lock around the map.
+    NoGil,
+    /// Every item costs the same (no imbalance).
+    EvenCosts,
+}
+
+impl Change {
+    /// What it says, for people.
+    pub fn label(self) -> String {
+        match self {
+            Change::AsMeasured => "as measured".into(),
+            Change::FasterSource { factor } => format!("the source {factor}x faster"),
+            Change::NoLock => "no lock (a splittable source)".into(),
+            Change::Chunk { items } => format!("chunks of {items}"),
+            Change::NoGil => "no GIL".into(),
+            Change::EvenCosts => "costs evenly spread".into(),
+        }
+    }
+}
+
+/// The model of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Items.
+    pub n: f64,
+    /// Chunks taken.
+    pub chunks: f64,
+    /// Map time per item, ns.
+    pub map_ns: f64,
+    /// Serial pull per item, ns.
+    pub pull_ns: f64,
+    /// The lock's critical section per chunk, ns (the pull of the chunk and the hand-off).
+    pub critical_ns: f64,
+    /// The other per-chunk time of a core, ns.
+    pub chunk_overhead_ns: f64,
+    /// The busiest worker's map time over the mean (>= 1).
+    pub imbalance: f64,
+    /// Whether the map held a GIL.
+    pub gil: bool,
+    /// The sequential reference's time, s.
+    pub t1_s: f64,
+    /// Logical cores of the machine that measured it.
+    pub cores: usize,
+}
+
+impl Model {
+    /// The model of `run`, against the sequential reference's `t1_s`, on a
+    /// machine of `cores`. `None` for runs without per-worker counts (the
+    /// sequential feeder, a keyed or one-pass design) or without items.
+    pub fn of(run: &RunRecord, t1_s: f64, cores: usize) -> Option<Model> {
+        if run.feeder == FeederKind::Sequential || run.variant.is_some() || run.workers.is_empty() || t1_s <= 0.0 {
+            return None;
+        }
+        let n = run.workers.iter().map(|w| w.items).sum::<u64>() as f64;
+        let chunks = run.workers.iter().map(|w| w.chunks).sum::<u64>().max(1) as f64;
+        if n < 1.0 {
+            return None;
+        }
+        let cores = cores.max(1);
+        let q = run.threads.min(cores).max(1) as f64;
+        // More threads than cores: a worker's busy and waiting time include
+        // the time it waited for a core; scale them to the cores it had.
+        let share = (cores as f64 / run.threads.max(1) as f64).min(1.0);
+        let busy: Vec<f64> = run.workers.iter().filter(|w| w.items > 0).map(|w| w.busy_s * share).collect();
+        let total_busy: f64 = busy.iter().sum();
+        let total_wait: f64 = run.workers.iter().map(|w| w.wait_s * share).sum();
+        let mean_busy = total_busy / busy.len().max(1) as f64;
+        let imbalance = if mean_busy > 0.0 { (busy.iter().copied().fold(0.0, f64::max) / mean_busy).max(1.0) } else { 1.0 };
+        let per_item_t1 = t1_s * 1e9 / n;
+        // With a GIL the workers' busy time includes waiting for it: the
+        // map's own cost is what the reference spends per item.
+        let map_ns = if run.gil { per_item_t1 } else { total_busy * 1e9 / n };
+        let pull_ns = (per_item_t1 - map_ns).max(0.0);
+        let critical_ns = total_wait * 1e9 / chunks / q;
+        let rest = (q * run.median_s - total_busy - total_wait).max(0.0);
+        Some(Model {
+            n,
+            chunks,
+            map_ns,
+            pull_ns,
+            critical_ns: critical_ns.max(pull_ns * n / chunks),
+            chunk_overhead_ns: rest * 1e9 / chunks,
+            imbalance,
+            gil: run.gil,
+            t1_s,
+            cores,
+        })
+    }
+
+    /// Predicted wall time, seconds, at `p` threads under `change`, on this
+    /// machine (`q = min(p, cores)`) when `here`, else on one with `p` cores.
+    pub fn time_on(&self, p: usize, change: Change, here: bool) -> f64 {
+        let q = if here { p.min(self.cores) } else { p }.max(1) as f64;
+        let n = self.n;
+        let mut chunks = self.chunks;
+        let mut imbalance = self.imbalance;
+        let mut critical = self.critical_ns;
+        let mut lock = true;
+        let mut gil = self.gil;
+        let hand_off = (self.critical_ns - self.pull_ns * n / self.chunks).max(0.0);
+        match change {
+            Change::AsMeasured => {}
+            Change::FasterSource { factor } => critical = hand_off + self.pull_ns * n / self.chunks / factor.max(1e-9),
+            Change::NoLock => lock = false,
+            Change::Chunk { items } => {
+                chunks = (n / items.max(1) as f64).max(1.0);
+                critical = hand_off + self.pull_ns * items as f64;
+            }
+            Change::NoGil => gil = false,
+            Change::EvenCosts => imbalance = 1.0,
+        }
+        let map = n * self.map_ns;
+        let mut serial = if lock { chunks * critical } else { 0.0 };
+        if gil {
+            serial += map;
+        }
+        let parallel = (map * imbalance + chunks * (critical + self.chunk_overhead_ns)) / q;
+        let tail = (n / chunks) * self.map_ns * (1.0 - 1.0 / q);
+        (serial.max(parallel) + tail) / 1e9
+    }
+
+    /// Predicted wall time, seconds, on a machine with `p` cores.
+    pub fn time_s(&self, p: usize, change: Change) -> f64 {
+        self.time_on(p, change, false)
+    }
+
+    /// Predicted speedup over the sequential reference, on a machine with `p` cores.
+    pub fn speedup(&self, p: usize, change: Change) -> f64 {
+        self.t1_s / self.time_s(p, change).max(1e-12)
+    }
+
+    /// The changes worth asking about for this run.
+    pub fn changes(&self) -> Vec<Change> {
+        let c = (self.n / self.chunks).round().max(1.0) as u64;
+        let mut v = vec![Change::AsMeasured, Change::FasterSource { factor: 2.0 }, Change::NoLock];
+        v.push(Change::Chunk { items: if c >= 1024 { (c / 16).max(1) } else { (c * 16).min(1 << 16) } });
+        if self.gil {
+            v.push(Change::NoGil);
+        }
+        if self.imbalance > 1.02 {
+            v.push(Change::EvenCosts);
+        }
+        v
+    }
+}
+
+/// One scenario's predicted curve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// The change.
+    pub change: Change,
+    /// (threads, predicted speedup).
+    pub curve: Vec<(usize, f64)>,
+}
+
+/// The what-if answers for one series (a feeder, chunk size and GIL).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WhatIf {
+    /// The run the model was built from (its feeder, threads, chunk size).
+    pub from: String,
+    /// The model.
+    pub model: Model,
+    /// Every change's curve; the first is "as measured".
+    pub scenarios: Vec<Scenario>,
+    /// The change that helps most at `at_threads`, and by how much (x).
+    pub best: Option<(Change, f64)>,
+    /// The thread count the changes are ranked at.
+    pub at_threads: usize,
+    /// In words.
+    pub summary: String,
+}
+
+/// Thread counts the curves are drawn at.
+pub fn curve_threads(cores: usize) -> Vec<usize> {
+    let top = (4 * cores).max(16);
+    let mut v: Vec<usize> = (1..=cores.max(1)).collect();
+    let mut p = cores.max(1).next_power_of_two();
+    while p <= top {
+        v.push(p);
+        p *= 2;
+    }
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The what-if answers for `run` of `file`; `None` where [`Model::of`] has none.
+pub fn what_if(file: &Experiment, run: &RunRecord) -> Option<WhatIf> {
+    let cores = file.machine.logical_cores.max(1);
+    let model = Model::of(run, file.baseline_median_s(), cores)?;
+    let ps = curve_threads(cores);
+    let scenarios: Vec<Scenario> = model
+        .changes()
+        .into_iter()
+        .map(|change| Scenario { change, curve: ps.iter().map(|&p| (p, model.speedup(p, change))).collect() })
+        .collect();
+    // Ranked on a machine with twice the cores at least 16: where a change shows.
+    let at = ps.last().copied().unwrap_or(16);
+    let base = model.speedup(at, Change::AsMeasured);
+    let best = scenarios
+        .iter()
+        .skip(1)
+        .map(|s| (s.change, model.speedup(at, s.change) / base))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|(_, gain)| *gain > 1.05);
+    let from = format!("{} x{} chunk {}{}", run.feeder, run.threads, run.chunk_size, if run.gil { " + GIL" } else { "" });
+    let summary = match best {
+        Some((change, gain)) => format!(
+            "{from}: at {at} threads it would reach {:.1}x as it is; {} would help most: {:.1}x ({gain:.1}x more)",
+            base,
+            change.label(),
+            base * gain
+        ),
+        None => format!("{from}: at {at} threads it would reach {base:.1}x; none of the changes helps by more than 5%"),
+    };
+    Some(WhatIf { from, model, scenarios, best, at_threads: at, summary })
+}
+
+/// The run of each series the what-if is built from: the most threads at
+/// or below the core count (the least oversubscribed picture of the most
+/// parallel run), per feeder, chunk size and GIL.
+pub fn series_runs(file: &Experiment) -> Vec<&RunRecord> {
+    let cores = file.machine.logical_cores.max(1);
+    let mut best: Vec<&RunRecord> = Vec::new();
+    for r in file.runs.iter().filter(|r| Model::of(r, file.baseline_median_s(), cores).is_some()) {
+        let same = best.iter().position(|b| b.feeder == r.feeder && b.chunk_size == r.chunk_size && b.gil == r.gil);
+        let better = |b: &RunRecord| {
+            let fits = |x: &RunRecord| x.threads <= cores;
+            (fits(r), r.threads) > (fits(b), b.threads) && (fits(r) || !fits(b))
+        };
+        match same {
+            Some(i) if better(best[i]) => best[i] = r,
+            Some(_) => {}
+            None => best.push(r),
+        }
+    }
+    best
+}
+
+/// One prediction checked against a measured run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// The run the model was built from.
+    pub from: String,
+    /// The run predicted.
+    pub run: String,
+    /// Measured seconds.
+    pub measured_s: f64,
+    /// Predicted seconds.
+    pub predicted_s: f64,
+    /// |predicted - measured| / measured.
+    pub error: f64,
+}
+
+/// Builds a model from each series' run (see [`series_runs`]) and predicts
+/// every other run of the same feeder and GIL setting (other thread counts,
+/// other chunk sizes, through [`Change::Chunk`]).
+pub fn check(file: &Experiment) -> Vec<Check> {
+    let cores = file.machine.logical_cores.max(1);
+    let t1 = file.baseline_median_s();
+    let mut out = Vec::new();
+    for from in series_runs(file) {
+        let Some(model) = Model::of(from, t1, cores) else { continue };
+        for r in file.runs.iter().filter(|r| r.feeder == from.feeder && r.gil == from.gil && !std::ptr::eq(*r, from)) {
+            if Model::of(r, t1, cores).is_none() {
+                continue;
+            }
+            let change = if r.chunk_size == from.chunk_size {
+                Change::AsMeasured
+            } else {
+                let chunks = r.workers.iter().map(|w| w.chunks).sum::<u64>().max(1);
+                let items = r.workers.iter().map(|w| w.items).sum::<u64>();
+                Change::Chunk { items: (items / chunks).max(1) }
+            };
+            let predicted_s = model.time_on(r.threads, change, true);
+            out.push(Check {
+                from: format!("{} x{} chunk {}", from.feeder, from.threads, from.chunk_size),
+                run: format!("{} x{} chunk {}", r.feeder, r.threads, r.chunk_size),
+                measured_s: r.median_s,
+                predicted_s,
+                error: (predicted_s - r.median_s).abs() / r.median_s.max(1e-12),
+            });
+        }
+    }
+    out
+}
+
+/// The checks in words: the median and worst errors, and the worst cases.
+pub fn describe_check(checks: &[Check]) -> String {
+    if checks.is_empty() {
+        return "  no other runs of the same feeders to check the model against (sweep thread counts or chunk sizes)\n".into();
+    }
+    let mut errs: Vec<f64> = checks.iter().map(|c| c.error).collect();
+    errs.sort_by(f64::total_cmp);
+    let median = errs[errs.len() / 2];
+    let mut worst: Vec<&Check> = checks.iter().collect();
+    worst.sort_by(|a, b| b.error.total_cmp(&a.error));
+    let mut s = format!(
+        "  the model's error on {} other runs: median {:.0}%, worst {:.0}%\n",
+        checks.len(),
+        median * 100.0,
+        errs[errs.len() - 1] * 100.0
+    );
+    for c in worst.iter().take(3) {
+        s.push_str(&format!(
+            "    {} predicted from {}: {:.1} ms, measured {:.1} ms ({:+.0}%)\n",
+            c.run,
+            c.from,
+            c.predicted_s * 1e3,
+            c.measured_s * 1e3,
+            (c.predicted_s / c.measured_s - 1.0) * 100.0
+        ));
+    }
+    s
+}
+
+/// Every series' what-if and the model's check, in words, for the CLI.
+pub fn describe(file: &Experiment) -> String {
+    let mut s = String::from("\nWhat if (a model built from each series' run, predicted speedup):\n");
+    for run in series_runs(file) {
+        let Some(w) = what_if(file, run) else { continue };
+        s.push_str(&format!("  {}\n", w.summary));
+        let m = &w.model;
+        s.push_str(&format!(
+            "    measured: map {:.1} ns/item, serial pull {:.1} ns/item, critical section {:.0} ns and other {:.0} ns per chunk, imbalance {:.2}\n",
+            m.map_ns, m.pull_ns, m.critical_ns, m.chunk_overhead_ns, m.imbalance
+        ));
+        for sc in &w.scenarios {
+            let pts: Vec<String> = sc.curve.iter().filter(|(p, _)| p.is_power_of_two()).map(|(p, y)| format!("{p}: {y:.1}x")).collect();
+            s.push_str(&format!("    {:<32} {}\n", sc.change.label(), pts.join(", ")));
+        }
+    }
+    s.push_str("Checked against the measured runs:\n");
+    s.push_str(&describe_check(&check(file)));
+    s
+}
