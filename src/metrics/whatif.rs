@@ -33,6 +33,25 @@ use serde::{Deserialize, Serialize};
 use crate::engine::FeederKind;
 use crate::experiment::{Experiment, RunRecord};
 
+/// A typical lock hand-off between cores, ns (an uncontended lock and a
+/// cache line moving): the part of a big chunk's critical section that is
+/// not the pull.
+const HAND_OFF_NS: f64 = 150.0;
+
+/// The most per-chunk overhead a core can have outside the map and the
+/// lock (clock reads, counters, a wake-up), ns. A run of a few huge chunks
+/// leaves time that is per run (threads starting, the first fill), not per
+/// chunk: what is above this goes to [`Model::fixed_s`], so a prediction
+/// for one-item chunks does not multiply it by a million.
+const MAX_CHUNK_OVERHEAD_NS: f64 = 2_000.0;
+
+/// Chunks a run must take before its per-chunk overhead is measured.
+const MIN_CHUNKS_SEEN: f64 = 1_000.0;
+
+/// The per-chunk overhead assumed for a run of fewer chunks, ns: three
+/// clock reads and a few counters (measured on the build VM).
+const TYPICAL_CHUNK_OVERHEAD_NS: f64 = 100.0;
+
 /// A change to the conditions of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
@@ -84,8 +103,11 @@ pub struct Model {
     pub pull_ns: f64,
     /// The lock's critical section per chunk, ns (the pull of the chunk and the hand-off).
     pub critical_ns: f64,
-    /// The other per-chunk time of a core, ns.
+    /// The other per-chunk time of a core, ns (at most [`MAX_CHUNK_OVERHEAD_NS`]).
     pub chunk_overhead_ns: f64,
+    /// What is left once per run (thread starts, the first chunk's fill), s.
+    #[serde(default)]
+    pub fixed_s: f64,
     /// The busiest worker's map time over the mean (>= 1).
     pub imbalance: f64,
     /// Whether the map held a GIL.
@@ -101,7 +123,9 @@ impl Model {
     /// machine of `cores`. `None` for runs without per-worker counts (the
     /// sequential feeder, a keyed or one-pass design) or without items.
     pub fn of(run: &RunRecord, t1_s: f64, cores: usize) -> Option<Model> {
-        if run.feeder == FeederKind::Sequential || run.variant.is_some() || run.workers.is_empty() || t1_s <= 0.0 {
+        // A fused loop on one core (`sequential`, `auto` fused) has no lock to model.
+        let one_core = run.ran.is_some_and(|r| r.mostly_one_core());
+        if run.feeder == FeederKind::Sequential || one_core || run.variant.is_some() || run.workers.is_empty() || t1_s <= 0.0 {
             return None;
         }
         let n = run.workers.iter().map(|w| w.items).sum::<u64>() as f64;
@@ -122,17 +146,42 @@ impl Model {
         let per_item_t1 = t1_s * 1e9 / n;
         // With a GIL the workers' busy time includes waiting for it: the
         // map's own cost is what the reference spends per item.
-        let map_ns = if run.gil { per_item_t1 } else { total_busy * 1e9 / n };
-        let pull_ns = (per_item_t1 - map_ns).max(0.0);
+        // A worker's busy time covers its chunk's bookkeeping too (clock
+        // reads, counters): with one-item chunks that is most of it. The map
+        // itself costs at most twice what one fused core spends per item;
+        // the rest of the busy time is per chunk.
+        let map_ns = if run.gil { per_item_t1 } else { (total_busy * 1e9 / n).min(2.0 * per_item_t1) };
+        let busy_overhead = (total_busy - n * map_ns / 1e9).max(0.0);
         let critical_ns = total_wait * 1e9 / chunks / q;
-        let rest = (q * run.median_s - total_busy - total_wait).max(0.0);
+        let c = n / chunks;
+        // The critical section per chunk is a hand-off plus the chunk's pull.
+        // Chunks of many items tell the pull apart: what is left above a
+        // typical hand-off is the pull. One-item chunks cannot, so the pull
+        // is what one fused core spends per item beyond the map.
+        let pull_ns = if c >= 16.0 {
+            ((critical_ns - HAND_OFF_NS.min(critical_ns)) / c).max(0.0)
+        } else {
+            (per_item_t1 - map_ns).max(0.0).min(critical_ns / c)
+        };
+        // The rest of the cores' time, net of the last chunk's tail (the
+        // model's own term), is per-chunk overhead.
+        let tail_s = c * map_ns * (1.0 - 1.0 / q) / 1e9;
+        let rest = (q * (run.median_s - tail_s) - total_busy - total_wait).max(0.0) + busy_overhead;
+        // Per-chunk overhead is seen only over many chunks; a run of a few
+        // huge ones gets a typical value, and its rest is per run.
+        let per_chunk = if chunks >= MIN_CHUNKS_SEEN {
+            (rest * 1e9 / chunks).min(MAX_CHUNK_OVERHEAD_NS)
+        } else {
+            TYPICAL_CHUNK_OVERHEAD_NS.min(rest * 1e9 / chunks)
+        };
         Some(Model {
             n,
             chunks,
             map_ns,
             pull_ns,
-            critical_ns: critical_ns.max(pull_ns * n / chunks),
-            chunk_overhead_ns: rest * 1e9 / chunks,
+            critical_ns,
+            chunk_overhead_ns: per_chunk,
+            fixed_s: (rest - chunks * per_chunk / 1e9).max(0.0) / q,
             imbalance,
             gil: run.gil,
             t1_s,
@@ -169,7 +218,7 @@ impl Model {
         }
         let parallel = (map * imbalance + chunks * (critical + self.chunk_overhead_ns)) / q;
         let tail = (n / chunks) * self.map_ns * (1.0 - 1.0 / q);
-        (serial.max(parallel) + tail) / 1e9
+        (serial.max(parallel) + tail) / 1e9 + self.fixed_s
     }
 
     /// Predicted wall time, seconds, on a machine with `p` cores.
@@ -386,4 +435,55 @@ pub fn describe(file: &Experiment) -> String {
     s.push_str("Checked against the measured runs:\n");
     s.push_str(&describe_check(&check(file)));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lock-bound run: 1M items of 10 ns map, a 100 ns critical section per one-item chunk.
+    fn lock_bound() -> Model {
+        Model {
+            n: 1e6,
+            chunks: 1e6,
+            map_ns: 10.0,
+            pull_ns: 5.0,
+            critical_ns: 100.0,
+            chunk_overhead_ns: 20.0,
+            fixed_s: 0.0,
+            imbalance: 1.0,
+            gil: false,
+            t1_s: 0.015,
+            cores: 2,
+        }
+    }
+
+    #[test]
+    fn a_lock_bound_run_is_capped_by_its_critical_section_and_freed_by_bigger_chunks() {
+        let m = lock_bound();
+        // K h = 1M x 100 ns = 0.1 s, whatever the thread count.
+        assert!((m.time_s(64, Change::AsMeasured) - 0.1).abs() < 1e-3, "{}", m.time_s(64, Change::AsMeasured));
+        // Chunks of 1024: the critical section is 95 ns of hand-off + 1024 x 5 ns of pull.
+        let big = m.time_s(64, Change::Chunk { items: 1024 });
+        assert!(big < 0.01, "{big}");
+        // No lock: only the parallel term, which shrinks with the cores.
+        assert!(m.time_s(16, Change::NoLock) < m.time_s(4, Change::NoLock));
+        assert!(m.speedup(16, Change::NoLock) > m.speedup(16, Change::AsMeasured));
+    }
+
+    #[test]
+    fn this_machine_caps_the_cores_and_a_gil_serialises_the_map() {
+        let m = Model { critical_ns: 0.0, pull_ns: 0.0, chunks: 1000.0, ..lock_bound() };
+        assert!(m.time_on(8, Change::AsMeasured, true) > m.time_on(8, Change::AsMeasured, false) * 3.0);
+        let gil = Model { gil: true, ..m };
+        assert!(gil.time_s(16, Change::AsMeasured) >= 1e6 * 10.0 / 1e9);
+        assert!(gil.time_s(16, Change::NoGil) < gil.time_s(16, Change::AsMeasured) / 4.0);
+    }
+
+    #[test]
+    fn even_costs_remove_the_imbalance() {
+        let m = Model { imbalance: 1.5, critical_ns: 0.0, chunks: 100.0, ..lock_bound() };
+        let ratio = m.time_s(4, Change::AsMeasured) / m.time_s(4, Change::EvenCosts);
+        assert!(ratio > 1.3 && ratio < 1.6, "{ratio}");
+    }
 }

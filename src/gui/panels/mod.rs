@@ -10,6 +10,7 @@ pub mod scaling;
 pub mod status;
 pub mod table;
 pub mod variants;
+pub mod what_if;
 pub mod why;
 
 use eframe::egui;

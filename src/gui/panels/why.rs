@@ -1,6 +1,6 @@
 //! "Why not ideal?": the diagnosis of each run, scaling models fitted over
-//! the thread sweeps and extrapolated to bigger machines, and a per-worker
-//! timeline of a run.
+//! the thread sweeps and extrapolated to bigger machines, what would change
+//! the scaling (`what_if.rs`), and a per-worker timeline of a run.
 
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{FilledArea, HoverPosition, Line, LineStyle, MarkerShape, Plot, Points, VLine};
@@ -20,6 +20,8 @@ pub struct WhyState {
     pub to_128: bool,
     /// The run whose timeline is shown: (source index, run index).
     pub timeline: Option<(usize, usize)>,
+    /// The run the what-if model is built from: (source index, run index).
+    pub what_if: Option<(usize, usize)>,
 }
 
 /// Draws the panel.
@@ -33,6 +35,8 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut
         diagnoses(ui, sources);
         ui.separator();
         fits(ui, sources, cores, state);
+        ui.separator();
+        super::what_if::ui(ui, sources, cores, &mut state.what_if);
         ui.separator();
         timeline(ui, sources, state);
     });
@@ -154,6 +158,7 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
             .small(),
     );
     Plot::new("fits")
+        .allow_scroll(false)
         .height(300.0)
         .x_axis_label("threads")
         .y_axis_label("speedup")

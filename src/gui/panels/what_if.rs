@@ -1,0 +1,143 @@
+//! "What if?": a model built from one run (per-item map and pull costs,
+//! the lock's critical section, per-chunk overhead, imbalance) predicts the
+//! speedup at any thread count, as measured and under changed conditions,
+//! over the measured points; it names the change that would help most, and
+//! says how far off it was on the other runs of the experiment.
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{HoverPosition, Line, LineStyle, Plot, Points, VLine};
+
+use super::chip;
+use crate::gui::plot_data::Labelled;
+use crate::metrics::whatif::{self, Change};
+
+/// Draws the section; `chosen` is the (source, run) the model is built from.
+pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mut Option<(usize, usize)>) {
+    ui.heading("What if?");
+    // Every run a model can be built from: one per series.
+    let candidates: Vec<(usize, usize, String)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(si, (name, file))| {
+            whatif::series_runs(file).into_iter().filter_map(move |r| {
+                let ri = file.runs.iter().position(|x| std::ptr::eq(x, r))?;
+                Some((si, ri, format!("{name}: {} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })))
+            })
+        })
+        .collect();
+    if candidates.is_empty() {
+        ui.label("Run a threaded feeder (dispenser, queue, locked, rayon or auto on several cores) to ask what would change its scaling.");
+        return;
+    }
+    if !chosen.is_some_and(|c| candidates.iter().any(|(s, r, _)| (*s, *r) == c)) {
+        // First the run a change would help most: the one with a lesson in it.
+        let gain = |c: &&(usize, usize, String)| {
+            let (s, r) = (c.0, c.1);
+            let (_, file) = sources[s];
+            whatif::what_if(file, &file.runs[r]).and_then(|w| w.best).map_or(1.0, |b| b.1)
+        };
+        *chosen = candidates.iter().max_by(|a, b| gain(a).total_cmp(&gain(b))).map(|(s, r, _)| (*s, *r));
+    }
+    let Some((si, ri)) = *chosen else { return };
+    let current = candidates.iter().find(|(s, r, _)| (*s, *r) == (si, ri)).map_or(String::new(), |c| c.2.clone());
+    ui.horizontal(|ui| {
+        ui.label("model built from");
+        egui::ComboBox::from_id_salt("what-if-run").selected_text(current).show_ui(ui, |ui| {
+            for (s, r, text) in &candidates {
+                ui.selectable_value(chosen, Some((*s, *r)), text);
+            }
+        });
+    });
+    let (_, file) = sources[si];
+    let run = &file.runs[ri];
+    let Some(w) = whatif::what_if(file, run) else { return };
+    ui.label(RichText::new(&w.summary).strong());
+    let m = &w.model;
+    ui.label(
+        RichText::new(format!(
+            "measured: map {:.1} ns/item, serial pull {:.2} ns/item, the lock's critical section {:.0} ns and other overhead {:.0} ns per chunk of {:.0} items, imbalance {:.2}",
+            m.map_ns,
+            m.pull_ns,
+            m.critical_ns,
+            m.chunk_overhead_ns,
+            m.n / m.chunks,
+            m.imbalance
+        ))
+        .small(),
+    );
+    let checks: Vec<whatif::Check> =
+        whatif::check(file).into_iter().filter(|c| c.from == format!("{} x{} chunk {}", run.feeder, run.threads, run.chunk_size)).collect();
+    ui.label(RichText::new(check_line(&checks)).small().color(ui.visuals().weak_text_color()));
+    ui.horizontal_wrapped(|ui| {
+        for (i, sc) in w.scenarios.iter().enumerate() {
+            chip(ui, color(i), &sc.change.label());
+        }
+        chip(ui, Color32::WHITE, "measured (this series)");
+        chip(ui, super::scaling::CORES, &format!("{cores} cores (this machine)"));
+    });
+    let top = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.1)).fold(2.0, f64::max) * 1.1;
+    let max_p = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.0)).max().unwrap_or(16) as f64;
+    Plot::new("what-if")
+        .allow_scroll(false)
+        .height(260.0)
+        .x_axis_label("threads (a machine with that many cores)")
+        .y_axis_label("predicted speedup")
+        .include_y(0.0)
+        .include_y(top)
+        .include_x(max_p)
+        .label_formatter(|h| match h {
+            HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nthreads {:.0}: {:.2}x", p.x, p.y)),
+            HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            plot.vline(
+                VLine::new(format!("{cores} cores (this machine)"), cores as f64)
+                    .style(LineStyle::dotted_dense())
+                    .color(super::scaling::CORES),
+            );
+            plot.line(
+                Line::new("ideal (y = p)", vec![[1.0, 1.0], [top.min(max_p), top.min(max_p)]])
+                    .style(LineStyle::dashed_loose())
+                    .color(Color32::GRAY),
+            );
+            for (i, sc) in w.scenarios.iter().enumerate() {
+                let pts: Vec<[f64; 2]> = sc.curve.iter().map(|&(p, y)| [p as f64, y]).collect();
+                let line = Line::new(sc.change.label(), pts).color(color(i)).width(if sc.change == Change::AsMeasured { 2.5 } else { 1.5 });
+                plot.line(if sc.change == Change::AsMeasured { line } else { line.style(LineStyle::dashed_dense()) });
+            }
+            let measured: Vec<[f64; 2]> = file
+                .runs
+                .iter()
+                .filter(|r| r.feeder == run.feeder && r.chunk_size == run.chunk_size && r.gil == run.gil && r.variant.is_none())
+                .map(|r| [r.threads as f64, r.speedup])
+                .collect();
+            plot.points(Points::new("measured (this series)", measured).color(Color32::WHITE).radius(4.0));
+        });
+    super::hint(
+        ui,
+        "each line is the speedup the model predicts on a machine with that many cores; the thick one is the run as measured, the dashed ones change one condition. The white dots are what this series measured here (past this machine's cores they share cores, so they sit below the curve).",
+    );
+}
+
+/// How far off the model was on the experiment's other runs of the same feeder.
+fn check_line(checks: &[whatif::Check]) -> String {
+    if checks.is_empty() {
+        return "checked: no other runs of this feeder here to check the model against (sweep thread counts or chunk sizes)".into();
+    }
+    let mut errs: Vec<f64> = checks.iter().map(|c| c.error).collect();
+    errs.sort_by(f64::total_cmp);
+    let worst = checks
+        .iter()
+        .max_by(|a, b| a.error.total_cmp(&b.error))
+        .map_or(String::new(), |c| format!(" ({}: predicted {:.1} ms, measured {:.1} ms)", c.run, c.predicted_s * 1e3, c.measured_s * 1e3));
+    format!(
+        "checked against the {} other runs of this feeder here: median error {:.0}%, worst {:.0}%{worst}",
+        checks.len(),
+        errs[errs.len() / 2] * 100.0,
+        errs[errs.len() - 1] * 100.0
+    )
+}
+
+fn color(i: usize) -> Color32 {
+    super::scaling::palette(i)
+}
