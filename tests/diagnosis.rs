@@ -5,7 +5,7 @@ use scalescope::engine::{Chunk, ChunkSize, FeederKind, Hooks, Threads};
 use scalescope::metrics::analysis::analyse;
 use scalescope::metrics::diagnosis::Verdict;
 use scalescope::metrics::{SweepPlan, run_sweep};
-use scalescope::workloads::{WorkloadKind, WorkloadSpec};
+use scalescope::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
 /// One real run at a time: a run that shares the cores with another test's
 /// would measure that test, not itself.
@@ -125,4 +125,37 @@ fn fits_and_diagnoses_go_into_the_json() {
         assert!(spans.iter().all(|s| s["end_s"].as_f64() >= s["start_s"].as_f64()));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn packed_counters_next_to_their_padded_twin_are_false_sharing() {
+    let serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let plan = SweepPlan {
+        workload: WorkloadSpec::new(WorkloadKind::FalseSharing).with("n", 1_000_000),
+        feeders: vec![FeederKind::Dispenser],
+        threads: vec![Threads::new(2).expect("a valid thread count")],
+        chunks: vec![ChunkSize::Fixed(Chunk::of(1024))],
+        gil: vec![false],
+        reps: 3,
+        warmup: 1,
+        spans: false,
+        variants: vec![Variant::Packed, Variant::Padded],
+    };
+    let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
+    analyse(&mut file);
+    assert!(file.runs.iter().all(|r| r.verified), "every run's counters and sum match the plain loop's");
+    let packed = file.runs.iter().find(|r| r.variant == Some(Variant::Packed)).expect("a packed run");
+    let padded = file.runs.iter().find(|r| r.variant == Some(Variant::Padded)).expect("a padded run");
+    let d = packed.diagnosis.clone().expect("diagnosis");
+    let why = format!("{d:?}: packed {:.3} s, padded {:.3} s", packed.median_s, padded.median_s);
+    if num_cpus::get() >= 2 {
+        // Two cores write one line: it bounces, and the twin shows how much that costs.
+        assert_eq!(d.verdict, Verdict::FalseSharing, "{why}");
+        assert!(d.evidence.contains("padded"), "{why}");
+    } else {
+        // One core: the two threads take turns, the line never moves, nothing to name.
+        assert_ne!(d.verdict, Verdict::FalseSharing, "{why}");
+    }
+    assert_ne!(padded.diagnosis.as_ref().map(|d| d.verdict), Some(Verdict::FalseSharing), "{why}");
+    drop(serial);
 }

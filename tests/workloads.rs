@@ -24,6 +24,19 @@ fn small(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::Skewed => spec.with("n", 60).with("width", 80).with("max_iter", 200),
         WorkloadKind::OrderedMap => spec.with("n", 50_000),
         WorkloadKind::Aggregates => spec.with("n", 100_000),
+        WorkloadKind::FalseSharing => spec.with("n", 50_000).with("adds", 4),
+    }
+}
+
+#[test]
+fn false_sharing_padded_matches_its_reference_on_every_feeder() {
+    // The loop above runs the default variant (packed); this one the other.
+    let spec = small(WorkloadKind::FalseSharing).with_variant(scalescope::workloads::Variant::Padded);
+    let want = workloads::reference(&spec).unwrap();
+    assert_eq!(want, Computed::Number((0..50_000u64).sum()));
+    for feeder in FeederKind::ALL {
+        let config = Config::new(3).unwrap().feeder(feeder).chunk(64).unwrap();
+        assert_eq!(workloads::run(&spec, Run::new(&config)).unwrap().value, want, "padded on {feeder}");
     }
 }
 
@@ -253,7 +266,7 @@ fn a_variant_the_workload_lacks_is_refused() {
     // A name that is no variant at all cannot even be made into one.
     assert_eq!(
         "zip".parse::<Variant>().unwrap_err(),
-        "no variant 'zip' (variants: ordered, unordered, chunked, tee, buffer-all, lock-step)"
+        "no variant 'zip' (variants: ordered, unordered, chunked, tee, buffer-all, lock-step, packed, padded)"
     );
     let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Aggregates).with_variant(Variant::Ordered)).unwrap_err();
     assert_eq!(e.to_string(), "workload 'aggregates' has no variant 'ordered' (variants: chunked, tee, buffer-all, lock-step)");

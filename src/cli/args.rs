@@ -64,11 +64,12 @@ pub struct ImportArgs {
 /// Flags that pick the workload and its parameters.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WorkloadArgs {
-    /// Workload (see `scalescope workloads`): primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates.
+    /// Workload (see `scalescope workloads`): primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates, false-sharing.
     #[arg(long, short = 'w', default_value = "primes")]
     pub workload: String,
     /// ordered-map: ordered, unordered; aggregates: chunked, tee, buffer-all,
-    /// lock-step. A sweep takes several, comma-separated, or `all`.
+    /// lock-step; false-sharing: packed, padded. A sweep takes several,
+    /// comma-separated, or `all`.
     #[arg(long, value_delimiter = ',')]
     pub variant: Vec<String>,
     /// Items (numbers, lines, rows) for the workload.
@@ -89,6 +90,9 @@ pub struct WorkloadArgs {
     /// aggregates: how many aggregates (and threads), 1..=6.
     #[arg(long)]
     pub k: Option<u64>,
+    /// false-sharing: adds to the worker's counter per item.
+    #[arg(long)]
+    pub adds: Option<u64>,
     /// word-count: distinct words of the built-in generator.
     #[arg(long)]
     pub vocabulary: Option<u64>,

@@ -55,6 +55,7 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
         ("max_iter", a.max_iter),
         ("vocabulary", a.vocabulary),
         ("k", a.k),
+        ("adds", a.adds),
     ];
     for (name, value) in given {
         if let Some(v) = value {

@@ -22,6 +22,9 @@ pub struct FitRecord {
     pub chunk_size: ChunkSize,
     /// Its GIL setting.
     pub gil: bool,
+    /// Its variant (`ordered-map`, `aggregates`, `false-sharing`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<crate::workloads::Variant>,
     /// Thread counts measured.
     pub threads: Vec<usize>,
     /// Amdahl's law.
@@ -63,26 +66,27 @@ impl FitRecord {
 /// points measure the sharing of cores, not the model, and are not fitted.
 pub fn fits(file: &Experiment) -> Vec<FitRecord> {
     let cores = file.machine.logical_cores.max(1);
-    type Key = (FeederKind, ChunkSize, bool);
+    type Key = (FeederKind, ChunkSize, bool, Option<crate::workloads::Variant>);
     /// (threads, speedup, low, high)
     type Point = (f64, f64, f64, f64);
     let mut series: BTreeMap<String, (Key, Vec<Point>)> = BTreeMap::new();
     let base = file.baseline_median_s();
     for r in file.runs.iter().filter(|r| r.threads <= cores) {
-        let key = (r.feeder, r.chunk_size, r.gil);
+        let key = (r.feeder, r.chunk_size, r.gil, r.variant);
         let lo = if r.max_s > 0.0 { base / r.max_s } else { r.speedup };
         let hi = if r.min_s > 0.0 { base / r.min_s } else { r.speedup };
         series.entry(format!("{:?}", key)).or_insert((key, vec![])).1.push((r.threads as f64, r.speedup, lo, hi));
     }
     series
         .into_values()
-        .filter_map(|((feeder, chunk_size, gil), mut pts)| {
+        .filter_map(|((feeder, chunk_size, gil, variant), mut pts)| {
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             let mid: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
             let lo: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2)).collect();
             let hi: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
             let f = fit::fit(&mid)?;
             let mut rec = FitRecord {
+                variant,
                 feeder,
                 chunk_size,
                 gil,
@@ -122,6 +126,24 @@ pub fn analyse(file: &mut Experiment) {
     for r in &mut file.runs {
         r.diagnosis = Some(diagnose(r, base, cores));
     }
+    // False sharing shows only next to the padded twin of a packed run.
+    use crate::workloads::Variant;
+    let twins: Vec<(usize, super::diagnosis::Diagnosis)> = file
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.variant == Some(Variant::Packed))
+        .filter_map(|(i, packed)| {
+            let padded = file.runs.iter().find(|r| {
+                r.variant == Some(Variant::Padded)
+                    && (r.feeder, r.threads, r.chunk_size, r.gil) == (packed.feeder, packed.threads, packed.chunk_size, packed.gil)
+            })?;
+            Some((i, super::diagnosis::false_sharing(packed, padded)?))
+        })
+        .collect();
+    for (i, d) in twins {
+        file.runs[i].diagnosis = Some(d);
+    }
     file.fits = fits(file);
     file.what_if = super::whatif::series_runs(file).into_iter().filter_map(|r| super::whatif::what_if(file, r)).collect();
     file.what_if_check = super::whatif::check(file);
@@ -141,7 +163,7 @@ pub fn describe(file: &Experiment) -> String {
         for f in &file.fits {
             out.push_str(&format!(
                 "  {} chunk {}{} (threads {:?}):\n    Amdahl: parallel fraction f = {:.4}, ceiling {} (rmse {:.3}; {})\n",
-                f.feeder,
+                f.variant.map_or_else(|| f.feeder.to_string(), |v| format!("{v} ({})", f.feeder)),
                 f.chunk_size,
                 if f.gil { " + GIL" } else { "" },
                 f.threads,

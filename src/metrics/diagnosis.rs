@@ -29,6 +29,9 @@ pub enum Verdict {
     /// Something outside the run (the app's window, another program) took
     /// a real share of the CPU while it was measured.
     Disturbed,
+    /// Per-worker data packed in one cache line: the line bounced between
+    /// the cores (named from the padded twin's time).
+    FalseSharing,
 }
 
 /// How a verdict should look: good news, a loss worth a look, or a loss
@@ -72,6 +75,27 @@ pub struct Diagnosis {
 
 fn d(verdict: Verdict, headline: &str, evidence: String, suggestion: &str) -> Diagnosis {
     Diagnosis { verdict, headline: headline.into(), evidence, suggestion: suggestion.into() }
+}
+
+/// How much slower than its padded twin a packed run must be to be named false sharing.
+pub const FALSE_SHARING_RATIO: f64 = 1.5;
+
+/// The diagnosis of a run whose per-worker data is packed in one cache
+/// line, from its `padded` twin (the same work, feeder, threads and chunk
+/// with the data a line apart); `None` when it is not `ratio` slower.
+pub fn false_sharing(packed: &RunRecord, padded: &RunRecord) -> Option<Diagnosis> {
+    let ratio = packed.median_s / padded.median_s.max(1e-12);
+    (packed.threads >= 2 && ratio >= FALSE_SHARING_RATIO).then(|| {
+        d(
+            Verdict::FalseSharing,
+            "false sharing: the workers' counters share one cache line",
+            format!(
+                "packed {:.3} s against {:.3} s padded for the same work at {} threads ({ratio:.1}x slower); every write needs the line, so it moves between the cores",
+                packed.median_s, padded.median_s, packed.threads
+            ),
+            "give each worker's data a cache line of its own (crossbeam's CachePadded), or keep it in a local and combine at the end",
+        )
+    })
 }
 
 /// Outside load, in cores (median over the repetitions), that is named as

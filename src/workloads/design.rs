@@ -23,6 +23,10 @@ pub enum Design {
     OrderedStream,
     /// One pass feeding several aggregates, one thread each (`engine::broadcast`).
     Broadcast,
+    /// Map-reduce over the feeder the user picks, whose map writes per-worker
+    /// counters laid out as the variant says (packed in one cache line, or
+    /// padded apart).
+    SharedCounters,
 }
 
 impl Design {
@@ -31,6 +35,7 @@ impl Design {
         match self {
             Design::MapReduce | Design::KeyedMapReduce => &[],
             Design::OrderedStream => &[Variant::Ordered, Variant::Unordered],
+            Design::SharedCounters => &[Variant::Packed, Variant::Padded],
             Design::Broadcast => &[Variant::Chunked, Variant::Tee, Variant::BufferAll, Variant::LockStep],
         }
     }
@@ -42,7 +47,7 @@ impl Design {
 
     /// Whether the feeder (and the simulated GIL) setting applies.
     pub fn takes_feeder(self) -> bool {
-        matches!(self, Design::MapReduce | Design::KeyedMapReduce)
+        matches!(self, Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters)
     }
 
     /// For designs of their own, the feeder the design resembles, recorded in
@@ -51,7 +56,7 @@ impl Design {
     /// down queues (`queue`).
     pub fn recorded_feeder(self) -> Option<FeederKind> {
         match self {
-            Design::MapReduce | Design::KeyedMapReduce => None,
+            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters => None,
             Design::OrderedStream => Some(FeederKind::Dispenser),
             Design::Broadcast => Some(FeederKind::Queue),
         }
@@ -69,7 +74,7 @@ impl Design {
     /// What `auto` means for this design, in words.
     pub fn auto_means(self) -> &'static str {
         match self {
-            Design::MapReduce | Design::KeyedMapReduce => {
+            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters => {
                 "feeder auto: measure, then run fused on one core or dispense adaptive chunks; chunk auto: about 200 us of work per chunk"
             }
             Design::OrderedStream => "chunk auto: 1,024 numbers per chunk (the feeder setting does not apply)",
@@ -94,12 +99,24 @@ pub enum Variant {
     BufferAll,
     /// Broadcast: every aggregate takes each item in turn.
     LockStep,
+    /// False sharing: per-worker counters side by side in one cache line.
+    Packed,
+    /// Per-worker counters one cache line apart.
+    Padded,
 }
 
 impl Variant {
     /// Every variant.
-    pub const ALL: [Variant; 6] =
-        [Variant::Ordered, Variant::Unordered, Variant::Chunked, Variant::Tee, Variant::BufferAll, Variant::LockStep];
+    pub const ALL: [Variant; 8] = [
+        Variant::Ordered,
+        Variant::Unordered,
+        Variant::Chunked,
+        Variant::Tee,
+        Variant::BufferAll,
+        Variant::LockStep,
+        Variant::Packed,
+        Variant::Padded,
+    ];
 
     /// Its name on the command line and in results files.
     pub fn name(self) -> &'static str {
@@ -110,6 +127,8 @@ impl Variant {
             Variant::Tee => "tee",
             Variant::BufferAll => "buffer-all",
             Variant::LockStep => "lock-step",
+            Variant::Packed => "packed",
+            Variant::Padded => "padded",
         }
     }
 
@@ -122,6 +141,8 @@ impl Variant {
             Variant::Tee => "an unbounded queue per aggregate: memory grows when one falls behind",
             Variant::BufferAll => "read everything into memory, then run each aggregate over it",
             Variant::LockStep => "every aggregate takes each item in turn: bounded memory, a barrier per item (slow)",
+            Variant::Packed => "the workers' counters side by side in one cache line: it bounces between the cores (false sharing)",
+            Variant::Padded => "each worker's counter on a cache line of its own: the same work without the bouncing",
         }
     }
 
@@ -129,6 +150,7 @@ impl Variant {
     pub fn design(self) -> Design {
         match self {
             Variant::Ordered | Variant::Unordered => Design::OrderedStream,
+            Variant::Packed | Variant::Padded => Design::SharedCounters,
             _ => Design::Broadcast,
         }
     }

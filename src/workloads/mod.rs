@@ -5,6 +5,7 @@
 
 pub mod aggregates;
 pub mod design;
+pub mod false_sharing;
 pub mod ordered_map;
 mod params;
 pub mod primes;
@@ -71,6 +72,8 @@ registry! {
     OrderedMap => ordered_map::OrderedMap,
     /// One pass of an iterator feeding several aggregates.
     Aggregates => aggregates::Aggregates,
+    /// Per-worker counters packed in one cache line, or padded apart.
+    FalseSharing => false_sharing::FalseSharing,
 }
 
 impl From<WorkloadKind> for &'static str {

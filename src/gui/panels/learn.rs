@@ -87,6 +87,18 @@ const LESSONS: &[Lesson] = &[
         },
     },
     Lesson {
+        title: "False sharing",
+        text: "Cores do not share memory byte by byte but in cache lines of 64 bytes. When two workers write their own counters that happen to sit in the same line, nothing is shared in the program, yet the hardware must move the whole line to whichever core writes next: every write waits for the other core. The 'false-sharing' workload runs the same adds with the workers' counters packed in one line and padded a line apart. Packed at 2 threads can be slower than 1 thread; padded scales. The fix is layout, not locks: pad per-worker data (crossbeam's CachePadded), or keep it local and combine at the end, as every feeder here does with its accumulators.",
+        button: "Try it: packed vs padded counters",
+        setup: |s| {
+            s.workload = WorkloadKind::FalseSharing;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(2);
+            s.chunk = Some(1024);
+            JobKind::Variants
+        },
+    },
+    Lesson {
         title: "Results in order, memory bounded",
         text: "A streaming parallel map must hand results back in input order, but workers finish out of order. Finished chunks wait in a reorder buffer until every earlier chunk is out. Letting workers run ahead without limit would make memory grow with the input; instead they stop taking input when a window of chunks is in flight. Watch the window fill and the reorder buffer rise when a chunk is slow, then compare with the unordered variant.",
         button: "Try it: ordered vs unordered stream",
