@@ -21,6 +21,7 @@ fn spec(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::Skewed => s.with("n", 400).with("width", 400),
         WorkloadKind::OrderedMap => s.with("n", 1_000_000),
         WorkloadKind::Aggregates => s.with("n", 1_000_000),
+        WorkloadKind::FalseSharing => s.with("n", 1_000_000),
     }
 }
 
