@@ -15,7 +15,10 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], height: f32) {
         return;
     }
     let h = (height - 90.0).max(140.0);
-    let w = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    // Only the buffering designs (streams, one-pass aggregates) hold items;
+    // the others get the whole width for their times.
+    let buffers = bars.iter().any(|b| b.peak.is_some());
+    let w = if buffers { (ui.available_width() / 2.0 - 8.0).max(200.0) } else { ui.available_width() };
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.strong("Median time per variant");
@@ -23,6 +26,9 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], height: f32) {
             let scale = Scale { unit: "ms", log: true, fmt: &|ms| fmt_ms(ms), reference: None };
             bars::grouped(ui, "variant-time", w, h, &times, &scale);
         });
+        if !buffers {
+            return;
+        }
         ui.vertical(|ui| {
             ui.strong("Most held at once");
             let (peaks, unit) = plot_data::variant_peak_groups(sources);
@@ -40,12 +46,16 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], height: f32) {
         let line = format!("{}: {} ({}..{}){peak}", b.name, fmt_ms(b.median_s * 1e3), fmt_ms(b.min_s * 1e3), fmt_ms(b.max_s * 1e3));
         ui.label(RichText::new(line).small().color(if b.verified { ui.visuals().text_color() } else { Color32::from_rgb(220, 60, 60) }));
     }
-    hint(
-        ui,
-        "each bar is one variant's median over the repetitions. Bounded designs hold a few chunks whatever the input length; \
-         buffer-all holds the whole input and a tee holds what the slowest reader has not read yet. Lock-step holds one item \
-         but waits at a barrier for every item: the time bar shows what that costs.",
-    );
+    if buffers {
+        hint(
+            ui,
+            "each bar is one variant's median over the repetitions. Bounded designs hold a few chunks whatever the input length; \
+             buffer-all holds the whole input and a tee holds what the slowest reader has not read yet. Lock-step holds one item \
+             but waits at a barrier for every item: the time bar shows what that costs.",
+        );
+    } else {
+        hint(ui, "each bar is one variant's median over the repetitions, next to the plain loop: the same work, laid out differently.");
+    }
 }
 
 fn fmt_ms(ms: f64) -> String {

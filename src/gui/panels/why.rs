@@ -43,7 +43,8 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut
 }
 
 fn label(r: &RunRecord) -> String {
-    format!("{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
+    let variant = r.variant.map_or_else(String::new, |v| format!("{v}, "));
+    format!("{variant}{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
 }
 
 fn diagnoses(ui: &mut egui::Ui, sources: &[Labelled<'_>]) {
