@@ -22,6 +22,7 @@ fn spec(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::OrderedMap => s.with("n", 1_000_000),
         WorkloadKind::Aggregates => s.with("n", 1_000_000),
         WorkloadKind::FalseSharing => s.with("n", 1_000_000),
+        WorkloadKind::Contention => s.with("n", 1_000_000),
     }
 }
 

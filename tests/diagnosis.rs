@@ -127,11 +127,12 @@ fn fits_and_diagnoses_go_into_the_json() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn packed_counters_next_to_their_padded_twin_are_false_sharing() {
+/// Runs `worse` and `better` at 2 threads (dispenser, chunks of 1,024, 3
+/// repetitions) and returns the diagnoses of the two runs, and the lock.
+fn twins(workload: WorkloadSpec, worse: Variant, better: Variant) -> (Verdict, Verdict, String, std::sync::MutexGuard<'static, ()>) {
     let serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let plan = SweepPlan {
-        workload: WorkloadSpec::new(WorkloadKind::FalseSharing).with("n", 1_000_000),
+        workload,
         feeders: vec![FeederKind::Dispenser],
         threads: vec![Threads::new(2).expect("a valid thread count")],
         chunks: vec![ChunkSize::Fixed(Chunk::of(1024))],
@@ -139,23 +140,41 @@ fn packed_counters_next_to_their_padded_twin_are_false_sharing() {
         reps: 3,
         warmup: 1,
         spans: false,
-        variants: vec![Variant::Packed, Variant::Padded],
+        variants: vec![worse, better],
     };
     let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
     analyse(&mut file);
-    assert!(file.runs.iter().all(|r| r.verified), "every run's counters and sum match the plain loop's");
-    let packed = file.runs.iter().find(|r| r.variant == Some(Variant::Packed)).expect("a packed run");
-    let padded = file.runs.iter().find(|r| r.variant == Some(Variant::Padded)).expect("a padded run");
-    let d = packed.diagnosis.clone().expect("diagnosis");
-    let why = format!("{d:?}: packed {:.3} s, padded {:.3} s", packed.median_s, padded.median_s);
+    assert!(file.runs.iter().all(|r| r.verified), "every run's result matches the plain loop's");
+    let run = |v| file.runs.iter().find(|r| r.variant == Some(v)).expect("a run of each variant");
+    let (w, b) = (run(worse), run(better));
+    let dw = w.diagnosis.clone().expect("diagnosis");
+    let why = format!("{dw:?}: {worse} {:.3} s, {better} {:.3} s", w.median_s, b.median_s);
+    (dw.verdict, b.diagnosis.as_ref().expect("diagnosis").verdict, why, serial)
+}
+
+#[test]
+fn packed_counters_next_to_their_padded_twin_are_false_sharing() {
+    let spec = WorkloadSpec::new(WorkloadKind::FalseSharing).with("n", 1_000_000);
+    let (packed, padded, why, _serial) = twins(spec, Variant::Packed, Variant::Padded);
     if num_cpus::get() >= 2 {
         // Two cores write one line: it bounces, and the twin shows how much that costs.
-        assert_eq!(d.verdict, Verdict::FalseSharing, "{why}");
-        assert!(d.evidence.contains("padded"), "{why}");
+        assert_eq!(packed, Verdict::FalseSharing, "{why}");
     } else {
         // One core: the two threads take turns, the line never moves, nothing to name.
-        assert_ne!(d.verdict, Verdict::FalseSharing, "{why}");
+        assert_ne!(packed, Verdict::FalseSharing, "{why}");
     }
-    assert_ne!(padded.diagnosis.as_ref().map(|d| d.verdict), Some(Verdict::FalseSharing), "{why}");
-    drop(serial);
+    assert_ne!(padded, Verdict::FalseSharing, "{why}");
+}
+
+#[test]
+fn one_locked_map_next_to_its_local_merge_twin_is_shared_state() {
+    let spec = WorkloadSpec::new(WorkloadKind::Contention).with("n", 500_000);
+    let (locked, local, why, _serial) = twins(spec, Variant::LockedMap, Variant::LocalMerge);
+    if num_cpus::get() >= 2 {
+        // Two workers queue at one lock on every item; the local twin takes none.
+        assert_eq!(locked, Verdict::SharedState, "{why}");
+    } else {
+        assert_ne!(locked, Verdict::SharedState, "{why}");
+    }
+    assert_ne!(local, Verdict::SharedState, "{why}");
 }

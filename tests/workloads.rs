@@ -25,6 +25,21 @@ fn small(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::OrderedMap => spec.with("n", 50_000),
         WorkloadKind::Aggregates => spec.with("n", 100_000),
         WorkloadKind::FalseSharing => spec.with("n", 50_000).with("adds", 4),
+        WorkloadKind::Contention => spec.with("n", 50_000).with("keys", 300),
+    }
+}
+
+#[test]
+fn contention_local_merge_matches_its_reference_on_every_feeder() {
+    // The loop above runs the default variant (locked-map); this one the other.
+    let spec = small(WorkloadKind::Contention).with_variant(scalescope::workloads::Variant::LocalMerge);
+    let want = workloads::reference(&spec).unwrap();
+    let Computed::Counts(counts) = &want else { panic!("counts expected, got {want:?}") };
+    assert_eq!(counts.values().sum::<u64>(), 50_000);
+    assert!(counts.len() <= 300 && counts.len() > 250, "{} distinct keys of 300", counts.len());
+    for feeder in FeederKind::ALL {
+        let config = Config::new(3).unwrap().feeder(feeder).chunk(64).unwrap();
+        assert_eq!(workloads::run(&spec, Run::new(&config)).unwrap().value, want, "local-merge on {feeder}");
     }
 }
 
@@ -266,7 +281,7 @@ fn a_variant_the_workload_lacks_is_refused() {
     // A name that is no variant at all cannot even be made into one.
     assert_eq!(
         "zip".parse::<Variant>().unwrap_err(),
-        "no variant 'zip' (variants: ordered, unordered, chunked, tee, buffer-all, lock-step, packed, padded)"
+        "no variant 'zip' (variants: ordered, unordered, chunked, tee, buffer-all, lock-step, packed, padded, locked-map, local-merge)"
     );
     let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Aggregates).with_variant(Variant::Ordered)).unwrap_err();
     assert_eq!(e.to_string(), "workload 'aggregates' has no variant 'ordered' (variants: chunked, tee, buffer-all, lock-step)");

@@ -64,11 +64,12 @@ pub struct ImportArgs {
 /// Flags that pick the workload and its parameters.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WorkloadArgs {
-    /// Workload (see `scalescope workloads`): primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates, false-sharing.
+    /// Workload (see `scalescope workloads`): primes, trivial, sleep-spin, word-count, skewed, ordered-map, aggregates, false-sharing, contention.
     #[arg(long, short = 'w', default_value = "primes")]
     pub workload: String,
     /// ordered-map: ordered, unordered; aggregates: chunked, tee, buffer-all,
-    /// lock-step; false-sharing: packed, padded. A sweep takes several,
+    /// lock-step; false-sharing: packed, padded; contention: locked-map,
+    /// local-merge. A sweep takes several,
     /// comma-separated, or `all`.
     #[arg(long, value_delimiter = ',')]
     pub variant: Vec<String>,
@@ -93,6 +94,9 @@ pub struct WorkloadArgs {
     /// false-sharing: adds to the worker's counter per item.
     #[arg(long)]
     pub adds: Option<u64>,
+    /// contention: distinct keys.
+    #[arg(long)]
+    pub keys: Option<u64>,
     /// word-count: distinct words of the built-in generator.
     #[arg(long)]
     pub vocabulary: Option<u64>,

@@ -56,6 +56,7 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
         ("vocabulary", a.vocabulary),
         ("k", a.k),
         ("adds", a.adds),
+        ("keys", a.keys),
     ];
     for (name, value) in given {
         if let Some(v) = value {

@@ -126,19 +126,21 @@ pub fn analyse(file: &mut Experiment) {
     for r in &mut file.runs {
         r.diagnosis = Some(diagnose(r, base, cores));
     }
-    // False sharing shows only next to the padded twin of a packed run.
+    // False sharing and shared state show only next to the twin that does
+    // the same work the better way.
     use crate::workloads::Variant;
+    const TWINS: [(Variant, Variant); 2] = [(Variant::Packed, Variant::Padded), (Variant::LockedMap, Variant::LocalMerge)];
     let twins: Vec<(usize, super::diagnosis::Diagnosis)> = file
         .runs
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.variant == Some(Variant::Packed))
-        .filter_map(|(i, packed)| {
-            let padded = file.runs.iter().find(|r| {
-                r.variant == Some(Variant::Padded)
-                    && (r.feeder, r.threads, r.chunk_size, r.gil) == (packed.feeder, packed.threads, packed.chunk_size, packed.gil)
+        .filter_map(|(i, run)| {
+            let better = TWINS.iter().find(|(worse, _)| run.variant == Some(*worse))?.1;
+            let twin = file.runs.iter().find(|r| {
+                r.variant == Some(better)
+                    && (r.feeder, r.threads, r.chunk_size, r.gil) == (run.feeder, run.threads, run.chunk_size, run.gil)
             })?;
-            Some((i, super::diagnosis::false_sharing(packed, padded)?))
+            Some((i, super::diagnosis::against_twin(run, twin)?))
         })
         .collect();
     for (i, d) in twins {

@@ -32,6 +32,9 @@ pub enum Verdict {
     /// Per-worker data packed in one cache line: the line bounced between
     /// the cores (named from the padded twin's time).
     FalseSharing,
+    /// Every worker updated one shared structure behind a lock (named from
+    /// the twin that combines locally and merges at the end).
+    SharedState,
 }
 
 /// How a verdict should look: good news, a loss worth a look, or a loss
@@ -77,25 +80,40 @@ fn d(verdict: Verdict, headline: &str, evidence: String, suggestion: &str) -> Di
     Diagnosis { verdict, headline: headline.into(), evidence, suggestion: suggestion.into() }
 }
 
-/// How much slower than its padded twin a packed run must be to be named false sharing.
-pub const FALSE_SHARING_RATIO: f64 = 1.5;
+/// How much slower than its twin (the same work laid out the better way) a
+/// run must be for the twin's verdict (false sharing, shared state).
+pub const TWIN_RATIO: f64 = 1.5;
 
-/// The diagnosis of a run whose per-worker data is packed in one cache
-/// line, from its `padded` twin (the same work, feeder, threads and chunk
-/// with the data a line apart); `None` when it is not `ratio` slower.
-pub fn false_sharing(packed: &RunRecord, padded: &RunRecord) -> Option<Diagnosis> {
-    let ratio = packed.median_s / padded.median_s.max(1e-12);
-    (packed.threads >= 2 && ratio >= FALSE_SHARING_RATIO).then(|| {
-        d(
+/// A run against its twin: the same work, feeder, threads and chunk, with
+/// one thing done the better way (`padded` for `packed`, `local-merge` for
+/// `locked-map`). The verdict the twin shows, or `None` when the run is not
+/// [`TWIN_RATIO`] slower (or ran on one thread, where neither loss exists).
+pub fn against_twin(run: &RunRecord, twin: &RunRecord) -> Option<Diagnosis> {
+    use crate::workloads::Variant;
+    let ratio = run.median_s / twin.median_s.max(1e-12);
+    if run.threads < 2 || ratio < TWIN_RATIO {
+        return None;
+    }
+    let (p, a, b) = (run.threads, run.median_s, twin.median_s);
+    match run.variant? {
+        Variant::Packed => Some(d(
             Verdict::FalseSharing,
             "false sharing: the workers' counters share one cache line",
             format!(
-                "packed {:.3} s against {:.3} s padded for the same work at {} threads ({ratio:.1}x slower); every write needs the line, so it moves between the cores",
-                packed.median_s, padded.median_s, packed.threads
+                "packed {a:.3} s against {b:.3} s padded for the same work at {p} threads ({ratio:.1}x slower); every write needs the line, so it moves between the cores"
             ),
             "give each worker's data a cache line of its own (crossbeam's CachePadded), or keep it in a local and combine at the end",
-        )
-    })
+        )),
+        Variant::LockedMap => Some(d(
+            Verdict::SharedState,
+            "shared state: every worker updates one locked map",
+            format!(
+                "one locked map {a:.3} s against {b:.3} s counting locally and merging at the end, at {p} threads ({ratio:.1}x slower); the workers queue at the lock on every item"
+            ),
+            "combine into each worker's own tables and merge them at the end (the keyed map-reduce's shuffle): no lock on the hot path",
+        )),
+        _ => None,
+    }
 }
 
 /// Outside load, in cores (median over the repetitions), that is named as

@@ -27,6 +27,9 @@ pub enum Design {
     /// counters laid out as the variant says (packed in one cache line, or
     /// padded apart).
     SharedCounters,
+    /// Map-reduce over the feeder the user picks, counting keys either in
+    /// one locked map or in local tables merged at the end (the keyed design).
+    SharedState,
 }
 
 impl Design {
@@ -36,6 +39,7 @@ impl Design {
             Design::MapReduce | Design::KeyedMapReduce => &[],
             Design::OrderedStream => &[Variant::Ordered, Variant::Unordered],
             Design::SharedCounters => &[Variant::Packed, Variant::Padded],
+            Design::SharedState => &[Variant::LockedMap, Variant::LocalMerge],
             Design::Broadcast => &[Variant::Chunked, Variant::Tee, Variant::BufferAll, Variant::LockStep],
         }
     }
@@ -47,7 +51,7 @@ impl Design {
 
     /// Whether the feeder (and the simulated GIL) setting applies.
     pub fn takes_feeder(self) -> bool {
-        matches!(self, Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters)
+        matches!(self, Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState)
     }
 
     /// For designs of their own, the feeder the design resembles, recorded in
@@ -56,7 +60,7 @@ impl Design {
     /// down queues (`queue`).
     pub fn recorded_feeder(self) -> Option<FeederKind> {
         match self {
-            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters => None,
+            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState => None,
             Design::OrderedStream => Some(FeederKind::Dispenser),
             Design::Broadcast => Some(FeederKind::Queue),
         }
@@ -74,7 +78,7 @@ impl Design {
     /// What `auto` means for this design, in words.
     pub fn auto_means(self) -> &'static str {
         match self {
-            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters => {
+            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState => {
                 "feeder auto: measure, then run fused on one core or dispense adaptive chunks; chunk auto: about 200 us of work per chunk"
             }
             Design::OrderedStream => "chunk auto: 1,024 numbers per chunk (the feeder setting does not apply)",
@@ -103,11 +107,15 @@ pub enum Variant {
     Packed,
     /// Per-worker counters one cache line apart.
     Padded,
+    /// Every worker adds to one shared map behind a lock.
+    LockedMap,
+    /// Each worker counts locally; the tables are merged at the end.
+    LocalMerge,
 }
 
 impl Variant {
     /// Every variant.
-    pub const ALL: [Variant; 8] = [
+    pub const ALL: [Variant; 10] = [
         Variant::Ordered,
         Variant::Unordered,
         Variant::Chunked,
@@ -116,6 +124,8 @@ impl Variant {
         Variant::LockStep,
         Variant::Packed,
         Variant::Padded,
+        Variant::LockedMap,
+        Variant::LocalMerge,
     ];
 
     /// Its name on the command line and in results files.
@@ -129,6 +139,8 @@ impl Variant {
             Variant::LockStep => "lock-step",
             Variant::Packed => "packed",
             Variant::Padded => "padded",
+            Variant::LockedMap => "locked-map",
+            Variant::LocalMerge => "local-merge",
         }
     }
 
@@ -143,6 +155,10 @@ impl Variant {
             Variant::LockStep => "every aggregate takes each item in turn: bounded memory, a barrier per item (slow)",
             Variant::Packed => "the workers' counters side by side in one cache line: it bounces between the cores (false sharing)",
             Variant::Padded => "each worker's counter on a cache line of its own: the same work without the bouncing",
+            Variant::LockedMap => "every worker adds every item to one shared map behind a lock: they queue at it",
+            Variant::LocalMerge => {
+                "each worker counts into its own tables, merged at the end by key (the shuffle): no lock on the hot path"
+            }
         }
     }
 
@@ -151,6 +167,7 @@ impl Variant {
         match self {
             Variant::Ordered | Variant::Unordered => Design::OrderedStream,
             Variant::Packed | Variant::Padded => Design::SharedCounters,
+            Variant::LockedMap | Variant::LocalMerge => Design::SharedState,
             _ => Design::Broadcast,
         }
     }

@@ -4,6 +4,7 @@
 //! A run is verified by comparing its result with the reference's.
 
 pub mod aggregates;
+pub mod contention;
 pub mod design;
 pub mod false_sharing;
 pub mod ordered_map;
@@ -74,6 +75,8 @@ registry! {
     Aggregates => aggregates::Aggregates,
     /// Per-worker counters packed in one cache line, or padded apart.
     FalseSharing => false_sharing::FalseSharing,
+    /// Counting keys in one locked map, or locally and merged.
+    Contention => contention::Contention,
 }
 
 impl From<WorkloadKind> for &'static str {

@@ -99,6 +99,18 @@ const LESSONS: &[Lesson] = &[
         },
     },
     Lesson {
+        title: "Shared state, and why the shuffle exists",
+        text: "Counting words (or any keys) in parallel, the first idea is one shared map behind a lock. Then every item takes the lock, the workers queue at it, and more threads make it slower, not faster. The keyed map-reduce avoids the lock: each worker counts into tables of its own, and at the end the tables are merged by key (the shuffle: each key goes to exactly one reducer, so the reducers need no lock either). The 'contention' workload counts the same keys both ways.",
+        button: "Try it: one locked map vs local tables merged",
+        setup: |s| {
+            s.workload = WorkloadKind::Contention;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(2);
+            s.chunk = Some(1024);
+            JobKind::Variants
+        },
+    },
+    Lesson {
         title: "Results in order, memory bounded",
         text: "A streaming parallel map must hand results back in input order, but workers finish out of order. Finished chunks wait in a reorder buffer until every earlier chunk is out. Letting workers run ahead without limit would make memory grow with the input; instead they stop taking input when a window of chunks is in flight. Watch the window fill and the reorder buffer rise when a chunk is slow, then compare with the unordered variant.",
         button: "Try it: ordered vs unordered stream",

@@ -1,0 +1,92 @@
+//! `contention`: count how often each key occurs, two ways. `locked-map`:
+//! every worker adds each item to ONE shared map behind a lock, so the
+//! workers take turns at it on every item. `local-merge`: each worker counts
+//! into tables of its own and the tables are merged at the end (the keyed
+//! map-reduce, with its shuffle). Same counts; the diagnosis names the
+//! shared state from the local twin's time.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use super::source::Counter;
+use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
+use crate::engine::{Outcome, Run};
+
+/// Description and parameters.
+pub static INFO: WorkloadInfo = WorkloadInfo {
+    name: "contention",
+    summary: "counting keys in one locked map, or in local tables merged at the end",
+    description: "Counts how often each of `keys` keys occurs among n items (a key is a hash of \
+        the item). locked-map: every worker adds every item to one shared map behind a mutex, so \
+        the workers queue at the lock on every item and more threads make it slower. local-merge: \
+        each worker counts into its own tables, one per partition, and one reducer per partition \
+        merges them at the end (the keyed map-reduce's shuffle), so the hot path takes no lock. \
+        Same counts; compare the two variants at 2 threads or more.",
+    params: &[
+        ParamInfo { name: "n", help: "items", default: 2_000_000, min: 0, max: 10_000_000_000 },
+        ParamInfo { name: "keys", help: "distinct keys", default: 1024, min: 1, max: 10_000_000 },
+    ],
+    takes_file: false,
+    design: Design::SharedState,
+};
+
+/// The key of item `x`: a few rounds of a hash, so an item costs some work.
+#[inline]
+fn key(x: u64, keys: u64) -> u64 {
+    let mut h = x;
+    for _ in 0..4 {
+        h = (h ^ (h >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    h % keys
+}
+
+fn counts(map: HashMap<u64, u64>) -> Computed {
+    Computed::Counts(map.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// The `contention` workload (see [`INFO`]).
+pub struct Contention;
+
+impl Workload for Contention {
+    fn info(&self) -> &'static WorkloadInfo {
+        &INFO
+    }
+
+    /// The plain loop: one map, no lock.
+    fn reference(&self, spec: &WorkloadSpec, cancel: Cancel<'_>) -> Result<Computed, WorkloadError> {
+        let (n, keys) = (spec.get("n"), spec.get("keys"));
+        let map: std::cell::RefCell<HashMap<u64, u64>> = std::cell::RefCell::default();
+        cancel.blocks(n, 1 << 16, 0, |acc, block| {
+            let mut map = map.borrow_mut();
+            for x in block {
+                *map.entry(key(x, keys)).or_insert(0) += 1;
+            }
+            acc
+        })?;
+        Ok(counts(map.into_inner()))
+    }
+
+    fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        let (n, keys) = (spec.get("n"), spec.get("keys"));
+        if spec.variant() == Some(Variant::LocalMerge) {
+            let out = call.map_reduce_by_key(Counter::new(n), |x: u64, out| out.emit(key(x, keys), 1u64), |a, b| *a += b)?;
+            return Ok(Outcome { value: counts(out.value.into_map()), report: out.report });
+        }
+        let shared: Mutex<HashMap<u64, u64>> = Mutex::new(HashMap::new());
+        let out = call.fold(
+            Counter::new(n),
+            || 0u64,
+            |seen, x| {
+                let k = key(x, keys);
+                *shared.lock().unwrap_or_else(PoisonError::into_inner).entry(k).or_insert(0) += 1;
+                seen + 1
+            },
+            |a, b| a + b,
+        )?;
+        if out.value != n {
+            return Err(WorkloadError::Incorrect(format!("{} items counted, {n} expected", out.value)));
+        }
+        let map = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+        Ok(Outcome { value: counts(map), report: out.report })
+    }
+}
