@@ -116,6 +116,16 @@ fn fused_sample_items(chunk: usize, c: &Costs) -> usize {
     }
 }
 
+/// A split sample whose map cost is this many times the kept minimum starts
+/// the map window afresh.
+const JUMP: f64 = 4.0;
+
+/// The most items a fused block takes under the lock: a block sized for
+/// cheap items runs on for as long as the items stay dear when costs jump
+/// (65,536 items of 200 steps held the lock for 15 ms on `step`), and the
+/// checks for dearer items wait for its end.
+const FUSED_BLOCK_MAX: usize = 1 << 14;
+
 /// How much dearer an item must have become, against the map cost at
 /// which the workers last lost to one core, before the model may bring
 /// them back: the model is optimistic about the workers on the cheapest
@@ -219,7 +229,10 @@ struct Estimate {
     /// rate chose one core where the workers were faster; the mean of the
     /// last two is less often lucky and stays recent, so it follows costs
     /// that change along the input.
-    fused: [Option<f64>; FUSED_KEPT],
+    /// Each with the split map cost when it was taken: costs that rise
+    /// along the input (a ramp) make an older sample cheaper, so a sample
+    /// is carried to now by the map cost's growth since.
+    fused: [Option<(f64, f64)>; FUSED_KEPT],
     costs: Costs,
 }
 
@@ -231,6 +244,13 @@ impl Estimate {
             return;
         }
         let (pull_ns, map_ns) = (per_item(pull, items), per_item(map, items));
+        if self.map.len > 0 && map_ns > JUMP * self.map.min() {
+            // The items' cost jumped (the second half of `step`): the older,
+            // cheaper samples no longer describe them. Without this the
+            // minimum kept the old cost for 8 more samples, one every
+            // RECHECK in fused mode: 30 ms on one core for dear items.
+            self.map = Recent::default();
+        }
         self.pull.push(pull_ns);
         self.map.push(map_ns);
         self.update();
@@ -240,16 +260,30 @@ impl Estimate {
             return;
         }
         self.fused.rotate_right(1);
-        self.fused[0] = Some(per_item(took, items));
+        self.fused[0] = Some((per_item(took, items), self.map.min()));
         self.update();
     }
     fn update(&mut self) {
-        let kept: Vec<f64> = self.fused.iter().flatten().copied().collect();
+        let kept = self.kept();
         let fused_ns = if kept.is_empty() { f64::INFINITY } else { kept.iter().sum::<f64>() / kept.len() as f64 };
         self.costs = Costs { pull_ns: self.pull.min(), map_ns: self.map.min(), fused_ns };
     }
     fn ready(&self) -> bool {
         self.pull.len >= 2 && self.fused.iter().all(Option::is_some)
+    }
+    /// The kept fused samples, each scaled by how much the map cost has
+    /// grown (never shrunk) since it was taken.
+    fn kept(&self) -> Vec<f64> {
+        let now = self.map.min();
+        self.fused
+            .iter()
+            .flatten()
+            .map(
+                |&(fused, map_then)| {
+                    if map_then.is_finite() && map_then > 0.0 && now.is_finite() && now > map_then { fused * now / map_then } else { fused }
+                },
+            )
+            .collect()
     }
     /// The costs a decision in mode `now` reads: the mean of the fused
     /// samples while the workers run, the cheaper while one core runs (so
@@ -258,7 +292,7 @@ impl Estimate {
         match now {
             Mode::Parallel => self.costs,
             Mode::Fused => {
-                let cheaper = self.fused.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+                let cheaper = self.kept().into_iter().fold(f64::INFINITY, f64::min);
                 Costs { fused_ns: cheaper, ..self.costs }
             }
         }
@@ -373,7 +407,7 @@ where
                     finish();
                     return acc;
                 }
-                block = sequential::next_block(block, t1 - t0);
+                block = sequential::next_block(block, t1 - t0).min(FUSED_BLOCK_MAX);
                 if t1 >= recheck {
                     recheck = t1 + RECHECK;
                     // Time one split chunk: have the items become dearer?
@@ -624,5 +658,27 @@ mod tests {
         assert_eq!(decide(Mode::Parallel, &lucky, 2, Some(rate)), Mode::Fused);
         // Once one core runs, an unlucky (dear) sample does not bring the workers back: it reads the cheaper.
         assert!((est.costs_in(Mode::Fused).fused_ns - 20.0).abs() < 0.1);
+    }
+
+    #[test]
+    fn costs_that_rise_or_jump_are_followed() {
+        let us = |x: f64| Duration::from_nanos((x * 1e3) as u64);
+        // A ramp: a fused sample taken when the map cost 50 ns/item is
+        // carried to now, when it costs 100: it counts as 2x dearer.
+        let mut ramp = Estimate::default();
+        ramp.split(1000, us(1.0), us(50.0));
+        ramp.fused(1000, us(60.0));
+        ramp.split(1000, us(1.0), us(100.0));
+        ramp.map = Recent::default();
+        ramp.split(1000, us(1.0), us(100.0));
+        ramp.fused(1000, us(120.0));
+        assert!((ramp.costs.fused_ns - 120.0).abs() < 0.5, "both samples at today's cost: {:?}", ramp.costs);
+        // A step: eight cheap samples, then one 400x dearer starts afresh.
+        let mut step = Estimate::default();
+        for _ in 0..8 {
+            step.split(4096, us(4.0), us(2.0));
+        }
+        step.split(4096, us(4.0), us(900.0));
+        assert!(step.costs.map_ns > 200.0, "{:?}", step.costs);
     }
 }
