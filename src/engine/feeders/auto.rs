@@ -231,7 +231,7 @@ struct Estimate {
     /// that change along the input.
     /// Each with the split map cost when it was taken: costs that rise
     /// along the input (a ramp) make an older sample cheaper, so a sample
-    /// is carried to now by the map cost's growth since.
+    /// is carried to now by adding the map cost's growth since.
     fused: [Option<(f64, f64)>; FUSED_KEPT],
     costs: Costs,
 }
@@ -271,8 +271,8 @@ impl Estimate {
     fn ready(&self) -> bool {
         self.pull.len >= 2 && self.fused.iter().all(Option::is_some)
     }
-    /// The kept fused samples, each scaled by how much the map cost has
-    /// grown (never shrunk) since it was taken.
+    /// The kept fused samples, each plus what the map cost has grown since
+    /// it was taken (a fused item is a pull and a map; never less).
     fn kept(&self) -> Vec<f64> {
         let now = self.map.min();
         self.fused
@@ -280,7 +280,7 @@ impl Estimate {
             .flatten()
             .map(
                 |&(fused, map_then)| {
-                    if map_then.is_finite() && map_then > 0.0 && now.is_finite() && now > map_then { fused * now / map_then } else { fused }
+                    if map_then.is_finite() && now.is_finite() && now > map_then { fused + (now - map_then) } else { fused }
                 },
             )
             .collect()
@@ -663,8 +663,8 @@ mod tests {
     #[test]
     fn costs_that_rise_or_jump_are_followed() {
         let us = |x: f64| Duration::from_nanos((x * 1e3) as u64);
-        // A ramp: a fused sample taken when the map cost 50 ns/item is
-        // carried to now, when it costs 100: it counts as 2x dearer.
+        // A ramp: a fused sample of 60 ns/item taken when the map cost 50
+        // is carried to now, when it costs 100: 60 + 50 = 110.
         let mut ramp = Estimate::default();
         ramp.split(1000, us(1.0), us(50.0));
         ramp.fused(1000, us(60.0));
@@ -672,7 +672,7 @@ mod tests {
         ramp.map = Recent::default();
         ramp.split(1000, us(1.0), us(100.0));
         ramp.fused(1000, us(120.0));
-        assert!((ramp.costs.fused_ns - 120.0).abs() < 0.5, "both samples at today's cost: {:?}", ramp.costs);
+        assert!((ramp.costs.fused_ns - 115.0).abs() < 0.5, "the mean of 110 and 120: {:?}", ramp.costs);
         // A step: eight cheap samples, then one 400x dearer starts afresh.
         let mut step = Estimate::default();
         for _ in 0..8 {
