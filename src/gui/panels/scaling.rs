@@ -118,6 +118,13 @@ fn threads_plot(id: &str, w: f32, h: f32) -> Plot<'static> {
     })
 }
 
+/// The guides of a speedup plot: this machine's core count, and the ideal
+/// line y = p up to `to` (not higher, so it does not squash the curves).
+pub fn speedup_guides(plot: &mut egui_plot::PlotUi<'_>, cores: usize, to: f64) {
+    core_line(plot, cores);
+    plot.line(Line::new("ideal (y = p)", vec![[1.0, 1.0], [to, to]]).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+}
+
 /// A vertical line at this machine's core count: past it, threads share cores.
 fn core_line(plot: &mut egui_plot::PlotUi<'_>, cores: usize) {
     plot.vline(VLine::new(format!("{cores} cores (this machine)"), cores as f64).style(LineStyle::dotted_dense()).color(CORES));

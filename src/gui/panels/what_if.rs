@@ -5,7 +5,7 @@
 //! says how far off it was on the other runs of the experiment.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{HoverPosition, Line, LineStyle, Plot, Points, VLine};
+use egui_plot::{HoverPosition, Line, LineStyle, Plot, Points};
 
 use super::chip;
 use crate::gui::plot_data::Labelled;
@@ -90,16 +90,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mu
             HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
-            plot.vline(
-                VLine::new(format!("{cores} cores (this machine)"), cores as f64)
-                    .style(LineStyle::dotted_dense())
-                    .color(super::scaling::CORES),
-            );
-            plot.line(
-                Line::new("ideal (y = p)", vec![[1.0, 1.0], [top.min(max_p), top.min(max_p)]])
-                    .style(LineStyle::dashed_loose())
-                    .color(Color32::GRAY),
-            );
+            super::scaling::speedup_guides(plot, cores, top.min(max_p));
             for (i, sc) in w.scenarios.iter().enumerate() {
                 let pts: Vec<[f64; 2]> = sc.curve.iter().map(|&(p, y)| [p as f64, y]).collect();
                 let line = Line::new(sc.change.label(), pts).color(color(i)).width(if sc.change == Change::AsMeasured { 2.5 } else { 1.5 });

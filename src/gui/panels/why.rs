@@ -3,7 +3,7 @@
 //! the scaling (`what_if.rs`), and a per-worker timeline of a run.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{FilledArea, HoverPosition, Line, LineStyle, MarkerShape, Plot, Points, VLine};
+use egui_plot::{FilledArea, HoverPosition, Line, LineStyle, MarkerShape, Plot, Points};
 
 use super::{chip, hint};
 use crate::engine::SpanKind;
@@ -176,16 +176,7 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
                 .flat_map(|(_, f)| f.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
                 .fold(2.0, f64::max)
                 * 1.5;
-            plot.vline(
-                VLine::new(format!("{cores} cores (this machine)"), cores as f64)
-                    .style(LineStyle::dotted_dense())
-                    .color(super::scaling::CORES),
-            );
-            plot.line(
-                Line::new("ideal (y = p)", vec![[1.0, 1.0], [top.min(max_p), top.min(max_p)]])
-                    .style(LineStyle::dashed_loose())
-                    .color(Color32::GRAY),
-            );
+            super::scaling::speedup_guides(plot, cores, top.min(max_p));
             let mut i = 0;
             for (name, file) in sources {
                 for f in &file.fits {
