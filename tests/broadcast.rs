@@ -227,3 +227,85 @@ fn chunked_stays_within_its_bound_over_ten_million_items_and_tee_does_not_need_t
     let out = within(120, move || broadcast(Plain(0..n), make(), &BroadcastConfig::new(Strategy::BufferAll), &Hooks::none())).unwrap();
     assert_eq!(out.report.buffer.unwrap().peak, n, "buffer-all holds everything");
 }
+
+mod cooperative {
+    use scalescope::engine::broadcast::cooperative::{AsyncConsumer, broadcast_cooperative};
+    use scalescope::engine::{CancelToken, EngineError, Hooks, Stage};
+
+    use super::Plain;
+
+    fn collect() -> AsyncConsumer<'static, u64, Vec<u64>> {
+        Box::new(|mut it| {
+            Box::pin(async move {
+                let mut v = Vec::new();
+                while let Some(x) = it.next().await {
+                    v.push(x);
+                }
+                v
+            })
+        })
+    }
+
+    fn first(n: usize) -> AsyncConsumer<'static, u64, Vec<u64>> {
+        Box::new(move |mut it| {
+            Box::pin(async move {
+                let mut v = Vec::new();
+                while v.len() < n {
+                    match it.next().await {
+                        Some(x) => v.push(x),
+                        None => break,
+                    }
+                }
+                v
+            })
+        })
+    }
+
+    #[test]
+    fn every_consumer_sees_every_item_in_order_on_one_thread_with_one_item_held() {
+        let out = broadcast_cooperative(Plain(0..10_000u64), vec![collect(), first(5), collect()], &Hooks::none()).unwrap();
+        let all: Vec<u64> = (0..10_000).collect();
+        assert_eq!(out.value, vec![all.clone(), vec![0, 1, 2, 3, 4], all]);
+        assert_eq!(out.report.buffer.unwrap().peak, 1);
+        assert_eq!(out.report.threads_used, 0);
+        assert_eq!(out.report.workers[0].items, 10_000);
+        // Empty input: every consumer ends at once.
+        let out = broadcast_cooperative(Plain(0..0u64), vec![collect(), first(3)], &Hooks::none()).unwrap();
+        assert_eq!(out.value, vec![Vec::<u64>::new(), vec![]]);
+    }
+
+    #[test]
+    fn a_panicking_consumer_or_source_is_an_error_naming_its_stage() {
+        let bad: AsyncConsumer<'static, u64, Vec<u64>> = Box::new(|mut it| {
+            Box::pin(async move {
+                while let Some(x) = it.next().await {
+                    assert!(x != 700, "aggregate failed at {x}");
+                }
+                vec![]
+            })
+        });
+        match broadcast_cooperative(Plain(0..10_000u64), vec![collect(), bad], &Hooks::none()) {
+            Err(EngineError::Failed(f)) => {
+                assert!(f.message.contains("aggregate failed at 700"), "{f}");
+                assert_eq!(f.stage, Stage::Consumer, "{f}");
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
+        let source = (0..10_000u64).inspect(|&x| assert!(x != 77, "source failed at {x}"));
+        match broadcast_cooperative(source, vec![collect()], &Hooks::none()) {
+            Err(EngineError::Failed(f)) => assert_eq!((f.stage, f.message.contains("source failed at 77")), (Stage::Source, true), "{f}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_cancel_stops_it() {
+        let token = CancelToken::new();
+        token.cancel();
+        let hooks = Hooks { cancel: Some(token), ..Hooks::none() };
+        match broadcast_cooperative(Plain(0..100_000u64), vec![collect()], &hooks) {
+            Err(EngineError::Cancelled { items_done, .. }) => assert!(items_done <= 1024, "{items_done}"),
+            other => panic!("expected a cancel, got {other:?}"),
+        }
+    }
+}

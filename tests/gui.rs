@@ -382,10 +382,11 @@ fn aggregates_compare_variants_shows_time_and_peak_per_strategy() {
     assert_eq!(app.shelf.results.len(), 1, "message: {:?}", app.message);
     let runs = &app.shelf.results[0].runs;
     let variants: Vec<&str> = runs.iter().map(|r| r.variant.unwrap().name()).collect();
-    assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step"]);
+    assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step", "cooperative"]);
     assert!(runs.iter().all(|r| r.verified && r.buffer.is_some()));
     assert_eq!(runs[2].buffer.as_ref().unwrap().peak, 3000, "buffer-all held every item");
     assert_eq!(runs[3].buffer.as_ref().unwrap().peak, 1, "lock-step holds one item");
+    assert_eq!(runs[4].buffer.as_ref().unwrap().peak, 1, "the coroutines hold one item");
     h.get_by_label("Scaling").click();
     h.step();
     h.step();
@@ -393,14 +394,14 @@ fn aggregates_compare_variants_shows_time_and_peak_per_strategy() {
     assert!(h.query_by_label("Most held at once").is_some());
     let (peaks, unit) = scalescope::gui::plot_data::variant_peak_groups(&[("#1", &h.state().shelf.results[0])]);
     assert_eq!(unit, "items");
-    assert_eq!(peaks.groups, ["chunked", "tee", "buffer-all", "lock-step"], "one group per variant");
+    assert_eq!(peaks.groups, ["chunked", "tee", "buffer-all", "lock-step", "cooperative"], "one group per variant");
     assert!(h.query_by_label_contains("buffer-all: ").is_some(), "one line per variant with its numbers");
     assert!(h.query_all_by_label_contains("held at most 3000 items (no bound)").count() >= 1);
     h.get_by_label("Results").click();
     h.step();
     h.step();
     assert!(h.query_by_label("lock-step").is_some(), "the table names the variant");
-    assert!(h.query_by_label("1 / 1 items").is_some(), "and what it held");
+    assert_eq!(h.query_all_by_label("1 / 1 items").count(), 2, "and what it held: lock-step and cooperative, one item");
     assert_eq!(h.query_all_by_label("3000 items (no bound)").count(), 2, "tee and buffer-all held every item");
 }
 

@@ -281,10 +281,13 @@ fn a_variant_the_workload_lacks_is_refused() {
     // A name that is no variant at all cannot even be made into one.
     assert_eq!(
         "zip".parse::<Variant>().unwrap_err(),
-        "no variant 'zip' (variants: ordered, unordered, chunked, tee, buffer-all, lock-step, packed, padded, locked-map, local-merge)"
+        "no variant 'zip' (variants: ordered, unordered, chunked, tee, buffer-all, lock-step, cooperative, packed, padded, locked-map, local-merge)"
     );
     let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Aggregates).with_variant(Variant::Ordered)).unwrap_err();
-    assert_eq!(e.to_string(), "workload 'aggregates' has no variant 'ordered' (variants: chunked, tee, buffer-all, lock-step)");
+    assert_eq!(
+        e.to_string(),
+        "workload 'aggregates' has no variant 'ordered' (variants: chunked, tee, buffer-all, lock-step, cooperative)"
+    );
     let e = workloads::reference(&WorkloadSpec::new(WorkloadKind::Primes).with_variant(Variant::Ordered)).unwrap_err();
     assert!(e.to_string().contains("none: it runs one way"), "{e}");
 }

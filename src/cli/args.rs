@@ -68,7 +68,7 @@ pub struct WorkloadArgs {
     #[arg(long, short = 'w', default_value = "primes")]
     pub workload: String,
     /// ordered-map: ordered, unordered; aggregates: chunked, tee, buffer-all,
-    /// lock-step; false-sharing: packed, padded; contention: locked-map,
+    /// lock-step, cooperative; false-sharing: packed, padded; contention: locked-map,
     /// local-merge. A sweep takes several,
     /// comma-separated, or `all`.
     #[arg(long, value_delimiter = ',')]

@@ -3,6 +3,7 @@
 
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
+use crate::engine::broadcast::cooperative::{AsyncConsumer, broadcast_cooperative};
 use crate::engine::broadcast::{BroadcastConfig, Consumer, Items, Strategy, broadcast};
 use crate::engine::{Chunk, Outcome, Run};
 
@@ -153,6 +154,72 @@ fn consumers(k: usize) -> Vec<Consumer<'static, u64, Named>> {
     all.into_iter().take(k).collect()
 }
 
+/// The same aggregates as coroutines, for the cooperative variant: each an
+/// `async` loop over the items.
+fn async_consumers(k: usize) -> Vec<AsyncConsumer<'static, u64, Named>> {
+    fn one(name: &'static str, v: u64) -> Named {
+        vec![(name.to_string(), v)]
+    }
+    let all: Vec<AsyncConsumer<'static, u64, Named>> = vec![
+        Box::new(|mut it| {
+            Box::pin(async move {
+                let mut s = 0u64;
+                while let Some(x) = it.next().await {
+                    s += x;
+                }
+                one("sum", s)
+            })
+        }),
+        Box::new(|mut it| {
+            Box::pin(async move {
+                let mut m = 0u64;
+                while let Some(x) = it.next().await {
+                    m = m.max(x);
+                }
+                one("max", m)
+            })
+        }),
+        Box::new(|mut it| {
+            Box::pin(async move {
+                let mut m: Option<u64> = None;
+                while let Some(x) = it.next().await {
+                    m = Some(m.map_or(x, |m| m.min(x)));
+                }
+                one("min", m.unwrap_or(0))
+            })
+        }),
+        Box::new(|mut it| {
+            Box::pin(async move {
+                let mut c = 0u64;
+                while it.next().await.is_some() {
+                    c += 1;
+                }
+                one("count", c)
+            })
+        }),
+        Box::new(|mut it| {
+            Box::pin(async move {
+                let (mut s, mut c) = (0u64, 0u64);
+                while let Some(x) = it.next().await {
+                    s += x;
+                    c += 1;
+                }
+                one("mean", s.checked_div(c).unwrap_or(0))
+            })
+        }),
+        Box::new(|mut it| {
+            Box::pin(async move {
+                let mut hist = [0u64; BUCKETS];
+                while let Some(x) = it.next().await {
+                    hist[bucket(x)] += 1;
+                }
+                hist.iter().enumerate().map(|(b, &c)| (format!("hist{b}"), c)).collect()
+            })
+        }),
+    ];
+    all.into_iter().take(k).collect()
+}
+
 /// The `aggregates` workload (see [`INFO`]).
 pub struct Aggregates;
 
@@ -178,6 +245,11 @@ impl Workload for Aggregates {
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
         let (config, hooks) = call.parts();
         let (n, k) = (spec.get("n"), spec.get("k") as usize);
+        if spec.variant() == Some(Variant::Cooperative) {
+            let out = broadcast_cooperative(Counter::new(n).map(value), async_consumers(k), hooks)?;
+            let named = out.value.into_iter().flatten().collect();
+            return Ok(Outcome { value: Computed::Named(named), report: out.report });
+        }
         let strategy = match spec.variant() {
             Some(Variant::Tee) => Strategy::Tee,
             Some(Variant::BufferAll) => Strategy::BufferAll,

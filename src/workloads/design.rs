@@ -40,7 +40,7 @@ impl Design {
             Design::OrderedStream => &[Variant::Ordered, Variant::Unordered],
             Design::SharedCounters => &[Variant::Packed, Variant::Padded],
             Design::SharedState => &[Variant::LockedMap, Variant::LocalMerge],
-            Design::Broadcast => &[Variant::Chunked, Variant::Tee, Variant::BufferAll, Variant::LockStep],
+            Design::Broadcast => &[Variant::Chunked, Variant::Tee, Variant::BufferAll, Variant::LockStep, Variant::Cooperative],
         }
     }
 
@@ -107,6 +107,8 @@ pub enum Variant {
     Packed,
     /// Per-worker counters one cache line apart.
     Padded,
+    /// The aggregates as coroutines polled in turn on one thread.
+    Cooperative,
     /// Every worker adds to one shared map behind a lock.
     LockedMap,
     /// Each worker counts locally; the tables are merged at the end.
@@ -115,13 +117,14 @@ pub enum Variant {
 
 impl Variant {
     /// Every variant.
-    pub const ALL: [Variant; 10] = [
+    pub const ALL: [Variant; 11] = [
         Variant::Ordered,
         Variant::Unordered,
         Variant::Chunked,
         Variant::Tee,
         Variant::BufferAll,
         Variant::LockStep,
+        Variant::Cooperative,
         Variant::Packed,
         Variant::Padded,
         Variant::LockedMap,
@@ -137,6 +140,7 @@ impl Variant {
             Variant::Tee => "tee",
             Variant::BufferAll => "buffer-all",
             Variant::LockStep => "lock-step",
+            Variant::Cooperative => "cooperative",
             Variant::Packed => "packed",
             Variant::Padded => "padded",
             Variant::LockedMap => "locked-map",
@@ -153,6 +157,9 @@ impl Variant {
             Variant::Tee => "an unbounded queue per aggregate: memory grows when one falls behind",
             Variant::BufferAll => "read everything into memory, then run each aggregate over it",
             Variant::LockStep => "every aggregate takes each item in turn: bounded memory, a barrier per item (slow)",
+            Variant::Cooperative => {
+                "every aggregate a coroutine, polled in turn on one thread for each item: no threads, one item in memory"
+            }
             Variant::Packed => "the workers' counters side by side in one cache line: it bounces between the cores (false sharing)",
             Variant::Padded => "each worker's counter on a cache line of its own: the same work without the bouncing",
             Variant::LockedMap => "every worker adds every item to one shared map behind a lock: they queue at it",

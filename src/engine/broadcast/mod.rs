@@ -27,6 +27,7 @@
 //!   cancel. Threads are scoped: none outlives the call.
 
 mod chunks;
+pub mod cooperative;
 mod items;
 mod step;
 

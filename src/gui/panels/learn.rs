@@ -135,8 +135,8 @@ const LESSONS: &[Lesson] = &[
     },
     Lesson {
         title: "One pass, several readers",
-        text: "A plain iterator can be read once. To compute a sum, a max and a histogram at the same time on separate threads, every item must reach every reader. Buffering the whole input costs memory equal to the input; an unbounded queue per reader (a tee) grows whenever one reader falls behind; a barrier per item (lock-step) keeps memory at one item but makes every item wait for the slowest thread. Chunks shared through short queues keep memory bounded and pay the hand-off once per chunk.",
-        button: "Try it: the four strategies (n = 20,000, chunks of 1,000)",
+        text: "A plain iterator can be read once. To compute a sum, a max and a histogram at the same time on separate threads, every item must reach every reader. Buffering the whole input costs memory equal to the input; an unbounded queue per reader (a tee) grows whenever one reader falls behind; a barrier per item (lock-step) keeps memory at one item but makes every item wait for the slowest thread. Chunks shared through short queues keep memory bounded and pay the hand-off once per chunk. Or use no threads at all (seed 004's greenlets): every reader a coroutine, polled in turn on one thread for each item; one item in memory, a function call per hand-off, and no parallelism.",
+        button: "Try it: the five strategies (n = 20,000, chunks of 1,000)",
         setup: |s| {
             s.workload = WorkloadKind::Aggregates;
             s.spec_mut().params.set("n", 20_000);
