@@ -198,7 +198,7 @@ fn aggregates_and_ordered_map_sweep_their_variants_into_the_same_schema() {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let runs = v["runs"].as_array().unwrap();
     let variants: Vec<&str> = runs.iter().map(|r| r["variant"].as_str().unwrap()).collect();
-    assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step"]);
+    assert_eq!(variants, ["chunked", "tee", "buffer-all", "lock-step", "cooperative"]);
     for r in runs {
         assert_eq!(r["verified"], true);
         assert_eq!(r["threads"], 4, "one thread per aggregate");

@@ -185,7 +185,7 @@ fn independent_aggregates(n: u64, k: usize) -> Vec<(String, u64)> {
 #[test]
 fn aggregates_every_strategy_and_k_equals_independent_passes() {
     for k in 1..=6usize {
-        for variant in ["chunked", "tee", "buffer-all", "lock-step"] {
+        for variant in ["chunked", "tee", "buffer-all", "lock-step", "cooperative"] {
             // lock-step pays a barrier per item: keep it short.
             let n = if variant == "lock-step" { 1_500 } else { 40_000 };
             let spec = WorkloadSpec::new(WorkloadKind::Aggregates).with("n", n).with("k", k as u64).with_variant(variant.parse().unwrap());
