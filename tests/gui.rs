@@ -338,7 +338,13 @@ fn a_results_file_from_the_cli_opens_over_the_plots() {
     assert!(h.query_by_label_contains("Opened other-machine.json").is_some());
     assert!(h.query_by_label("Karp-Flatt serial fraction vs threads").is_some());
     // What was opened is an experiment like any other: it saves again.
-    assert!(h.state_mut().save_results(&dir.join("x.json"), false).is_ok());
+    assert!(h.state_mut().save_results(&dir.join("x.json"), scalescope::gui::files::SaveFormat::Json).is_ok());
+    // And as Extra-P's text input, from the app as from `scalescope export --extrap`.
+    let extrap = dir.join("x.extrap.txt");
+    assert!(h.state_mut().save_results(&extrap, scalescope::gui::files::SaveFormat::Extrap).is_ok());
+    let text = std::fs::read_to_string(&extrap).unwrap();
+    assert!(text.starts_with("PARAMETER p\nPOINTS (1) (2)"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("REGION ")) && text.lines().filter(|l| l.starts_with("DATA ")).count() >= 2, "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

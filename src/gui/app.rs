@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use eframe::egui;
 
 use super::export::Exporter;
-use super::files::{self, FilePaths, Picked};
+use super::files::{self, FilePaths, Picked, SaveFormat};
 use super::frame_stats::FrameStats;
 use super::jobs::{Ended, Jobs};
 use super::panels::Action;
@@ -221,8 +221,8 @@ impl ScalescopeApp {
     ///
     /// # Errors
     /// Nothing to save, or the file cannot be written; the message is also shown.
-    pub fn save_results(&mut self, path: &Path, as_csv: bool) -> Result<(), String> {
-        let said = super::export::save(self.shelf.merged(self.settings.view), path, as_csv);
+    pub fn save_results(&mut self, path: &Path, format: SaveFormat) -> Result<(), String> {
+        let said = super::export::save(self.shelf.merged(self.settings.view), path, format);
         self.say(said.clone());
         said.map(|_| ())
     }
@@ -274,15 +274,15 @@ impl ScalescopeApp {
                     Picked::Cancelled => {}
                 }
             }
-            Action::Save { csv } => {
-                let (ext, name) = if csv { ("csv", "scalescope-results.csv") } else { ("json", "scalescope-results.json") };
+            Action::Save(format) => {
+                let (ext, name) = format.file();
                 let dialog = || rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file();
                 match files::pick(&self.paths.save, dialog) {
                     Picked::Path(path) => {
                         let text = self.settings.spec().file;
                         let inputs: Vec<&Path> = text.iter().map(PathBuf::as_path).collect();
                         let file = self.shelf.merged(self.settings.view);
-                        if let Some(said) = self.export.request_save(file, path, csv, &inputs) {
+                        if let Some(said) = self.export.request_save(file, path, format, &inputs) {
                             self.say(said);
                         }
                     }

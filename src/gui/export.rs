@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use eframe::egui;
 
-use super::files::{self, Pending, SaveCheck};
+use super::files::{self, Pending, SaveCheck, SaveFormat};
 use super::shelf::Said;
 use super::state::Tab;
 use crate::experiment::outputs::OutputKind;
 use crate::experiment::{Experiment, write_atomically};
-use crate::export::csv;
+use crate::export::{csv, extrap};
 
 /// A screenshot the window delivers a frame or two after it was asked for.
 type Slot = Arc<Mutex<Option<Arc<egui::ColorImage>>>>;
@@ -30,12 +30,11 @@ impl Exporter {
     /// Saves `file` to `path` after the checks of [`files::check_save`]: a
     /// file of another kind (or one of the `inputs`) is refused, one of the
     /// same kind is asked about first (see [`Self::answer`]).
-    pub fn request_save(&mut self, file: Option<Experiment>, path: PathBuf, csv: bool, inputs: &[&Path]) -> Option<Said> {
-        let kind = if csv { OutputKind::Csv } else { OutputKind::Json };
-        match files::check_save(&path, kind, inputs) {
-            SaveCheck::Write => Some(save(file, &path, csv)),
+    pub fn request_save(&mut self, file: Option<Experiment>, path: PathBuf, format: SaveFormat, inputs: &[&Path]) -> Option<Said> {
+        match files::check_save(&path, format.kind(), inputs) {
+            SaveCheck::Write => Some(save(file, &path, format)),
             SaveCheck::AskFirst => {
-                self.pending = Some(Pending::Replace { path, csv });
+                self.pending = Some(Pending::Replace { path, format });
                 None
             }
             SaveCheck::Refuse(why) => Some(Err(why)),
@@ -45,7 +44,7 @@ impl Exporter {
     /// Answers the pending question: `yes` replaces the file with `file`.
     pub fn answer(&mut self, yes: bool, file: Option<Experiment>) -> Option<Said> {
         match self.pending.take()? {
-            Pending::Replace { path, csv } if yes => Some(save(file, &path, csv)),
+            Pending::Replace { path, format } if yes => Some(save(file, &path, format)),
             Pending::Replace { path, .. } => Some(Ok(format!("Kept {} as it was.", path.display()))),
         }
     }
@@ -82,16 +81,23 @@ impl Exporter {
     }
 }
 
-/// Writes `file` to `path` as JSON or CSV, atomically.
-pub fn save(file: Option<Experiment>, path: &Path, as_csv: bool) -> Said {
+/// Writes `file` to `path` as JSON, CSV or Extra-P text, atomically.
+pub fn save(file: Option<Experiment>, path: &Path, format: SaveFormat) -> Said {
     let Some(file) = file else { return Err("Nothing to save yet: run something first.".into()) };
-    let written = if as_csv {
-        write_atomically(path, csv::to_csv(&file).as_bytes()).map_err(|e| e.to_string())
-    } else {
-        file.save(path).map_err(|e| e.to_string())
+    let mut said = format!("Saved {} runs to {}", file.runs.len(), path.display());
+    let written = match format {
+        SaveFormat::Csv => write_atomically(path, csv::to_csv(&file).as_bytes()).map_err(|e| e.to_string()),
+        SaveFormat::Json => file.save(path).map_err(|e| e.to_string()),
+        SaveFormat::Extrap => match extrap::to_extrap(&file) {
+            Ok(out) => {
+                said = format!("Saved Extra-P text to {}: {}", path.display(), out.summary());
+                write_atomically(path, out.text.as_bytes()).map_err(|e| e.to_string())
+            }
+            Err(e) => return Err(format!("Nothing to write for Extra-P: {e}")),
+        },
     };
     match written {
-        Ok(()) => Ok(format!("Saved {} runs to {}", file.runs.len(), path.display())),
+        Ok(()) => Ok(said),
         Err(e) => Err(format!("Cannot save {}: {e}", path.display())),
     }
 }

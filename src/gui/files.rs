@@ -71,15 +71,45 @@ pub fn check_save(path: &Path, kind: OutputKind, inputs: &[&Path]) -> SaveCheck 
     if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) { SaveCheck::AskFirst } else { SaveCheck::Write }
 }
 
+/// What a save writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveFormat {
+    /// The experiment (JSON).
+    Json,
+    /// One CSV row per run.
+    Csv,
+    /// Extra-P's text input (threads as the parameter `p`).
+    Extrap,
+}
+
+impl SaveFormat {
+    /// The file name's extension, and the name a dialog proposes.
+    pub fn file(self) -> (&'static str, &'static str) {
+        match self {
+            SaveFormat::Json => ("json", "scalescope-results.json"),
+            SaveFormat::Csv => ("csv", "scalescope-results.csv"),
+            SaveFormat::Extrap => ("txt", "scalescope-extrap.txt"),
+        }
+    }
+    /// What an existing file at the path must be to be replaced.
+    pub fn kind(self) -> OutputKind {
+        match self {
+            SaveFormat::Json => OutputKind::Json,
+            SaveFormat::Csv => OutputKind::Csv,
+            SaveFormat::Extrap => OutputKind::Extrap,
+        }
+    }
+}
+
 /// A question the app is waiting for the person to answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pending {
-    /// Replace the results file at this path (as CSV when `csv`).
+    /// Replace the results file at this path, in this format.
     Replace {
         /// The file.
         path: PathBuf,
-        /// CSV instead of JSON.
-        csv: bool,
+        /// What goes there.
+        format: SaveFormat,
     },
 }
 

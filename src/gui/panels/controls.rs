@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::Action;
 use crate::gui::files::FilePaths;
+use crate::gui::files::SaveFormat;
 use crate::gui::state::{JobKind, Settings, ThreadSteps};
 use crate::workloads::WorkloadKind;
 
@@ -201,10 +202,10 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
         });
         path_row(ui, "save to", &mut app.paths.save, |ui| {
             if ui.button("Save JSON...").clicked() {
-                actions.push(Action::Save { csv: false });
+                actions.push(Action::Save(SaveFormat::Json));
             }
             if ui.button("Save CSV...").clicked() {
-                actions.push(Action::Save { csv: true });
+                actions.push(Action::Save(SaveFormat::Csv));
             }
         });
         path_row(ui, "PNG file", &mut app.paths.png, |ui| {

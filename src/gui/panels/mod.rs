@@ -28,11 +28,8 @@ pub enum Action {
     PickText,
     /// Pick a results file to lay over this machine's curves (file dialog).
     PickResults,
-    /// Save the shown results (file dialog), as JSON or CSV.
-    Save {
-        /// CSV instead of JSON.
-        csv: bool,
-    },
+    /// Save the shown results (file dialog): JSON, CSV or Extra-P text.
+    Save(crate::gui::files::SaveFormat),
     /// Export the tab on show as a PNG (file dialog).
     ExportPng,
     /// Hide every experiment from the plots.

@@ -3,6 +3,7 @@
 use eframe::egui::{self, Color32, RichText};
 
 use super::Action;
+use crate::gui::files::SaveFormat;
 use crate::gui::plot_data::Labelled;
 use crate::workloads::ResultValue;
 
@@ -14,10 +15,17 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], actions: &mut Vec<Action>
     }
     ui.horizontal(|ui| {
         if ui.button("Save JSON...").clicked() {
-            actions.push(Action::Save { csv: false });
+            actions.push(Action::Save(SaveFormat::Json));
         }
         if ui.button("Save CSV...").clicked() {
-            actions.push(Action::Save { csv: true });
+            actions.push(Action::Save(SaveFormat::Csv));
+        }
+        if ui
+            .button("Save Extra-P...")
+            .on_hover_text("Extra-P's text input: parameter p = threads, a region per feeder and chunk size, every repetition")
+            .clicked()
+        {
+            actions.push(Action::Save(SaveFormat::Extrap));
         }
     });
     egui::ScrollArea::both().show(ui, |ui| {
