@@ -286,6 +286,11 @@ pub fn curve_threads(cores: usize) -> Vec<usize> {
     v
 }
 
+/// A run's name in the what-if answers and their checks.
+pub fn label(run: &RunRecord) -> String {
+    format!("{} x{} chunk {}{}", run.feeder, run.threads, run.chunk_size, if run.gil { " + GIL" } else { "" })
+}
+
 /// The what-if answers for `run` of `file`; `None` where [`Model::of`] has none.
 pub fn what_if(file: &Experiment, run: &RunRecord) -> Option<WhatIf> {
     let cores = file.machine.logical_cores.max(1);
@@ -305,7 +310,7 @@ pub fn what_if(file: &Experiment, run: &RunRecord) -> Option<WhatIf> {
         .map(|s| (s.change, model.speedup(at, s.change) / base))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .filter(|(_, gain)| *gain > 1.05);
-    let from = format!("{} x{} chunk {}{}", run.feeder, run.threads, run.chunk_size, if run.gil { " + GIL" } else { "" });
+    let from = label(run);
     let summary = match best {
         Some((change, gain)) => format!(
             "{from}: at {at} threads it would reach {:.1}x as it is; {} would help most: {:.1}x ({gain:.1}x more)",
@@ -376,8 +381,8 @@ pub fn check(file: &Experiment) -> Vec<Check> {
             };
             let predicted_s = model.time_on(r.threads, change, true);
             out.push(Check {
-                from: format!("{} x{} chunk {}", from.feeder, from.threads, from.chunk_size),
-                run: format!("{} x{} chunk {}", r.feeder, r.threads, r.chunk_size),
+                from: label(from),
+                run: label(r),
                 measured_s: r.median_s,
                 predicted_s,
                 error: (predicted_s - r.median_s).abs() / r.median_s.max(1e-12),

@@ -264,8 +264,9 @@ impl Estimate {
         self.update();
     }
     fn update(&mut self) {
-        let kept = self.kept();
-        let fused_ns = if kept.is_empty() { f64::INFINITY } else { kept.iter().sum::<f64>() / kept.len() as f64 };
+        // No allocation: this runs after every timed chunk.
+        let (sum, count) = self.kept().fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
+        let fused_ns = if count == 0 { f64::INFINITY } else { sum / count as f64 };
         self.costs = Costs { pull_ns: self.pull.min(), map_ns: self.map.min(), fused_ns };
     }
     fn ready(&self) -> bool {
@@ -273,17 +274,11 @@ impl Estimate {
     }
     /// The kept fused samples, each plus what the map cost has grown since
     /// it was taken (a fused item is a pull and a map; never less).
-    fn kept(&self) -> Vec<f64> {
+    fn kept(&self) -> impl Iterator<Item = f64> + '_ {
         let now = self.map.min();
-        self.fused
-            .iter()
-            .flatten()
-            .map(
-                |&(fused, map_then)| {
-                    if map_then.is_finite() && now.is_finite() && now > map_then { fused + (now - map_then) } else { fused }
-                },
-            )
-            .collect()
+        self.fused.iter().flatten().map(move |&(fused, map_then)| {
+            if map_then.is_finite() && now.is_finite() && now > map_then { fused + (now - map_then) } else { fused }
+        })
     }
     /// The costs a decision in mode `now` reads: the mean of the fused
     /// samples while the workers run, the cheaper while one core runs (so
@@ -292,7 +287,7 @@ impl Estimate {
         match now {
             Mode::Parallel => self.costs,
             Mode::Fused => {
-                let cheaper = self.kept().into_iter().fold(f64::INFINITY, f64::min);
+                let cheaper = self.kept().fold(f64::INFINITY, f64::min);
                 Costs { fused_ns: cheaper, ..self.costs }
             }
         }

@@ -65,8 +65,9 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mu
         ))
         .small(),
     );
-    let checks: Vec<whatif::Check> =
-        whatif::check(file).into_iter().filter(|c| c.from == format!("{} x{} chunk {}", run.feeder, run.threads, run.chunk_size)).collect();
+    // The checks were made when the experiment was analysed (`--fit`, or on the shelf).
+    let from = whatif::label(run);
+    let checks: Vec<&whatif::Check> = file.what_if_check.iter().filter(|c| c.from == from).collect();
     ui.label(RichText::new(check_line(&checks)).small().color(ui.visuals().weak_text_color()));
     ui.horizontal_wrapped(|ui| {
         for (i, sc) in w.scenarios.iter().enumerate() {
@@ -111,7 +112,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mu
 }
 
 /// How far off the model was on the experiment's other runs of the same feeder.
-fn check_line(checks: &[whatif::Check]) -> String {
+fn check_line(checks: &[&whatif::Check]) -> String {
     if checks.is_empty() {
         return "checked: no other runs of this feeder here to check the model against (sweep thread counts or chunk sizes)".into();
     }
