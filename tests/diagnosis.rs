@@ -31,6 +31,7 @@ fn verdict(
         warmup: 0,
         spans: false,
         variants: vec![],
+        weak: false,
     };
     let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
     analyse(&mut file);
@@ -48,6 +49,14 @@ fn locked_with_one_item_per_lock_waits_for_input() {
     let (v, why, _serial) =
         verdict(WorkloadSpec::new(WorkloadKind::Trivial).with("n", 300_000), FeederKind::Locked, ChunkSize::Fixed(Chunk::of(1)), false);
     assert_eq!(v, Verdict::WaitingForInput, "{why}");
+}
+
+#[test]
+fn a_serial_part_before_the_map_is_named() {
+    // The primes below 400,000 counted on one thread first, then 200,000 numbers on two.
+    let spec = WorkloadSpec::new(WorkloadKind::Primes).with("n", 200_000).with("serial", 400_000);
+    let (v, why, _serial) = verdict(spec, FeederKind::Dispenser, ChunkSize::Auto, false);
+    assert_eq!(v, Verdict::SerialPart, "{why}");
 }
 
 #[test]
@@ -141,6 +150,7 @@ fn twins(workload: WorkloadSpec, worse: Variant, better: Variant) -> (Verdict, V
         warmup: 1,
         spans: false,
         variants: vec![worse, better],
+        weak: false,
     };
     let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
     analyse(&mut file);

@@ -73,6 +73,7 @@ fn small_plan() -> SweepPlan {
         warmup: 0,
         spans: true,
         variants: vec![],
+        weak: false,
     }
 }
 

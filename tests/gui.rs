@@ -569,6 +569,7 @@ fn the_legend_of_a_plot_with_20_series_does_not_cover_its_data() {
         warmup: 0,
         spans: false,
         variants: vec![],
+        weak: false,
     };
     let plan = SweepPlan { workload: plan.workload.clone().with("n", 3000), ..plan };
     let exp = run_sweep(&plan, Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).unwrap();

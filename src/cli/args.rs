@@ -100,6 +100,10 @@ pub struct WorkloadArgs {
     /// word-count: distinct words of the built-in generator.
     #[arg(long)]
     pub vocabulary: Option<u64>,
+    /// primes: first count the primes below this on one thread, alone (a
+    /// serial part that does not grow with n; default 0).
+    #[arg(long)]
+    pub serial: Option<u64>,
     /// word-count: read this text file instead of the built-in generator
     /// (a pipe, FIFO or `/dev/stdin` is read once into memory, at most 256 MiB).
     #[arg(long)]
@@ -184,6 +188,10 @@ pub struct SweepArgs {
     /// Also run every configuration with the simulated GIL off and on.
     #[arg(long)]
     pub both_gil: bool,
+    /// Weak scaling as well: each thread count p above one also runs at
+    /// n x p, against its own sequential reference at that size (Gustafson).
+    #[arg(long)]
+    pub weak: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

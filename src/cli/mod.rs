@@ -57,6 +57,7 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
         ("k", a.k),
         ("adds", a.adds),
         ("keys", a.keys),
+        ("serial", a.serial),
     ];
     for (name, value) in given {
         if let Some(v) = value {
@@ -148,6 +149,7 @@ pub fn run_plan(a: &RunArgs) -> Result<SweepPlan> {
         warmup: a.output.warmup,
         spans: a.output.spans,
         variants: vec![],
+        weak: false,
     };
     if a.workload.variant.len() > 1 || a.workload.variant.iter().any(|v| v == "all") {
         return Err(usage("run takes one --variant; use sweep to compare several"));
@@ -174,6 +176,7 @@ pub fn sweep_plan(a: &SweepArgs) -> Result<SweepPlan> {
         reps: a.output.reps,
         warmup: a.output.warmup,
         spans: a.output.spans,
+        weak: a.weak,
     };
     check(plan)
 }

@@ -94,6 +94,7 @@ impl V1 {
             reps: self.runs.iter().map(|r| r.times_s.len()).max().unwrap_or(self.baseline.times_s.len()),
             warmup: 0,
             spans: self.runs.iter().any(|r| !r.spans.is_empty()),
+            weak: false,
         };
         Experiment {
             schema: SCHEMA.into(),
@@ -109,6 +110,7 @@ impl V1 {
             fits: self.fits,
             what_if: Vec::new(),
             what_if_check: Vec::new(),
+            weak: None,
         }
     }
 }

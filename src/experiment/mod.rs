@@ -57,6 +57,9 @@ pub struct Experiment {
     /// The what-if model checked against the other measured runs (`--fit`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub what_if_check: Vec<crate::metrics::whatif::Check>,
+    /// Weak scaling (`--weak`): the grown sizes, each with its own reference and runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weak: Option<crate::metrics::weak::Weak>,
 }
 
 /// What a sweep asked for, besides the workload.
@@ -80,6 +83,9 @@ pub struct Asked {
     /// Whether per-worker spans were recorded.
     #[serde(default)]
     pub spans: bool,
+    /// Whether the size also grew with the threads (weak scaling).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub weak: bool,
 }
 
 /// How far an experiment got. `done` and `total` count timed measurements
@@ -183,6 +189,7 @@ impl SweepPlan {
             reps: self.reps,
             warmup: self.warmup,
             spans: self.spans,
+            weak: self.weak,
         }
     }
 }
@@ -207,6 +214,7 @@ impl Experiment {
             fits: Vec::new(),
             what_if: Vec::new(),
             what_if_check: Vec::new(),
+            weak: None,
         }
     }
 
@@ -215,9 +223,9 @@ impl Experiment {
         self.baseline.as_ref().map_or(0.0, |b| b.median_s)
     }
 
-    /// Whether every run reproduced the reference's result.
+    /// Whether every run reproduced its reference's result (weak steps included).
     pub fn all_verified(&self) -> bool {
-        self.runs.iter().all(|r| r.verified)
+        self.runs.iter().chain(self.weak.iter().flat_map(|w| w.steps.iter().flat_map(|s| &s.runs))).all(|r| r.verified)
     }
 
     /// `word-count n=300000 vocabulary=20000`, with the file and variant when set.
@@ -250,7 +258,8 @@ fn default_name(plan: &SweepPlan) -> String {
         parts.push(format!("variant {}", list(plan.variants.iter().map(ToString::to_string).collect())));
     }
     parts.push(format!("chunk {}", list(plan.chunks.iter().map(ToString::to_string).collect())));
-    format!("{}: {}", plan.workload.name, parts.join(" x "))
+    let weak = if plan.weak { ", weak scaling" } else { "" };
+    format!("{}: {}{weak}", plan.workload.name, parts.join(" x "))
 }
 
 /// `20261123-201039-3fa2c01b`: the time of `created` and 32 bits that differ

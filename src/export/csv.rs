@@ -3,19 +3,27 @@
 use crate::experiment::Experiment;
 
 /// The header row.
-pub const HEADER: &str = "workload,feeder,threads,chunk_size,gil,median_s,mean_s,stddev_s,min_s,max_s,speedup,efficiency,karp_flatt,result,verified,baseline_median_s,variant,buffer_peak,buffer_bound";
+pub const HEADER: &str = "workload,feeder,threads,chunk_size,gil,median_s,mean_s,stddev_s,min_s,max_s,speedup,efficiency,karp_flatt,result,verified,baseline_median_s,variant,buffer_peak,buffer_bound,n,scaling";
 
-/// The whole CSV text, header first.
+/// The whole CSV text, header first: the runs at the size asked
+/// (`scaling` = `strong`), then those of each grown size (`weak`, their
+/// speedup against the plain loop at that size).
 pub fn to_csv(file: &Experiment) -> String {
     let mut out = String::from(HEADER);
     out.push('\n');
-    for r in &file.runs {
+    let n = file.workload.get(crate::metrics::weak::SIZE_PARAM);
+    let strong = file.runs.iter().map(|r| (r, file.baseline_median_s(), n, "strong"));
+    let weak = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| {
+        let base = s.baseline.as_ref().map_or(0.0, |b| b.median_s);
+        s.runs.iter().map(move |r| (r, base, s.size, "weak"))
+    });
+    for (r, baseline_s, n, scaling) in strong.chain(weak) {
         let result = r.result.to_string();
         let buffer =
             |f: fn(&crate::engine::BufferStats) -> Option<u64>| r.buffer.as_ref().and_then(f).map(|v| v.to_string()).unwrap_or_default();
         let opt = |x: Option<f64>| x.map(|v| format!("{v:.6}")).unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{},{},{:.6},{:.6},{},{:.6},{:.6},{:.4},{:.4},{},\"{}\",{},{:.6},{},{},{}\n",
+            "{},{},{},{},{},{:.6},{:.6},{},{:.6},{:.6},{:.4},{:.4},{},\"{}\",{},{:.6},{},{},{},{},{}\n",
             file.workload.name,
             r.feeder,
             r.threads,
@@ -31,10 +39,12 @@ pub fn to_csv(file: &Experiment) -> String {
             opt(r.karp_flatt),
             result.replace('"', "'"),
             r.verified,
-            file.baseline_median_s(),
+            baseline_s,
             r.variant.map_or("", |v| v.name()),
             buffer(|b| Some(b.peak)),
             buffer(|b| b.bound),
+            n,
+            scaling,
         ));
     }
     out

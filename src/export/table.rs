@@ -2,59 +2,29 @@
 
 use crate::experiment::Experiment;
 
-/// The results as an aligned text table.
+/// The results as an aligned text table. A weak-scaling experiment adds a
+/// column for the size and, per grown size, its own reference and runs
+/// (their speedup is the scaled speedup against that reference).
 pub fn to_table(file: &Experiment) -> String {
     let variants = file.runs.iter().any(|r| r.variant.is_some());
     let buffers = file.runs.iter().any(|r| r.buffer.is_some());
-    let mut rows = vec![vec![
-        if variants { "variant".to_string() } else { "feeder".to_string() },
-        "threads".into(),
-        "chunk".into(),
-        "gil".into(),
-        "median".into(),
-        "min..max".into(),
-        "speedup".into(),
-        "efficiency".into(),
-        "karp-flatt".into(),
-        "verified".into(),
-    ]];
-    let (median, times) = file.baseline.as_ref().map_or((0.0, &[][..]), |b| (b.median_s, &b.times_s[..]));
-    rows.push(vec![
-        "(sequential reference)".into(),
-        "1".into(),
-        "-".into(),
-        "-".into(),
-        if times.is_empty() { "-".into() } else { ms(median) },
-        range(times),
-        "1.00".into(),
-        "1.00".into(),
-        "-".into(),
-        "-".into(),
-    ]);
-    if buffers {
-        rows[0].push("peak held / bound".into());
-        rows[1].push("-".into());
+    let weak = file.weak.as_ref();
+    let mut head: Vec<String> = vec![if variants { "variant" } else { "feeder" }.into()];
+    if let Some(w) = weak {
+        head.push(w.param.clone());
     }
-    for r in &file.runs {
-        let mut row = vec![
-            r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string()),
-            r.threads.to_string(),
-            r.chunk_size.to_string(),
-            if r.gil { "on".into() } else { "off".into() },
-            ms(r.median_s),
-            range(&r.times_s),
-            format!("{:.2}", r.speedup),
-            format!("{:.2}", r.efficiency),
-            r.karp_flatt.map_or("-".into(), |k| format!("{k:.3}")),
-            if r.verified { "yes".into() } else { "NO".into() },
-        ];
-        if buffers {
-            row.push(r.buffer.as_ref().map_or("-".into(), |b| {
-                let bound = b.bound.map_or("unbounded".to_string(), |x| x.to_string());
-                format!("{} / {bound} {}", b.peak, b.unit)
-            }));
-        }
-        rows.push(row);
+    head.extend(["threads", "chunk", "gil", "median", "min..max", "speedup", "efficiency", "karp-flatt", "verified"].map(String::from));
+    if buffers {
+        head.push("peak held / bound".into());
+    }
+    let size = |n: u64| weak.map(|_| crate::metrics::units::fmt_count(n));
+    let base_n = weak.map_or(0, |w| w.base);
+    let mut rows = vec![head];
+    rows.push(reference_row(file.baseline.as_ref(), size(base_n), buffers));
+    rows.extend(file.runs.iter().map(|r| run_row(r, size(base_n), buffers)));
+    for step in weak.iter().flat_map(|w| &w.steps) {
+        rows.push(reference_row(step.baseline.as_ref(), size(step.size), buffers));
+        rows.extend(step.runs.iter().map(|r| run_row(r, size(step.size), buffers)));
     }
     let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
     let mut out = String::new();
@@ -73,6 +43,50 @@ pub fn to_table(file: &Experiment) -> String {
         }
     }
     out
+}
+
+fn reference_row(b: Option<&crate::experiment::Baseline>, size: Option<String>, buffers: bool) -> Vec<String> {
+    let (median, times) = b.map_or((0.0, &[][..]), |b| (b.median_s, &b.times_s[..]));
+    let mut row = vec!["(sequential reference)".to_string()];
+    row.extend(size);
+    row.extend([
+        "1".into(),
+        "-".into(),
+        "-".into(),
+        if times.is_empty() { "-".into() } else { ms(median) },
+        range(times),
+        "1.00".into(),
+        "1.00".into(),
+        "-".into(),
+        "-".into(),
+    ]);
+    if buffers {
+        row.push("-".into());
+    }
+    row
+}
+
+fn run_row(r: &crate::experiment::RunRecord, size: Option<String>, buffers: bool) -> Vec<String> {
+    let mut row = vec![r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string())];
+    row.extend(size);
+    row.extend([
+        r.threads.to_string(),
+        r.chunk_size.to_string(),
+        if r.gil { "on".into() } else { "off".into() },
+        ms(r.median_s),
+        range(&r.times_s),
+        format!("{:.2}", r.speedup),
+        format!("{:.2}", r.efficiency),
+        r.karp_flatt.map_or("-".into(), |k| format!("{k:.3}")),
+        if r.verified { "yes".into() } else { "NO".into() },
+    ]);
+    if buffers {
+        row.push(r.buffer.as_ref().map_or("-".into(), |b| {
+            let bound = b.bound.map_or("unbounded".to_string(), |x| x.to_string());
+            format!("{} / {bound} {}", b.peak, b.unit)
+        }));
+    }
+    row
 }
 
 fn ms(s: f64) -> String {

@@ -271,6 +271,55 @@ pub fn time_vs_chunk(sources: &[Labelled<'_>]) -> Vec<Series> {
     )
 }
 
+/// One weak-scaling series: the scaled speedups measured, Gustafson's law
+/// fitted to them, and Amdahl's law fitted to the same series' strong sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeakCurve {
+    /// Scaled speedup vs threads (legend name, points, repetition ranges).
+    pub measured: Series,
+    /// Scaled efficiency vs threads.
+    pub efficiency: Series,
+    /// The serial share `s` of `S(p) = p - s (p - 1)`, once analysed.
+    pub gustafson: Option<f64>,
+    /// The strong sweep's Amdahl fit of the same series, once analysed.
+    pub amdahl: Option<crate::metrics::fit::Amdahl>,
+}
+
+/// The weak-scaling curves of every source that measured them.
+pub fn weak_scaling(sources: &[Labelled<'_>]) -> Vec<WeakCurve> {
+    let mut out = Vec::new();
+    for (label, file) in sources {
+        for ((feeder, chunk, gil, variant), points) in crate::metrics::weak::series(file) {
+            // Named as the strong series of the same runs, so the two read as one.
+            let same = |r: &&RunRecord| (r.feeder, r.chunk_size, r.gil, r.variant) == (feeder, chunk, gil, variant);
+            let steps = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| &s.runs);
+            let Some((name, _)) = file.runs.iter().chain(steps).find(same).and_then(|r| by_threads(label, r)) else { continue };
+            let fit = file
+                .weak
+                .iter()
+                .flat_map(|w| &w.fits)
+                .find(|g| (g.feeder, g.chunk_size, g.gil, g.variant) == (feeder, chunk, gil, variant));
+            let strong = file.fits.iter().find(|f| (f.feeder, f.chunk_size, f.gil, f.variant) == (feeder, chunk, gil, variant));
+            let p = |x: &crate::metrics::weak::WeakPoint| x.threads as f64;
+            out.push(WeakCurve {
+                measured: Series {
+                    name: name.clone(),
+                    points: points.iter().map(|x| [p(x), x.speedup]).collect(),
+                    ranges: points.iter().map(|x| [p(x), x.low, x.high]).collect(),
+                },
+                efficiency: Series {
+                    name,
+                    points: points.iter().map(|x| [p(x), x.speedup / p(x)]).collect(),
+                    ranges: points.iter().map(|x| [p(x), x.low / p(x), x.high / p(x)]).collect(),
+                },
+                gustafson: fit.map(|g| g.serial),
+                amdahl: strong.map(|f| f.amdahl),
+            });
+        }
+    }
+    out
+}
+
 /// The ideal line y = p from 1 to `max_p`.
 pub fn ideal_speedup(max_p: f64) -> Vec<[f64; 2]> {
     vec![[1.0, 1.0], [max_p.max(1.0), max_p.max(1.0)]]
@@ -389,6 +438,7 @@ mod tests {
             warmup: 0,
             spans: false,
             variants: vec![],
+            weak: false,
         };
         Experiment {
             machine: MachineInfo::default(),

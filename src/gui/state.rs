@@ -132,6 +132,9 @@ pub enum JobKind {
     Gil,
     /// Every variant of the workload (`ordered-map`, `aggregates`) at the chosen settings.
     Variants,
+    /// The thread sweep, and each thread count again with the size grown
+    /// with it (weak scaling).
+    Weak,
 }
 
 impl JobKind {
@@ -142,6 +145,7 @@ impl JobKind {
         match self {
             JobKind::Once => format!("{name} once"),
             JobKind::Threads => format!("{name}: thread sweep {}", list(plan.threads.iter().map(ToString::to_string).collect())),
+            JobKind::Weak => format!("{name}: strong and weak scaling {}", list(plan.threads.iter().map(ToString::to_string).collect())),
             JobKind::Chunks => format!("{name}: chunk sweep"),
             JobKind::Feeders => format!("{name}: all feeders"),
             JobKind::Gil => format!("{name}: GIL off vs on"),
@@ -226,7 +230,7 @@ impl Settings {
         let compare = self.compare_threads(cores);
         let (feeders, threads, chunks, gil) = match kind {
             JobKind::Once => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
-            JobKind::Threads => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![self.gil]),
+            JobKind::Threads | JobKind::Weak => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![self.gil]),
             JobKind::Chunks => {
                 let mut chunks: Vec<ChunkSize> = CHUNK_SWEEP.iter().filter_map(|&c| ChunkSize::fixed(c).ok()).collect();
                 chunks.push(ChunkSize::Auto);
@@ -250,6 +254,7 @@ impl Settings {
             warmup: self.warmup,
             spans: true,
             variants,
+            weak: kind == JobKind::Weak,
         }
     }
 }

@@ -149,6 +149,19 @@ pub fn analyse(file: &mut Experiment) {
     file.fits = fits(file);
     file.what_if = super::whatif::series_runs(file).into_iter().filter_map(|r| super::whatif::what_if(file, r)).collect();
     file.what_if_check = super::whatif::check(file);
+    // Weak steps: each run against its own size's reference, then Gustafson per series.
+    if let Some(weak) = &mut file.weak {
+        for step in &mut weak.steps {
+            let base = step.baseline.as_ref().map_or(0.0, |b| b.median_s);
+            for r in &mut step.runs {
+                r.diagnosis = Some(diagnose(r, base, cores));
+            }
+        }
+    }
+    let gustafson = super::weak::fits(file);
+    if let Some(weak) = &mut file.weak {
+        weak.fits = gustafson;
+    }
 }
 
 /// The fits and diagnoses as text, for the CLI.
@@ -204,6 +217,7 @@ pub fn describe(file: &Experiment) -> String {
     if !file.what_if.is_empty() {
         out.push_str(&super::whatif::describe(file));
     }
+    out.push_str(&super::weak::describe(file));
     out.push_str("\nWhy not ideal?\n");
     for r in &file.runs {
         if let Some(d) = &r.diagnosis {

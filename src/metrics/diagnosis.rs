@@ -35,6 +35,9 @@ pub enum Verdict {
     /// Every worker updated one shared structure behind a lock (named from
     /// the twin that combines locally and merges at the end).
     SharedState,
+    /// For a real share of the run no worker ran: work done on one thread
+    /// before or after the parallel map (Amdahl's serial part).
+    SerialPart,
 }
 
 /// How a verdict should look: good news, a loss worth a look, or a loss
@@ -119,6 +122,10 @@ pub fn against_twin(run: &RunRecord, twin: &RunRecord) -> Option<Diagnosis> {
 /// Outside load, in cores (median over the repetitions), that is named as
 /// the reason when a run that wanted every core fell short.
 pub const NAMED_LOAD_CORES: f64 = 0.1;
+
+/// The share of a run in which no worker ran above which the serial part
+/// is named.
+pub const SERIAL_SHARE: f64 = 0.2;
 
 /// Diagnoses one run measured against a sequential reference of `baseline_s`
 /// seconds on a machine with `cores` logical cores. Repetitions disturbed by
@@ -274,6 +281,22 @@ fn verdict(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
             "hand out chunks instead of single items: the dispenser or auto feeder",
         );
     }
+    // The workers' own clocks cover the parallel map; the rest of the run was one thread alone.
+    let outside = 1.0 - (busy + wait) / (n * wall);
+    let timed_workers = run.feeder != FeederKind::Rayon && run.phases.is_empty() && run.variant.is_none_or(|v| v.design().takes_feeder());
+    if timed_workers && !active.is_empty() && outside > SERIAL_SHARE {
+        let ceiling = 1.0 / outside;
+        return d(
+            Verdict::SerialPart,
+            "a serial part: for part of the run no worker ran",
+            format!(
+                "the workers ran {:.3} s of the run's {wall:.3} s on average: {:.0}% of it was one thread alone; a part that size caps the speedup at {ceiling:.1}x on any machine (Amdahl)",
+                (busy + wait) / n,
+                100.0 * outside
+            ),
+            "make that part parallel too; or grow the problem (Weak scaling) so the serial part is a smaller share of it",
+        );
+    }
     if inflation > 1.2 {
         return d(
             Verdict::Overhead,
@@ -322,6 +345,18 @@ mod tests {
         let dg = diagnose(&r, 0.1, 2);
         assert_eq!(dg.verdict, Verdict::WaitingForInput);
         assert!(dg.suggestion.contains("dispenser"));
+    }
+
+    #[test]
+    fn time_no_worker_ran_is_a_serial_part() {
+        // 1.0 s of wall time, the workers 0.5 s each: half the run was one thread alone.
+        let r = run(FeederKind::Dispenser, 2, 1.0, 1.5, &[(50, 0.5, 0.0), (50, 0.5, 0.0)]);
+        let dg = diagnose(&r, 1.5, 2);
+        assert_eq!(dg.verdict, Verdict::SerialPart, "{dg:?}");
+        assert!(dg.evidence.contains("50% of it") && dg.evidence.contains("2.0x"), "{}", dg.evidence);
+        // rayon's workers are not timed per chunk: no serial part is read off them.
+        let r = run(FeederKind::Rayon, 2, 1.0, 1.5, &[(50, 0.5, 0.0), (50, 0.5, 0.0)]);
+        assert_ne!(diagnose(&r, 1.5, 2).verdict, Verdict::SerialPart);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod scaling;
 pub mod stats;
 pub mod sweep;
 pub mod units;
+pub mod weak;
 pub mod whatif;
 
 pub use scaling::{efficiency, karp_flatt, speedup};

@@ -32,6 +32,23 @@ pub struct SweepPlan {
     /// Variants to compare (`ordered-map`, `aggregates`); empty runs the
     /// workload's own variant (the one set, or its default).
     pub variants: Vec<Variant>,
+    /// Weak scaling as well: every thread count `p` above one also runs at
+    /// `n x p` against its own sequential reference at that size
+    /// ([`crate::metrics::weak`]).
+    pub weak: bool,
+}
+
+/// One problem size of a sweep: the workload at that size, timed against
+/// its own sequential reference, and the configurations run at it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The workload at this size (variants are applied per run).
+    pub workload: WorkloadSpec,
+    /// `None` for the strong sweep at the size asked; `Some(p)` for the
+    /// weak step whose size grew with `p` threads.
+    pub grown_for: Option<usize>,
+    /// What runs at this size.
+    pub configs: Vec<Config>,
 }
 
 impl SweepPlan {
@@ -82,16 +99,53 @@ impl SweepPlan {
         self.variants.iter().map(|&v| self.workload.clone().with_variant(v)).collect()
     }
 
+    /// The problem sizes: the strong sweep first, then with [`SweepPlan::weak`]
+    /// one step per thread count above one, its size parameter multiplied
+    /// by the threads and only that thread count's configurations in it.
+    /// A weak step whose size would not validate is still listed;
+    /// [`SweepPlan::validate`] refuses it.
+    pub fn steps(&self) -> Vec<Step> {
+        let configs = self.configs();
+        let mut out = vec![Step { workload: self.workload.clone(), grown_for: None, configs: configs.clone() }];
+        if self.weak {
+            let mut counts: Vec<usize> = configs.iter().map(|c| c.threads.get()).filter(|&p| p > 1).collect();
+            counts.sort_unstable();
+            counts.dedup();
+            for p in counts {
+                out.push(Step {
+                    workload: super::weak::grown(&self.workload, p),
+                    grown_for: Some(p),
+                    configs: configs.iter().copied().filter(|c| c.threads.get() == p).collect(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Every run of the sweep but the references: (step index, the workload
+    /// with its variant at that step's size, configuration).
+    pub fn runs(&self) -> Vec<(usize, WorkloadSpec, Config)> {
+        let variants = self.specs();
+        let mut out = Vec::new();
+        for (i, step) in self.steps().into_iter().enumerate() {
+            for v in &variants {
+                let spec = WorkloadSpec { variant: v.variant, ..step.workload.clone() };
+                out.extend(step.configs.iter().map(|&c| (i, spec.clone(), c)));
+            }
+        }
+        out
+    }
+
     /// Engine calls the sweep makes, reference runs included.
     pub fn total_runs(&self) -> usize {
-        (self.configs().len() * self.specs().len() + 1) * (self.reps + self.warmup)
+        (self.runs().len() + self.steps().len()) * (self.reps + self.warmup)
     }
 
     /// Timed measurements the sweep makes (one repetition of one
-    /// configuration, the reference included): the `total` of an
+    /// configuration, the references included): the `total` of an
     /// experiment's status.
     pub fn total_measurements(&self) -> usize {
-        (self.configs().len() * self.specs().len() + 1) * self.reps
+        (self.runs().len() + self.steps().len()) * self.reps
     }
 
     /// Checks every configuration and the workload before anything runs.
@@ -115,7 +169,14 @@ impl SweepPlan {
         for spec in self.specs() {
             spec.validate()?;
         }
-        self.workload.validate()
+        self.workload.validate()?;
+        if self.weak {
+            super::weak::check(&self.workload)?;
+            for step in self.steps() {
+                step.workload.validate().map_err(|e| super::weak::too_big(&self.workload, step.grown_for, e))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -142,6 +203,7 @@ pub enum SweepEvent {
 }
 
 struct Acc {
+    step: usize,
     spec: WorkloadSpec,
     config: Config,
     times: Vec<f64>,
@@ -149,6 +211,13 @@ struct Acc {
     result: Option<Computed>,
     reports: Vec<Report>,
     cpu: Vec<CpuShare>,
+}
+
+/// One step's sequential reference: its timed repetitions and its result.
+#[derive(Default)]
+struct Reference {
+    times: Vec<f64>,
+    result: Option<Computed>,
 }
 
 /// The most per-worker spans one experiment keeps (about 40 bytes each):
@@ -160,6 +229,9 @@ pub const MAX_SPANS_PER_EXPERIMENT: usize = 250_000;
 /// `on_event` hears each run start; `on_measured` gets the experiment after
 /// every timed measurement, holding everything measured so far (the place
 /// to save it).
+///
+/// Each problem size ([`SweepPlan::steps`]) has its own sequential
+/// reference, timed in the same rounds as its runs.
 ///
 /// A cancel (through `hooks`) or a failed run does not lose what was
 /// measured: the experiment comes back stopped, with every finished
@@ -177,18 +249,16 @@ pub fn run_sweep(
     plan.validate()?;
     // A text that cannot be read twice is read once, here; a file is fingerprinted.
     let plan = &SweepPlan { workload: plan.workload.prepare()?, ..plan.clone() };
-    let configs = plan.configs();
-    let specs = plan.specs();
+    let steps = plan.steps();
     let total = plan.total_runs();
     let measurements = plan.total_measurements();
     let mut done = 0;
     let mut measured = 0;
-    let mut base_times = Vec::new();
-    let mut reference: Option<Computed> = None;
-    let mut accs: Vec<Acc> = specs
-        .iter()
-        .flat_map(|s| configs.iter().map(move |c| (s, c)))
-        .map(|(s, c)| Acc { spec: s.clone(), config: *c, times: vec![], verified: true, result: None, reports: vec![], cpu: vec![] })
+    let mut refs: Vec<Reference> = steps.iter().map(|_| Reference::default()).collect();
+    let mut accs: Vec<Acc> = plan
+        .runs()
+        .into_iter()
+        .map(|(step, spec, config)| Acc { step, spec, config, times: vec![], verified: true, result: None, reports: vec![], cpu: vec![] })
         .collect();
     let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
     let mut spans_held = 0usize;
@@ -199,63 +269,65 @@ pub fn run_sweep(
             let timed = round >= plan.warmup;
             let rep = round.checked_sub(plan.warmup);
             let at = || origin.elapsed().as_secs_f64();
-            // The reference first, timed like the others.
-            let ref_hooks = Hooks { call: CallId::next(), ..hooks.clone() };
-            on_event(SweepEvent::Starting {
-                done,
-                total,
-                label: "sequential reference".into(),
-                config: None,
-                at_s: at(),
-                rep,
-                call: ref_hooks.call,
-            });
-            if cancelled() {
-                return Err(cancel_error());
-            }
-            let t0 = Instant::now();
-            let r = workloads::reference_watched(&plan.workload, &ref_hooks)?;
-            let t = t0.elapsed().as_secs_f64();
-            reference.get_or_insert(r);
-            done += 1;
-            if timed {
-                base_times.push(t);
-                measured += 1;
-                fill(&mut exp, &base_times, reference.as_ref(), &accs, running(measured, measurements));
-                on_measured(&exp);
-            }
-            // Rotate the order each round so no configuration always runs right after another.
-            let n = accs.len();
-            for k in 0..n {
-                let i = (k + round) % n;
-                let label = label(&accs[i].spec, &accs[i].config);
-                let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
-                on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config), at_s: at(), rep, call: call.id() });
-                // /proc is read before and after, outside the timed region.
-                let clock = if timed { CpuClock::now() } else { None };
-                let mut out = workloads::run(&accs[i].spec, call)?;
-                let share = clock.and_then(|c| Some(CpuClock::now()?.share_since(&c)));
+            for (s, step) in steps.iter().enumerate() {
+                // The reference first, timed like the others.
+                let ref_hooks = Hooks { call: CallId::next(), ..hooks.clone() };
+                let what = match step.grown_for {
+                    None => "sequential reference".to_string(),
+                    Some(p) => format!("sequential reference, {} for {p} threads", super::weak::size_words(&step.workload)),
+                };
+                on_event(SweepEvent::Starting { done, total, label: what, config: None, at_s: at(), rep, call: ref_hooks.call });
+                if cancelled() {
+                    return Err(cancel_error());
+                }
+                let t0 = Instant::now();
+                let r = workloads::reference_watched(&step.workload, &ref_hooks)?;
+                let t = t0.elapsed().as_secs_f64();
+                refs[s].result.get_or_insert(r);
                 done += 1;
-                if !timed {
-                    continue;
+                if timed {
+                    refs[s].times.push(t);
+                    measured += 1;
+                    fill(&mut exp, &steps, &refs, &accs, running(measured, measurements));
+                    on_measured(&exp);
                 }
-                if spans_held + out.report.spans.len() > MAX_SPANS_PER_EXPERIMENT {
-                    out.report.spans = Vec::new();
+                // Rotate the order each round so no configuration always runs right after another.
+                let mine: Vec<usize> = (0..accs.len()).filter(|&i| accs[i].step == s).collect();
+                let n = mine.len();
+                for k in 0..n {
+                    let i = mine[(k + round) % n];
+                    let label = match step.grown_for {
+                        None => label(&accs[i].spec, &accs[i].config),
+                        Some(_) => format!("{}, {}", label(&accs[i].spec, &accs[i].config), super::weak::size_words(&step.workload)),
+                    };
+                    let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
+                    on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config), at_s: at(), rep, call: call.id() });
+                    // /proc is read before and after, outside the timed region.
+                    let clock = if timed { CpuClock::now() } else { None };
+                    let mut out = workloads::run(&accs[i].spec, call)?;
+                    let share = clock.and_then(|c| Some(CpuClock::now()?.share_since(&c)));
+                    done += 1;
+                    if !timed {
+                        continue;
+                    }
+                    if spans_held + out.report.spans.len() > MAX_SPANS_PER_EXPERIMENT {
+                        out.report.spans = Vec::new();
+                    }
+                    spans_held += out.report.spans.len();
+                    let acc = &mut accs[i];
+                    acc.times.push(out.report.wall_s);
+                    acc.verified &= refs[s].result.as_ref().is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
+                    acc.result = Some(out.value);
+                    acc.reports.push(out.report);
+                    if let Some(share) = share
+                        && acc.cpu.len() + 1 == acc.times.len()
+                    {
+                        acc.cpu.push(share);
+                    }
+                    measured += 1;
+                    fill(&mut exp, &steps, &refs, &accs, running(measured, measurements));
+                    on_measured(&exp);
                 }
-                spans_held += out.report.spans.len();
-                let acc = &mut accs[i];
-                acc.times.push(out.report.wall_s);
-                acc.verified &= reference.as_ref().is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
-                acc.result = Some(out.value);
-                acc.reports.push(out.report);
-                if let Some(share) = share
-                    && acc.cpu.len() + 1 == acc.times.len()
-                {
-                    acc.cpu.push(share);
-                }
-                measured += 1;
-                fill(&mut exp, &base_times, reference.as_ref(), &accs, running(measured, measurements));
-                on_measured(&exp);
             }
         }
         Ok(())
@@ -267,7 +339,7 @@ pub fn run_sweep(
         }
         Err(e) => Status::Stopped { done: measured, total: measurements, by: StopCause::Error { message: e.to_string() } },
     };
-    fill(&mut exp, &base_times, reference.as_ref(), &accs, status);
+    fill(&mut exp, &steps, &refs, &accs, status);
     Ok(exp)
 }
 
@@ -304,23 +376,48 @@ fn running(done: usize, total: usize) -> Status {
     Status::Running { done, total, pid: std::process::id() }
 }
 
-/// Writes what was measured so far into `exp`, with `status`.
-fn fill(exp: &mut Experiment, base_times: &[f64], reference: Option<&Computed>, accs: &[Acc], status: Status) {
+/// Writes what was measured so far into `exp`, with `status`: the strong
+/// step into its baseline and runs, the weak steps into [`Experiment::weak`].
+fn fill(exp: &mut Experiment, steps: &[Step], refs: &[Reference], accs: &[Acc], status: Status) {
     exp.status = status;
-    let Some(reference) = reference.filter(|_| !base_times.is_empty()) else {
-        return;
+    for (s, step) in steps.iter().enumerate() {
+        let (baseline, runs) = records(&refs[s], accs.iter().filter(|a| a.step == s));
+        match step.grown_for {
+            None => {
+                if baseline.is_some() {
+                    exp.baseline = baseline;
+                    exp.runs = runs;
+                }
+            }
+            Some(p) => {
+                let weak = exp.weak.get_or_insert_with(|| super::weak::Weak::of(&steps[0].workload));
+                let at = weak.steps.iter().position(|w| w.threads == p).unwrap_or_else(|| {
+                    weak.steps.push(super::weak::WeakStep::new(p, &step.workload));
+                    weak.steps.len() - 1
+                });
+                weak.steps[at].baseline = baseline;
+                weak.steps[at].runs = runs;
+            }
+        }
+    }
+}
+
+/// One step's baseline and run records, from its reference and its runs'
+/// repetitions; nothing until the reference has a timed repetition.
+fn records<'a>(reference: &Reference, accs: impl Iterator<Item = &'a Acc>) -> (Option<Baseline>, Vec<RunRecord>) {
+    let Some(result) = reference.result.as_ref().filter(|_| !reference.times.is_empty()) else {
+        return (None, Vec::new());
     };
-    let base = Summary::of(base_times);
-    exp.baseline = Some(Baseline { median_s: base.median, times_s: base_times.to_vec(), result: reference.to_value() });
-    exp.runs = accs
-        .iter()
+    let base = Summary::of(&reference.times);
+    let baseline = Baseline { median_s: base.median, times_s: reference.times.clone(), result: result.to_value() };
+    let runs = accs
         .filter(|a| !a.times.is_empty())
         .map(|a| {
             // The repetition closest to the median tells the per-worker story.
             let median = Summary::of(&a.times).median;
             let mid = a.times.iter().enumerate().min_by(|x, y| (x.1 - median).abs().total_cmp(&(y.1 - median).abs())).map_or(0, |(i, _)| i);
             let report = &a.reports[mid];
-            let result = a.result.as_ref().map_or(reference.to_value(), Computed::to_value);
+            let value = a.result.as_ref().map_or(result.to_value(), Computed::to_value);
             RunRecord {
                 workers: report
                     .workers
@@ -336,8 +433,9 @@ fn fill(exp: &mut Experiment, base_times: &[f64], reference: Option<&Computed>, 
                 phases: report.phases.clone(),
                 buffer: report.buffer.clone(),
                 cpu: if a.cpu.len() == a.times.len() { a.cpu.clone() } else { Vec::new() },
-                ..RunRecord::measured(&a.config, &a.times, base.median, result, a.verified)
+                ..RunRecord::measured(&a.config, &a.times, base.median, value, a.verified)
             }
         })
         .collect();
+    (Some(baseline), runs)
 }

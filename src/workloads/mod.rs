@@ -405,6 +405,9 @@ pub enum WorkloadError {
         /// What changed.
         how: String,
     },
+    /// A weak-scaling sweep that cannot grow this workload.
+    #[error("--weak: {0}")]
+    Weak(String),
     /// A run produced a wrong or incomplete answer (out of order, items lost).
     #[error("{0}")]
     Incorrect(String),

@@ -153,6 +153,14 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
             {
                 actions.push(Action::Start(JobKind::Threads));
             }
+            if crate::metrics::weak::check(&app.settings.spec()).is_ok()
+                && ui
+                    .button("Weak scaling")
+                    .on_hover_text(format!("threads {:?}, and each count again with n grown with it", app.settings.thread_list()))
+                    .clicked()
+            {
+                actions.push(Action::Start(JobKind::Weak));
+            }
             if ui.button("Sweep chunks").on_hover_text("chunk 1, 10, ..., 1,000,000 and auto").clicked() {
                 actions.push(Action::Start(JobKind::Chunks));
             }

@@ -65,6 +65,21 @@ const LESSONS: &[Lesson] = &[
         },
     },
     Lesson {
+        title: "Strong and weak scaling (Amdahl and Gustafson)",
+        text: "Strong scaling keeps the problem fixed and adds threads: the part that runs on one thread stays, so the speedup flattens toward Amdahl's ceiling. Weak scaling grows the problem with the threads: p threads get p times the work, and the question becomes whether they finish it in the time one thread takes for the original. Gustafson's law reads that as a scaled speedup S(p) = p - s (p - 1), where s is the serial share of the parallel run; when the serial part does not grow with the problem, s shrinks and bigger machines keep paying off. This run counts primes with a serial part (the primes below 1,000,000 counted on one thread first), at a fixed n and at n grown with the threads: compare the two plots on the Scaling tab.",
+        button: "Try it: primes with a serial part, strong and weak",
+        setup: |s| {
+            s.workload = WorkloadKind::Primes;
+            s.spec_mut().params.set("n", 1_000_000);
+            s.spec_mut().params.set("serial", 1_000_000);
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(2);
+            s.chunk = None;
+            s.steps = ThreadSteps::Doubling;
+            JobKind::Weak
+        },
+    },
+    Lesson {
         title: "When no parallel design can win",
         text: "If mapping an item costs less than taking it out of the iterator, the iterator is the bottleneck: threads only add the cost of passing items between cores. The 'trivial' workload shows it; the auto feeder measures both costs and runs on one core instead.",
         button: "Try it: trivial, every feeder",

@@ -48,10 +48,15 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         bars::grouped(ui, "designs", full - 8.0, bar_h, &designs, &scale);
         ui.separator();
     }
-    // One legend for the three thread plots, outside every plot: it never covers data.
+    let weak = plot_data::weak_scaling(labelled);
+    // One legend for the thread plots, outside every plot: it never covers data.
     legend(ui, "threads-legend", &speedup, cores);
     let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);
     let w = (full / 2.0 - 14.0).max(200.0);
+    if !weak.is_empty() {
+        strong_and_weak(ui, &speedup, &efficiency, &kf, &weak, cores, [w, h]);
+        return;
+    }
     egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
         ui.vertical(|ui| {
             ui.set_max_width(w);
@@ -111,6 +116,98 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
     });
 }
 
+/// The strong and the weak view side by side: speedup at a fixed n next to
+/// the scaled speedup with n grown with the threads (with Gustafson's line
+/// and the strong sweep's Amdahl curve), then both efficiencies and
+/// Karp-Flatt.
+fn strong_and_weak(
+    ui: &mut egui::Ui,
+    speedup: &[Series],
+    efficiency: &[Series],
+    kf: &[Series],
+    weak: &[plot_data::WeakCurve],
+    cores: usize,
+    [w, h]: [f32; 2],
+) {
+    let max_p = plot_data::max_x(speedup).max(cores as f64);
+    // A weak curve takes the colour of the strong series of the same runs.
+    let colour = |name: &str, i: usize| palette(speedup.iter().position(|s| s.name == name).unwrap_or(speedup.len() + i));
+    egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+        ui.vertical(|ui| {
+            ui.set_max_width(w);
+            ui.strong("Strong scaling: speedup vs threads, n fixed");
+            threads_plot("speedup", w, h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup")).show(ui, |plot| {
+                speedup_guides(plot, cores, max_p);
+                draw(plot, speedup);
+            });
+            hint(ui, "the same problem on more threads: the serial part stays, so the curve flattens toward Amdahl's ceiling 1/(1-f).");
+        });
+        ui.vertical(|ui| {
+            ui.set_max_width(w);
+            ui.strong("Weak scaling: scaled speedup vs threads, n grows with them");
+            for (i, c) in weak.iter().enumerate() {
+                ui.horizontal_wrapped(|ui| {
+                    chip(ui, colour(&c.measured.name, i), &format!("{} measured (solid)", c.measured.name));
+                    let mut fitted = Vec::new();
+                    if let Some(s) = c.gustafson {
+                        fitted.push(format!("dashed: Gustafson, serial share s = {s:.2}"));
+                    }
+                    if let Some(a) = c.amdahl {
+                        fitted.push(format!("dotted: Amdahl from the strong sweep, f = {:.2}", a.f));
+                    }
+                    if fitted.is_empty() {
+                        fitted.push("the fitted lines appear once the experiment is analysed".into());
+                    }
+                    ui.label(egui::RichText::new(fitted.join("; ")).small());
+                });
+            }
+            threads_plot("weak", w, h).y_axis_label("scaled speedup").include_y(0.0).label_formatter(hover("threads", "scaled speedup")).show(ui, |plot| {
+                speedup_guides(plot, cores, max_p);
+                for (i, c) in weak.iter().enumerate() {
+                    let col = colour(&c.measured.name, i);
+                    draw_one(plot, &c.measured, col);
+                    if let Some(s) = c.gustafson {
+                        let line: Vec<[f64; 2]> = [1.0, max_p].iter().map(|&p| [p, p - s * (p - 1.0)]).collect();
+                        plot.line(Line::new(format!("Gustafson S = p - {s:.2}(p - 1)"), line).color(col).style(LineStyle::dashed_dense()).width(1.5));
+                    }
+                    if let Some(a) = c.amdahl {
+                        let curve: Vec<[f64; 2]> = (0..=40).map(|k| 1.0 + (max_p - 1.0) * f64::from(k) / 40.0).map(|p| [p, a.speedup(p)]).collect();
+                        plot.line(Line::new(format!("Amdahl f = {:.2} (strong sweep)", a.f), curve).color(col).style(LineStyle::dotted_loose()).width(1.0));
+                    }
+                }
+            });
+            hint(ui, "p threads get p times the work, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep. A serial part that does not grow lets the weak curve climb where the strong one flattens.");
+        });
+        ui.end_row();
+        ui.vertical(|ui| {
+            ui.set_max_width(w);
+            ui.strong("Efficiency vs threads: strong (solid), weak (dashed)");
+            threads_plot("efficiency", w, h).y_axis_label("efficiency").include_y(0.0).include_y(1.1).label_formatter(hover("threads", "efficiency")).show(ui, |plot| {
+                plot.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+                core_line(plot, cores);
+                draw(plot, efficiency);
+                for (i, c) in weak.iter().enumerate() {
+                    let col = colour(&c.measured.name, i);
+                    let name = format!("{} (weak)", c.efficiency.name);
+                    plot.line(Line::new(name.clone(), c.efficiency.points.clone()).color(col).style(LineStyle::dashed_dense()).width(1.5));
+                    plot.points(Points::new(name, c.efficiency.points.clone()).color(col).radius(3.5).shape(egui_plot::MarkerShape::Diamond));
+                }
+            });
+            hint(ui, "speedup over threads. Weak efficiency stays high when the work per thread is what counts; strong efficiency falls as each thread's share shrinks.");
+        });
+        ui.vertical(|ui| {
+            ui.set_max_width(w);
+            ui.strong("Karp-Flatt serial fraction vs threads (strong)");
+            threads_plot("karp-flatt", w, h).y_axis_label("serial fraction e").include_y(0.0).include_y(1.0).label_formatter(hover("threads", "e")).show(ui, |plot| {
+                core_line(plot, cores);
+                draw(plot, kf);
+            });
+            hint(ui, "the serial fraction implied by each strong speedup above 1. Flat means a fixed serial part: exactly the part weak scaling outgrows.");
+        });
+        ui.end_row();
+    });
+}
+
 /// A plot over thread counts: integer ticks only, from 0.
 fn threads_plot(id: &str, w: f32, h: f32) -> Plot<'static> {
     Plot::new(id).width(w).height(h).x_axis_label("threads").include_x(0.0).x_axis_formatter(|m, _| {
@@ -159,13 +256,17 @@ fn hover(x: &'static str, y: &'static str) -> impl Fn(&HoverPosition<'_>) -> Opt
 
 fn draw(plot: &mut egui_plot::PlotUi<'_>, series: &[Series]) {
     for (i, s) in series.iter().enumerate() {
-        let color = palette(i);
-        plot.line(Line::new(s.name.clone(), s.points.clone()).color(color).width(1.5));
-        plot.points(Points::new(s.name.clone(), s.points.clone()).color(color).radius(3.5));
-        for r in &s.ranges {
-            if (r[2] - r[1]).abs() > f64::EPSILON {
-                plot.line(Line::new(s.name.clone(), PlotPoints::from(vec![[r[0], r[1]], [r[0], r[2]]])).color(color).width(1.0));
-            }
+        draw_one(plot, s, palette(i));
+    }
+}
+
+/// One series: its line, its points and a bar per point over the repetitions.
+fn draw_one(plot: &mut egui_plot::PlotUi<'_>, s: &Series, color: Color32) {
+    plot.line(Line::new(s.name.clone(), s.points.clone()).color(color).width(1.5));
+    plot.points(Points::new(s.name.clone(), s.points.clone()).color(color).radius(3.5));
+    for r in &s.ranges {
+        if (r[2] - r[1]).abs() > f64::EPSILON {
+            plot.line(Line::new(s.name.clone(), PlotPoints::from(vec![[r[0], r[1]], [r[0], r[2]]])).color(color).width(1.0));
         }
     }
 }

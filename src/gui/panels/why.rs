@@ -60,6 +60,36 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[Labelled<'_>]) {
             ui.label(RichText::new(format!("   evidence: {}", d.evidence)).small());
             ui.label(RichText::new(format!("   try: {}", d.suggestion)).small());
         }
+        weak(ui, name, file);
+    }
+}
+
+/// Weak scaling, where it was measured: Gustafson's reading per series,
+/// against Amdahl's from the strong sweep of the same runs.
+fn weak(ui: &mut egui::Ui, name: &str, file: &crate::experiment::Experiment) {
+    let Some(w) = &file.weak else { return };
+    let cores = file.machine.logical_cores;
+    for g in &w.fits {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{name}: {} (n grows with the threads)", g.series_name())).strong());
+            ui.label(RichText::new(g.headline(cores)).color(severity_color(Severity::Good)));
+        });
+        let strong = file.fits.iter().find(|f| (f.feeder, f.chunk_size, f.gil, f.variant) == (g.feeder, g.chunk_size, g.gil, g.variant));
+        let amdahl = strong.map_or(String::new(), |f| {
+            format!(
+                "; Amdahl from the strong sweep, n fixed: {:.1}x at 16, at most {}",
+                f.amdahl.speedup(16.0),
+                f.amdahl_ceiling.map_or("unbounded".into(), |c| format!("{c:.1}x"))
+            )
+        });
+        ui.label(
+            RichText::new(format!(
+                "   Gustafson: S(p) = p - {:.3} (p - 1): {:.1}x at 16 threads if the work grows with them{amdahl}",
+                g.serial,
+                g.speedup(16.0)
+            ))
+            .small(),
+        );
     }
 }
 
