@@ -23,6 +23,7 @@ fn spec(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::Aggregates => s.with("n", 1_000_000),
         WorkloadKind::FalseSharing => s.with("n", 1_000_000),
         WorkloadKind::Contention => s.with("n", 1_000_000),
+        WorkloadKind::Stream => s.with("n", 256).with("passes", 2),
     }
 }
 

@@ -188,3 +188,39 @@ fn one_locked_map_next_to_its_local_merge_twin_is_shared_state() {
     }
     assert_ne!(local, Verdict::SharedState, "{why}");
 }
+
+#[test]
+fn a_stream_is_read_against_this_machines_probed_bandwidth() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cores = num_cpus::get().max(1);
+    let spec = WorkloadSpec::new(WorkloadKind::Stream).with("n", 256).with("passes", 2);
+    let plan = SweepPlan {
+        workload: spec,
+        feeders: vec![FeederKind::Dispenser],
+        threads: [1, cores].iter().filter_map(|&t| Threads::new(t).ok()).collect(),
+        chunks: vec![ChunkSize::Auto],
+        gil: vec![false],
+        reps: 2,
+        warmup: 0,
+        spans: false,
+        variants: vec![],
+        weak: false,
+    };
+    let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
+    analyse(&mut file);
+    let probe = file.bandwidth.clone().expect("the probe ran before the stream");
+    assert_eq!(probe.points.first().map(|p| p.0), Some(1));
+    assert_eq!(probe.points.last().map(|p| p.0), Some(cores));
+    let (_, peak) = probe.peak();
+    assert!(peak > 0.0 && peak.is_finite(), "{probe:?}");
+    for r in &file.runs {
+        assert!(r.verified);
+        let d = r.diagnosis.as_ref().expect("diagnosis");
+        let got = scalescope::metrics::bandwidth::gbs(256 << 21, r.median_s);
+        let bound = r.threads > 1 && r.threads <= cores && got >= scalescope::metrics::bandwidth::AT_PEAK * peak && r.efficiency < 0.85;
+        // Named memory-bound exactly when the numbers say so; the GB/s against the probe either way.
+        assert_eq!(d.verdict == Verdict::MemoryBound, bound, "{d:?} at {got:.1} of {peak:.1} GB/s, efficiency {:.2}", r.efficiency);
+        let said = if bound { &d.headline } else { &d.evidence };
+        assert!(said.contains(&format!("{got:.1} GB/s of a measured {peak:.1} GB/s")), "{said}");
+    }
+}

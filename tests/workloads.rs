@@ -26,6 +26,20 @@ fn small(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::Aggregates => spec.with("n", 100_000),
         WorkloadKind::FalseSharing => spec.with("n", 50_000).with("adds", 4),
         WorkloadKind::Contention => spec.with("n", 50_000).with("keys", 300),
+        WorkloadKind::Stream => spec.with("n", 8).with("passes", 3),
+    }
+}
+
+#[test]
+fn the_stream_sums_every_word_of_its_buffer_once_per_pass() {
+    let spec = small(WorkloadKind::Stream);
+    let buf = scalescope::workloads::stream::buffer(8);
+    let once = buf[..8 << 17].iter().fold(0u64, |a, &x| a.wrapping_add(x));
+    let want = Computed::Number(once.wrapping_mul(3));
+    assert_eq!(workloads::reference(&spec).unwrap(), want);
+    for feeder in FeederKind::ALL {
+        let config = Config::new(3).unwrap().feeder(feeder).chunk(5).unwrap();
+        assert_eq!(workloads::run(&spec, Run::new(&config)).unwrap().value, want, "stream on {feeder}");
     }
 }
 

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use cancel::CancelToken;
 pub use config::{Chunk, ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS, Threads};
 pub use crew::{Failure, Stage};
+pub(crate) use crew::{Failures, scope as crew_scope};
 pub use error::{ConfigError, EngineError};
 pub(crate) use progress::Reporter;
 pub use progress::{BufferStats, CallEnd, CallId, Phase, PhaseTime, Progress, ProgressEvent, Span, SpanKind, WorkerStats};

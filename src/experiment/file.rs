@@ -111,6 +111,7 @@ impl V1 {
             what_if: Vec::new(),
             what_if_check: Vec::new(),
             weak: None,
+            bandwidth: None,
         }
     }
 }

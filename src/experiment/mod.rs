@@ -60,6 +60,10 @@ pub struct Experiment {
     /// Weak scaling (`--weak`): the grown sizes, each with its own reference and runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weak: Option<crate::metrics::weak::Weak>,
+    /// This machine's memory bandwidth, probed at the start of a sweep of a
+    /// workload that reads memory (`stream`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<crate::metrics::bandwidth::Bandwidth>,
 }
 
 /// What a sweep asked for, besides the workload.
@@ -215,6 +219,7 @@ impl Experiment {
             what_if: Vec::new(),
             what_if_check: Vec::new(),
             weak: None,
+            bandwidth: None,
         }
     }
 

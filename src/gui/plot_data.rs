@@ -320,6 +320,27 @@ pub fn weak_scaling(sources: &[Labelled<'_>]) -> Vec<WeakCurve> {
     out
 }
 
+/// For workloads that read memory: the GB/s each series read vs threads,
+/// and per source the machine's probe (`source: probe`); empty otherwise.
+pub fn bandwidth_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
+    let mut out = build(sources, by_threads, |f, r| {
+        let bytes = f.workload.name.workload().bytes_read(&f.workload)?;
+        let gbs = |s: f64| crate::metrics::bandwidth::gbs(bytes, s);
+        Some((gbs(r.median_s), gbs(r.max_s), gbs(r.min_s)))
+    });
+    if out.is_empty() {
+        return out;
+    }
+    for (label, file) in sources {
+        if let Some(b) = &file.bandwidth {
+            let points: Vec<[f64; 2]> = b.points.iter().map(|&(t, g)| [t as f64, g]).collect();
+            let ranges = points.iter().map(|p| [p[0], p[1], p[1]]).collect();
+            out.push(Series { name: format!("{label}: memory probe (the machine)"), points, ranges });
+        }
+    }
+    out
+}
+
 /// The ideal line y = p from 1 to `max_p`.
 pub fn ideal_speedup(max_p: f64) -> Vec<[f64; 2]> {
     vec![[1.0, 1.0], [max_p.max(1.0), max_p.max(1.0)]]

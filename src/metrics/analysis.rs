@@ -61,6 +61,32 @@ impl FitRecord {
     }
 }
 
+/// A workload that reads memory: every run (grown sizes too) against the
+/// machine's probe, named memory-bound where it is, its GB/s in the evidence.
+fn memory(file: &mut Experiment) {
+    let Some(probe) = file.bandwidth.clone() else { return };
+    let workload = file.workload.name.workload();
+    let judge = |r: &mut crate::experiment::RunRecord, bytes: u64| {
+        if let Some(d) = super::diagnosis::against_memory(r, bytes, &probe) {
+            r.diagnosis = Some(d);
+        } else {
+            let note = super::diagnosis::memory_note(r, bytes, &probe);
+            if let Some(d) = &mut r.diagnosis {
+                d.evidence.push_str(&format!("; {note}"));
+            }
+        }
+    };
+    if let Some(bytes) = workload.bytes_read(&file.workload) {
+        file.runs.iter_mut().for_each(|r| judge(r, bytes));
+    }
+    let spec = file.workload.clone();
+    for step in file.weak.iter_mut().flat_map(|w| &mut w.steps) {
+        if let Some(bytes) = workload.bytes_read(&super::weak::grown(&spec, step.threads)) {
+            step.runs.iter_mut().for_each(|r| judge(r, bytes));
+        }
+    }
+}
+
 /// Fits every series of `file` that has at least two thread counts at or
 /// below the core count of the machine that measured it: oversubscribed
 /// points measure the sharing of cores, not the model, and are not fitted.
@@ -146,6 +172,7 @@ pub fn analyse(file: &mut Experiment) {
     for (i, d) in twins {
         file.runs[i].diagnosis = Some(d);
     }
+    memory(file);
     file.fits = fits(file);
     file.what_if = super::whatif::series_runs(file).into_iter().filter_map(|r| super::whatif::what_if(file, r)).collect();
     file.what_if_check = super::whatif::check(file);

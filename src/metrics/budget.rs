@@ -144,6 +144,14 @@ pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
             FeederKind::Dispenser | FeederKind::Auto => times(&[("threads", p), ("chunk", chunk), ("bytes", item)], "a chunk per worker"),
         },
     };
+    if spec.name == WorkloadKind::Stream {
+        // The buffer the stream reads, held for the whole run.
+        let buffer = n.saturating_mul(1 << 20);
+        return MemoryEstimate {
+            bytes: base.bytes.saturating_add(buffer),
+            how: format!("{} + the buffer n {} MiB", base.how, fmt_count(n)),
+        };
+    }
     if spec.name != WorkloadKind::WordCount {
         return base;
     }

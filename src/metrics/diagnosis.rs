@@ -38,6 +38,9 @@ pub enum Verdict {
     /// For a real share of the run no worker ran: work done on one thread
     /// before or after the parallel map (Amdahl's serial part).
     SerialPart,
+    /// The run read memory about as fast as this machine's probe could:
+    /// the memory system, not the cores, set its speed.
+    MemoryBound,
 }
 
 /// How a verdict should look: good news, a loss worth a look, or a loss
@@ -117,6 +120,54 @@ pub fn against_twin(run: &RunRecord, twin: &RunRecord) -> Option<Diagnosis> {
         )),
         _ => None,
     }
+}
+
+/// Efficiency below which a run at the machine's memory bandwidth is
+/// named memory-bound (above it, it still scales, whatever it reads).
+pub const MEMORY_FLAT: f64 = 0.85;
+
+/// A run of a workload that reads `bytes` of memory, against this
+/// machine's probe: memory-bound when it read at least
+/// [`AT_PEAK`](super::bandwidth::AT_PEAK) of the probe's peak and its
+/// efficiency fell below [`MEMORY_FLAT`]; otherwise `None` (see
+/// [`memory_note`] for the numbers either way).
+pub fn against_memory(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Bandwidth) -> Option<Diagnosis> {
+    let got = super::bandwidth::gbs(bytes, run.median_s);
+    let (at, peak) = probe.peak();
+    // Past the cores the probe measured, sharing cores is the first reason (oversubscription).
+    let probed = probe.points.last().map_or(0, |p| p.0);
+    if run.threads < 2 || run.threads > probed || peak <= 0.0 || got < super::bandwidth::AT_PEAK * peak || run.efficiency >= MEMORY_FLAT {
+        return None;
+    }
+    Some(d(
+        Verdict::MemoryBound,
+        &format!("memory-bound: {got:.1} GB/s of a measured {peak:.1} GB/s"),
+        format!(
+            "{p} threads read {got:.1} GB/s, {pct:.0}% of the most this machine's probe read ({peak:.1} GB/s with {at} threads; one thread {one:.1}); speedup {sp:.2}: the cores wait for memory, so more of them cannot go faster",
+            p = run.threads,
+            pct = 100.0 * got / peak,
+            one = probe.one_thread(),
+            sp = run.speedup
+        ),
+        "do more work per byte (fuse passes, compute while the data is in cache), read fewer bytes (smaller types, compression), or use a machine with more memory channels",
+    ))
+}
+
+/// `memory: 11.2 GB/s of a measured 22.5 GB/s peak (1 thread 11.4, 2 threads 22.5 GB/s)`,
+/// and, for a run at the peak on a machine whose probe still scaled with
+/// its threads, why that is not (yet) a memory limit.
+pub fn memory_note(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Bandwidth) -> String {
+    let got = super::bandwidth::gbs(bytes, run.median_s);
+    let (at, peak) = probe.peak();
+    let mut note = format!("memory: {got:.1} GB/s of a measured {peak:.1} GB/s peak ({})", probe.line());
+    let keeps_up = probe.scaling() >= 0.75 * at as f64;
+    if at > 1 && got >= super::bandwidth::AT_PEAK * peak && keeps_up {
+        note.push_str(&format!(
+            "; the probe still grew {:.1}x from 1 to {at} threads, so this machine's memory keeps up with all its cores: with more cores the stream would flatten where the probe does",
+            probe.scaling()
+        ));
+    }
+    note
 }
 
 /// Outside load, in cores (median over the repetitions), that is named as
@@ -357,6 +408,30 @@ mod tests {
         // rayon's workers are not timed per chunk: no serial part is read off them.
         let r = run(FeederKind::Rayon, 2, 1.0, 1.5, &[(50, 0.5, 0.0), (50, 0.5, 0.0)]);
         assert_ne!(diagnose(&r, 1.5, 2).verdict, Verdict::SerialPart);
+    }
+
+    #[test]
+    fn a_stream_at_the_probes_peak_that_stopped_scaling_is_memory_bound() {
+        use crate::metrics::bandwidth::Bandwidth;
+        // A 16-core machine's probe, recorded: the memory system flattens past 4 threads.
+        let probe = Bandwidth { bytes: 1, points: vec![(1, 10.0), (2, 19.0), (4, 33.0), (8, 40.0), (16, 41.0)] };
+        let bytes = 39_000_000_000; // 39 GB/s in 1 s
+        let r = run(FeederKind::Dispenser, 16, 1.0, 4.0, &[(50, 1.0, 0.0); 16]);
+        let dg = against_memory(&r, bytes, &probe).expect("at 95% of the peak with efficiency 0.25");
+        assert_eq!(dg.verdict, Verdict::MemoryBound);
+        assert_eq!(dg.headline, "memory-bound: 39.0 GB/s of a measured 41.0 GB/s");
+        // Four threads at 33 GB/s still scale (efficiency 0.9): not named.
+        let r4 = run(FeederKind::Dispenser, 4, 1.0, 3.6, &[(50, 1.0, 0.0); 4]);
+        assert!(against_memory(&r4, 33_000_000_000, &probe).is_none());
+        // Oversubscribed past the probed cores: not memory's doing.
+        let r32 = run(FeederKind::Dispenser, 32, 1.0, 4.0, &[(50, 1.0, 0.0); 32]);
+        assert!(against_memory(&r32, bytes, &probe).is_none());
+        // A 2-core machine whose probe doubled: at the peak, scaling well, and the note says why.
+        let two = Bandwidth { bytes: 1, points: vec![(1, 11.0), (2, 21.5)] };
+        let r2 = run(FeederKind::Dispenser, 2, 1.0, 1.95, &[(50, 1.0, 0.0); 2]);
+        assert!(against_memory(&r2, 21_000_000_000, &two).is_none());
+        let note = memory_note(&r2, 21_000_000_000, &two);
+        assert!(note.starts_with("memory: 21.0 GB/s of a measured 21.5 GB/s peak") && note.contains("keeps up"), "{note}");
     }
 
     #[test]

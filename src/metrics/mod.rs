@@ -1,6 +1,7 @@
 //! Measurement: statistics over repetitions, scaling metrics, and sweeps.
 
 pub mod analysis;
+pub mod bandwidth;
 pub mod budget;
 pub mod diagnosis;
 pub mod fit;

@@ -250,6 +250,14 @@ pub fn run_sweep(
     // A text that cannot be read twice is read once, here; a file is fingerprinted.
     let plan = &SweepPlan { workload: plan.workload.prepare()?, ..plan.clone() };
     let steps = plan.steps();
+    // What the runs read is built before anything is timed (the largest size last, so it is the one kept).
+    for step in &steps {
+        step.workload.name.workload().warm(&step.workload);
+    }
+    if let Some(b) = plan.workload.name.workload().probe_memory(&plan.workload, exp.machine.logical_cores) {
+        exp.bandwidth = Some(b);
+        on_measured(&exp);
+    }
     let total = plan.total_runs();
     let measurements = plan.total_measurements();
     let mut done = 0;

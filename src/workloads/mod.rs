@@ -13,6 +13,7 @@ pub mod primes;
 pub mod skewed;
 pub mod sleep_spin;
 pub mod source;
+pub mod stream;
 pub mod trivial;
 pub mod word_count;
 
@@ -77,6 +78,8 @@ registry! {
     FalseSharing => false_sharing::FalseSharing,
     /// Counting keys in one locked map, or locally and merged.
     Contention => contention::Contention,
+    /// A streaming sum over a buffer larger than the caches: memory-bound.
+    Stream => stream::Stream,
 }
 
 impl From<WorkloadKind> for &'static str {
@@ -133,6 +136,23 @@ pub trait Workload: Sync {
     /// Whether `got` reproduces the reference's result (exact equality).
     fn verify(&self, reference: &Computed, got: &Computed) -> bool {
         reference == got
+    }
+
+    /// Builds what a run reads (a large buffer) before anything is timed.
+    fn warm(&self, _spec: &WorkloadSpec) {}
+
+    /// Bytes of memory one run reads, where that is what the workload is
+    /// about (`stream`); its runs are then compared with the machine's
+    /// measured memory bandwidth.
+    fn bytes_read(&self, _spec: &WorkloadSpec) -> Option<u64> {
+        None
+    }
+
+    /// For a workload that [reads memory](Workload::bytes_read): this
+    /// machine's memory bandwidth, probed over the same buffer at 1, 2, 4,
+    /// ... threads up to `cores`.
+    fn probe_memory(&self, _spec: &WorkloadSpec, _cores: usize) -> Option<crate::metrics::bandwidth::Bandwidth> {
+        None
     }
 }
 

@@ -80,6 +80,19 @@ const LESSONS: &[Lesson] = &[
         },
     },
     Lesson {
+        title: "Memory bandwidth: when the cores wait for memory",
+        text: "Some work does almost nothing per byte: summing a large array is one add per 8 bytes, far less than a core could do while the bytes arrive. Such a loop runs at the speed of memory, not of the core. Each core can keep only so many reads in flight, so a few threads help; but all cores share the same memory channels, and once they draw what the channels give, more threads only queue for them. The 'stream' workload sums a buffer larger than the caches and compares its bytes per second with a short probe of this machine's memory taken first; the diagnosis says 'memory-bound' where the run reaches the probe's ceiling and stops scaling. On a machine with few cores the memory may keep up with all of them: then the stream scales, and the plot shows how far below the ceiling it stays.",
+        button: "Try it: stream, thread sweep",
+        setup: |s| {
+            s.workload = WorkloadKind::Stream;
+            s.feeder = FeederKind::Dispenser;
+            s.threads = num_cpus::get().max(2);
+            s.chunk = None;
+            s.steps = ThreadSteps::Doubling;
+            JobKind::Threads
+        },
+    },
+    Lesson {
         title: "When no parallel design can win",
         text: "If mapping an item costs less than taking it out of the iterator, the iterator is the bottleneck: threads only add the cost of passing items between cores. The 'trivial' workload shows it; the auto feeder measures both costs and runs on one core instead.",
         button: "Try it: trivial, every feeder",

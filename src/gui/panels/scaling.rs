@@ -81,6 +81,16 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         ui.end_row();
         ui.vertical(|ui| {
             ui.set_max_width(w);
+            let memory = plot_data::bandwidth_vs_threads(labelled);
+            if !memory.is_empty() {
+                ui.strong("Memory read vs threads, against this machine's probe");
+                legend(ui, "memory-legend", &memory, 0);
+                threads_plot("memory", w, h).y_axis_label("GB/s").include_y(0.0).label_formatter(hover("threads", "GB/s")).show(ui, |plot| {
+                    core_line(plot, cores);
+                    draw(plot, &memory);
+                });
+                hint(ui, "bytes the run read per second. The probe is the most this machine's memory gave at each thread count: where the run meets the probe's flat top, more threads cannot help.");
+            } else {
             ui.strong("Time vs chunk size");
             legend(ui, "chunk-legend", &chunks, 0);
             if chunks.is_empty() {
@@ -102,6 +112,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
                 .show(ui, |plot| draw(plot, &chunks));
             }
             hint(ui, "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.");
+            }
         });
         ui.vertical(|ui| {
             ui.set_max_width(w);
