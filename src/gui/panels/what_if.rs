@@ -52,19 +52,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mu
     let run = &file.runs[ri];
     let Some(w) = whatif::what_if(file, run) else { return };
     ui.label(RichText::new(&w.summary).strong());
-    let m = &w.model;
-    ui.label(
-        RichText::new(format!(
-            "measured: map {:.1} ns/item, serial pull {:.2} ns/item, the lock's critical section {:.0} ns and other overhead {:.0} ns per chunk of {:.0} items, imbalance {:.2}",
-            m.map_ns,
-            m.pull_ns,
-            m.critical_ns,
-            m.chunk_overhead_ns,
-            m.n / m.chunks,
-            m.imbalance
-        ))
-        .small(),
-    );
+    ui.label(RichText::new(w.model.measured()).small());
     // The checks were made when the experiment was analysed (`--fit`, or on the shelf).
     let from = whatif::label(run);
     let checks: Vec<&whatif::Check> = file.what_if_check.iter().filter(|c| c.from == from).collect();
