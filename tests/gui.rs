@@ -739,3 +739,59 @@ fn after_a_lesson_on_another_workload_the_plots_show_what_it_ran() {
     assert!(h.query_by_label_contains("the controls are set to primes").is_some());
     assert!(h.query_by_label_contains("Speedup by design").is_some());
 }
+
+#[test]
+fn weak_scaling_draws_the_strong_and_the_weak_view_side_by_side() {
+    use scalescope::gui::state::Tab;
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    type_into(&mut h, "n", "30000");
+    type_into(&mut h, "serial", "30000");
+    h.state_mut().settings.reps = 1;
+    h.step();
+    h.get_by_label("Weak scaling").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let file = h.state().shelf.results[0].clone();
+    let weak = file.weak.as_ref().expect("the weak half");
+    assert!(!weak.steps.is_empty() && weak.steps.iter().all(|s| s.baseline.is_some() && s.runs.iter().all(|r| r.verified)));
+    assert!(!weak.fits.is_empty(), "analysed on the shelf: Gustafson fitted");
+    h.state_mut().settings.tab = Tab::Scaling;
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Strong scaling: speedup vs threads, n fixed").is_some());
+    assert!(h.query_by_label("Weak scaling: scaled speedup vs threads, n grows with them").is_some());
+    assert!(h.query_by_label_contains("dashed: Gustafson, serial share s =").is_some());
+    h.state_mut().settings.tab = Tab::Why;
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("weak scaling: 2 threads did 2x the work").is_some());
+}
+
+#[test]
+fn a_stream_is_plotted_against_the_memory_probe() {
+    use scalescope::gui::state::Tab;
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    h.state_mut().settings.workload = scalescope::workloads::WorkloadKind::Stream;
+    h.step();
+    type_into(&mut h, "n", "32");
+    h.state_mut().settings.reps = 1;
+    h.step();
+    h.get_by_label("Sweep threads").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let file = h.state().shelf.results[0].clone();
+    assert!(file.bandwidth.is_some() && file.all_verified(), "{:?} {:?}", h.state().message, file.status);
+    h.state_mut().settings.tab = Tab::Scaling;
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Memory read vs threads, against this machine's probe").is_some());
+    assert!(h.query_by_label_contains("memory probe (the machine)").is_some());
+    h.state_mut().settings.tab = Tab::Why;
+    h.step();
+    h.step();
+    assert!(h.query_all_by_label_contains("GB/s of a measured").count() >= 1);
+}
