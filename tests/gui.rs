@@ -766,7 +766,7 @@ fn weak_scaling_draws_the_strong_and_the_weak_view_side_by_side() {
     h.state_mut().settings.tab = Tab::Why;
     h.step();
     h.step();
-    assert!(h.query_by_label_contains("weak scaling: 2 threads did 2x the work").is_some());
+    assert!(h.query_by_label_contains("weak scaling: 2 threads at 2x n took").is_some());
 }
 
 #[test]

@@ -176,8 +176,9 @@ impl ScalescopeApp {
             Ok(file) => file,
             Err(e) => return self.error(format!("The job could not start: {e}")),
         };
-        let bad = file.runs.iter().filter(|r| !r.verified).count();
-        let kept = file.runs.len();
+        let grown: Vec<&crate::experiment::RunRecord> = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| &s.runs).collect();
+        let bad = file.runs.iter().chain(grown.iter().copied()).filter(|r| !r.verified).count();
+        let kept = file.runs.len() + grown.len();
         let status = file.status.clone();
         if file.baseline.is_some() {
             // The plots show what just ran (a lesson may run another workload).

@@ -9,10 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Failures, Stage, crew_scope};
 
-/// Repetitions per thread count; the fastest counts (a probe asks what the
-/// machine can do, so the best repetition is the answer).
-pub const REPS: usize = 3;
-
 /// Times each thread reads its share per pass, so a pass is long enough
 /// (tens of milliseconds at least) that starting the threads does not count.
 pub const READS: usize = 4;
@@ -46,6 +42,18 @@ impl Bandwidth {
     pub fn scaling(&self) -> f64 {
         let one = self.one_thread();
         if one > 0.0 { self.peak().1 / one } else { 0.0 }
+    }
+
+    /// Keeps, per thread count, the faster of this and `other` (a probe
+    /// asks what the machine can do, so the best repetition is the answer).
+    pub fn merge(&mut self, other: &Bandwidth) {
+        for &(t, g) in &other.points {
+            match self.points.iter_mut().find(|p| p.0 == t) {
+                Some(p) => p.1 = p.1.max(g),
+                None => self.points.push((t, g)),
+            }
+        }
+        self.points.sort_by_key(|p| p.0);
     }
 
     /// `1 thread 11.2, 2 threads 21.9 GB/s`.
@@ -106,18 +114,17 @@ fn pass(buf: &[u64], threads: usize) -> Option<(f64, u64)> {
     Some((s, total))
 }
 
-/// Probes `buf` at 1, 2, 4, ... threads up to `cores`, [`REPS`] times each,
-/// interleaved. Every pass must sum to the same total (a check that each
-/// thread read its whole share).
-///
-/// # Panics
-/// Never on purpose: a pass whose total differs is dropped, not trusted.
-pub fn probe(buf: &[u64], cores: usize) -> Bandwidth {
+/// Probes `buf` at 1, 2, 4, ... threads up to `cores`, `reps` times each,
+/// interleaved; the fastest pass counts. Every pass must sum to the same
+/// total (a check that each thread read its whole share): one that does
+/// not is dropped, not trusted. A sweep probes once per round, between its
+/// runs, and [merges](Bandwidth::merge) the rounds.
+pub fn probe(buf: &[u64], cores: usize, reps: usize) -> Bandwidth {
     let bytes = std::mem::size_of_val(buf) as u64 * READS as u64;
     let counts = counts(cores);
     let mut best = vec![f64::INFINITY; counts.len()];
     let mut total = None;
-    for _ in 0..REPS {
+    for _ in 0..reps {
         for (i, &t) in counts.iter().enumerate() {
             if let Some((s, sum)) = pass(buf, t)
                 && *total.get_or_insert(sum) == sum
@@ -139,7 +146,7 @@ mod tests {
         assert_eq!(counts(6), vec![1, 2, 4, 6]);
         assert_eq!(counts(16), vec![1, 2, 4, 8, 16]);
         let buf: Vec<u64> = (0..1 << 16).collect();
-        let b = probe(&buf, 2);
+        let b = probe(&buf, 2, 2);
         assert_eq!(b.bytes, (8 << 16) * READS as u64);
         assert_eq!(b.points.iter().map(|p| p.0).collect::<Vec<_>>(), vec![1, 2]);
         assert!(b.points.iter().all(|p| p.1 > 0.0 && p.1.is_finite()), "{b:?}");
@@ -152,5 +159,8 @@ mod tests {
         assert_eq!(b.peak(), (8, 31.0));
         assert!((b.scaling() - 3.1).abs() < 1e-12);
         assert!((gbs(2_000_000_000, 0.5) - 4.0).abs() < 1e-12);
+        let mut m = Bandwidth { bytes: 1, points: vec![(1, 9.0), (2, 20.0)] };
+        m.merge(&Bandwidth { bytes: 1, points: vec![(1, 10.0), (2, 18.0), (4, 22.0)] });
+        assert_eq!(m.points, vec![(1, 10.0), (2, 20.0), (4, 22.0)]);
     }
 }

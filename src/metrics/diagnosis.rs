@@ -163,7 +163,7 @@ pub fn memory_note(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Bandwi
     let keeps_up = probe.scaling() >= 0.75 * at as f64;
     if at > 1 && got >= super::bandwidth::AT_PEAK * peak && keeps_up {
         note.push_str(&format!(
-            "; the probe still grew {:.1}x from 1 to {at} threads, so this machine's memory keeps up with all its cores: with more cores the stream would flatten where the probe does",
+            "; the probe still grew {:.1}x from 1 to {at} threads: this machine's memory keeps up with every core it has, so the stream is not memory-bound here (on a machine whose probe flattens, it would be)",
             probe.scaling()
         ));
     }

@@ -254,10 +254,6 @@ pub fn run_sweep(
     for step in &steps {
         step.workload.name.workload().warm(&step.workload);
     }
-    if let Some(b) = plan.workload.name.workload().probe_memory(&plan.workload, exp.machine.logical_cores) {
-        exp.bandwidth = Some(b);
-        on_measured(&exp);
-    }
     let total = plan.total_runs();
     let measurements = plan.total_measurements();
     let mut done = 0;
@@ -287,6 +283,15 @@ pub fn run_sweep(
                 on_event(SweepEvent::Starting { done, total, label: what, config: None, at_s: at(), rep, call: ref_hooks.call });
                 if cancelled() {
                     return Err(cancel_error());
+                }
+                // A workload that reads memory: one probe pass per round, between the runs, the best kept.
+                if s == 0
+                    && let Some(b) = step.workload.name.workload().probe_memory(&step.workload, exp.machine.logical_cores)
+                {
+                    match &mut exp.bandwidth {
+                        Some(held) => held.merge(&b),
+                        None => exp.bandwidth = Some(b),
+                    }
                 }
                 let t0 = Instant::now();
                 let r = workloads::reference_watched(&step.workload, &ref_hooks)?;

@@ -173,11 +173,12 @@ impl Gustafson {
     }
 
     /// The sentence that names the concept, with its numbers:
-    /// `weak scaling: 2 threads did 2x the work in 1.04x the time of one; scaled speedup 1.93 (Gustafson serial share 0.07)`.
+    /// `weak scaling: 2 threads at 2x n took 1.34x the time of 1 thread at n; scaled speedup 1.94 of 2 (Gustafson serial share 0.059)`
+    /// (the time ratio is 1 only where an item costs the same at every n).
     pub fn headline(&self, cores: usize) -> String {
         match self.widest(cores) {
             Some(w) => format!(
-                "weak scaling: {p} threads did {p}x the work in {t:.2}x the time one thread took for 1x; scaled speedup {s:.2} of {p} (Gustafson serial share {a:.3})",
+                "weak scaling: {p} threads at {p}x n took {t:.2}x the time of 1 thread at n; scaled speedup {s:.2} of {p} (Gustafson serial share {a:.3})",
                 p = w.threads,
                 t = w.time_ratio,
                 s = w.speedup,

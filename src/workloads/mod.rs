@@ -148,9 +148,9 @@ pub trait Workload: Sync {
         None
     }
 
-    /// For a workload that [reads memory](Workload::bytes_read): this
-    /// machine's memory bandwidth, probed over the same buffer at 1, 2, 4,
-    /// ... threads up to `cores`.
+    /// For a workload that [reads memory](Workload::bytes_read): one pass of
+    /// a probe of this machine's memory bandwidth over the same buffer, at
+    /// 1, 2, 4, ... threads up to `cores` (a sweep takes one per round).
     fn probe_memory(&self, _spec: &WorkloadSpec, _cores: usize) -> Option<crate::metrics::bandwidth::Bandwidth> {
         None
     }

@@ -103,7 +103,7 @@ impl Workload for Stream {
     fn probe_memory(&self, spec: &WorkloadSpec, cores: usize) -> Option<crate::metrics::bandwidth::Bandwidth> {
         let n = usize::try_from(spec.get("n")).ok()?.checked_mul(PER_MIB)?;
         let buf = buffer(spec.get("n"));
-        Some(crate::metrics::bandwidth::probe(&buf[..n], cores))
+        Some(crate::metrics::bandwidth::probe(&buf[..n], cores, 1))
     }
 
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {

@@ -172,22 +172,24 @@ fn strong_and_weak(
                     ui.label(egui::RichText::new(fitted.join("; ")).small());
                 });
             }
+            // The laws are drawn on to 8 threads at least: where they part is the lesson.
+            let to = max_p.max(8.0);
             threads_plot("weak", w, h).y_axis_label("scaled speedup").include_y(0.0).label_formatter(hover("threads", "scaled speedup")).show(ui, |plot| {
-                speedup_guides(plot, cores, max_p);
+                speedup_guides(plot, cores, to);
                 for (i, c) in weak.iter().enumerate() {
                     let col = colour(&c.measured.name, i);
                     draw_one(plot, &c.measured, col);
                     if let Some(s) = c.gustafson {
-                        let line: Vec<[f64; 2]> = [1.0, max_p].iter().map(|&p| [p, p - s * (p - 1.0)]).collect();
+                        let line: Vec<[f64; 2]> = [1.0, to].iter().map(|&p| [p, p - s * (p - 1.0)]).collect();
                         plot.line(Line::new(format!("Gustafson S = p - {s:.2}(p - 1)"), line).color(col).style(LineStyle::dashed_dense()).width(1.5));
                     }
                     if let Some(a) = c.amdahl {
-                        let curve: Vec<[f64; 2]> = (0..=40).map(|k| 1.0 + (max_p - 1.0) * f64::from(k) / 40.0).map(|p| [p, a.speedup(p)]).collect();
+                        let curve: Vec<[f64; 2]> = (0..=40).map(|k| 1.0 + (to - 1.0) * f64::from(k) / 40.0).map(|p| [p, a.speedup(p)]).collect();
                         plot.line(Line::new(format!("Amdahl f = {:.2} (strong sweep)", a.f), curve).color(col).style(LineStyle::dotted_loose()).width(1.0));
                     }
                 }
             });
-            hint(ui, "p threads get p times the work, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep. A serial part that does not grow lets the weak curve climb where the strong one flattens.");
+            hint(ui, "p threads get p times n, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep; both drawn on past the measured threads (to 8 at least). A serial part that does not grow lets the weak curve climb where the strong one flattens.");
         });
         ui.end_row();
         ui.vertical(|ui| {
