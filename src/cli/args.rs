@@ -104,6 +104,9 @@ pub struct WorkloadArgs {
     /// serial part that does not grow with n; default 0).
     #[arg(long)]
     pub serial: Option<u64>,
+    /// stream: passes over the buffer (default 4).
+    #[arg(long)]
+    pub passes: Option<u64>,
     /// word-count: read this text file instead of the built-in generator
     /// (a pipe, FIFO or `/dev/stdin` is read once into memory, at most 256 MiB).
     #[arg(long)]

@@ -58,6 +58,7 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
         ("adds", a.adds),
         ("keys", a.keys),
         ("serial", a.serial),
+        ("passes", a.passes),
     ];
     for (name, value) in given {
         if let Some(v) = value {

@@ -336,12 +336,17 @@ fn verdict(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
     let outside = 1.0 - (busy + wait) / (n * wall);
     let timed_workers = run.feeder != FeederKind::Rayon && run.phases.is_empty() && run.variant.is_none_or(|v| v.design().takes_feeder());
     if timed_workers && !active.is_empty() && outside > SERIAL_SHARE {
-        let ceiling = 1.0 / outside;
+        let serial_s = outside * wall;
+        let cap = if baseline_s > 0.0 {
+            format!("; {serial_s:.3} s of serial work caps the speedup at {:.1}x on any machine (Amdahl)", baseline_s / serial_s)
+        } else {
+            String::new()
+        };
         return d(
             Verdict::SerialPart,
             "a serial part: for part of the run no worker ran",
             format!(
-                "the workers ran {:.3} s of the run's {wall:.3} s on average: {:.0}% of it was one thread alone; a part that size caps the speedup at {ceiling:.1}x on any machine (Amdahl)",
+                "the workers ran {:.3} s of the run's {wall:.3} s on average: {:.0}% of it was one thread alone{cap}",
                 (busy + wait) / n,
                 100.0 * outside
             ),
@@ -404,7 +409,8 @@ mod tests {
         let r = run(FeederKind::Dispenser, 2, 1.0, 1.5, &[(50, 0.5, 0.0), (50, 0.5, 0.0)]);
         let dg = diagnose(&r, 1.5, 2);
         assert_eq!(dg.verdict, Verdict::SerialPart, "{dg:?}");
-        assert!(dg.evidence.contains("50% of it") && dg.evidence.contains("2.0x"), "{}", dg.evidence);
+        // 0.5 s alone against the plain loop's 1.5 s: Amdahl's ceiling 3x.
+        assert!(dg.evidence.contains("50% of it") && dg.evidence.contains("caps the speedup at 3.0x"), "{}", dg.evidence);
         // rayon's workers are not timed per chunk: no serial part is read off them.
         let r = run(FeederKind::Rayon, 2, 1.0, 1.5, &[(50, 0.5, 0.0), (50, 0.5, 0.0)]);
         assert_ne!(diagnose(&r, 1.5, 2).verdict, Verdict::SerialPart);
