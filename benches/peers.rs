@@ -43,6 +43,23 @@ fn spin(x: u64, k: u64) -> u64 {
     h >> 3
 }
 
+/// MiB the `stream` case reads, 4 passes: larger than the caches.
+const STREAM_MIB: u64 = 256;
+const STREAM_BLOCKS: u64 = STREAM_MIB * 16;
+
+/// The stream's buffer (the `stream` workload's own, built before any timing).
+fn stream_buffer() -> &'static [u64] {
+    static HELD: std::sync::OnceLock<std::sync::Arc<Vec<u64>>> = std::sync::OnceLock::new();
+    HELD.get_or_init(|| scalescope::workloads::stream::buffer(STREAM_MIB))
+}
+
+/// Item `i`: the sum of 64 KiB block `i` (wrapping round the buffer).
+fn stream_block(i: u64) -> u64 {
+    use scalescope::metrics::bandwidth::{BLOCK, sum_words};
+    let at = (i % STREAM_BLOCKS) as usize * BLOCK;
+    sum_words(&stream_buffer()[at..at + BLOCK])
+}
+
 const N_HEAVY: u64 = 2_000_000;
 const N_RAMP: u64 = 1_000_000;
 const N_STEP: u64 = 4_000_000;
@@ -69,6 +86,12 @@ fn cases() -> Vec<Case> {
             what: "first half trivial, second half 200 steps, 4e6 items",
             n: N_STEP,
             map: |x| if x < N_STEP / 2 { scalescope::workloads::trivial::map(x) } else { spin(x, 200) },
+        },
+        Case {
+            name: "stream",
+            what: "sum 64 KiB blocks of a 256 MiB buffer, 4 passes (memory-bound)",
+            n: 4 * STREAM_BLOCKS,
+            map: stream_block,
         },
     ]
 }

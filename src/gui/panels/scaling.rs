@@ -58,26 +58,9 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         return;
     }
     egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-        ui.vertical(|ui| {
-            ui.set_max_width(w);
-            ui.strong("Speedup vs threads");
-            threads_plot("speedup", w, h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup")).show(ui, |plot| {
-                plot.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(max_p)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
-                core_line(plot, cores);
-                draw(plot, &speedup);
-            });
-            hint(ui, "points on the dashed line scale perfectly; the gap below it is what parallelism lost. Bars span the fastest and slowest repetition.");
-        });
-        ui.vertical(|ui| {
-            ui.set_max_width(w);
-            ui.strong("Efficiency vs threads");
-            threads_plot("efficiency", w, h).y_axis_label("efficiency").include_y(0.0).include_y(1.1).label_formatter(hover("threads", "efficiency")).show(ui, |plot| {
-                plot.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
-                core_line(plot, cores);
-                draw(plot, &efficiency);
-            });
-            hint(ui, "speedup divided by threads: 1.0 means every thread pulls its full weight. Past the core count it must fall.");
-        });
+        let cell = Cell { w, h, cores };
+        cell.speedup(ui, "Speedup vs threads", SPEEDUP_HINT, &speedup, max_p);
+        cell.efficiency(ui, "Efficiency vs threads", EFFICIENCY_HINT, &efficiency, |_| {});
         ui.end_row();
         ui.vertical(|ui| {
             ui.set_max_width(w);
@@ -114,15 +97,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
             hint(ui, "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.");
             }
         });
-        ui.vertical(|ui| {
-            ui.set_max_width(w);
-            ui.strong("Karp-Flatt serial fraction vs threads");
-            threads_plot("karp-flatt", w, h).y_axis_label("serial fraction e").include_y(0.0).include_y(1.0).label_formatter(hover("threads", "e")).show(ui, |plot| {
-                core_line(plot, cores);
-                draw(plot, &kf);
-            });
-            hint(ui, "the serial fraction implied by each measured speedup (drawn only where the speedup is above 1). Flat means a fixed serial part (Amdahl); rising with threads means overhead that grows: contention, imbalance, oversubscription.");
-        });
+        cell.karp_flatt(ui, "Karp-Flatt serial fraction vs threads", KARP_FLATT_HINT, &kf);
         ui.end_row();
     });
 }
@@ -144,15 +119,14 @@ fn strong_and_weak(
     // A weak curve takes the colour of the strong series of the same runs.
     let colour = |name: &str, i: usize| palette(speedup.iter().position(|s| s.name == name).unwrap_or(speedup.len() + i));
     egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-        ui.vertical(|ui| {
-            ui.set_max_width(w);
-            ui.strong("Strong scaling: speedup vs threads, n fixed");
-            threads_plot("speedup", w, h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup")).show(ui, |plot| {
-                speedup_guides(plot, cores, max_p);
-                draw(plot, speedup);
-            });
-            hint(ui, "the same problem on more threads: the serial part stays, so the curve flattens toward Amdahl's ceiling 1/(1-f).");
-        });
+        let cell = Cell { w, h, cores };
+        cell.speedup(
+            ui,
+            "Strong scaling: speedup vs threads, n fixed",
+            "the same problem on more threads: the serial part stays, so the curve flattens toward Amdahl's ceiling 1/(1-f).",
+            speedup,
+            max_p,
+        );
         ui.vertical(|ui| {
             ui.set_max_width(w);
             ui.strong("Weak scaling: scaled speedup vs threads, n grows with them");
@@ -192,33 +166,96 @@ fn strong_and_weak(
             hint(ui, "p threads get p times n, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep; both drawn on past the measured threads (to 8 at least). A serial part that does not grow lets the weak curve climb where the strong one flattens.");
         });
         ui.end_row();
-        ui.vertical(|ui| {
-            ui.set_max_width(w);
-            ui.strong("Efficiency vs threads: strong (solid), weak (dashed)");
-            threads_plot("efficiency", w, h).y_axis_label("efficiency").include_y(0.0).include_y(1.1).label_formatter(hover("threads", "efficiency")).show(ui, |plot| {
-                plot.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
-                core_line(plot, cores);
-                draw(plot, efficiency);
+        cell.efficiency(
+            ui,
+            "Efficiency vs threads: strong (solid), weak (dashed)",
+            "speedup over threads. Weak efficiency stays high when the work per thread is what counts; strong efficiency falls as each thread's share shrinks.",
+            efficiency,
+            |plot| {
                 for (i, c) in weak.iter().enumerate() {
                     let col = colour(&c.measured.name, i);
                     let name = format!("{} (weak)", c.efficiency.name);
                     plot.line(Line::new(name.clone(), c.efficiency.points.clone()).color(col).style(LineStyle::dashed_dense()).width(1.5));
                     plot.points(Points::new(name, c.efficiency.points.clone()).color(col).radius(3.5).shape(egui_plot::MarkerShape::Diamond));
                 }
-            });
-            hint(ui, "speedup over threads. Weak efficiency stays high when the work per thread is what counts; strong efficiency falls as each thread's share shrinks.");
-        });
-        ui.vertical(|ui| {
-            ui.set_max_width(w);
-            ui.strong("Karp-Flatt serial fraction vs threads (strong)");
-            threads_plot("karp-flatt", w, h).y_axis_label("serial fraction e").include_y(0.0).include_y(1.0).label_formatter(hover("threads", "e")).show(ui, |plot| {
-                core_line(plot, cores);
-                draw(plot, kf);
-            });
-            hint(ui, "the serial fraction implied by each strong speedup above 1. Flat means a fixed serial part: exactly the part weak scaling outgrows.");
-        });
+            },
+        );
+        cell.karp_flatt(
+            ui,
+            "Karp-Flatt serial fraction vs threads (strong)",
+            "the serial fraction implied by each strong speedup above 1. Flat means a fixed serial part: exactly the part weak scaling outgrows.",
+            kf,
+        );
         ui.end_row();
     });
+}
+
+const SPEEDUP_HINT: &str =
+    "points on the dashed line scale perfectly; the gap below it is what parallelism lost. Bars span the fastest and slowest repetition.";
+const EFFICIENCY_HINT: &str = "speedup divided by threads: 1.0 means every thread pulls its full weight. Past the core count it must fall.";
+const KARP_FLATT_HINT: &str = "the serial fraction implied by each measured speedup (drawn only where the speedup is above 1). Flat means a fixed serial part (Amdahl); rising with threads means overhead that grows: contention, imbalance, oversubscription.";
+
+/// One cell of the plot grid over thread counts: a title, the plot and how
+/// to read it, `w` by `h`, with this machine's core count marked.
+struct Cell {
+    w: f32,
+    h: f32,
+    cores: usize,
+}
+
+impl Cell {
+    fn show(&self, ui: &mut egui::Ui, title: &str, hint_text: &str, plot: Plot<'_>, body: impl FnOnce(&mut egui_plot::PlotUi<'_>)) {
+        ui.vertical(|ui| {
+            ui.set_max_width(self.w);
+            ui.strong(title);
+            plot.show(ui, |p| {
+                core_line(p, self.cores);
+                body(p);
+            });
+            hint(ui, hint_text);
+        });
+    }
+
+    /// Speedup vs threads with the ideal line up to `max_p`.
+    fn speedup(&self, ui: &mut egui::Ui, title: &str, hint_text: &str, series: &[Series], max_p: f64) {
+        let plot =
+            threads_plot("speedup", self.w, self.h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup"));
+        self.show(ui, title, hint_text, plot, |p| {
+            p.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(max_p)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+            draw(p, series);
+        });
+    }
+
+    /// Efficiency vs threads with the ideal y = 1, and whatever `more` draws over it.
+    fn efficiency(
+        &self,
+        ui: &mut egui::Ui,
+        title: &str,
+        hint_text: &str,
+        series: &[Series],
+        more: impl FnOnce(&mut egui_plot::PlotUi<'_>),
+    ) {
+        let plot = threads_plot("efficiency", self.w, self.h)
+            .y_axis_label("efficiency")
+            .include_y(0.0)
+            .include_y(1.1)
+            .label_formatter(hover("threads", "efficiency"));
+        self.show(ui, title, hint_text, plot, |p| {
+            p.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+            draw(p, series);
+            more(p);
+        });
+    }
+
+    /// Karp-Flatt's serial fraction vs threads, 0 to 1.
+    fn karp_flatt(&self, ui: &mut egui::Ui, title: &str, hint_text: &str, series: &[Series]) {
+        let plot = threads_plot("karp-flatt", self.w, self.h)
+            .y_axis_label("serial fraction e")
+            .include_y(0.0)
+            .include_y(1.0)
+            .label_formatter(hover("threads", "e"));
+        self.show(ui, title, hint_text, plot, |p| draw(p, series));
+    }
 }
 
 /// A plot over thread counts: integer ticks only, from 0.
