@@ -223,4 +223,10 @@ fn a_stream_is_read_against_this_machines_probed_bandwidth() {
         let said = if bound { &d.headline } else { &d.evidence };
         assert!(said.contains(&format!("{got:.1} GB/s of a measured {peak:.1} GB/s")), "{said}");
     }
+    // The what-if model counts cores, not memory channels, and says so with the plain loop's GB/s.
+    let one = scalescope::metrics::bandwidth::gbs(256 << 21, file.baseline_median_s());
+    assert!(cores < 2 || !file.what_if.is_empty(), "a 2-thread run has a what-if model");
+    for w in &file.what_if {
+        assert!(w.summary.contains(&format!("counts no memory bandwidth: the plain loop reads {one:.1} GB/s")), "{}", w.summary);
+    }
 }

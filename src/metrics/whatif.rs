@@ -314,6 +314,24 @@ pub fn curve_threads(cores: usize) -> Vec<usize> {
     v
 }
 
+/// For a workload that reads memory: what the model leaves out. The model
+/// counts cores, not memory channels; the plain loop's GB/s says where a
+/// machine's memory bandwidth would stop the curve.
+fn memory_caveat(file: &Experiment) -> String {
+    let Some(bytes) = file.workload.name.workload().bytes_read(&file.workload) else { return String::new() };
+    let one = super::bandwidth::gbs(bytes, file.baseline_median_s());
+    if one <= 0.0 {
+        return String::new();
+    }
+    let here = file.bandwidth.as_ref().map_or(String::new(), |b| {
+        let peak = b.peak().1;
+        format!(" (this machine's probe: {peak:.1} GB/s, {:.1}x)", peak / one)
+    });
+    format!(
+        ". It counts no memory bandwidth: the plain loop reads {one:.1} GB/s, so on a machine whose memory gives B GB/s the speedup stops near B / {one:.1}{here}"
+    )
+}
+
 /// A run's name in the what-if answers and their checks.
 pub fn label(run: &RunRecord) -> String {
     format!("{} x{} chunk {}{}", run.feeder, run.threads, run.chunk_size, if run.gil { " + GIL" } else { "" })
@@ -348,6 +366,7 @@ pub fn what_if(file: &Experiment, run: &RunRecord) -> Option<WhatIf> {
         ),
         None => format!("{from}: at {at} threads it would reach {base:.1}x; none of the changes helps by more than 5%"),
     };
+    let summary = summary + &memory_caveat(file);
     Some(WhatIf { from, model, scenarios, best, at_threads: at, summary })
 }
 
