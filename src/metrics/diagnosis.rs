@@ -159,11 +159,20 @@ pub fn against_memory(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Ban
 pub fn memory_note(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Bandwidth) -> String {
     let got = super::bandwidth::gbs(bytes, run.median_s);
     let (at, peak) = probe.peak();
-    let mut note = format!("memory: {got:.1} GB/s of a measured {peak:.1} GB/s peak ({})", probe.line());
+    // Against the probe at the run's own thread count where it was probed, and the peak.
+    let same = probe.points.iter().find(|p| p.0 == run.threads).filter(|p| p.0 != at);
+    let mut note = match same {
+        Some(&(t, g)) => format!(
+            "memory: {got:.1} GB/s of a measured {g:.1} GB/s with {t} thread{} (peak {peak:.1} GB/s with {at}; {})",
+            if t == 1 { "" } else { "s" },
+            probe.line()
+        ),
+        None => format!("memory: {got:.1} GB/s of a measured {peak:.1} GB/s peak ({})", probe.line()),
+    };
     let keeps_up = probe.scaling() >= 0.75 * at as f64;
     if at > 1 && got >= super::bandwidth::AT_PEAK * peak && keeps_up {
         note.push_str(&format!(
-            "; the probe still grew {:.1}x from 1 to {at} threads: this machine's memory keeps up with every core it has, so the stream is not memory-bound here (on a machine whose probe flattens, it would be)",
+            "; the probe grew {:.1}x from 1 to {at} threads along with the run: so far the cores, not the memory, set the limit (finding where the memory stops takes a machine with more cores)",
             probe.scaling()
         ));
     }
@@ -437,7 +446,11 @@ mod tests {
         let r2 = run(FeederKind::Dispenser, 2, 1.0, 1.95, &[(50, 1.0, 0.0); 2]);
         assert!(against_memory(&r2, 21_000_000_000, &two).is_none());
         let note = memory_note(&r2, 21_000_000_000, &two);
-        assert!(note.starts_with("memory: 21.0 GB/s of a measured 21.5 GB/s peak") && note.contains("keeps up"), "{note}");
+        assert!(note.starts_with("memory: 21.0 GB/s of a measured 21.5 GB/s peak") && note.contains("so far the cores"), "{note}");
+        // One thread is read against the probe's one thread, with the peak beside it.
+        let r1 = run(FeederKind::Dispenser, 1, 1.0, 1.0, &[(50, 1.0, 0.0)]);
+        let note = memory_note(&r1, 10_500_000_000, &two);
+        assert!(note.starts_with("memory: 10.5 GB/s of a measured 11.0 GB/s with 1 thread (peak 21.5 GB/s with 2"), "{note}");
     }
 
     #[test]

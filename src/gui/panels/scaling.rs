@@ -135,11 +135,12 @@ fn strong_and_weak(
                     chip(ui, colour(&c.measured.name, i), &format!("{} measured (solid)", c.measured.name));
                     let mut fitted = Vec::new();
                     if let Some(s) = c.gustafson {
-                        fitted.push(format!("dashed: Gustafson, serial share s = {s:.2}"));
+                        fitted.push(format!("dashed: Gustafson's law fitted here, serial share s = {s:.2}"));
                     }
                     if let Some(a) = c.amdahl {
-                        fitted.push(format!("dotted: Amdahl from the strong sweep, f = {:.2}", a.f));
+                        fitted.push(format!("dotted: the strong speedup by Amdahl's law, for contrast (serial share 1 - f = {:.2})", 1.0 - a.f));
                     }
+                    fitted.push("grey dashed: ideal (p)".into());
                     if fitted.is_empty() {
                         fitted.push("the fitted lines appear once the experiment is analysed".into());
                     }
