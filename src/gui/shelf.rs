@@ -52,7 +52,8 @@ impl Shelf {
         let n = shelf.results.len();
         let news = (n > 0 || unreadable > 0).then(|| {
             let skipped = if unreadable > 0 { format!(" ({unreadable} unreadable files left alone)") } else { String::new() };
-            format!("Reopened {n} experiments from {}{skipped}", library.dir().display())
+            let word = if n == 1 { "experiment" } else { "experiments" };
+            format!("Reopened {n} {word} from {}{skipped}", library.dir().display())
         });
         shelf.library = Some(library);
         (shelf, news)

@@ -450,7 +450,7 @@ pub fn describe_check(checks: &[Check]) -> String {
     let mut worst: Vec<&Check> = checks.iter().collect();
     worst.sort_by(|a, b| b.error.total_cmp(&a.error));
     let mut s = format!(
-        "  the model's error on {} other runs: median {:.0}%, worst {:.0}%\n",
+        "  the model's error on the other runs ({}): median {:.0}%, worst {:.0}%\n",
         checks.len(),
         median * 100.0,
         errs[errs.len() - 1] * 100.0

@@ -59,7 +59,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
     }
     egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
         let cell = Cell { w, h, cores };
-        cell.speedup(ui, "Speedup vs threads", SPEEDUP_HINT, &speedup, max_p);
+        cell.speedup(ui, "Speedup vs threads", SPEEDUP_HINT, &speedup, max_p, |_| {});
         cell.efficiency(ui, "Efficiency vs threads", EFFICIENCY_HINT, &efficiency, |_| {});
         ui.end_row();
         ui.vertical(|ui| {
@@ -67,6 +67,11 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
             let memory = plot_data::bandwidth_vs_threads(labelled);
             if !memory.is_empty() {
                 ui.strong("Memory read vs threads, against this machine's probe");
+                for (label, file) in labelled {
+                    if let Some(b) = &file.bandwidth {
+                        ui.label(egui::RichText::new(format!("{label}: {}", probe_reading(b))).small());
+                    }
+                }
                 legend(ui, "memory-legend", &memory, 0);
                 threads_plot("memory", w, h).y_axis_label("GB/s").include_y(0.0).label_formatter(hover("threads", "GB/s")).show(ui, |plot| {
                     core_line(plot, cores);
@@ -123,9 +128,18 @@ fn strong_and_weak(
         cell.speedup(
             ui,
             "Strong scaling: speedup vs threads, n fixed",
-            "the same problem on more threads: the serial part stays, so the curve flattens toward Amdahl's ceiling 1/(1-f).",
+            "the same problem on more threads: the serial part stays, so the curve flattens toward Amdahl's ceiling 1/(1-f) (dotted, where it is in view).",
             speedup,
             max_p,
+            |plot| {
+                for (i, c) in weak.iter().enumerate() {
+                    let ceiling = c.amdahl.map(|a| a.ceiling()).filter(|x| x.is_finite() && *x <= 2.0 * max_p);
+                    if let Some(top) = ceiling {
+                        let name = format!("Amdahl's ceiling 1/(1-f) = {top:.1}x");
+                        plot.hline(HLine::new(name, top).color(colour(&c.measured.name, i)).style(LineStyle::dotted_loose()));
+                    }
+                }
+            },
         );
         ui.vertical(|ui| {
             ui.set_max_width(w);
@@ -153,7 +167,6 @@ fn strong_and_weak(
                 speedup_guides(plot, cores, to);
                 for (i, c) in weak.iter().enumerate() {
                     let col = colour(&c.measured.name, i);
-                    draw_one(plot, &c.measured, col);
                     if let Some(s) = c.gustafson {
                         let line: Vec<[f64; 2]> = [1.0, to].iter().map(|&p| [p, p - s * (p - 1.0)]).collect();
                         plot.line(Line::new(format!("Gustafson S = p - {s:.2}(p - 1)"), line).color(col).style(LineStyle::dashed_dense()).width(1.5));
@@ -162,6 +175,9 @@ fn strong_and_weak(
                         let curve: Vec<[f64; 2]> = (0..=40).map(|k| 1.0 + (to - 1.0) * f64::from(k) / 40.0).map(|p| [p, a.speedup(p)]).collect();
                         plot.line(Line::new(format!("Amdahl f = {:.2} (strong sweep)", a.f), curve).color(col).style(LineStyle::dotted_loose()).width(1.0));
                     }
+                    // The measured points on top of the laws, larger: a line through two points always fits them.
+                    draw_one(plot, &c.measured, col);
+                    plot.points(Points::new(c.measured.name.clone(), c.measured.points.clone()).color(col).radius(5.5));
                 }
             });
             hint(ui, "p threads get p times n, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep; both drawn on past the measured threads (to 8 at least). A serial part that does not grow lets the weak curve climb where the strong one flattens.");
@@ -196,6 +212,23 @@ const SPEEDUP_HINT: &str =
 const EFFICIENCY_HINT: &str = "speedup divided by threads: 1.0 means every thread pulls its full weight. Past the core count it must fall.";
 const KARP_FLATT_HINT: &str = "the serial fraction implied by each measured speedup (drawn only where the speedup is above 1). Flat means a fixed serial part (Amdahl); rising with threads means overhead that grows: contention, imbalance, oversubscription.";
 
+/// What a probe's curve says, in one line: a flat top (memory sets the
+/// limit past it) or none (the memory kept up with every core).
+fn probe_reading(b: &crate::metrics::bandwidth::Bandwidth) -> String {
+    let (at, peak) = b.peak();
+    if at > 1 && b.scaling() >= 0.75 * at as f64 {
+        format!(
+            "the probe rose {:.1}x from 1 to {at} threads: no flat top on this machine; its memory keeps up with its cores",
+            b.scaling()
+        )
+    } else {
+        format!(
+            "the probe tops out at {peak:.1} GB/s ({:.1}x one thread's, with {at} threads): past that, memory, not cores, sets the limit",
+            b.scaling()
+        )
+    }
+}
+
 /// One cell of the plot grid over thread counts: a title, the plot and how
 /// to read it, `w` by `h`, with this machine's core count marked.
 struct Cell {
@@ -218,12 +251,22 @@ impl Cell {
     }
 
     /// Speedup vs threads with the ideal line up to `max_p`.
-    fn speedup(&self, ui: &mut egui::Ui, title: &str, hint_text: &str, series: &[Series], max_p: f64) {
+    /// Speedup vs threads with the ideal line up to `max_p`, and whatever `more` draws over it.
+    fn speedup(
+        &self,
+        ui: &mut egui::Ui,
+        title: &str,
+        hint_text: &str,
+        series: &[Series],
+        max_p: f64,
+        more: impl FnOnce(&mut egui_plot::PlotUi<'_>),
+    ) {
         let plot =
             threads_plot("speedup", self.w, self.h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup"));
         self.show(ui, title, hint_text, plot, |p| {
             p.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(max_p)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
             draw(p, series);
+            more(p);
         });
     }
 
@@ -261,9 +304,12 @@ impl Cell {
 
 /// A plot over thread counts: integer ticks only, from 0.
 fn threads_plot(id: &str, w: f32, h: f32) -> Plot<'static> {
-    Plot::new(id).width(w).height(h).x_axis_label("threads").include_x(0.0).x_axis_formatter(|m, _| {
-        if m.value >= 0.0 && (m.value - m.value.round()).abs() < 1e-6 { format!("{}", m.value.round()) } else { String::new() }
-    })
+    Plot::new(id).width(w).height(h).x_axis_label("threads").include_x(0.0).x_axis_formatter(whole_threads)
+}
+
+/// An x-axis tick over thread counts: whole numbers only (no "1.5 threads").
+pub fn whole_threads(m: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>) -> String {
+    if m.value >= 0.0 && (m.value - m.value.round()).abs() < 1e-6 { format!("{}", m.value.round()) } else { String::new() }
 }
 
 /// The guides of a speedup plot: this machine's core count, and the ideal

@@ -70,6 +70,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mu
         .allow_scroll(false)
         .height(260.0)
         .x_axis_label("threads (a machine with that many cores)")
+        .x_axis_formatter(super::scaling::whole_threads)
         .y_axis_label("predicted speedup")
         .include_y(0.0)
         .include_y(top)
@@ -111,7 +112,7 @@ fn check_line(checks: &[&whatif::Check]) -> String {
         .max_by(|a, b| a.error.total_cmp(&b.error))
         .map_or(String::new(), |c| format!(" ({}: predicted {:.1} ms, measured {:.1} ms)", c.run, c.predicted_s * 1e3, c.measured_s * 1e3));
     format!(
-        "checked against the {} other runs of this feeder here: median error {:.0}%, worst {:.0}%{worst}",
+        "checked against the other runs of this feeder here ({}): median error {:.0}%, worst {:.0}%{worst}",
         checks.len(),
         errs[errs.len() / 2] * 100.0,
         errs[errs.len() - 1] * 100.0

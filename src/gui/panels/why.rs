@@ -192,6 +192,7 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
         .allow_scroll(false)
         .height(300.0)
         .x_axis_label("threads")
+        .x_axis_formatter(super::scaling::whole_threads)
         .y_axis_label("speedup")
         .include_x(max_p)
         .label_formatter(|h| match h {
