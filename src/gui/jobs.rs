@@ -80,6 +80,8 @@ impl Jobs {
             return Err("A job is already running: cancel it first.".into());
         }
         plan.validate().map_err(|e| format!("Cannot start: {e}"))?;
+        // The same memory budget as the CLI's default (the app has no flag to raise it).
+        plan.check_memory(crate::metrics::budget::MemoryBudget::default_for_machine()).map_err(|e| format!("Cannot start: {e}"))?;
         let label = kind.label(&plan);
         let job = Job::start(label.clone(), plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
         self.job = Some(job);

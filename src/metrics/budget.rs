@@ -225,16 +225,16 @@ impl SweepPlan {
     /// # Errors
     /// The first configuration whose buffers would not fit.
     pub fn check_memory(&self, budget: MemoryBudget) -> Result<(), CostError> {
-        for spec in self.specs() {
-            for config in self.configs() {
-                let estimate = estimate(&spec, &config);
-                if estimate.bytes > budget.get() {
-                    return Err(CostError::Memory {
-                        label: format!("{} {}", spec.name, super::sweep::label(&spec, &config)),
-                        estimate,
-                        budget,
-                    });
-                }
+        // Every run, the grown sizes of a weak sweep included.
+        for (_, spec, config) in self.runs() {
+            let estimate = estimate(&spec, &config);
+            if estimate.bytes > budget.get() {
+                let size = if self.weak { format!(" at {}", super::weak::size_words(&spec)) } else { String::new() };
+                return Err(CostError::Memory {
+                    label: format!("{} {}{size}", spec.name, super::sweep::label(&spec, &config)),
+                    estimate,
+                    budget,
+                });
             }
         }
         Ok(())
@@ -246,12 +246,10 @@ impl SweepPlan {
         let calls = (self.reps + self.warmup) as f64;
         let mut total = 0.0;
         let mut slow = None;
-        for spec in self.specs() {
-            for config in self.configs() {
-                if let Some(s) = expected_seconds(&spec, &config) {
-                    total += s * calls;
-                    slow.get_or_insert_with(|| format!("{} {}", spec.name, super::sweep::label(&spec, &config)));
-                }
+        for (_, spec, config) in self.runs() {
+            if let Some(s) = expected_seconds(&spec, &config) {
+                total += s * calls;
+                slow.get_or_insert_with(|| format!("{} {}", spec.name, super::sweep::label(&spec, &config)));
             }
         }
         slow.map(|label| (total, label))
@@ -292,6 +290,27 @@ mod tests {
         );
         assert_eq!(e.bytes, 8 * (1 << 24) * 8);
         assert!(e.how.contains("chunk 16,777,216"), "{}", e.how);
+    }
+
+    #[test]
+    fn a_weak_sweep_counts_its_grown_buffers() {
+        use crate::engine::{ChunkSize, Threads};
+        let plan = |weak| crate::metrics::SweepPlan {
+            workload: WorkloadSpec::new(WorkloadKind::Stream).with("n", 1024),
+            feeders: vec![FeederKind::Dispenser],
+            threads: vec![Threads::ONE, Threads::new(4).expect("4 threads")],
+            chunks: vec![ChunkSize::Auto],
+            gil: vec![false],
+            reps: 1,
+            warmup: 0,
+            spans: false,
+            variants: vec![],
+            weak,
+        };
+        let budget: MemoryBudget = "2G".parse().expect("a budget");
+        assert!(plan(false).check_memory(budget).is_ok(), "1 GiB fits in 2");
+        let e = plan(true).check_memory(budget).expect_err("4 GiB at 4 threads does not").to_string();
+        assert!(e.contains("n = 4,096"), "{e}");
     }
 
     #[test]

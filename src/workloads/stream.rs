@@ -16,8 +16,8 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
     description: "Reads a buffer of n MiB (built once, larger than the caches) from start to end, \
         passes times, summing each 64 KiB block. One add per 8 bytes: the cores spend their time \
         waiting for memory, so the speedup stops where the memory system does, not at the core \
-        count. The run's bytes per second are compared with a short probe of this machine's \
-        memory bandwidth, taken at the start of the experiment.",
+        count. The run's bytes per second are compared with a probe of this machine's memory \
+        bandwidth, taken between the runs.",
     params: &[
         ParamInfo { name: "n", help: "MiB in the buffer", default: 512, min: 1, max: 16_384 },
         ParamInfo { name: "passes", help: "passes over the buffer", default: 4, min: 1, max: 1_000 },

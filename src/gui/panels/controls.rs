@@ -34,7 +34,8 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
 
     ui.heading("Workload");
     let mut kind = app.settings.workload;
-    egui::ComboBox::from_label("workload").selected_text(kind.name()).show_ui(ui, |ui| {
+    // Tall enough for every workload: none hides below a scroll.
+    egui::ComboBox::from_label("workload").selected_text(kind.name()).height(f32::INFINITY).show_ui(ui, |ui| {
         for k in WorkloadKind::ALL {
             ui.selectable_value(&mut kind, k, k.name());
         }
