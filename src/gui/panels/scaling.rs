@@ -167,20 +167,30 @@ fn strong_and_weak(
                 speedup_guides(plot, cores, to);
                 for (i, c) in weak.iter().enumerate() {
                     let col = colour(&c.measured.name, i);
+                    // Past the measured thread counts the laws are extrapolated: drawn fainter there.
+                    let seen = c.measured.points.iter().map(|p| p[0]).fold(1.0, f64::max);
+                    let spans = [(1.0, seen, col, 1.5), (seen, to, col.gamma_multiply(0.45), 1.0)];
+                    let along = |a: f64, b: f64| (0..=40).map(move |k| a + (b - a) * f64::from(k) / 40.0);
                     if let Some(s) = c.gustafson {
-                        let line: Vec<[f64; 2]> = [1.0, to].iter().map(|&p| [p, p - s * (p - 1.0)]).collect();
-                        plot.line(Line::new(format!("Gustafson S = p - {s:.2}(p - 1)"), line).color(col).style(LineStyle::dashed_dense()).width(1.5));
+                        let name = format!("Gustafson S = p - {s:.2}(p - 1)");
+                        for (a, b, colour, width) in spans {
+                            let line: Vec<[f64; 2]> = [a, b].iter().map(|&p| [p, p - s * (p - 1.0)]).collect();
+                            plot.line(Line::new(name.clone(), line).color(colour).style(LineStyle::dashed_dense()).width(width));
+                        }
                     }
-                    if let Some(a) = c.amdahl {
-                        let curve: Vec<[f64; 2]> = (0..=40).map(|k| 1.0 + (to - 1.0) * f64::from(k) / 40.0).map(|p| [p, a.speedup(p)]).collect();
-                        plot.line(Line::new(format!("Amdahl f = {:.2} (strong sweep)", a.f), curve).color(col).style(LineStyle::dotted_loose()).width(1.0));
+                    if let Some(law) = c.amdahl {
+                        let name = format!("Amdahl f = {:.2} (strong sweep)", law.f);
+                        for (a, b, colour, width) in spans {
+                            let curve: Vec<[f64; 2]> = along(a, b).map(|p| [p, law.speedup(p)]).collect();
+                            plot.line(Line::new(name.clone(), curve).color(colour).style(LineStyle::dotted_loose()).width(width));
+                        }
                     }
                     // The measured points on top of the laws, larger: a line through two points always fits them.
                     draw_one(plot, &c.measured, col);
                     plot.points(Points::new(c.measured.name.clone(), c.measured.points.clone()).color(col).radius(5.5));
                 }
             });
-            hint(ui, "p threads get p times n, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep; both drawn on past the measured threads (to 8 at least). A serial part that does not grow lets the weak curve climb where the strong one flattens.");
+            hint(ui, "p threads get p times n, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep; both drawn on past the measured threads (to 8 at least), fainter there. A serial part that does not grow lets the weak curve climb where the strong one flattens.");
         });
         ui.end_row();
         cell.efficiency(
@@ -298,7 +308,16 @@ impl Cell {
             .include_y(0.0)
             .include_y(1.0)
             .label_formatter(hover("threads", "e"));
-        self.show(ui, title, hint_text, plot, |p| draw(p, series));
+        // One point cannot be flat or rising: say what would show it.
+        let one = series.iter().all(|s| s.points.len() <= 1);
+        let hint_text = if one {
+            format!(
+                "{hint_text} One thread count above 1 gives one point here: sweep more thread counts to see whether it stays flat or rises."
+            )
+        } else {
+            hint_text.to_string()
+        };
+        self.show(ui, title, &hint_text, plot, |p| draw(p, series));
     }
 }
 
