@@ -767,6 +767,11 @@ fn weak_scaling_draws_the_strong_and_the_weak_view_side_by_side() {
     h.step();
     h.step();
     assert!(h.query_by_label_contains("weak scaling: 2 threads at 2x n took").is_some());
+    // The Results tab lists the grown size with its own reference.
+    h.state_mut().settings.tab = Tab::Results;
+    h.step();
+    h.step();
+    assert!(h.query_all_by_label("primes, n = 60,000").count() >= 2, "the reference and the run at the grown size");
 }
 
 #[test]

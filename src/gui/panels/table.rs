@@ -48,47 +48,70 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], actions: &mut Vec<Action>
             }
             ui.end_row();
             for (label, file) in sources {
+                // A weak-scaling experiment names the size of every row; its grown sizes follow.
+                let at = |n: u64| match &file.weak {
+                    Some(w) => format!("{}, {} = {}", file.workload.name, w.param, crate::metrics::units::fmt_count(n)),
+                    None => file.workload.name.name().to_string(),
+                };
+                let base = file.weak.as_ref().map_or(0, |w| w.base);
                 if let Some(baseline) = &file.baseline {
-                    ui.label(*label);
-                    ui.label(file.workload.name.name());
-                    ui.label("sequential reference");
-                    ui.label("1");
-                    ui.label("-");
-                    ui.label("-");
-                    ui.label(format!("{:.1} ms", baseline.median_s * 1e3));
-                    ui.label("1.00");
-                    ui.label("1.00");
-                    ui.label("-");
-                    ui.label(result(&baseline.result));
-                    ui.label("-");
-                    ui.end_row();
+                    reference_row(ui, label, &at(base), baseline);
                 }
                 for r in &file.runs {
-                    ui.label(*label);
-                    ui.label(file.workload.name.name());
-                    ui.label(r.variant.map_or(r.feeder.name(), |v| v.name()))
-                        .on_hover_text(r.plan.clone().unwrap_or_else(|| r.used.clone()));
-                    ui.label(r.threads.to_string());
-                    ui.label(r.chunk_size.to_string());
-                    ui.label(if r.gil { "on" } else { "off" });
-                    ui.label(format!("{:.1} ms", r.median_s * 1e3));
-                    ui.label(format!("{:.2}", r.speedup));
-                    ui.label(format!("{:.2}", r.efficiency));
-                    ui.label(r.buffer.as_ref().map_or("-".to_string(), |b| match b.bound {
-                        Some(bound) => format!("{} / {bound} {}", b.peak, b.unit),
-                        None => format!("{} {} (no bound)", b.peak, b.unit),
-                    }));
-                    ui.label(result(&r.result));
-                    if r.verified {
-                        ui.label(RichText::new("verified").color(Color32::from_rgb(70, 170, 90)));
-                    } else {
-                        ui.label(RichText::new("WRONG").color(Color32::from_rgb(220, 60, 60)));
+                    run_row(ui, label, &at(base), r);
+                }
+                for step in file.weak.iter().flat_map(|w| &w.steps) {
+                    if let Some(baseline) = &step.baseline {
+                        reference_row(ui, label, &at(step.size), baseline);
                     }
-                    ui.end_row();
+                    for r in &step.runs {
+                        run_row(ui, label, &at(step.size), r);
+                    }
                 }
             }
         });
     });
+}
+
+/// The plain loop's row: what every speedup below it (of the same size) is against.
+fn reference_row(ui: &mut egui::Ui, label: &str, workload: &str, baseline: &crate::experiment::Baseline) {
+    ui.label(label);
+    ui.label(workload);
+    ui.label("sequential reference");
+    ui.label("1");
+    ui.label("-");
+    ui.label("-");
+    ui.label(format!("{:.1} ms", baseline.median_s * 1e3));
+    ui.label("1.00");
+    ui.label("1.00");
+    ui.label("-");
+    ui.label(result(&baseline.result));
+    ui.label("-");
+    ui.end_row();
+}
+
+/// One run's row.
+fn run_row(ui: &mut egui::Ui, label: &str, workload: &str, r: &crate::experiment::RunRecord) {
+    ui.label(label);
+    ui.label(workload);
+    ui.label(r.variant.map_or(r.feeder.name(), |v| v.name())).on_hover_text(r.plan.clone().unwrap_or_else(|| r.used.clone()));
+    ui.label(r.threads.to_string());
+    ui.label(r.chunk_size.to_string());
+    ui.label(if r.gil { "on" } else { "off" });
+    ui.label(format!("{:.1} ms", r.median_s * 1e3));
+    ui.label(format!("{:.2}", r.speedup));
+    ui.label(format!("{:.2}", r.efficiency));
+    ui.label(r.buffer.as_ref().map_or("-".to_string(), |b| match b.bound {
+        Some(bound) => format!("{} / {bound} {}", b.peak, b.unit),
+        None => format!("{} {} (no bound)", b.peak, b.unit),
+    }));
+    ui.label(result(&r.result));
+    if r.verified {
+        ui.label(RichText::new("verified").color(Color32::from_rgb(70, 170, 90)));
+    } else {
+        ui.label(RichText::new("WRONG").color(Color32::from_rgb(220, 60, 60)));
+    }
+    ui.end_row();
 }
 
 fn result(v: &ResultValue) -> String {
