@@ -7,6 +7,7 @@
 //! - [`experiment`]: the experiment, its file (JSON, atomic writes) and the library.
 //! - [`export`]: views of an experiment: CSV and the text table.
 //! - [`machine`]: what machine this is.
+//! - [`untrusted`]: data from files: escaped before printing, read only from bounded regular files.
 //! - [`cli`]: the headless command line (`scalescope run`, `scalescope sweep`).
 //! - `gui`: the desktop app (the `gui` feature, on by default).
 
@@ -18,4 +19,5 @@ pub mod export;
 pub mod gui;
 pub mod machine;
 pub mod metrics;
+pub mod untrusted;
 pub mod workloads;

@@ -125,7 +125,7 @@ proptest! {
         x.save(&path).unwrap();
         prop_assert_eq!(Experiment::load(&path).unwrap(), x);
         let lib = library(&dir);
-        lib.save(snaps.first().unwrap()).unwrap();
+        lib.create(&mut snaps.first().unwrap().clone()).unwrap();
         prop_assert_eq!(lib.experiments().len(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -152,7 +152,7 @@ fn schema_1_files_still_open_and_import() {
     let x = Experiment::from_json(SCHEMA_1, "/somewhere/old results.json").unwrap();
     assert_eq!(x.schema, scalescope::experiment::SCHEMA);
     assert_eq!(x.status, Status::Complete);
-    assert_eq!(x.id, "v1-old-results");
+    assert_eq!(x.id.as_str(), "v1-old-results");
     assert_eq!(x.machine.logical_cores, 16);
     assert_eq!(x.runs.len(), 1);
     assert_eq!(x.asked.threads, vec![Threads::new(2).unwrap()]);
@@ -189,7 +189,7 @@ fn sigint_and_sigterm_keep_a_valid_stopped_experiment() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(130), "{stderr}");
         assert!(stderr.contains(&format!("stopped by {name}")), "{stderr}");
-        for path in [json.clone(), library(&dir).list()[0].path.clone()] {
+        for path in [json.clone(), library(&dir).list().unwrap()[0].path.clone()] {
             let x = Experiment::load(&path).unwrap();
             let Status::Stopped { done, total, by } = &x.status else { panic!("{:?}", x.status) };
             assert_eq!(by, &StopCause::Signal { name: name.into() });
@@ -231,7 +231,7 @@ fn kill_9_mid_write_leaves_the_previous_file_intact() {
             let x = Experiment::load(&json).unwrap();
             assert!(matches!(x.status, Status::Running { .. }), "{:?}", x.status);
         }
-        for entry in library(&dir).list() {
+        for entry in library(&dir).list().unwrap() {
             entry.experiment.unwrap();
         }
     }
@@ -491,10 +491,10 @@ fn list_and_export_show_the_library() {
     assert_eq!(x.name, "first try");
     let (code, stdout, _) = output(&dir, &["list"]);
     assert_eq!(code, 0);
-    assert!(stdout.contains(&x.id) && stdout.contains("complete") && stdout.contains("first try"), "{stdout}");
+    assert!(stdout.contains(x.id.as_str()) && stdout.contains("complete") && stdout.contains("first try"), "{stdout}");
     let json = dir.join("x.json");
     let csv = dir.join("x.csv");
-    let (code, _, stderr) = output(&dir, &["export", &x.id[..12], "--json", json.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
+    let (code, _, stderr) = output(&dir, &["export", &x.id.as_str()[..12], "--json", json.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(Experiment::load(&json).unwrap(), x);
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 1 + x.runs.len());

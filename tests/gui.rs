@@ -579,7 +579,7 @@ fn the_legend_of_a_plot_with_20_series_does_not_cover_its_data() {
     for i in 0..20 {
         let path = dir.join(format!("machine-{i:02}.json"));
         let mut other = exp.clone();
-        other.id = format!("other-{i:02}");
+        other.id = format!("other-{i:02}").parse().unwrap();
         other.machine.cpu_model = format!("machine-{i:02}");
         other.save(&path).unwrap();
         h.state_mut().open_results(&path).unwrap();
@@ -622,7 +622,7 @@ fn hide_rename_delete_and_undo_an_experiment() {
     h.step();
     h.get_by_label("#1").click();
     h.step();
-    assert!(h.state().shelf.hidden.contains(&first));
+    assert!(h.state().shelf.hidden.contains(&h.state().shelf.slots[0].key));
     h.state_mut().settings.tab = scalescope::gui::state::Tab::Scaling;
     h.step();
     assert!(h.query_by_label_contains("#1: auto").is_none());
@@ -642,18 +642,18 @@ fn hide_rename_delete_and_undo_an_experiment() {
     h.step();
     assert_eq!(h.state().shelf.results[1].name, "two threads, small n", "{:?} {:?}", h.state().message, h.state().shelf.renaming);
     assert!(h.query_all_by_label_contains("two threads, small n").count() >= 2, "the list and the message line name it");
-    assert_eq!(library.find(&second).unwrap().name, "two threads, small n");
+    assert_eq!(library.find(second.as_str()).unwrap().1.name, "two threads, small n");
 
     // Delete #1, then undo.
     h.get_all_by_label("Delete").next().unwrap().click();
     h.step();
     h.step();
     assert_eq!(h.state().shelf.results.len(), 1);
-    assert!(library.find(&first).is_err(), "deleted from the library too");
+    assert!(library.find(first.as_str()).is_err(), "deleted from the library too");
     h.get_by_label("Undo delete").click();
     h.step();
     assert_eq!(h.state().shelf.results.iter().map(|x| x.id.clone()).collect::<Vec<_>>(), vec![first.clone(), second]);
-    assert!(library.find(&first).is_ok(), "restored to the library");
+    assert!(library.find(first.as_str()).is_ok(), "restored to the library");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -799,4 +799,100 @@ fn a_stream_is_plotted_against_the_memory_probe() {
     h.step();
     h.step();
     assert!(h.query_all_by_label_contains("GB/s of a measured").count() >= 1);
+}
+
+/// A valid experiment measured now by the app's own code path (trivial, small).
+fn measured_experiment() -> scalescope::experiment::Experiment {
+    use scalescope::engine::{ChunkSize, FeederKind, Hooks, Threads};
+    use scalescope::workloads::{WorkloadKind, WorkloadSpec};
+    let plan = scalescope::metrics::SweepPlan {
+        workload: WorkloadSpec::new(WorkloadKind::Trivial).with("n", 1000),
+        feeders: vec![FeederKind::Auto],
+        threads: vec![Threads::ONE],
+        chunks: vec![ChunkSize::Auto],
+        gil: vec![false],
+        reps: 1,
+        warmup: 0,
+        spans: false,
+        variants: vec![],
+        weak: false,
+    };
+    let start = scalescope::experiment::Experiment::start(&plan, Some("original".into()));
+    scalescope::metrics::run_sweep(&plan, start, &Hooks::none(), |_| {}, |_| {}).unwrap()
+}
+
+#[test]
+fn two_files_with_one_id_are_renamed_and_deleted_apart() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-dup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let x = measured_experiment();
+    let original = dir.join(x.id.file_name());
+    let copy = dir.join("backup-copy.json");
+    x.save(&original).unwrap();
+    let mut y = x.clone();
+    y.name = "the copy".into();
+    y.save(&copy).unwrap();
+    let mut h = harness_with_library(&dir);
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Experiments;
+    h.step();
+    assert_eq!(h.state().shelf.results.len(), 2);
+    assert!(h.query_by_label_contains("same id as #").is_some(), "a duplicate id is shown as such");
+    let copy_row = h.state().shelf.results.iter().position(|r| r.name == "the copy").unwrap();
+    let original_row = 1 - copy_row;
+
+    // Rename the original: only its own file changes.
+    let copy_bytes = std::fs::read(&copy).unwrap();
+    h.get_all_by_label("Rename").nth(original_row).unwrap().click();
+    h.step();
+    h.state_mut().shelf.renaming.as_mut().unwrap().1 = "renamed original".into();
+    h.step();
+    h.step();
+    h.get_by_label("OK").click();
+    h.step();
+    assert_eq!(scalescope::experiment::Experiment::load(&original).unwrap().name, "renamed original", "{:?}", h.state().message);
+    assert_eq!(std::fs::read(&copy).unwrap(), copy_bytes, "the copy's file was written");
+
+    // Delete the copy: its file goes, the original's stays.
+    h.get_all_by_label("Delete").nth(copy_row).unwrap().click();
+    h.step();
+    h.step();
+    assert!(!copy.exists(), "the copy's file is still there; {:?}", h.state().message);
+    assert!(original.exists(), "the original's file was deleted");
+    assert_eq!(h.state().shelf.results.len(), 1);
+    assert_eq!(h.state().shelf.results[0].name, "renamed original");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_library_with_a_fifo_a_device_and_a_huge_file_opens_and_names_them() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = std::env::temp_dir().join(format!("scalescope-gui-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let x = measured_experiment();
+    x.save(&dir.join(x.id.file_name())).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(dir.join("pipe.json")).status().unwrap().success());
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.json")).unwrap();
+    std::fs::File::create(dir.join("huge.json")).unwrap().set_len(300 << 20).unwrap();
+    // Opening the app must not block on the FIFO nor read the device.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let d = dir.clone();
+    std::thread::spawn(move || {
+        let shelf = scalescope::gui::shelf::Shelf::reopen(scalescope::experiment::Library::at(d));
+        let _ = tx.send((shelf.0.results.len(), shelf.0.unreadable.len()));
+    });
+    let (good, bad) = rx.recv_timeout(Duration::from_secs(20)).expect("the library's reopening hung");
+    assert_eq!((good, bad), (1, 3));
+    let mut h = harness_with_library(&dir);
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Experiments;
+    h.step();
+    h.get_by_label_contains("3 files in the library could not be read").click();
+    h.step();
+    h.step();
+    for name in ["pipe.json: ", "zero.json: ", "huge.json: "] {
+        assert!(h.query_by_label_contains(name).is_some(), "{name} not named");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

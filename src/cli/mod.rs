@@ -16,14 +16,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Threads};
 use crate::experiment::outputs::{self, Output, OutputKind};
+use crate::experiment::autosave::Autosave;
 use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
+use crate::untrusted::{escape, escape_path};
 use crate::export::{csv, extrap, table};
 use crate::metrics::budget::MemoryBudget;
 use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 pub use args::{Cli, Command};
 use args::{ExportArgs, ImportArgs, OutputArgs, RunArgs, SweepArgs, WorkloadArgs};
-use console::say;
+use console::{say, tell};
 pub use signals::EXIT_SIGNAL;
 
 /// Exit code for bad flags or input.
@@ -193,44 +195,6 @@ fn check(plan: SweepPlan) -> Result<SweepPlan> {
     Ok(plan)
 }
 
-/// Saves an experiment after every measurement: to the library and to
-/// `--json`, each atomically. A destination that fails is reported once and
-/// the run goes on (the other keeps the data).
-struct Saver {
-    targets: Vec<(PathBuf, Option<String>)>,
-}
-
-impl Saver {
-    fn new(targets: Vec<PathBuf>) -> Self {
-        Saver { targets: targets.into_iter().map(|p| (p, None)).collect() }
-    }
-
-    fn save(&mut self, exp: &Experiment) {
-        let json = exp.to_json();
-        for (path, failed) in &mut self.targets {
-            match write_atomically(path, json.as_bytes()) {
-                Ok(()) => *failed = None,
-                Err(e) => {
-                    if failed.is_none() {
-                        eprintln!("warning: {e}; measuring goes on");
-                    }
-                    *failed = Some(e.to_string());
-                }
-            }
-        }
-    }
-
-    /// Whether the last save to `path` succeeded.
-    fn saved(&self, path: &Path) -> bool {
-        self.targets.iter().any(|(p, failed)| p == path && failed.is_none())
-    }
-
-    /// The destinations whose last save failed, with why.
-    fn failures(&self) -> Vec<&str> {
-        self.targets.iter().filter_map(|(_, f)| f.as_deref()).collect()
-    }
-}
-
 /// The `--json` / `--csv` outputs asked for.
 fn output_targets(json: Option<&PathBuf>, csv: Option<&PathBuf>) -> Vec<Output> {
     let mut v = Vec::new();
@@ -253,22 +217,32 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     plan.check_memory(budget).map_err(|e| usage(e.to_string()))?;
     plan.check_time(out.yes).map_err(|e| usage(e.to_string()))?;
     let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
-    std::fs::create_dir_all(library.dir())
-        .map_err(|e| usage(format!("cannot create the experiments library {}: {e}", library.dir().display())))?;
+    library
+        .ensure_writable()
+        .map_err(|e| usage(format!("the experiments library {} cannot be written, so nothing measured would be kept: {e}", escape_path(library.dir()))))?;
+    if let Some(json) = &out.json {
+        let dir = json.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        crate::experiment::file::remove_stale_temps(dir, json.file_name().and_then(|n| n.to_str()));
+    }
     let stop = signals::StopOnSignal::install().map_err(|e| anyhow::anyhow!("cannot install the signal handlers: {e}"))?;
     // A text that cannot be read twice is read now, before anything is timed.
-    let plan = SweepPlan { workload: plan.workload.prepare().map_err(|e| usage(e.to_string()))?, ..plan.clone() };
+    let prepared = plan.workload.prepare_cancellable(&stop.token());
+    if stop.caught().is_some() {
+        tell!("stopped while waiting for the input: nothing was measured");
+        return Ok(EXIT_SIGNAL);
+    }
+    let plan = SweepPlan { workload: prepared.map_err(|e| usage(e.to_string()))?, ..plan.clone() };
 
-    let exp = Experiment::start(&plan, out.name.clone());
-    let lib_path = library.path_of(&exp.id);
-    let mut saver = Saver::new(std::iter::once(lib_path.clone()).chain(out.json.clone()).collect());
-    saver.save(&exp);
-    say!("machine:    {}", exp.machine.describe());
-    say!("workload:   {}", exp.workload_line());
+    let mut exp = Experiment::start(&plan, out.name.clone());
+    let mut saver = Autosave::start(&mut exp, Some(library), out.json.iter().cloned().collect())
+        .map_err(|e| usage(format!("the experiments library cannot be written: {e}")))?;
+    let lib_path = saver.library_file().map(PathBuf::from).unwrap_or_default();
+    say!("machine:    {}", escape(&exp.machine.describe()));
+    say!("workload:   {}", escape(&exp.workload_line()));
     if !plan.workload.name.design().takes_feeder() {
         say!("            (runs its own design, named by the variant; --feeder does not apply)");
     }
-    say!("experiment: {} ({})", exp.id, lib_path.display());
+    say!("experiment: {} ({})", exp.id, escape_path(&lib_path));
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(plan.total_runs() as u64);
         bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
@@ -285,7 +259,11 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
             bar.set_position(done as u64);
             bar.set_message(label);
         },
-        |x| saver.save(x),
+        |x| {
+            if let Some(e) = saver.save(x) {
+                tell!("warning: {e}; measuring goes on");
+            }
+        },
     )
     .map_err(|e| usage(e.to_string()))?;
     bar.finish_and_clear();
@@ -295,75 +273,93 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     if out.fit && exp.baseline.is_some() {
         crate::metrics::analysis::analyse(&mut exp);
     }
-    saver.save(&exp);
+    saver.flush(&exp);
     let csv_failed = out.csv.as_ref().and_then(|p| write_atomically(p, csv::to_csv(&exp).as_bytes()).err());
 
     say!("");
     say!("{}", table::to_table(&exp).trim_end());
+    let cut = exp.runs.iter().filter(|r| r.spans_cut).count();
+    if cut > 0 {
+        say!(
+            "note: the per-worker timeline of {cut} runs was cut to its start, to keep the experiment under {} spans",
+            crate::metrics::units::fmt_count(crate::metrics::sweep::MAX_SPANS_PER_EXPERIMENT as u64)
+        );
+    }
     if out.fit {
         say!("{}", crate::metrics::analysis::describe(&exp).trim_end());
     }
     for path in [Some(&lib_path), out.json.as_ref()].into_iter().flatten().filter(|p| saver.saved(p)) {
-        say!("wrote {}", path.display());
+        say!("wrote {}", escape_path(path));
     }
     if let (Some(path), None) = (&out.csv, &csv_failed) {
-        say!("wrote {}", path.display());
+        say!("wrote {}", escape_path(path));
     }
-    say!("{}: {}", exp.id, exp.status.describe());
+    say!("{}: {}", exp.id, escape(&exp.status.describe()));
     let mut code = 0;
     for failure in saver.failures().into_iter().map(str::to_string).chain(csv_failed.map(|e| e.to_string())) {
-        eprintln!("error: {failure}");
+        tell!("error: {failure}");
         code = EXIT_FAILED;
     }
     match &exp.status {
         Status::Stopped { by: StopCause::Signal { name }, .. } => {
-            eprintln!("stopped by {name}: {} kept in {}", exp.id, lib_path.display());
+            tell!("stopped by {name}: {} kept in {}", exp.id, escape_path(&lib_path));
             return Ok(EXIT_SIGNAL);
         }
         Status::Stopped { by: StopCause::Error { message }, .. } => {
-            eprintln!("error: {message}");
+            tell!("error: {message}");
             if exp.baseline.is_some() {
-                eprintln!("(the measurements finished before it are kept in {})", lib_path.display());
+                tell!("(the measurements finished before it are kept in {})", escape_path(&lib_path));
             }
             return Ok(EXIT_FAILED);
         }
         _ => {}
     }
     if !exp.all_verified() {
-        eprintln!("error: some runs did not reproduce the sequential result (marked NO above)");
+        tell!("error: some runs did not reproduce the sequential result (marked NO above)");
         return Ok(EXIT_FAILED);
     }
     Ok(code)
 }
 
-/// `scalescope list`.
+/// `scalescope list`: one line per file, from its header; the fields from
+/// the files escaped.
 fn list() -> Result<i32> {
     let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
-    let entries = library.list();
+    if library.dir().exists() && !library.dir().is_dir() {
+        return Err(anyhow::anyhow!("the experiments library {} is not a directory", escape_path(library.dir())));
+    }
+    let entries = library.headers()?;
     if entries.is_empty() {
-        say!("No experiments yet in {}.", library.dir().display());
+        say!("No experiments yet in {}.", escape_path(library.dir()));
         return Ok(0);
     }
     say!("{:<26} {:<11} {:<20} {:<12} {:<44} name", "id", "status", "created", "machine", "workload");
+    let mut unreadable = 0;
     for e in &entries {
-        match &e.experiment {
+        match &e.header {
             Ok(x) => say!(
                 "{:<26} {:<11} {:<20} {:<12} {:<44} {}",
                 x.id,
                 x.status.word(),
-                x.created.replace('T', " ").trim_end_matches('Z'),
+                escape(x.created.replace('T', " ").trim_end_matches('Z')),
                 format!("{} cores", x.machine.logical_cores),
-                x.workload_line(),
-                x.name
+                escape(&crate::experiment::workload_line(&x.workload)),
+                escape(&x.name)
             ),
-            Err(err) => say!("{:<26} unreadable: {err}", e.path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()),
+            Err(err) => {
+                unreadable += 1;
+                let name = e.path.file_name().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+                say!("{:<26} unreadable: {}", escape(&name), escape(&err.to_string()));
+            }
         }
     }
-    say!("{} experiments in {}", entries.len(), library.dir().display());
+    let bad = if unreadable > 0 { format!(" ({unreadable} unreadable)") } else { String::new() };
+    say!("{} files{bad} in {}", entries.len(), escape_path(library.dir()));
     Ok(0)
 }
 
-/// `scalescope export ID --json F --csv G --extrap H`.
+/// `scalescope export ID --json F --csv G --extrap H`: `ID` is an id in the
+/// library (or the start of one), never a path.
 fn export(a: &ExportArgs) -> Result<i32> {
     let mut targets = output_targets(a.json.as_ref(), a.csv.as_ref());
     if let Some(p) = &a.extrap {
@@ -374,32 +370,45 @@ fn export(a: &ExportArgs) -> Result<i32> {
     }
     outputs::check(&targets, &[], a.force).map_err(|e| usage(e.to_string()))?;
     let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
-    let exp = library.find(&a.id).map_err(usage)?;
+    let (_, exp) = library.find(&a.id).map_err(usage)?;
     if let Some(p) = &a.json {
         exp.save(p)?;
-        say!("wrote {}", p.display());
+        say!("wrote {}", escape_path(p));
     }
     if let Some(p) = &a.csv {
         write_atomically(p, csv::to_csv(&exp).as_bytes())?;
-        say!("wrote {}", p.display());
+        say!("wrote {}", escape_path(p));
     }
     if let Some(p) = &a.extrap {
-        let out = extrap::to_extrap(&exp).map_err(|e| usage(format!("--extrap {}: {e}", p.display())))?;
+        let out = extrap::to_extrap(&exp).map_err(|e| usage(format!("--extrap {}: {e}", escape_path(p))))?;
         write_atomically(p, out.text.as_bytes())?;
-        say!("wrote {} (Extra-P text: {})", p.display(), out.summary());
+        say!("wrote {} (Extra-P text: {})", escape_path(p), out.summary());
     }
     Ok(0)
 }
 
-/// `scalescope import FILE...`.
+/// `scalescope import FILE...`: each file read only if it is a regular file
+/// of a bounded size, kept under a valid, free id.
 fn import(a: &ImportArgs) -> Result<i32> {
     let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
+    library.ensure_writable().map_err(|e| usage(format!("the experiments library cannot be written: {e}")))?;
     let mut code = 0;
     for f in &a.files {
         match library.import(f) {
-            Ok(x) => say!("imported {} as {} ({}, {})", f.display(), x.id, x.workload_line(), x.machine.describe()),
+            Ok(i) => {
+                let x = &i.experiment;
+                let what = format!("{}, {}", escape(&x.workload_line()), escape(&x.machine.describe()));
+                if i.already {
+                    say!("{} is already in the library as {} ({what})", escape_path(f), x.id);
+                } else {
+                    say!("imported {} as {} ({what})", escape_path(f), x.id);
+                }
+                if let Some(note) = &i.note {
+                    say!("  note: {}", escape(note));
+                }
+            }
             Err(e) => {
-                eprintln!("error: {e}");
+                tell!("error: {}", escape(&e.to_string()));
                 code = EXIT_USAGE;
             }
         }
@@ -446,11 +455,11 @@ pub fn run_command(command: Command) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) if e.is::<UsageError>() => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             EXIT_USAGE
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            tell!("error: {e:#}");
             EXIT_FAILED
         }
     }
@@ -473,7 +482,7 @@ pub fn parse() -> Result<Cli, i32> {
                 _ => {
                     let text = e.to_string();
                     let first = text.lines().next().unwrap_or("bad arguments").trim();
-                    eprintln!("{first} (see 'scalescope --help')");
+                    tell!("{first} (see 'scalescope --help')");
                     Err(EXIT_USAGE)
                 }
             }

@@ -29,10 +29,10 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 pub enum Stage {
     /// Pulling the source iterator.
     Source,
-    /// The map (or fold) function, on a chunk of items.
+    /// The map and reduce (or fold) functions, on a chunk of items.
     Map,
     /// One fused loop that pulls and maps item by item (`sequential`,
-    /// `auto` fused, rayon): the source or the map.
+    /// `auto` fused, rayon): the source, the map or the reduce.
     Fused,
     /// Combining the workers' partial results.
     Combine,
@@ -49,8 +49,10 @@ impl Stage {
     pub fn label(self) -> &'static str {
         match self {
             Stage::Source => "the source iterator",
-            Stage::Map => "the map function",
-            Stage::Fused => "the source or the map (one fused loop)",
+            // map_reduce folds `reduce(acc, map(x))` item by item: telling the
+            // two apart would cost a mark per item on the hot path.
+            Stage::Map => "the map or reduce function",
+            Stage::Fused => "the source, the map or the reduce (one fused loop)",
             Stage::Combine => "the combine of partial results",
             Stage::Reduce => "the combine function in the reduce phase",
             Stage::Consumer => "an aggregate",

@@ -6,7 +6,9 @@
 //! far ([`file`]), kept in the experiments library ([`library`]). CSV and
 //! the text table are views of it (`crate::export`).
 
+pub mod autosave;
 pub mod file;
+mod id;
 pub mod library;
 pub mod outputs;
 mod record;
@@ -14,6 +16,7 @@ mod record;
 use serde::{Deserialize, Serialize};
 
 pub use file::{FileError, write_atomically};
+pub use id::{ExperimentId, IdError};
 pub use library::Library;
 pub use record::{Baseline, RunRecord, WorkerRecord};
 
@@ -31,7 +34,7 @@ pub struct Experiment {
     /// Always [`SCHEMA`] once written by this build.
     pub schema: String,
     /// Unique within a library: `20261123-201039-3fa2c01b` (UTC time, then random hex).
-    pub id: String,
+    pub id: ExperimentId,
     /// A name for people; the default says what was swept.
     pub name: String,
     /// When it started, RFC 3339 UTC (empty when unknown, for files of schema 1).
@@ -172,13 +175,24 @@ impl Status {
     }
 }
 
+/// Whether `pid` is a live scalescope process: this one, or one running a
+/// program of the same name (a pid taken over by another program, `init`
+/// say, is not the measuring process any more).
 fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }
     let proc = std::path::Path::new("/proc");
-    // Where /proc is missing we cannot tell: assume it is alive.
-    !proc.is_dir() || proc.join(pid.to_string()).exists()
+    if !proc.is_dir() {
+        // Where /proc is missing we cannot tell: assume it is alive.
+        return true;
+    }
+    let name_of = |exe: std::io::Result<std::path::PathBuf>| exe.ok().and_then(|p| p.file_name().map(|n| n.to_os_string()));
+    let (Some(theirs), Some(ours)) = (name_of(std::fs::read_link(proc.join(pid.to_string()).join("exe"))), name_of(std::env::current_exe()))
+    else {
+        return false;
+    };
+    theirs == ours || theirs.to_string_lossy().starts_with("scalescope")
 }
 
 impl SweepPlan {
@@ -206,7 +220,7 @@ impl Experiment {
         let created = humantime::format_rfc3339_seconds(now).to_string();
         Experiment {
             schema: SCHEMA.into(),
-            id: new_id(&created),
+            id: ExperimentId::fresh(&created),
             name: name.unwrap_or_else(|| default_name(plan)),
             created,
             status: Status::Running { done: 0, total: plan.total_measurements(), pid: std::process::id() },
@@ -265,17 +279,4 @@ fn default_name(plan: &SweepPlan) -> String {
     parts.push(format!("chunk {}", list(plan.chunks.iter().map(ToString::to_string).collect())));
     let weak = if plan.weak { ", weak scaling" } else { "" };
     format!("{}: {}{weak}", plan.workload.name, parts.join(" x "))
-}
-
-/// `20261123-201039-3fa2c01b`: the time of `created` and 32 bits that differ
-/// between processes and calls.
-fn new_id(created: &str) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let stamp: String = created.chars().filter(char::is_ascii_digit).collect();
-    let (date, time) = stamp.split_at(stamp.len().min(8));
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| u64::from(d.subsec_nanos()));
-    let mix = crate::workloads::source::SplitMix(nanos ^ (u64::from(std::process::id()) << 32) ^ CALLS.fetch_add(1, Ordering::Relaxed))
-        .next_u64();
-    format!("{date}-{time}-{:08x}", mix & 0xffff_ffff)
 }

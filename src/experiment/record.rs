@@ -77,6 +77,10 @@ pub struct RunRecord {
     /// Per-worker timeline of the median repetition (`--spans`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spans: Vec<crate::engine::Span>,
+    /// Whether `spans` was cut to fit the experiment's limit
+    /// (`MAX_SPANS_PER_EXPERIMENT`): it holds the start of the run only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spans_cut: bool,
     /// Why it is not ideal (`--fit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<crate::metrics::diagnosis::Diagnosis>,
@@ -127,6 +131,7 @@ impl RunRecord {
             switches: Vec::new(),
             outliers: s.outliers,
             spans: Vec::new(),
+            spans_cut: false,
             diagnosis: None,
             phases: Vec::new(),
             buffer: None,

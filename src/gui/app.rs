@@ -78,11 +78,10 @@ impl ScalescopeApp {
         let mut app = Self::with_settings(settings);
         let (mut shelf, news) = Shelf::reopen(library);
         // What was hidden stays hidden.
-        shelf.hidden =
-            std::mem::take(&mut app.settings.hidden).into_iter().filter(|id| shelf.results.iter().any(|x| x.id == *id)).collect();
+        shelf.hide_ids(&std::mem::take(&mut app.settings.hidden));
         app.shelf = shelf;
         if let Some(news) = news {
-            app.info(news);
+            app.say(news);
         }
         app
     }
@@ -171,7 +170,7 @@ impl ScalescopeApp {
     }
 
     fn ended(&mut self, ended: Ended) {
-        let Ended { result, elapsed_s, total_runs, runs_done, items } = ended;
+        let Ended { result, file: saved_to, elapsed_s, total_runs, runs_done, items } = ended;
         let file = match result {
             Ok(file) => file,
             Err(e) => return self.error(format!("The job could not start: {e}")),
@@ -183,7 +182,7 @@ impl ScalescopeApp {
         if file.baseline.is_some() {
             // The plots show what just ran (a lesson may run another workload).
             self.settings.view = file.workload.name;
-            self.shelf.add(file);
+            self.shelf.add(file, saved_to);
         }
         match status {
             Status::Stopped { by: StopCause::Error { message }, .. } => {
@@ -208,12 +207,15 @@ impl ScalescopeApp {
     /// The file is unreadable or not a results file; the message is also shown.
     pub fn open_results(&mut self, path: &Path) -> Result<(), String> {
         let said = self.shelf.open(path);
-        if said.as_ref().is_ok_and(|news| news.starts_with("Opened")) {
+        if let Ok(super::shelf::Opened::Added(_)) = &said {
             self.settings.tab = Tab::Scaling;
             if let Some(x) = self.shelf.results.last() {
                 self.settings.view = x.workload.name;
             }
         }
+        let said = said.map(|o| match o {
+            super::shelf::Opened::Added(news) | super::shelf::Opened::AlreadyListed(news) => news,
+        });
         self.say(said.clone());
         said.map(|_| ())
     }
@@ -314,12 +316,12 @@ impl ScalescopeApp {
                 self.info(news);
             }
             Action::SetShown(id, shown) => self.shelf.set_shown(id, shown),
-            Action::Rename(id, name) => {
-                let said = self.shelf.rename(&id, name);
+            Action::Rename(key, name) => {
+                let said = self.shelf.rename(key, name);
                 self.say(said);
             }
-            Action::Delete(id) => {
-                let said = self.shelf.delete(&id);
+            Action::Delete(key) => {
+                let said = self.shelf.delete(key);
                 self.say(said);
             }
             Action::UndoDelete => {
@@ -381,7 +383,7 @@ impl eframe::App for ScalescopeApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        let settings = Settings { hidden: self.shelf.hidden.clone(), ..self.settings.clone() };
+        let settings = Settings { hidden: self.shelf.hidden_ids(), ..self.settings.clone() };
         eframe::set_value(storage, eframe::APP_KEY, &settings);
     }
 

@@ -31,6 +31,8 @@ pub struct Jobs {
 pub struct Ended {
     /// The experiment, complete or stopped, or why the job could not start.
     pub result: Result<Experiment, WorkloadError>,
+    /// Its file in the library (`None` where it could not be kept).
+    pub file: Option<std::path::PathBuf>,
     /// Seconds it ran.
     pub elapsed_s: f64,
     /// Engine calls it meant to make, and made.
@@ -113,16 +115,17 @@ impl Jobs {
                     self.rep = rep;
                     self.live.expect(call, label, at_s, rep);
                 }
-                JobEvent::Done(r) => done = Some(*r),
+                JobEvent::Done(r, file) => done = Some((*r, file)),
                 JobEvent::SaveFailed(e) => polled.save_failed = Some(e),
             }
         }
         for e in &progress {
             self.live.apply(e);
         }
-        if let Some(result) = done {
+        if let Some((result, file)) = done {
             let ended = Ended {
                 result,
+                file,
                 elapsed_s: job.started.elapsed().as_secs_f64(),
                 total_runs: job.total_runs,
                 runs_done: self.runs_done,

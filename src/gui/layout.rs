@@ -80,7 +80,9 @@ pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
             Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), &mut actions),
             Tab::Experiments => {
                 let shelf = &mut app.shelf;
-                panels::experiments::ui(ui, &shelf.results, &shelf.hidden, &mut shelf.renaming, shelf.trash.is_some(), &mut actions);
+                let mut renaming = shelf.renaming.take();
+                panels::experiments::ui(ui, shelf, &mut renaming, &mut actions);
+                shelf.renaming = renaming;
             }
         }
     });

@@ -2,12 +2,14 @@
 //! it; it drains two channels each frame with `try_iter`. Dropping a job
 //! cancels it and joins its thread (and so every engine worker).
 
+use std::path::PathBuf;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::engine::{CancelToken, Hooks, Progress};
+use crate::experiment::autosave::Autosave;
 use crate::experiment::{Experiment, Library};
 use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
 use crate::workloads::WorkloadError;
@@ -18,8 +20,8 @@ pub enum JobEvent {
     /// A run is starting.
     Sweep(SweepEvent),
     /// The job is over: the experiment, complete or stopped (with every
-    /// measurement it finished), or why it could not start.
-    Done(Box<Result<Experiment, WorkloadError>>),
+    /// measurement it finished), or why it could not start; and its file in the library.
+    Done(Box<Result<Experiment, WorkloadError>>, Option<PathBuf>),
     /// The experiment could not be saved to the library (reported once).
     SaveFailed(String),
 }
@@ -69,18 +71,19 @@ impl Job {
         let total_runs = plan.total_runs();
         let name = label.clone();
         let handle = std::thread::Builder::new().name("scalescope-job".into()).spawn(move || {
-            let mut failed = false;
+            let mut exp = Experiment::start(&plan, Some(name));
+            let mut saver = Autosave::start(&mut exp, library.clone(), Vec::new()).unwrap_or_else(|e| {
+                let _ = event_tx.send(JobEvent::SaveFailed(e.to_string()));
+                Autosave::start(&mut exp, None, Vec::new()).expect("no destination cannot fail")
+            });
             let mut save = |x: &Experiment| {
-                if let Some(lib) = &library
-                    && let Err(e) = lib.save(x)
-                    && !std::mem::replace(&mut failed, true)
-                {
-                    let _ = event_tx.send(JobEvent::SaveFailed(e.to_string()));
+                if let Some(e) = saver.save(x) {
+                    let _ = event_tx.send(JobEvent::SaveFailed(e));
                 }
             };
             let result = run_sweep(
                 &plan,
-                Experiment::start(&plan, Some(name)),
+                exp,
                 &hooks,
                 |e| {
                     // Warm-ups and the first timed repetition are drawn
@@ -98,10 +101,13 @@ impl Job {
                 },
                 &mut save,
             );
-            if let Ok(x) = &result {
-                save(x);
+            if let Ok(x) = &result
+                && let Some(e) = saver.flush(x)
+            {
+                let _ = event_tx.send(JobEvent::SaveFailed(e));
             }
-            let _ = event_tx.send(JobEvent::Done(Box::new(result)));
+            let file = saver.library_file().map(PathBuf::from);
+            let _ = event_tx.send(JobEvent::Done(Box::new(result), file));
             wake();
         })?;
         Ok(Job { label, started: Instant::now(), total_runs, cancel, events, progress, handle: Some(handle) })

@@ -2,162 +2,242 @@
 //! opened, which of them the plots show, and the edits (rename, delete,
 //! undo) that go through to the library.
 //!
-//! Every operation answers with the line to show the person: `Ok` news or
-//! `Err` trouble.
+//! Each experiment is addressed by its [`Key`] and kept in its own file, so
+//! two files with one id (a backup copy) are shown, renamed and deleted
+//! apart. Every operation answers with the line to show the person: `Ok`
+//! news or `Err` trouble.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::panels::experiments::Renaming;
 use super::plot_data::Labelled;
 use crate::experiment::{Experiment, Library};
 use crate::machine::MachineInfo;
 use crate::metrics::analysis::analyse;
+use crate::untrusted::escape_path;
 use crate::workloads::WorkloadKind;
+
+/// Names one experiment on the shelf for this session, whatever its id (two
+/// files may carry one id: a backup copy).
+pub type Key = u64;
+
+/// Where an experiment on the shelf lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// Its key.
+    pub key: Key,
+    /// Its file in the library (`None`: not kept there, e.g. without a library).
+    pub file: Option<PathBuf>,
+}
 
 /// The experiments and what the plots show of them.
 #[derive(Default)]
 pub struct Shelf {
     /// Every experiment, in the order they came.
     pub results: Vec<Experiment>,
-    /// Ids of the experiments hidden from the plots.
-    pub hidden: BTreeSet<String>,
+    /// Each experiment's key and file, in the order of `results`.
+    pub slots: Vec<Slot>,
+    /// The experiments hidden from the plots.
+    pub hidden: BTreeSet<Key>,
     /// The experiment being renamed, and the text typed.
     pub renaming: Renaming,
-    /// The experiment deleted last and where it was, for Undo.
-    pub trash: Option<(usize, Experiment)>,
+    /// The experiment deleted last, where it was in the list, and its slot, for Undo.
+    pub trash: Option<(usize, Experiment, Slot)>,
     /// The library every experiment is saved to (none in tests).
     pub library: Option<Library>,
+    /// The library's files that could not be read, and why.
+    pub unreadable: Vec<(PathBuf, String)>,
+    next_key: Key,
 }
 
 /// What an answer says: news or trouble.
 pub type Said = Result<String, String>;
 
+/// What [`Shelf::open`] did with a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// Added to the list; the news to show.
+    Added(String),
+    /// The very same experiment is listed already.
+    AlreadyListed(String),
+}
+
 impl Shelf {
     /// Every experiment in `library`, reopened; and what to tell the person.
-    pub fn reopen(library: Library) -> (Shelf, Option<String>) {
+    pub fn reopen(library: Library) -> (Shelf, Option<Said>) {
         let mut shelf = Shelf::default();
-        let mut unreadable = 0;
-        for entry in library.list() {
+        crate::experiment::file::remove_stale_temps(library.dir(), None);
+        let entries = match library.list() {
+            Ok(entries) => entries,
+            Err(e) => {
+                shelf.library = Some(library);
+                return (shelf, Some(Err(format!("Cannot read the experiments library: {e}"))));
+            }
+        };
+        for entry in entries {
             match entry.experiment {
-                Ok(mut x) => {
-                    if x.runs.iter().any(|r| r.diagnosis.is_none()) {
-                        analyse(&mut x);
-                    }
-                    shelf.results.push(x);
-                }
-                Err(_) => unreadable += 1,
+                Ok(x) => shelf.push(x, Some(entry.path)),
+                Err(e) => shelf.unreadable.push((entry.path, e.to_string())),
             }
         }
-        let n = shelf.results.len();
-        let news = (n > 0 || unreadable > 0).then(|| {
-            let skipped = if unreadable > 0 { format!(" ({unreadable} unreadable files left alone)") } else { String::new() };
+        let (n, bad) = (shelf.results.len(), shelf.unreadable.len());
+        let news = (n > 0 || bad > 0).then(|| {
+            let skipped = if bad > 0 { format!(" ({bad} files could not be read: the Experiments tab names them)") } else { String::new() };
             let word = if n == 1 { "experiment" } else { "experiments" };
-            format!("Reopened {n} {word} from {}{skipped}", library.dir().display())
+            Ok(format!("Reopened {n} {word} from {}{skipped}", escape_path(library.dir())))
         });
         shelf.library = Some(library);
         (shelf, news)
     }
 
-    /// Adds a finished experiment (already saved by its job).
-    pub fn add(&mut self, mut x: Experiment) {
-        analyse(&mut x);
+    /// Adds an experiment kept in `file`, with its analysis computed.
+    fn push(&mut self, mut x: Experiment, file: Option<PathBuf>) {
+        if x.fits.is_empty() || x.runs.iter().any(|r| r.diagnosis.is_none()) {
+            analyse(&mut x);
+        }
         self.results.push(x);
+        self.slots.push(Slot { key: self.next_key, file });
+        self.next_key += 1;
+    }
+
+    /// Adds a finished experiment, already saved by its job to `file`.
+    pub fn add(&mut self, mut x: Experiment, file: Option<PathBuf>) {
+        analyse(&mut x);
+        self.push(x, file);
     }
 
     /// Opens a results file (from this or another machine), imports it into
     /// the library and adds it, unless the very same is listed already.
-    pub fn open(&mut self, path: &Path) -> Said {
-        let mut file = Experiment::load(path).map_err(|e| e.to_string())?;
-        if file.fits.is_empty() || file.runs.iter().any(|r| r.diagnosis.is_none()) {
-            analyse(&mut file);
+    ///
+    /// # Errors
+    /// The file is not an experiment, or cannot be read.
+    pub fn open(&mut self, path: &Path) -> Result<Opened, String> {
+        let name = escape_path(path.file_name().map_or(path, Path::new));
+        let (file, kept, note) = match &self.library {
+            Some(lib) => {
+                let imported = lib.import(path).map_err(|e| e.to_string())?;
+                (imported.experiment, Some(imported.path), imported.note)
+            }
+            None => (Experiment::load(path).map_err(|e| e.to_string())?, None, None),
+        };
+        let listed = self.results.iter().zip(&self.slots).any(|(x, s)| *x == file && (kept.is_none() || s.file == kept));
+        if listed {
+            return Ok(Opened::AlreadyListed(format!("{name} is already in the list.")));
         }
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        // Kept in the library, so it is there at the next launch too.
-        if let Some(lib) = &self.library
-            && let Ok(imported) = lib.import(path)
-        {
-            file.id = imported.id;
-        }
-        if self.results.iter().any(|x| x.id == file.id && *x == file) {
-            return Ok(format!("{name} is already in the list."));
-        }
+        let note = note.map_or_else(String::new, |n| format!(" ({n})"));
         let news = format!(
-            "Opened {name} as #{}: {} runs of {} measured on {}",
+            "Opened {name} as #{}: {} runs of {} measured on {}{note}",
             self.results.len() + 1,
             file.runs.len(),
             file.workload.name,
             file.machine.describe()
         );
-        self.results.push(file);
-        Ok(news)
+        self.push(file, kept);
+        Ok(Opened::Added(news))
     }
 
-    /// Shows or hides experiment `id` on the plots.
-    pub fn set_shown(&mut self, id: String, shown: bool) {
+    /// The place in the list of the experiment with `key`.
+    fn index(&self, key: Key) -> Result<usize, String> {
+        self.slots.iter().position(|s| s.key == key).ok_or_else(|| "That experiment is no longer listed.".to_string())
+    }
+
+    /// Whether the experiment at `i` is shown on the plots.
+    pub fn is_shown(&self, i: usize) -> bool {
+        self.slots.get(i).is_some_and(|s| !self.hidden.contains(&s.key))
+    }
+
+    /// The list numbers (#k) of the other experiments with the id of the one at `i`.
+    pub fn same_id(&self, i: usize) -> Vec<usize> {
+        let Some(x) = self.results.get(i) else { return Vec::new() };
+        self.results.iter().enumerate().filter(|(j, y)| *j != i && y.id == x.id).map(|(j, _)| j + 1).collect()
+    }
+
+    /// Shows or hides the experiment with `key` on the plots.
+    pub fn set_shown(&mut self, key: Key, shown: bool) {
         if shown {
-            self.hidden.remove(&id);
+            self.hidden.remove(&key);
         } else {
-            self.hidden.insert(id);
+            self.hidden.insert(key);
         }
+    }
+
+    /// Hides the experiments whose ids are in `ids` (the settings of the last session).
+    pub fn hide_ids(&mut self, ids: &BTreeSet<String>) {
+        self.hidden = self.results.iter().zip(&self.slots).filter(|(x, _)| ids.contains(x.id.as_str())).map(|(_, s)| s.key).collect();
+    }
+
+    /// The ids of the hidden experiments (what the settings keep).
+    pub fn hidden_ids(&self) -> BTreeSet<String> {
+        self.results.iter().zip(&self.slots).filter(|(_, s)| self.hidden.contains(&s.key)).map(|(x, _)| x.id.to_string()).collect()
     }
 
     /// Hides every experiment from the plots.
     pub fn hide_all(&mut self) -> String {
-        self.hidden = self.results.iter().map(|x| x.id.clone()).collect();
+        self.hidden = self.slots.iter().map(|s| s.key).collect();
         "Hid every experiment from the plots; the Experiments tab still lists them.".into()
     }
 
-    /// Renames experiment `id` and saves it to the library.
-    pub fn rename(&mut self, id: &str, name: String) -> Said {
+    /// Renames the experiment with `key` and saves it to its own file.
+    pub fn rename(&mut self, key: Key, name: String) -> Said {
         if name.trim().is_empty() {
             return Err("A name cannot be empty.".into());
         }
-        let Some(x) = self.results.iter_mut().find(|x| x.id == id) else { return Err(format!("No experiment {id}.")) };
-        x.name = name;
-        if let Some(Err(e)) = self.library.as_ref().map(|lib| lib.save(x)) {
+        let i = self.index(key)?;
+        self.results[i].name = name;
+        let x = &self.results[i];
+        if let (Some(lib), Some(file)) = (&self.library, &self.slots[i].file)
+            && let Err(e) = lib.write(file, x)
+        {
             return Err(format!("Renamed here, but not in the library: {e}"));
         }
         Ok(format!("Renamed to '{}'.", x.name))
     }
 
-    /// Deletes experiment `id` from the list and the library; [`Self::undo_delete`] brings it back.
-    pub fn delete(&mut self, id: &str) -> Said {
-        let Some(i) = self.results.iter().position(|x| x.id == id) else { return Err(format!("No experiment {id}.")) };
+    /// Deletes the experiment with `key` from the list and its file from the
+    /// library; [`Self::undo_delete`] brings it back.
+    pub fn delete(&mut self, key: Key) -> Said {
+        let i = self.index(key)?;
         let x = self.results.remove(i);
-        let said = match &self.library {
-            Some(lib) if lib.path_of(&x.id).exists() => match lib.delete(&x.id) {
+        let slot = self.slots.remove(i);
+        let said = match (&self.library, &slot.file) {
+            (Some(lib), Some(file)) if file.exists() => match lib.delete(file) {
                 Ok(()) => Ok(format!("Deleted '{}'. Undo brings it back.", x.name)),
                 Err(e) => Err(format!("Removed from the list, but not from the library: {e}")),
             },
             _ => Ok(format!("Deleted '{}'. Undo brings it back.", x.name)),
         };
-        self.trash = Some((i, x));
+        self.trash = Some((i, x, slot));
         said
     }
 
-    /// Restores the experiment deleted last, where it was, and to the library.
+    /// Restores the experiment deleted last, where it was, and to its file
+    /// (a new one if another took its place meanwhile).
     pub fn undo_delete(&mut self) -> Said {
-        let Some((i, x)) = self.trash.take() else { return Err("Nothing to undo.".into()) };
-        let said = match self.library.as_ref().map(|lib| lib.save(&x)) {
-            Some(Err(e)) => Err(format!("Restored here, but not in the library: {e}")),
-            _ => Ok(format!("Restored '{}'.", x.name)),
+        let Some((i, mut x, mut slot)) = self.trash.take() else { return Err("Nothing to undo.".into()) };
+        let said = match &self.library {
+            Some(lib) => match lib.restore(slot.file.as_deref(), &mut x) {
+                Ok(path) => {
+                    slot.file = Some(path);
+                    Ok(format!("Restored '{}'.", x.name))
+                }
+                Err(e) => Err(format!("Restored here, but not in the library: {e}")),
+            },
+            None => Ok(format!("Restored '{}'.", x.name)),
         };
-        self.results.insert(i.min(self.results.len()), x);
+        let at = i.min(self.results.len());
+        self.results.insert(at, x);
+        self.slots.insert(at, slot);
         said
     }
 
     /// The shown experiments of `kind`, merged into one (each run keeps the
     /// speedup measured against its own reference): what Save writes.
     pub fn merged(&self, kind: WorkloadKind) -> Option<Experiment> {
-        let latest = self.results.iter().rev().find(|r| r.workload.name == kind && !self.hidden.contains(&r.id))?;
+        let shown = || self.results.iter().enumerate().filter(|(i, _)| self.is_shown(*i)).map(|(_, r)| r);
+        let latest = shown().filter(|r| r.workload.name == kind).last()?;
         let mut merged = latest.clone();
-        merged.runs = self
-            .results
-            .iter()
-            .filter(|r| r.workload == latest.workload && !self.hidden.contains(&r.id))
-            .flat_map(|r| r.runs.clone())
-            .collect();
+        merged.runs = shown().filter(|r| r.workload == latest.workload).flat_map(|r| r.runs.clone()).collect();
         Some(merged)
     }
 
@@ -176,8 +256,9 @@ impl Shelf {
         self.results
             .iter()
             .zip(labels)
-            .filter(|(r, _)| r.workload.name == kind && !self.hidden.contains(&r.id))
-            .map(|(r, l)| (l.as_str(), r))
+            .enumerate()
+            .filter(|(i, (r, _))| r.workload.name == kind && self.is_shown(*i))
+            .map(|(_, (r, l))| (l.as_str(), r))
             .collect()
     }
 }

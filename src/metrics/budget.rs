@@ -1,12 +1,13 @@
-//! What a sweep will cost before it runs: the memory each configuration's
-//! buffers need (checked against a [`MemoryBudget`], so running out is a
-//! refusal with the number, never an abort) and, where it is known to be
-//! long, the time it will take.
+//! What a sweep will cost before it runs: the memory each configuration
+//! needs (checked against a [`MemoryBudget`], so running out is a refusal
+//! with the number, never an abort) and, where it is known to be long, the
+//! time it will take.
 //!
-//! The estimates are upper bounds of the buffers the designs hold (chunks in
-//! flight, reorder windows, queues, everything for `buffer-all` and `tee`,
-//! the keyed tables); the workload's own reference and the process's fixed
-//! cost (tens of MB) are not counted.
+//! Each workload reckons its own memory ([`crate::workloads::Workload::memory`]:
+//! the feeder's buffers, its tables, its buffer, its text), and what one of
+//! its results takes; a plan adds the results the sweep keeps (the
+//! references' and each configuration's last). The process's fixed cost
+//! (tens of MB) is not counted.
 
 use std::fmt;
 use std::num::NonZeroU64;
@@ -15,7 +16,7 @@ use std::str::FromStr;
 use super::SweepPlan;
 use super::units::{fmt_count, human_bytes, human_duration};
 use crate::engine::{ChunkSize, Config, FeederKind};
-use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
+use crate::workloads::{Variant, WorkloadSpec};
 
 /// The most memory one configuration's buffers may take, in bytes. Never zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,95 +77,107 @@ impl fmt::Display for MemoryBudget {
     }
 }
 
-/// An estimate of one configuration's buffers, with how it was reckoned.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An estimate of the memory one configuration of a workload needs, with
+/// how it was reckoned. Each workload makes its own
+/// ([`crate::workloads::Workload::memory`]), beside its code; this module
+/// gives the generic parts ([`feeder_buffers`], [`table_bytes`],
+/// [`heap_bytes`]) and checks a plan against the budget.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryEstimate {
-    /// Bytes at most.
+    /// Bytes at most that one run holds at its peak, its own result
+    /// included (not the results the sweep keeps: see `kept`).
     pub bytes: u64,
-    /// `2 threads x chunk 16,777,216 x 8 B`.
+    /// `threads 2 x chunk 16,777,216 x bytes 8 (a chunk per worker)`.
     pub how: String,
+    /// Bytes of one result as the sweep keeps it: the reference's and each
+    /// configuration's last (0 for a number).
+    pub kept: u64,
 }
 
-/// The bytes one item of `spec` takes in a buffer.
-fn item_bytes(spec: &WorkloadSpec) -> u64 {
-    match spec.name {
-        // A `String` header plus the text of an average line.
-        WorkloadKind::WordCount => 24 + spec.file.as_ref().map_or(100, |p| average_line(p)),
-        // (number, answer) pairs in the reorder window.
-        WorkloadKind::OrderedMap => 16,
-        _ => 8,
+impl MemoryEstimate {
+    /// `bytes`, reckoned as `how`, keeping nothing.
+    pub fn new(bytes: u64, how: impl Into<String>) -> Self {
+        MemoryEstimate { bytes, how: how.into(), kept: 0 }
     }
-}
 
-/// The average line length of the first 64 KiB of a regular file (100 for
-/// anything else).
-fn average_line(path: &std::path::Path) -> u64 {
-    use std::io::Read;
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return 100;
-    }
-    let mut head = vec![0u8; 64 * 1024];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-    let lines = head[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-    (n as u64).checked_div(lines).map_or((n as u64).max(100), |avg| avg.max(1))
-}
-
-/// Items per chunk as the design will use them (`auto` at its cap).
-fn chunk_items(spec: &WorkloadSpec, chunk: ChunkSize) -> u64 {
-    match chunk {
-        ChunkSize::Fixed(c) => c.get() as u64,
-        ChunkSize::Auto if spec.name == WorkloadKind::Aggregates => crate::workloads::aggregates::AUTO_CHUNK.get() as u64,
-        ChunkSize::Auto => (32 * 1024 / item_bytes(spec)).max(4),
-    }
-}
-
-/// The buffers `config` of `spec` holds at most.
-pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
-    let item = item_bytes(spec);
-    let chunk = chunk_items(spec, config.chunk);
-    let p = config.threads.get() as u64;
-    let n = spec.params.get("n").unwrap_or(0);
-    let times = |parts: &[(&str, u64)], what: &str| {
+    /// The product of `parts` (`threads 2 x chunk 1,024 x bytes 8 (what)`).
+    pub fn product(parts: &[(&str, u64)], what: &str) -> Self {
         let bytes = parts.iter().fold(1u64, |acc, (_, v)| acc.saturating_mul(*v));
         let how: Vec<String> = parts.iter().map(|(name, v)| format!("{name} {}", fmt_count(*v))).collect();
-        MemoryEstimate { bytes, how: format!("{} ({what})", how.join(" x ")) }
-    };
-    let base = match (spec.name, spec.variant()) {
-        (WorkloadKind::OrderedMap, _) => {
-            times(&[("threads", p), ("window chunks", 32), ("chunk", chunk), ("bytes", item)], "reorder window")
-        }
-        (WorkloadKind::Aggregates, Some(Variant::BufferAll)) => times(&[("n", n), ("bytes", item)], "every item held"),
-        (WorkloadKind::Aggregates, Some(Variant::Tee)) => times(&[("n", n), ("bytes", item)], "an unbounded queue may hold every item"),
-        (WorkloadKind::Aggregates, Some(Variant::LockStep)) => times(&[("bytes", item)], "one item at a time"),
-        (WorkloadKind::Aggregates, _) => times(&[("queue chunks", 6), ("chunk", chunk), ("bytes", item)], "shared chunks in flight"),
-        _ => match config.feeder {
-            FeederKind::Sequential => times(&[("bytes", item)], "one item at a time"),
-            FeederKind::Locked | FeederKind::Rayon => times(&[("threads", p), ("bytes", item)], "one item per worker"),
-            FeederKind::Queue => times(&[("chunks", 3 * p + 1), ("chunk", chunk), ("bytes", item)], "the queue and a chunk per worker"),
-            FeederKind::Dispenser | FeederKind::Auto => times(&[("threads", p), ("chunk", chunk), ("bytes", item)], "a chunk per worker"),
-        },
-    };
-    if spec.name == WorkloadKind::Stream {
-        // The buffer the stream reads, held for the whole run.
-        let buffer = n.saturating_mul(1 << 20);
-        return MemoryEstimate {
-            bytes: base.bytes.saturating_add(buffer),
-            how: format!("{} + the buffer n {} MiB", base.how, fmt_count(n)),
+        MemoryEstimate::new(bytes, format!("{} ({what})", how.join(" x ")))
+    }
+
+    /// Both at once: the bytes and results added, the reckonings joined.
+    #[must_use]
+    pub fn plus(self, other: MemoryEstimate) -> Self {
+        let how = match (self.how.is_empty(), other.how.is_empty()) {
+            (_, true) => self.how,
+            (true, false) => other.how,
+            (false, false) => format!("{} + {}", self.how, other.how),
         };
+        MemoryEstimate { bytes: self.bytes.saturating_add(other.bytes), how, kept: self.kept.saturating_add(other.kept) }
     }
-    if spec.name != WorkloadKind::WordCount {
-        return base;
+
+    /// The same, with a result of `kept` bytes that the sweep keeps.
+    #[must_use]
+    pub fn keeping(mut self, kept: u64) -> Self {
+        self.kept = kept;
+        self
     }
-    // Keyed tables: every worker may see every distinct word.
-    let distinct = match &spec.file {
-        Some(path) => std::fs::metadata(path).map_or(0, |m| m.len()) / 2,
-        None => spec.params.get("vocabulary").unwrap_or(0),
+}
+
+/// Bytes of the buffers the feeder of `config` holds: each item takes
+/// `size_of` bytes in a buffer and owns `owned` bytes more on the heap (a
+/// line's text). A fixed chunk is reserved whole by each worker; `auto`
+/// chunks are at most 32 KiB of items (as the engine sizes them).
+pub fn feeder_buffers(config: &Config, size_of: u64, owned: u64) -> MemoryEstimate {
+    let item = size_of.max(1).saturating_add(owned);
+    let chunk = match config.chunk {
+        ChunkSize::Fixed(c) => c.get() as u64,
+        ChunkSize::Auto => (32 * 1024 / size_of.max(1)).clamp(4, 1 << 20),
     };
-    let tables = p.saturating_mul(distinct).saturating_mul(64);
-    MemoryEstimate {
-        bytes: base.bytes.saturating_add(tables),
-        how: format!("{} + tables {} x {} words x 64 B", base.how, p, fmt_count(distinct)),
+    let p = config.threads.get() as u64;
+    match config.feeder {
+        FeederKind::Sequential => MemoryEstimate::product(&[("bytes", item)], "one item at a time"),
+        FeederKind::Locked | FeederKind::Rayon => MemoryEstimate::product(&[("threads", p), ("bytes", item)], "one item per worker"),
+        FeederKind::Queue => {
+            MemoryEstimate::product(&[("chunks", 3 * p + 1), ("chunk", chunk), ("bytes", item)], "the queue and a chunk per worker")
+        }
+        FeederKind::Dispenser | FeederKind::Auto => {
+            MemoryEstimate::product(&[("threads", p), ("chunk", chunk), ("bytes", item)], "a chunk per worker")
+        }
     }
+}
+
+/// Bytes of a hash table (std's `HashMap`, a SwissTable) holding `entries`
+/// entries of `entry` bytes each, sized for them at once (by `reserve` or
+/// `collect`): a power of two of buckets, at most 7/8 full, each the entry
+/// plus one control byte. A table that grew one insert at a time has the
+/// same size, and held half as much again while it last grew.
+pub fn table_bytes(entries: u64, entry: u64) -> u64 {
+    if entries == 0 {
+        return 0;
+    }
+    let buckets = match entries {
+        0..4 => 4,
+        4..8 => 8,
+        _ => entries.saturating_mul(8).div_ceil(7).checked_next_power_of_two().unwrap_or(u64::MAX),
+    };
+    buckets.saturating_mul(entry + 1).saturating_add(16)
+}
+
+/// Bytes the allocator gives a heap block of `len` bytes (a `String`'s
+/// text): 8 bytes of header, rounded up to 16, at least 32 (glibc).
+pub fn heap_bytes(len: u64) -> u64 {
+    if len == 0 {
+        return 0;
+    }
+    (len.saturating_add(8).saturating_add(15) & !15).max(32)
+}
+
+/// The memory one run of `config` of `spec` needs, as the workload reckons it.
+pub fn estimate(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+    spec.name.workload().memory(spec, config)
 }
 
 /// Seconds one engine call of `config` is expected to take, where a design
@@ -203,7 +216,7 @@ impl fmt::Display for CostError {
         match self {
             CostError::Memory { label, estimate, budget } => write!(
                 f,
-                "{label} needs about {} of buffers ({}), more than the memory budget of {budget}; use a smaller --chunk, fewer --threads, a smaller --n, or raise --memory-budget",
+                "{label} needs about {} of memory ({}), more than the memory budget of {budget}; use a smaller --chunk, fewer --threads, a smaller --n (or --keys, --vocabulary, text), or raise --memory-budget",
                 human_bytes(estimate.bytes),
                 estimate.how
             ),
@@ -220,24 +233,48 @@ impl fmt::Display for CostError {
 pub const LONG_RUN_S: f64 = 180.0;
 
 impl SweepPlan {
+    /// Every run of the plan (the grown sizes of a weak sweep included)
+    /// with what it needs while it runs: its own estimate plus the results
+    /// the sweep keeps meanwhile (each step's reference's, every other
+    /// configuration's last, and its own previous one when it repeats).
+    pub fn memory_estimates(&self) -> Vec<(String, MemoryEstimate)> {
+        let runs = self.runs();
+        let kept = |spec: &WorkloadSpec, config: &Config| estimate(spec, config).kept;
+        let references: u64 =
+            self.steps().iter().filter_map(|step| step.configs.first().map(|c| kept(&step.workload, c))).fold(0, u64::saturating_add);
+        let results: Vec<u64> = runs.iter().map(|(_, spec, config)| kept(spec, config)).collect();
+        let all_results = results.iter().fold(0u64, |a, &b| a.saturating_add(b));
+        runs.iter()
+            .zip(&results)
+            .map(|((_, spec, config), &own)| {
+                let mut e = estimate(spec, config);
+                let others = if self.reps > 1 { all_results } else { all_results - own };
+                let held = references.saturating_add(others);
+                if held > 0 {
+                    let count = self.steps().len() + runs.len() - usize::from(self.reps <= 1);
+                    e.how = format!("{} + {} results kept ({})", e.how, count, human_bytes(held));
+                    e.bytes = e.bytes.saturating_add(held);
+                }
+                let size = if self.weak { format!(" at {}", super::weak::size_words(spec)) } else { String::new() };
+                (format!("{} {}{size}", spec.name, super::sweep::label(spec, config)), e)
+            })
+            .collect()
+    }
+
+    /// The run of the plan that needs the most memory, and its estimate.
+    pub fn memory_peak(&self) -> Option<(String, MemoryEstimate)> {
+        self.memory_estimates().into_iter().max_by_key(|(_, e)| e.bytes)
+    }
+
     /// Checks every configuration against `budget`.
     ///
     /// # Errors
-    /// The first configuration whose buffers would not fit.
+    /// The first configuration that would not fit.
     pub fn check_memory(&self, budget: MemoryBudget) -> Result<(), CostError> {
-        // Every run, the grown sizes of a weak sweep included.
-        for (_, spec, config) in self.runs() {
-            let estimate = estimate(&spec, &config);
-            if estimate.bytes > budget.get() {
-                let size = if self.weak { format!(" at {}", super::weak::size_words(&spec)) } else { String::new() };
-                return Err(CostError::Memory {
-                    label: format!("{} {}{size}", spec.name, super::sweep::label(&spec, &config)),
-                    estimate,
-                    budget,
-                });
-            }
+        match self.memory_estimates().into_iter().find(|(_, e)| e.bytes > budget.get()) {
+            Some((label, estimate)) => Err(CostError::Memory { label, estimate, budget }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The expected length of the whole plan when a configuration in it is
@@ -270,6 +307,7 @@ impl SweepPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workloads::WorkloadKind;
 
     #[test]
     fn sizes_parse_with_units() {

@@ -170,6 +170,11 @@ impl SweepPlan {
             spec.validate()?;
         }
         self.workload.validate()?;
+        // An empty input runs (the engine handles it), but there is nothing to time.
+        if self.workload.file.is_none() && self.workload.params.get("n") == Some(0) {
+            let max = self.workload.name.info().params.iter().find(|p| p.name == "n").map_or(u64::MAX, |p| p.max);
+            return Err(WorkloadError::Param { name: "n", value: 0, min: 1, max });
+        }
         if self.weak {
             super::weak::check(&self.workload)?;
             for step in self.steps() {
@@ -210,6 +215,8 @@ struct Acc {
     verified: bool,
     result: Option<Computed>,
     reports: Vec<Report>,
+    /// Per timed repetition, whether its timeline was cut to fit the experiment's limit.
+    spans_cut: Vec<bool>,
     cpu: Vec<CpuShare>,
 }
 
@@ -223,6 +230,17 @@ struct Reference {
 /// The most per-worker spans one experiment keeps (about 40 bytes each):
 /// past it, later repetitions are recorded without their timelines.
 pub const MAX_SPANS_PER_EXPERIMENT: usize = 250_000;
+
+/// Keeps the earliest `room` spans of a run (by start time, so every worker
+/// keeps the start of its timeline); returns whether any were dropped.
+fn cut_spans(spans: &mut Vec<crate::engine::Span>, room: usize) -> bool {
+    if spans.len() <= room {
+        return false;
+    }
+    spans.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    spans.truncate(room);
+    true
+}
 
 /// Runs the sweep into `exp` (made by [`Experiment::start`]) and returns it,
 /// complete or stopped. `hooks` go to every engine call (progress, cancel);
@@ -248,7 +266,7 @@ pub fn run_sweep(
 ) -> Result<Experiment, WorkloadError> {
     plan.validate()?;
     // A text that cannot be read twice is read once, here; a file is fingerprinted.
-    let plan = &SweepPlan { workload: plan.workload.prepare()?, ..plan.clone() };
+    let plan = &SweepPlan { workload: plan.workload.prepare_cancellable(&hooks.cancel.clone().unwrap_or_default())?, ..plan.clone() };
     let steps = plan.steps();
     // What the runs read is built before anything is timed (the largest size last, so it is the one kept).
     for step in &steps {
@@ -262,7 +280,7 @@ pub fn run_sweep(
     let mut accs: Vec<Acc> = plan
         .runs()
         .into_iter()
-        .map(|(step, spec, config)| Acc { step, spec, config, times: vec![], verified: true, result: None, reports: vec![], cpu: vec![] })
+        .map(|(step, spec, config)| Acc { step, spec, config, times: vec![], verified: true, result: None, reports: vec![], spans_cut: vec![], cpu: vec![] })
         .collect();
     let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
     let mut spans_held = 0usize;
@@ -323,15 +341,14 @@ pub fn run_sweep(
                     if !timed {
                         continue;
                     }
-                    if spans_held + out.report.spans.len() > MAX_SPANS_PER_EXPERIMENT {
-                        out.report.spans = Vec::new();
-                    }
+                    let cut = cut_spans(&mut out.report.spans, MAX_SPANS_PER_EXPERIMENT.saturating_sub(spans_held));
                     spans_held += out.report.spans.len();
                     let acc = &mut accs[i];
                     acc.times.push(out.report.wall_s);
                     acc.verified &= refs[s].result.as_ref().is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
                     acc.result = Some(out.value);
                     acc.reports.push(out.report);
+                    acc.spans_cut.push(cut);
                     if let Some(share) = share
                         && acc.cpu.len() + 1 == acc.times.len()
                     {
@@ -442,6 +459,7 @@ fn records<'a>(reference: &Reference, accs: impl Iterator<Item = &'a Acc>) -> (O
                 plan: report.plan.clone(),
                 switches: report.switches.clone(),
                 spans: report.spans.clone(),
+                spans_cut: a.spans_cut.get(mid).copied().unwrap_or(false),
                 variant: a.spec.variant(),
                 phases: report.phases.clone(),
                 buffer: report.buffer.clone(),

@@ -5,7 +5,8 @@ use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::broadcast::cooperative::{AsyncConsumer, broadcast_cooperative};
 use crate::engine::broadcast::{BroadcastConfig, Consumer, Items, Strategy, broadcast};
-use crate::engine::{Chunk, Outcome, Run};
+use crate::engine::{Chunk, Config, Outcome, Run};
+use crate::metrics::budget::MemoryEstimate;
 
 /// Items per chunk when the chunk size is `auto`.
 pub const AUTO_CHUNK: Chunk = Chunk::of(8192);
@@ -226,6 +227,21 @@ pub struct Aggregates;
 impl Workload for Aggregates {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
+    }
+
+    /// What the variant holds: every item (buffer-all; tee, whose unbounded
+    /// queues may), one item (lock-step, cooperative), or the shared chunks
+    /// in flight (chunked: the queue's chunks and two more, reserved whole).
+    /// The result is a few numbers.
+    fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+        let n = spec.get("n");
+        let chunk = config.chunk.or(AUTO_CHUNK).get() as u64;
+        match spec.variant() {
+            Some(Variant::BufferAll) => MemoryEstimate::product(&[("n", n), ("bytes", 8)], "every item held"),
+            Some(Variant::Tee) => MemoryEstimate::product(&[("n", n), ("bytes", 8)], "an unbounded queue may hold every item"),
+            Some(Variant::LockStep | Variant::Cooperative) => MemoryEstimate::product(&[("bytes", 8)], "one item at a time"),
+            _ => MemoryEstimate::product(&[("queue chunks", 6), ("chunk", chunk), ("bytes", 8)], "shared chunks in flight"),
+        }
     }
 
     /// The plain fused loop: one pass, the first k aggregates on one thread.

@@ -10,7 +10,9 @@ use std::sync::{Mutex, PoisonError};
 
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
-use crate::engine::{Outcome, Run};
+use crate::engine::{Config, FeederKind, Outcome, Run};
+use crate::metrics::budget::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
+use crate::metrics::units::{fmt_count, human_bytes};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -44,12 +46,58 @@ fn counts(map: HashMap<u64, u64>) -> Computed {
     Computed::Counts(map.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+/// The distinct keys `n` items are expected to hit among `keys`: the keys
+/// are hashes, so `keys x (1 - e^(-n / keys))`.
+fn expected_keys(n: u64, keys: u64) -> u64 {
+    if keys == 0 {
+        return 0;
+    }
+    let k = keys as f64;
+    ((k * -(-(n as f64) / k).exp_m1()).ceil() as u64).min(n).min(keys)
+}
+
+/// What a run holds, by phase (see [`Workload::memory`]): the tables of
+/// `u64` counts (16 bytes an entry), the result (`String` keys of up to 7
+/// digits, 32 bytes an entry plus the text on the heap), and the result
+/// kept. `locked-map`: one shared table, grown to every key hit, then
+/// turned into the result while both exist. `local-merge`: each of `p`
+/// workers has `p` tables (one per partition) of the keys its share of the
+/// items hits; the reducers merge them; then one table of every key is
+/// reserved while the partitions still exist, and turned into the result.
+/// The reference holds what one worker of `locked-map` does.
+fn memory(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+    let (n, keys) = (spec.get("n"), spec.get("keys"));
+    let d = expected_keys(n, keys);
+    let digits = keys.saturating_sub(1).checked_ilog10().map_or(1, |l| u64::from(l) + 1);
+    let result = table_bytes(d, 32).saturating_add(d.saturating_mul(heap_bytes(digits)));
+    let counts = table_bytes(d, 16);
+    let (tables, how) = if spec.variant() == Some(Variant::LocalMerge) {
+        let p = if config.feeder == FeederKind::Sequential { 1 } else { config.threads.get() as u64 };
+        let per_worker = expected_keys(n / p, keys);
+        let map_phase = p.saturating_mul(p).saturating_mul(table_bytes(per_worker.div_ceil(p), 16));
+        let merge = counts.saturating_add(p.saturating_mul(table_bytes(d.div_ceil(p), 16)));
+        let to_result = counts.saturating_add(result);
+        let peak = map_phase.max(merge).max(to_result);
+        (peak, format!("{p} workers x {p} tables of {} keys, then one table of {} keys and its result", fmt_count(per_worker.div_ceil(p)), fmt_count(d)))
+    } else {
+        // A table held half as much again while it last grew.
+        let peak = (counts + counts / 2).max(counts.saturating_add(result));
+        (peak, format!("one shared table of {} keys, then its result", fmt_count(d)))
+    };
+    let tables = MemoryEstimate::new(tables, format!("{how}: {}", human_bytes(tables)));
+    feeder_buffers(config, 8, 0).plus(tables).keeping(result)
+}
+
 /// The `contention` workload (see [`INFO`]).
 pub struct Contention;
 
 impl Workload for Contention {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
+    }
+
+    fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+        memory(spec, config)
     }
 
     /// The plain loop: one map, no lock.

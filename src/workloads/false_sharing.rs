@@ -12,7 +12,8 @@ use crossbeam_utils::CachePadded;
 
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
-use crate::engine::{Outcome, Run};
+use crate::engine::{Config, Outcome, Run};
+use crate::metrics::budget::{MemoryEstimate, feeder_buffers};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -105,6 +106,12 @@ pub struct FalseSharing;
 impl Workload for FalseSharing {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
+    }
+
+    /// The feeder's buffers of numbers; the counters are one or eight cache
+    /// lines and the result is a number.
+    fn memory(&self, _spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+        feeder_buffers(config, 8, 0)
     }
 
     /// The plain loop: one thread, one counter, the same adds.

@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::engine::{CancelToken, EngineError, Outcome, ProgressEvent, Run, WorkerStats};
+use crate::engine::{CancelToken, Config, EngineError, Outcome, ProgressEvent, Run, WorkerStats};
+use crate::metrics::budget::MemoryEstimate;
 
 pub use design::{Design, Variant};
 pub use params::{ParamInfo, Params};
@@ -141,6 +142,15 @@ pub trait Workload: Sync {
     /// Builds what a run reads (a large buffer) before anything is timed.
     fn warm(&self, _spec: &WorkloadSpec) {}
 
+    /// The memory one run of `spec` with `config` holds at its peak (the
+    /// feeder's buffers, the workload's own tables, buffers and text, its
+    /// result), and the bytes of one result as a sweep keeps it
+    /// ([`MemoryEstimate::kept`]). Checked against the memory budget before
+    /// a sweep runs ([`crate::metrics::budget`]), and against measured peak
+    /// RSS in `tests/memory.rs`: an estimate, not a worst case, but never
+    /// far below what the run takes.
+    fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate;
+
     /// Bytes of memory one run reads, where that is what the workload is
     /// about (`stream`); its runs are then compared with the machine's
     /// measured memory bandwidth.
@@ -242,16 +252,29 @@ impl WorkloadSpec {
     /// The same spec with its input fixed for a whole experiment: a text that
     /// cannot be read twice (a pipe, a FIFO, `/dev/stdin`) is read once into
     /// memory; a regular file is fingerprinted, so a later pass that finds it
-    /// changed says so. Without a file, the spec as it is.
+    /// changed says so. Without a file, the spec as it is. It cannot be
+    /// cancelled: see [`WorkloadSpec::prepare_cancellable`].
     ///
     /// # Errors
-    /// The text cannot be read, has a line over the limit, or is too large to hold.
+    /// The text cannot be read, has a line over the limit, is not UTF-8
+    /// (UTF-16 is named as such), or is too large to hold.
     pub fn prepare(&self) -> Result<Self, WorkloadError> {
+        self.prepare_cancellable(&CancelToken::new())
+    }
+
+    /// [`WorkloadSpec::prepare`], stopping when `cancel` is tripped: a FIFO
+    /// waiting for a writer (or a pipe waiting for more text) is read on a
+    /// helper thread, and the wait ends within a fraction of a second of the
+    /// cancel, the helper with it (see [`word_count::prepare_cancellable`]).
+    ///
+    /// # Errors
+    /// As [`WorkloadSpec::prepare`], and [`WorkloadError::Cancelled`] when cancelled.
+    pub fn prepare_cancellable(&self, cancel: &CancelToken) -> Result<Self, WorkloadError> {
         let mut spec = self.clone();
         if let Some(path) = &self.file
             && self.input.is_none()
         {
-            spec.input = Some(word_count::prepare(path, self.max_line())?);
+            spec.input = Some(word_count::prepare_cancellable(path, self.max_line(), cancel)?);
         }
         Ok(spec)
     }
@@ -416,6 +439,15 @@ pub enum WorkloadError {
         path: PathBuf,
         /// The reason.
         message: String,
+    },
+    /// Reading the input was cancelled before it was read whole (a FIFO
+    /// with no writer, a pipe that sends nothing).
+    #[error("{path}: {what} was cancelled")]
+    Cancelled {
+        /// The file.
+        path: PathBuf,
+        /// What was being waited for: `the wait for a writer`, `the wait for more text`, `reading the text`.
+        what: &'static str,
     },
     /// The input file changed between or during passes.
     #[error("the input changed during the run: {path}: {how}")]

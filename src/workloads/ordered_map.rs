@@ -7,7 +7,8 @@ use super::primes::is_prime;
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::ordered::{StreamConfig, map_ordered, map_unordered};
-use crate::engine::{BufferStats, Chunk, Outcome, Report, Run};
+use crate::engine::{BufferStats, Chunk, Config, Outcome, Report, Run};
+use crate::metrics::budget::MemoryEstimate;
 
 /// Items per chunk when the chunk size is `auto`.
 pub const AUTO_CHUNK: Chunk = Chunk::of(1024);
@@ -34,6 +35,24 @@ pub struct OrderedMap;
 impl Workload for OrderedMap {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
+    }
+
+    /// The reorder window (threads x 32 chunks of (number, answer) pairs,
+    /// never more than the n numbers there are) and the chunk of numbers
+    /// each worker maps. The result is a number.
+    fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+        let n = spec.get("n");
+        let chunk = config.chunk.or(AUTO_CHUNK).get() as u64;
+        let p = config.threads.get() as u64;
+        let window = StreamConfig::of(config.threads, config.chunk.or(AUTO_CHUNK)).window();
+        let held = window.saturating_mul(chunk).min(n);
+        let window = if held < window.saturating_mul(chunk) {
+            MemoryEstimate::product(&[("n", n), ("bytes", 16)], "the reorder window holds every answer at most")
+        } else {
+            MemoryEstimate::product(&[("threads", p), ("window chunks", 32), ("chunk", chunk), ("bytes", 16)], "reorder window")
+        };
+        let inputs = MemoryEstimate::product(&[("threads", p), ("chunk", chunk.min(n.max(1))), ("bytes", 8)], "a chunk of numbers per worker");
+        window.plus(inputs)
     }
 
     /// The plain loop: the count of primes below n, as `primes` counts them.

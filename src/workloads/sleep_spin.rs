@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
-use crate::engine::{Outcome, Run};
+use crate::engine::{Config, Outcome, Run};
+use crate::metrics::budget::{MemoryEstimate, feeder_buffers};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -47,6 +48,11 @@ pub struct SleepSpin;
 impl Workload for SleepSpin {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
+    }
+
+    /// The feeder's buffers of numbers; the result is a number.
+    fn memory(&self, _spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+        feeder_buffers(config, 8, 0)
     }
 
     /// The plain loop.

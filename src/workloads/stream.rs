@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
-use crate::engine::{Outcome, Run};
+use crate::engine::{Config, Outcome, Run};
+use crate::metrics::budget::{MemoryEstimate, feeder_buffers};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -81,6 +82,13 @@ pub struct Stream;
 impl Workload for Stream {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
+    }
+
+    /// The buffer, held for the whole experiment (built once, before the
+    /// runs), and the feeder's buffers of block numbers.
+    fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+        let n = spec.get("n");
+        feeder_buffers(config, 8, 0).plus(MemoryEstimate::new(n.saturating_mul(1 << 20), format!("the buffer n {} MiB", crate::metrics::units::fmt_count(n))))
     }
 
     /// The plain loop over every block of every pass.

@@ -3,16 +3,20 @@
 //! A word is a maximal run of characters for which `char::is_alphanumeric`
 //! holds, lowercased.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::source::SplitMix;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::keyed::Emitter;
-use crate::engine::{Outcome, Run};
+use crate::engine::{CancelToken, Config, FeederKind, Outcome, Run};
+use crate::metrics::budget::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
+use crate::metrics::units::{fmt_count, human_bytes};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -115,27 +119,146 @@ fn io_error(path: &Path, message: impl Into<String>) -> WorkloadError {
 
 /// Reads `path` once: a regular file is checked line by line and gives its
 /// fingerprint; anything else (a pipe, FIFO, `/dev/stdin`, a device) is read
-/// into memory, line by line.
+/// into memory, line by line. It cannot be cancelled: see [`prepare_cancellable`].
 ///
 /// # Errors
 /// The file cannot be read, a line is longer than `max_line` bytes, a line
-/// is not UTF-8, or a spooled text passes [`SPOOL_LIMIT`].
+/// is not UTF-8 (the text is UTF-16), or a spooled text passes [`SPOOL_LIMIT`].
 pub fn prepare(path: &Path, max_line: u64) -> Result<Input, WorkloadError> {
+    prepare_cancellable(path, max_line, &CancelToken::new())
+}
+
+/// The name of the thread that reads a text that is not a regular file.
+pub const READER_THREAD: &str = "scalescope-read";
+
+/// How often a wait for a text looks at the cancel token.
+const POLL: Duration = Duration::from_millis(20);
+
+/// [`prepare`], stopping when `cancel` is tripped.
+///
+/// A regular file is checked here, looking at `cancel` every few thousand
+/// lines. Anything else is opened and read on a helper thread
+/// ([`READER_THREAD`]): opening a FIFO waits for a writer, and reading a
+/// pipe waits for its text, and neither can be interrupted. This thread
+/// waits for the helper, looking at `cancel` every 20 ms. On a cancel, a
+/// helper still waiting for a FIFO's writer is woken by opening the FIFO
+/// for writing without blocking and closing it at once: it reads the end
+/// of the text and ends (joined here, within a second). A helper waiting
+/// for more text from a writer that holds the FIFO or pipe open without
+/// writing cannot be woken: it is left to end by itself when the writer
+/// writes or closes (it looks at `cancel` after every line), and this call
+/// returns at once.
+///
+/// # Errors
+/// As [`prepare`], and [`WorkloadError::Cancelled`] when cancelled.
+pub fn prepare_cancellable(path: &Path, max_line: u64, cancel: &CancelToken) -> Result<Input, WorkloadError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e.to_string()))?;
     if meta.is_dir() {
         return Err(io_error(path, "is a directory, not a text file"));
     }
+    if !meta.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        return spool_on_helper(path, max_line, cancel, meta.file_type().is_fifo());
+    }
     let file = File::open(path).map_err(|e| io_error(path, e.to_string()))?;
     let mut reader = LineReader::new(file, path, max_line);
-    if meta.is_file() {
-        // One pass now, so a line over the limit or one that is not text is
-        // reported before anything is measured; nothing is kept.
-        while reader.next_line()?.is_some() {}
-        return Ok(Input::File { len: meta.len(), modified: meta.modified().ok() });
+    // One pass now, so a line over the limit or one that is not text is
+    // reported before anything is measured; nothing is kept.
+    let mut lines = 0u64;
+    while reader.next_line()?.is_some() {
+        lines += 1;
+        if lines.is_multiple_of(4096) && cancel.is_cancelled() {
+            return Err(cancelled(path, "reading the text"));
+        }
     }
+    Ok(Input::File { len: meta.len(), modified: meta.modified().ok() })
+}
+
+fn cancelled(path: &Path, what: &'static str) -> WorkloadError {
+    WorkloadError::Cancelled { path: path.to_path_buf(), what }
+}
+
+/// Reads a text that is not a regular file on a helper thread (see
+/// [`prepare_cancellable`]).
+fn spool_on_helper(path: &Path, max_line: u64, cancel: &CancelToken, fifo: bool) -> Result<Input, WorkloadError> {
+    if cancel.is_cancelled() {
+        return Err(cancelled(path, "the wait for a writer"));
+    }
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let opened = Arc::new(AtomicBool::new(false));
+    let helper = {
+        let (owned, token, opened) = (path.to_path_buf(), cancel.clone(), opened.clone());
+        std::thread::Builder::new()
+            .name(READER_THREAD.into())
+            .spawn(move || {
+                let out = if token.is_cancelled() {
+                    Err(cancelled(&owned, "the wait for a writer"))
+                } else {
+                    File::open(&owned).map_err(|e| io_error(&owned, e.to_string())).and_then(|file| {
+                        opened.store(true, Ordering::Release);
+                        spool(file, &owned, max_line, &token)
+                    })
+                };
+                // The caller may be gone (cancelled): then nobody wants it.
+                let _ = tx.send(out);
+            })
+            .map_err(|e| io_error(path, format!("cannot start a thread to read it: {e}")))?
+    };
+    loop {
+        match rx.recv_timeout(POLL) {
+            Ok(out) => {
+                // It has sent its last word: it ends at once.
+                let _ = helper.join();
+                return out;
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                let _ = helper.join();
+                return Err(io_error(path, "the thread reading it stopped without an answer"));
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) if cancel.is_cancelled() => break,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+        }
+    }
+    if opened.load(Ordering::Acquire) {
+        // Reading from a writer that sends nothing: it cannot be woken.
+        return Err(cancelled(path, "the wait for more text"));
+    }
+    if fifo {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < deadline {
+            if !opened.load(Ordering::Acquire) {
+                wake_fifo_reader(path);
+            }
+            match rx.recv_timeout(POLL) {
+                Ok(_) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    let _ = helper.join();
+                    break;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+    Err(cancelled(path, "the wait for a writer"))
+}
+
+/// Opens the FIFO at `path` for writing without blocking, and closes it:
+/// a reader waiting in `open` for a writer gets past it and, with no writer
+/// left, reads the end of the text. Fails harmlessly (no reader yet) when
+/// nobody waits.
+fn wake_fifo_reader(path: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path);
+}
+
+/// Reads all of `file` into memory, line by line, looking at `cancel` after every line.
+fn spool(file: File, path: &Path, max_line: u64, cancel: &CancelToken) -> Result<Input, WorkloadError> {
+    let mut reader = LineReader::new(file, path, max_line);
     let mut lines = Vec::new();
     let mut bytes = 0u64;
     while let Some(line) = reader.next_line()? {
+        if cancel.is_cancelled() {
+            return Err(cancelled(path, "reading the text"));
+        }
         bytes += line.len() as u64 + 1;
         if bytes > SPOOL_LIMIT {
             return Err(io_error(
@@ -149,6 +272,32 @@ pub fn prepare(path: &Path, max_line: u64) -> Result<Input, WorkloadError> {
         lines.push(line);
     }
     Ok(Input::Spooled(Arc::new(lines)))
+}
+
+/// The encoding the start of a text looks like when it is not UTF-8:
+/// UTF-16 by its byte-order mark, or by NUL bytes at most even (big-endian)
+/// or odd (little-endian) positions of its first 4 KiB, as text in a Latin
+/// script has; `None` for UTF-8 (or too little to tell). Returns the name
+/// `iconv -f` takes and what gave it away.
+pub fn looks_like_utf16(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Some(("UTF-16", "it starts with a UTF-16 byte-order mark"));
+    }
+    let head = &head[..head.len().min(4096)];
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let even = head.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    // A quarter of the positions of one parity NUL, and few of the other.
+    if odd * 4 >= pairs && odd > 4 * even {
+        Some(("UTF-16LE", "every other byte is NUL"))
+    } else if even * 4 >= pairs && even > 4 * odd {
+        Some(("UTF-16BE", "every other byte is NUL"))
+    } else {
+        None
+    }
 }
 
 /// Whether the file at `path` is still as `input` found it.
@@ -170,7 +319,8 @@ fn unchanged(path: &Path, input: Option<&Input>) -> Result<(), WorkloadError> {
     Ok(())
 }
 
-/// Reads lines of at most `max` bytes, as UTF-8, numbering them for errors.
+/// Reads lines of at most `max` bytes, as UTF-8, numbering them for errors;
+/// a text that starts like UTF-16 is refused at once.
 struct LineReader {
     reader: BufReader<File>,
     buf: Vec<u8>,
@@ -184,9 +334,28 @@ impl LineReader {
         LineReader { reader: BufReader::with_capacity(1 << 16, file), buf: Vec::new(), line_no: 0, max, path: path.to_path_buf() }
     }
 
+    /// Refuses a text whose first bytes look like UTF-16: its NUL bytes and
+    /// letters would otherwise be counted as words of one letter.
+    fn check_encoding(&mut self) -> Result<(), WorkloadError> {
+        let head = self.reader.fill_buf().map_err(|e| io_error(&self.path, e.to_string()))?;
+        match looks_like_utf16(head) {
+            Some((encoding, why)) => Err(io_error(
+                &self.path,
+                format!(
+                    "it looks like {encoding} text ({why}), and word-count reads UTF-8; convert it first, e.g. iconv -f {encoding} -t UTF-8 {} > converted.txt",
+                    self.path.display()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The next line without its `\n` (or `\r\n`); `None` at the end.
     fn next_line(&mut self) -> Result<Option<String>, WorkloadError> {
         use std::io::Read;
+        if self.line_no == 0 {
+            self.check_encoding()?;
+        }
         self.buf.clear();
         self.line_no += 1;
         let n = (&mut self.reader)
@@ -360,12 +529,283 @@ fn check(spec: &WorkloadSpec, error: Option<ErrorSlot>) -> Result<(), WorkloadEr
     }
 }
 
+/// Bytes of a text the memory estimate reads: its first 4 MiB.
+const SAMPLE_BYTES: u64 = 4 << 20;
+
+/// What the memory estimate knows of a text: counted in its first
+/// [`SAMPLE_BYTES`], extrapolated to its length.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextStats {
+    /// Bytes of text.
+    pub bytes: u64,
+    /// Lines.
+    pub lines: u64,
+    /// Words.
+    pub words: u64,
+    /// Distinct words, lowercased (the keys of the tables).
+    pub distinct: u64,
+    /// Heaps' exponent: in this text, distinct words grow as words^beta.
+    pub beta: f64,
+    /// The average length of a distinct word, bytes.
+    pub word_len: u64,
+    /// Whether the whole text was read (the counts are exact).
+    pub whole: bool,
+}
+
+impl TextStats {
+    /// Distinct words expected in `words` words of this text (a worker's share).
+    pub fn distinct_in(&self, words: u64) -> u64 {
+        if words >= self.words || self.words == 0 {
+            return self.distinct;
+        }
+        let v = self.distinct as f64 * (words as f64 / self.words as f64).powf(self.beta);
+        (v.ceil() as u64).min(words)
+    }
+
+    /// The average line, bytes (without its newline).
+    pub fn line_len(&self) -> u64 {
+        (self.bytes / self.lines.max(1)).saturating_sub(1)
+    }
+
+    /// The statistics of `path`, from its first [`SAMPLE_BYTES`] (`None`
+    /// for anything but a readable regular file: a FIFO is never opened
+    /// here). Kept for the file's length and modification time, so a plan
+    /// of many configurations reads it once.
+    pub fn of_file(path: &Path) -> Option<TextStats> {
+        static SEEN: Mutex<Vec<(PathBuf, u64, Option<std::time::SystemTime>, TextStats)>> = Mutex::new(Vec::new());
+        let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
+        let (len, modified) = (meta.len(), meta.modified().ok());
+        let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((.., stats)) = seen.iter().find(|(p, l, m, _)| p == path && *l == len && *m == modified) {
+            return Some(stats.clone());
+        }
+        let mut reader = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
+        let mut sampler = Sampler::default();
+        let mut buf = Vec::new();
+        let mut whole = false;
+        while sampler.bytes < SAMPLE_BYTES {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => {
+                    whole = true;
+                    break;
+                }
+                Ok(_) => sampler.line(&String::from_utf8_lossy(&buf)),
+                Err(_) => return None,
+            }
+        }
+        let sampled = sampler.bytes;
+        let stats = sampler.finish(len.max(sampled), whole);
+        if seen.len() >= 8 {
+            seen.remove(0);
+        }
+        seen.push((path.to_path_buf(), len, modified, stats.clone()));
+        Some(stats)
+    }
+
+    /// The statistics of a spooled text, from its first [`SAMPLE_BYTES`].
+    pub fn of_lines(lines: &[String]) -> TextStats {
+        let bytes: u64 = lines.iter().map(|l| l.len() as u64 + 1).sum();
+        let mut sampler = Sampler::default();
+        let mut whole = true;
+        for line in lines {
+            if sampler.bytes >= SAMPLE_BYTES {
+                whole = false;
+                break;
+            }
+            sampler.line(line);
+        }
+        sampler.finish(bytes, whole)
+    }
+
+    /// A text not read yet that cannot be read twice (a pipe, a FIFO):
+    /// the most it may hold ([`SPOOL_LIMIT`]), with the statistics of
+    /// English prose (6 bytes a word, 80 a line, Heaps' law 40 x words^0.6).
+    pub fn unread() -> TextStats {
+        let words = SPOOL_LIMIT / 6;
+        TextStats {
+            bytes: SPOOL_LIMIT,
+            lines: SPOOL_LIMIT / 80,
+            words,
+            distinct: (40.0 * (words as f64).powf(0.6)) as u64,
+            beta: 0.6,
+            word_len: 8,
+            whole: false,
+        }
+    }
+}
+
+/// Counts lines, words and distinct words, noting how many distinct words
+/// had been seen each time the word count doubled (for Heaps' exponent).
+#[derive(Default)]
+struct Sampler {
+    seen: HashSet<String>,
+    bytes: u64,
+    lines: u64,
+    words: u64,
+    word_bytes: u64,
+    marks: Vec<(u64, u64)>,
+}
+
+impl Sampler {
+    fn line(&mut self, line: &str) {
+        self.lines += 1;
+        self.bytes += line.len() as u64 + u64::from(!line.ends_with('\n'));
+        for word in words(line) {
+            self.words += 1;
+            let key = word.to_lowercase();
+            if !self.seen.contains(&key) {
+                self.word_bytes += key.len() as u64;
+                self.seen.insert(key);
+            }
+            if self.words.is_power_of_two() {
+                self.marks.push((self.words, self.seen.len() as u64));
+            }
+        }
+    }
+
+    /// Heaps' exponent between the last mark at most a quarter of the way
+    /// in and the end of the sample (0.6 with too few words to tell), then
+    /// the counts extrapolated from the sample's bytes to `bytes`.
+    fn finish(self, bytes: u64, whole: bool) -> TextStats {
+        let (n, v) = (self.words, self.seen.len() as u64);
+        let beta = self
+            .marks
+            .iter()
+            .rev()
+            .find(|&&(m, _)| m >= 1024 && m * 4 <= n)
+            .map_or(0.6, |&(m, vm)| ((v as f64 / vm as f64).ln() / (n as f64 / m as f64).ln()).clamp(0.25, 1.0));
+        let word_len = self.word_bytes.checked_div(v).unwrap_or(8).max(1);
+        if whole || self.bytes == 0 {
+            return TextStats { bytes: self.bytes, lines: self.lines, words: n, distinct: v, beta, word_len, whole: true };
+        }
+        let scale = bytes as f64 / self.bytes as f64;
+        let words = (n as f64 * scale).ceil() as u64;
+        TextStats {
+            bytes,
+            lines: (self.lines as f64 * scale).ceil() as u64,
+            words,
+            distinct: ((v as f64 * scale.powf(beta)).ceil() as u64).min(words),
+            beta,
+            word_len,
+            whole: false,
+        }
+    }
+}
+
+/// Distinct words expected among `draws` words of the built-in generator
+/// over `vocabulary` words: each rank r is drawn with probability
+/// 1 / (r H), H the harmonic number, so rank r is seen with probability
+/// 1 - e^(-draws / (r H)); summed over bands of ranks.
+pub fn generator_distinct(draws: u64, vocabulary: u64) -> u64 {
+    if draws == 0 || vocabulary == 0 {
+        return 0;
+    }
+    let h = if vocabulary < 1000 {
+        (1..=vocabulary).map(|r| 1.0 / r as f64).sum::<f64>()
+    } else {
+        (vocabulary as f64).ln() + 0.577_215_664_9 + 0.5 / vocabulary as f64
+    };
+    let n = draws as f64;
+    let (mut total, mut r) = (0.0, 1u64);
+    while r <= vocabulary {
+        let end = (r + (r / 64).max(1)).min(vocabulary + 1);
+        let mid = (r + end - 1) as f64 / 2.0;
+        total += (end - r) as f64 * -(-n / (mid * h)).exp_m1();
+        r = end;
+    }
+    (total.ceil() as u64).min(draws).min(vocabulary)
+}
+
+/// Syllables in the longest word of the generator's `vocabulary`.
+fn syllables(vocabulary: u64) -> u64 {
+    vocabulary.saturating_sub(1).checked_ilog(24).map_or(1, |l| u64::from(l) + 1)
+}
+
+/// The text a run of `spec` counts, as the estimate sees it, with the bytes
+/// held besides the tables (a spooled text, the generator's vocabulary).
+fn text_of(spec: &WorkloadSpec) -> (TextStats, MemoryEstimate) {
+    match (&spec.file, &spec.input) {
+        (Some(_), Some(Input::Spooled(lines))) => {
+            let stats = TextStats::of_lines(lines);
+            let held = (lines.capacity() as u64 * 24).saturating_add(stats.lines.saturating_mul(heap_bytes(stats.line_len())));
+            (stats, MemoryEstimate::new(held, format!("the text read into memory ({})", human_bytes(held))))
+        }
+        (Some(path), _) => match TextStats::of_file(path) {
+            Some(stats) => (stats, MemoryEstimate::default()),
+            None => {
+                let stats = TextStats::unread();
+                let held = stats.lines.saturating_mul(24 + heap_bytes(stats.line_len()));
+                (stats, MemoryEstimate::new(held, format!("a text read into memory, {} at most", human_bytes(held))))
+            }
+        },
+        (None, _) => {
+            let (n, vocabulary) = (spec.get("n"), spec.get("vocabulary"));
+            // 4 to 16 words a line (10 on average) of at most `syllables` syllables (2 or 3 letters) each.
+            let word_len = 2 * syllables(vocabulary);
+            let words = n.saturating_mul(10);
+            let stats = TextStats {
+                bytes: n.saturating_mul(10 * (word_len + 1) + 1),
+                lines: n,
+                words,
+                distinct: generator_distinct(words, vocabulary),
+                beta: 1.0,
+                word_len,
+                whole: true,
+            };
+            // Its words (a `String` each) and their cumulative probabilities.
+            let held = vocabulary.saturating_mul(24 + heap_bytes(word_len) + 8);
+            (stats, MemoryEstimate::new(held, format!("the generator's {} words ({})", fmt_count(vocabulary), human_bytes(held))))
+        }
+    }
+}
+
+/// What a run of `spec` with `config` holds (see [`Workload::memory`]).
+/// Every table maps a word (a `String`: 24 bytes, its text on the heap) to
+/// its count: 32 bytes an entry. In the map phase each of `p` workers has
+/// `p` tables (one per partition) of the distinct words of its share of the
+/// text (fewer than the whole text's: Heaps' law); in the reduce phase the
+/// partitions are merged, then one table of every word is reserved while
+/// they still exist: the result. The reference's table grows to every word
+/// one insert at a time. Besides: the feeder's buffers of lines, and the
+/// text held in memory (a pipe's) or the generator's vocabulary.
+pub fn memory(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+    let (text, held) = text_of(spec);
+    let p = if config.feeder == FeederKind::Sequential { 1 } else { config.threads.get() as u64 };
+    let key = heap_bytes(text.word_len);
+    let v = text.distinct;
+    let share = text.distinct_in(text.words / p).max(v.div_ceil(p));
+    let map_phase = p
+        .saturating_mul(p)
+        .saturating_mul(table_bytes(share.div_ceil(p), 32))
+        .saturating_add(p.saturating_mul(share).saturating_mul(key));
+    let result = table_bytes(v, 32).saturating_add(v.saturating_mul(key));
+    let merge = result.saturating_add(p.saturating_mul(table_bytes(v.div_ceil(p), 32)));
+    let reference = result.saturating_add(table_bytes(v, 32) / 2);
+    let tables = map_phase.max(merge).max(reference);
+    let counted = if text.whole { "" } else { " (extrapolated from its start)" };
+    let tables = MemoryEstimate::new(
+        tables,
+        format!(
+            "tables of {} distinct words{counted}: {p} workers x {} words, then the result ({})",
+            fmt_count(v),
+            fmt_count(share),
+            human_bytes(tables)
+        ),
+    );
+    feeder_buffers(config, 24, heap_bytes(text.line_len())).plus(tables).plus(held).keeping(result)
+}
+
 /// The `word-count` workload (see [`INFO`]).
 pub struct WordCount;
 
 impl Workload for WordCount {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
+    }
+
+    fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
+        memory(spec, config)
     }
 
     /// The plain loop.

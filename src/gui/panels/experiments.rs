@@ -3,32 +3,28 @@
 //! name it), what it measured, where, when and how it ended; show or hide it
 //! on the plots, rename it, delete it (with undo).
 
-use std::collections::BTreeSet;
-
 use eframe::egui::{self, RichText};
 
 use super::Action;
 use crate::experiment::Experiment;
+use crate::gui::shelf::{Key, Shelf};
 use crate::metrics::units::human_count;
 
-/// An experiment being renamed: its id and the text typed so far.
-pub type Renaming = Option<(String, String)>;
+/// An experiment being renamed: its key and the text typed so far.
+pub type Renaming = Option<(Key, String)>;
 
-/// Draws the list; what the person asks for goes into `actions`.
-pub fn ui(
-    ui: &mut egui::Ui,
-    experiments: &[Experiment],
-    hidden: &BTreeSet<String>,
-    renaming: &mut Renaming,
-    can_undo: bool,
-    actions: &mut Vec<Action>,
-) {
+/// Draws the list and the library's unreadable files; what the person asks
+/// for goes into `actions`.
+pub fn ui(ui: &mut egui::Ui, shelf: &Shelf, renaming: &mut Renaming, actions: &mut Vec<Action>) {
+    let experiments = &shelf.results;
+    let can_undo = shelf.trash.is_some();
     ui.horizontal(|ui| {
         ui.label(format!("{} experiments. The plots draw the shown ones of the selected workload, named by their #.", experiments.len()));
         if can_undo && ui.button("Undo delete").clicked() {
             actions.push(Action::UndoDelete);
         }
     });
+    unreadable(ui, &shelf.unreadable);
     if experiments.is_empty() {
         ui.label("None yet: every Run, sweep or comparison becomes one, kept in the experiments library.");
         return;
@@ -39,12 +35,12 @@ pub fn ui(
                 ui.strong(h);
             }
             ui.end_row();
-            for (i, x) in experiments.iter().enumerate() {
-                let mut shown = !hidden.contains(&x.id);
+            for (i, (x, slot)) in experiments.iter().zip(&shelf.slots).enumerate() {
+                let mut shown = shelf.is_shown(i);
                 if ui.checkbox(&mut shown, RichText::new(format!("#{}", i + 1)).strong()).on_hover_text("show on the plots").changed() {
-                    actions.push(Action::SetShown(x.id.clone(), shown));
+                    actions.push(Action::SetShown(slot.key, shown));
                 }
-                name_cell(ui, x, renaming, actions);
+                name_cell(ui, x, slot.key, &shelf.same_id(i), renaming, actions);
                 ui.label(workload_text(x));
                 ui.label(format!("{} cores, {}", x.machine.logical_cores, x.machine.cpu_model));
                 ui.label(x.created.replace('T', " ").trim_end_matches('Z'));
@@ -56,29 +52,48 @@ pub fn ui(
 }
 
 /// The name, or its edit field while it is renamed, with Rename / Delete.
-fn name_cell(ui: &mut egui::Ui, x: &Experiment, renaming: &mut Renaming, actions: &mut Vec<Action>) {
+/// A copy of another listed experiment's file (one id in two files) says so.
+fn name_cell(ui: &mut egui::Ui, x: &Experiment, key: Key, same_id: &[usize], renaming: &mut Renaming, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
         let mut close = false;
-        if let Some((_, text)) = renaming.as_mut().filter(|(id, _)| *id == x.id) {
+        if let Some((_, text)) = renaming.as_mut().filter(|(k, _)| *k == key) {
             let edit = ui.add(egui::TextEdit::singleline(text).desired_width(260.0));
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("OK").clicked() || enter {
-                actions.push(Action::Rename(x.id.clone(), text.trim().to_string()));
+                actions.push(Action::Rename(key, text.trim().to_string()));
                 close = true;
             } else if ui.button("Cancel rename").clicked() {
                 close = true;
             }
         } else {
             ui.label(&x.name);
+            if !same_id.is_empty() {
+                let others: Vec<String> = same_id.iter().map(|k| format!("#{k}")).collect();
+                ui.label(RichText::new(format!("(same id as {}: another file)", others.join(", "))).small().weak())
+                    .on_hover_text(format!("id {}: each row acts on its own file", x.id));
+            }
             if ui.small_button("Rename").on_hover_text(format!("rename {}", x.name)).clicked() {
-                *renaming = Some((x.id.clone(), x.name.clone()));
+                *renaming = Some((key, x.name.clone()));
             }
             if ui.small_button("Delete").on_hover_text(format!("delete {}", x.name)).clicked() {
-                actions.push(Action::Delete(x.id.clone()));
+                actions.push(Action::Delete(key));
             }
         }
         if close {
             *renaming = None;
+        }
+    });
+}
+
+/// The library's files that could not be read, each named with why.
+fn unreadable(ui: &mut egui::Ui, files: &[(std::path::PathBuf, String)]) {
+    if files.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(format!("{} files in the library could not be read", files.len())).id_salt("unreadable").show(ui, |ui| {
+        for (path, why) in files {
+            let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            ui.label(RichText::new(format!("{name}: {why}")).small());
         }
     });
 }

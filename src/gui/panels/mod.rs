@@ -37,11 +37,11 @@ pub enum Action {
     /// Start a job with a lesson's own settings (the controls keep theirs).
     Try(Box<Settings>, JobKind),
     /// Show (true) or hide an experiment on the plots.
-    SetShown(String, bool),
+    SetShown(crate::gui::shelf::Key, bool),
     /// Rename an experiment (saved to the library).
-    Rename(String, String),
+    Rename(crate::gui::shelf::Key, String),
     /// Delete an experiment (from the list and the library; undo restores it).
-    Delete(String),
+    Delete(crate::gui::shelf::Key),
     /// Restore the experiment deleted last.
     UndoDelete,
     /// Tell the person something on the message line (e.g. that a value was clamped).

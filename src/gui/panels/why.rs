@@ -277,6 +277,12 @@ fn timeline(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
             ui.selectable_value(&mut state.timeline, Some((s, r)), format!("{}: {}", sources[s].0, label(&sources[s].1.runs[r])));
         }
     });
+    if selected.spans_cut {
+        ui.label(
+            RichText::new("This timeline was cut to fit the experiment's limit of recorded spans: it shows the start of the run only.")
+                .color(ui.visuals().warn_fg_color),
+        );
+    }
     let workers = selected.spans.iter().map(|s| s.worker).max().unwrap_or(0) + 1;
     let bins = lanes(&selected.spans, (1600 / workers).clamp(50, 400));
     Plot::new("timeline")
