@@ -838,7 +838,7 @@ fn two_files_with_one_id_are_renamed_and_deleted_apart() {
     h.state_mut().settings.tab = scalescope::gui::state::Tab::Experiments;
     h.step();
     assert_eq!(h.state().shelf.results.len(), 2);
-    assert!(h.query_by_label_contains("same id as #").is_some(), "a duplicate id is shown as such");
+    assert_eq!(h.query_all_by_label_contains("same id as #").count(), 2, "a duplicate id is shown as such, on both rows");
     let copy_row = h.state().shelf.results.iter().position(|r| r.name == "the copy").unwrap();
     let original_row = 1 - copy_row;
 
@@ -850,6 +850,7 @@ fn two_files_with_one_id_are_renamed_and_deleted_apart() {
     h.step();
     h.step();
     h.get_by_label("OK").click();
+    h.step();
     h.step();
     assert_eq!(scalescope::experiment::Experiment::load(&original).unwrap().name, "renamed original", "{:?}", h.state().message);
     assert_eq!(std::fs::read(&copy).unwrap(), copy_bytes, "the copy's file was written");
@@ -895,4 +896,58 @@ fn a_library_with_a_fifo_a_device_and_a_huge_file_opens_and_names_them() {
         assert!(h.query_by_label_contains(name).is_some(), "{name} not named");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_crafted_id_opened_in_the_app_never_touches_a_file_outside_the_library() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let root = std::env::temp_dir().join(format!("scalescope-gui-crafted-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (library_dir, outside) = (root.join("lib").join("experiments"), root.join("outside"));
+    std::fs::create_dir_all(&library_dir).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    for victim in ["package.json", "tsconfig.json", "evil.json"] {
+        std::fs::write(root.join(victim), "victim").unwrap();
+        std::fs::write(root.join("lib").join(victim), "victim").unwrap();
+    }
+    let mut h = harness_with_library(&library_dir);
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Experiments;
+    let base = serde_json::to_value(measured_experiment()).unwrap();
+    let crafted = ["../../evil", "../package", "../../tsconfig", "", ".", "..", "/tmp/evil", "a\u{1b}[2J"];
+    for (k, id) in crafted.iter().enumerate() {
+        let mut v = base.clone();
+        v["id"] = serde_json::Value::String((*id).to_string());
+        let file = outside.join(format!("crafted-{k}.json"));
+        std::fs::write(&file, v.to_string()).unwrap();
+        h.state_mut().open_results(&file).unwrap();
+        h.step();
+        assert!(format!("{:?}", h.state().message).contains("not a valid experiment id"), "{id:?}: {:?}", h.state().message);
+    }
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Experiments;
+    h.step();
+    // Rename every one, then delete every one: only the library's own files change.
+    for i in 0..crafted.len() {
+        h.get_all_by_label("Rename").nth(i).unwrap().click();
+        h.step();
+        h.state_mut().shelf.renaming.as_mut().unwrap().1 = format!("renamed {i}");
+        h.step();
+        h.step();
+        h.get_by_label("OK").click();
+        h.step();
+        h.step();
+    }
+    let in_library = std::fs::read_dir(&library_dir).unwrap().count();
+    assert_eq!(in_library, crafted.len());
+    for _ in 0..crafted.len() {
+        h.get_all_by_label("Delete").next().unwrap().click();
+        h.step();
+        h.step();
+    }
+    assert_eq!(std::fs::read_dir(&library_dir).unwrap().count(), 0, "{:?}", h.state().message);
+    for victim in ["package.json", "tsconfig.json", "evil.json"] {
+        assert_eq!(std::fs::read_to_string(root.join(victim)).unwrap(), "victim");
+        assert_eq!(std::fs::read_to_string(root.join("lib").join(victim)).unwrap(), "victim");
+    }
+    assert!(!std::path::Path::new("/tmp/evil.json").exists());
+    std::fs::remove_dir_all(&root).unwrap();
 }

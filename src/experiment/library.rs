@@ -123,14 +123,21 @@ impl Library {
     }
 
     /// Creates the folder if needed and checks that a file can be written in
-    /// it (before anything is measured); removes temporary files that a
-    /// killed process left there.
+    /// it (before anything is measured: read-only, a full disk, not a
+    /// folder); removes temporary files that a killed process left there.
     ///
     /// # Errors
     /// The folder cannot be created, is not a folder, or cannot be written.
     pub fn ensure_writable(&self) -> Result<(), FileError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, e))?;
-        tempfile::Builder::new().prefix(".scalescope-check.").tempfile_in(&self.dir).map(drop).map_err(|e| io_error(&self.dir, e))?;
+        // A few KiB written through to the disk, so a full disk shows now too.
+        let probe = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = tempfile::Builder::new().prefix(".scalescope-check.").tempfile_in(&self.dir)?;
+            f.write_all(&[0u8; 64 << 10])?;
+            f.as_file().sync_data()
+        };
+        probe().map_err(|e| io_error(&self.dir, e))?;
         remove_stale_temps(&self.dir, None);
         Ok(())
     }
