@@ -1,0 +1,59 @@
+//! The analysis is derived from what was measured, and the same recorded
+//! experiment always gives the same analysis: four recorded experiments
+//! (a thread sweep, a feeder comparison, a weak-scaling sweep, a stream with
+//! its bandwidth probe) are analysed and compared, field by field and line by
+//! line, with the outputs recorded in `tests/golden/` when the analysis was
+//! first separated from the experiment. `GOLDEN_WRITE=1` rewrites them (for
+//! an intended change, which the commit must name).
+#![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
+
+use std::path::Path;
+
+use scalescope::experiment::Experiment;
+
+const CASES: [&str; 4] = ["thread-sweep", "feeders", "weak", "stream"];
+
+/// The analysis fields of `exp` (schema 2's names) and the CLI's text.
+fn analysed(exp: &Experiment) -> (serde_json::Value, String) {
+    let mut x = exp.clone();
+    scalescope::metrics::analysis::analyse(&mut x);
+    let v = serde_json::to_value(&x).unwrap();
+    let fields = serde_json::json!({
+        "fits": v.get("fits"),
+        "what_if": v.get("what_if"),
+        "what_if_check": v.get("what_if_check"),
+        "diagnoses": v["runs"].as_array().unwrap().iter().map(|r| r.get("diagnosis").cloned()).collect::<Vec<_>>(),
+        "weak_fits": v.get("weak").and_then(|w| w.get("fits")),
+        "weak_diagnoses": v.get("weak").map(|w| w["steps"].as_array().unwrap().iter()
+            .map(|s| s["runs"].as_array().unwrap().iter().map(|r| r.get("diagnosis").cloned()).collect::<Vec<_>>()).collect::<Vec<_>>()),
+    });
+    let text = format!("{}{}", scalescope::export::table::to_table(&x), scalescope::metrics::analysis::describe(&x));
+    (fields, text)
+}
+
+#[test]
+fn recorded_experiments_give_the_recorded_analysis() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden");
+    let write = std::env::var_os("GOLDEN_WRITE").is_some();
+    for case in CASES {
+        let exp = Experiment::load(&dir.join(format!("{case}.json"))).unwrap();
+        let (fields, text) = analysed(&exp);
+        let fields = serde_json::to_string_pretty(&fields).unwrap();
+        let (fields_path, text_path) = (dir.join(format!("{case}.analysis.json")), dir.join(format!("{case}.txt")));
+        if write {
+            std::fs::write(&fields_path, &fields).unwrap();
+            std::fs::write(&text_path, &text).unwrap();
+            continue;
+        }
+        let want_fields = std::fs::read_to_string(&fields_path).unwrap();
+        let want_text = std::fs::read_to_string(&text_path).unwrap();
+        for (i, (got, want)) in fields.lines().zip(want_fields.lines()).enumerate() {
+            assert_eq!(got, want, "{case}.analysis.json line {}", i + 1);
+        }
+        assert_eq!(fields.lines().count(), want_fields.lines().count(), "{case}.analysis.json length");
+        for (i, (got, want)) in text.lines().zip(want_text.lines()).enumerate() {
+            assert_eq!(got, want, "{case}.txt line {}", i + 1);
+        }
+        assert_eq!(text.lines().count(), want_text.lines().count(), "{case}.txt length");
+    }
+}
