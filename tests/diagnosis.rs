@@ -2,7 +2,7 @@
 //! built to show.
 
 use scalescope::engine::{Chunk, ChunkSize, FeederKind, Hooks, Threads};
-use scalescope::metrics::analysis::analyse;
+use scalescope::metrics::analysis::Analysis;
 use scalescope::metrics::diagnosis::Verdict;
 use scalescope::metrics::{SweepPlan, run_sweep};
 use scalescope::workloads::{Variant, WorkloadKind, WorkloadSpec};
@@ -33,11 +33,11 @@ fn verdict(
         variants: vec![],
         weak: false,
     };
-    let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
-    analyse(&mut file);
+    let file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
+    let analysis = Analysis::of(&file);
     let run = &file.runs[0];
     assert!(run.verified);
-    let d = run.diagnosis.clone().expect("diagnosis");
+    let d = analysis.diagnoses[0].clone();
     (d.verdict, format!("{d:?} / speedup {:.2}", run.speedup), serial)
 }
 
@@ -152,14 +152,14 @@ fn twins(workload: WorkloadSpec, worse: Variant, better: Variant) -> (Verdict, V
         variants: vec![worse, better],
         weak: false,
     };
-    let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
-    analyse(&mut file);
+    let file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
+    let analysis = Analysis::of(&file);
     assert!(file.runs.iter().all(|r| r.verified), "every run's result matches the plain loop's");
-    let run = |v| file.runs.iter().find(|r| r.variant == Some(v)).expect("a run of each variant");
+    let run = |v| file.runs.iter().position(|r| r.variant == Some(v)).expect("a run of each variant");
     let (w, b) = (run(worse), run(better));
-    let dw = w.diagnosis.clone().expect("diagnosis");
-    let why = format!("{dw:?}: {worse} {:.3} s, {better} {:.3} s", w.median_s, b.median_s);
-    (dw.verdict, b.diagnosis.as_ref().expect("diagnosis").verdict, why, serial)
+    let dw = analysis.diagnoses[w].clone();
+    let why = format!("{dw:?}: {worse} {:.3} s, {better} {:.3} s", file.runs[w].median_s, file.runs[b].median_s);
+    (dw.verdict, analysis.diagnoses[b].verdict, why, serial)
 }
 
 #[test]
@@ -206,16 +206,15 @@ fn a_stream_is_read_against_this_machines_probed_bandwidth() {
         variants: vec![],
         weak: false,
     };
-    let mut file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
-    analyse(&mut file);
+    let file = run_sweep(&plan, scalescope::experiment::Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).expect("sweep");
+    let analysis = Analysis::of(&file);
     let probe = file.bandwidth.clone().expect("the probe ran before the stream");
     assert_eq!(probe.points.first().map(|p| p.0), Some(1));
     assert_eq!(probe.points.last().map(|p| p.0), Some(cores));
     let (_, peak) = probe.peak();
     assert!(peak > 0.0 && peak.is_finite(), "{probe:?}");
-    for r in &file.runs {
+    for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
         assert!(r.verified);
-        let d = r.diagnosis.as_ref().expect("diagnosis");
         let got = scalescope::metrics::bandwidth::gbs(256 << 21, r.median_s);
         let bound = r.threads > 1 && r.threads <= cores && got >= scalescope::metrics::bandwidth::AT_PEAK * peak && r.efficiency < 0.85;
         // Named memory-bound exactly when the numbers say so; the GB/s against the probe either way.
@@ -231,8 +230,8 @@ fn a_stream_is_read_against_this_machines_probed_bandwidth() {
     }
     // The what-if model counts cores, not memory channels, and says so with the plain loop's GB/s.
     let one = scalescope::metrics::bandwidth::gbs(256 << 21, file.baseline_median_s());
-    assert!(cores < 2 || !file.what_if.is_empty(), "a 2-thread run has a what-if model");
-    for w in &file.what_if {
+    assert!(cores < 2 || !analysis.what_if.is_empty(), "a 2-thread run has a what-if model");
+    for w in &analysis.what_if {
         assert!(w.summary.contains(&format!("counts no memory bandwidth: the plain loop reads {one:.1} GB/s")), "{}", w.summary);
     }
 }

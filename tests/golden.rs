@@ -10,14 +10,14 @@
 use std::path::Path;
 
 use scalescope::experiment::Experiment;
+use scalescope::metrics::analysis::Analysis;
 
 const CASES: [&str; 4] = ["thread-sweep", "feeders", "weak", "stream"];
 
 /// The analysis fields of `exp` (schema 2's names) and the CLI's text.
 fn analysed(exp: &Experiment) -> (serde_json::Value, String) {
-    let mut x = exp.clone();
-    scalescope::metrics::analysis::analyse(&mut x);
-    let v = serde_json::to_value(&x).unwrap();
+    let analysis = Analysis::of(exp);
+    let v = analysis.annotate(exp);
     let fields = serde_json::json!({
         "fits": v.get("fits"),
         "what_if": v.get("what_if"),
@@ -27,7 +27,7 @@ fn analysed(exp: &Experiment) -> (serde_json::Value, String) {
         "weak_diagnoses": v.get("weak").map(|w| w["steps"].as_array().unwrap().iter()
             .map(|s| s["runs"].as_array().unwrap().iter().map(|r| r.get("diagnosis").cloned()).collect::<Vec<_>>()).collect::<Vec<_>>()),
     });
-    let text = format!("{}{}", scalescope::export::table::to_table(&x), scalescope::metrics::analysis::describe(&x));
+    let text = format!("{}{}", scalescope::export::table::to_table(exp), scalescope::metrics::analysis::describe(exp, &analysis));
     (fields, text)
 }
 
@@ -56,4 +56,21 @@ fn recorded_experiments_give_the_recorded_analysis() {
         }
         assert_eq!(text.lines().count(), want_text.lines().count(), "{case}.txt length");
     }
+}
+
+#[test]
+fn the_experiment_stores_no_analysis_and_an_old_stored_one_is_ignored() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden");
+    let exp = Experiment::load(&dir.join("thread-sweep.json")).unwrap();
+    let plain = serde_json::to_value(&exp).unwrap();
+    assert!(plain.get("fits").is_none() && plain.get("what_if").is_none());
+    assert!(plain["runs"].as_array().unwrap().iter().all(|r| r.get("diagnosis").is_none()));
+    // A file written with a stale analysis (an older rule, another machine's
+    // extrapolation) reads back as its measurements alone.
+    let mut stale = Analysis::of(&exp).annotate(&exp);
+    stale["fits"][0]["amdahl"]["f"] = 0.123.into();
+    stale["runs"][1]["diagnosis"]["headline"] = "an old verdict".into();
+    let reread = Experiment::from_json(&stale.to_string(), "stale.json").unwrap();
+    assert_eq!(reread, exp);
+    assert_eq!(Analysis::of(&reread), Analysis::of(&exp));
 }

@@ -358,7 +358,8 @@ fn why_not_ideal_shows_diagnoses_fits_and_a_timeline() {
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
     let file = h.state().shelf.results[0].clone();
-    assert!(file.runs.iter().all(|r| r.diagnosis.is_some() && !r.spans.is_empty()));
+    assert!(file.runs.iter().all(|r| !r.spans.is_empty()));
+    assert_eq!(h.state().shelf.slots[0].analysis.diagnoses.len(), file.runs.len(), "a diagnosis per run, computed on the shelf");
     h.get_all_by_label("Why not ideal?").next().unwrap().click();
     h.step();
     h.step();
@@ -756,7 +757,7 @@ fn weak_scaling_draws_the_strong_and_the_weak_view_side_by_side() {
     let file = h.state().shelf.results[0].clone();
     let weak = file.weak.as_ref().expect("the weak half");
     assert!(!weak.steps.is_empty() && weak.steps.iter().all(|s| s.baseline.is_some() && s.runs.iter().all(|r| r.verified)));
-    assert!(!weak.fits.is_empty(), "analysed on the shelf: Gustafson fitted");
+    assert!(!h.state().shelf.slots[0].analysis.gustafson.is_empty(), "analysed on the shelf: Gustafson fitted");
     h.state_mut().settings.tab = Tab::Scaling;
     h.step();
     h.step();

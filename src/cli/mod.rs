@@ -20,6 +20,7 @@ use crate::experiment::autosave::Autosave;
 use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
 use crate::untrusted::{escape, escape_path};
 use crate::export::{csv, extrap, table};
+use crate::metrics::analysis::Analysis;
 use crate::metrics::budget::MemoryBudget;
 use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
@@ -270,10 +271,15 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     if let (Status::Stopped { by, .. }, Some(name)) = (&mut exp.status, stop.caught()) {
         *by = StopCause::Signal { name: name.into() };
     }
-    if out.fit && exp.baseline.is_some() {
-        crate::metrics::analysis::analyse(&mut exp);
-    }
     saver.flush(&exp);
+    // `--fit`: the analysis, computed now, goes with the `--json` copy (the library keeps what was measured).
+    let analysis = (out.fit && exp.baseline.is_some()).then(|| Analysis::of(&exp));
+    let mut json_failed = None;
+    if let (Some(a), Some(path)) = (&analysis, &out.json)
+        && saver.saved(path)
+    {
+        json_failed = write_atomically(path, a.annotated_json(&exp).as_bytes()).err();
+    }
     let csv_failed = out.csv.as_ref().and_then(|p| write_atomically(p, csv::to_csv(&exp).as_bytes()).err());
 
     say!("");
@@ -285,8 +291,8 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
             crate::metrics::units::fmt_count(crate::metrics::sweep::MAX_SPANS_PER_EXPERIMENT as u64)
         );
     }
-    if out.fit {
-        say!("{}", crate::metrics::analysis::describe(&exp).trim_end());
+    if let Some(a) = &analysis {
+        say!("{}", crate::metrics::analysis::describe(&exp, a).trim_end());
     }
     for path in [Some(&lib_path), out.json.as_ref()].into_iter().flatten().filter(|p| saver.saved(p)) {
         say!("wrote {}", escape_path(path));
@@ -296,7 +302,8 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     }
     say!("{}: {}", exp.id, escape(&exp.status.describe()));
     let mut code = 0;
-    for failure in saver.failures().into_iter().map(str::to_string).chain(csv_failed.map(|e| e.to_string())) {
+    let written = csv_failed.into_iter().chain(json_failed).map(|e| e.to_string());
+    for failure in saver.failures().into_iter().map(str::to_string).chain(written) {
         tell!("error: {failure}");
         code = EXIT_FAILED;
     }
@@ -372,7 +379,8 @@ fn export(a: &ExportArgs) -> Result<i32> {
     let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
     let (_, exp) = library.find(&a.id).map_err(usage)?;
     if let Some(p) = &a.json {
-        exp.save(p)?;
+        // With the analysis computed now, under schema 2's names.
+        write_atomically(p, Analysis::of(&exp).annotated_json(&exp).as_bytes())?;
         say!("wrote {}", escape_path(p));
     }
     if let Some(p) = &a.csv {

@@ -154,8 +154,6 @@ struct V1 {
     workload: WorkloadSpec,
     baseline: Baseline,
     runs: Vec<RunRecord>,
-    #[serde(default)]
-    fits: Vec<crate::metrics::analysis::FitRecord>,
 }
 
 impl V1 {
@@ -192,9 +190,6 @@ impl V1 {
             workload: self.workload,
             baseline: Some(self.baseline),
             runs: self.runs,
-            fits: self.fits,
-            what_if: Vec::new(),
-            what_if_check: Vec::new(),
             weak: None,
             bandwidth: None,
         }

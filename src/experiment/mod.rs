@@ -51,15 +51,6 @@ pub struct Experiment {
     pub baseline: Option<Baseline>,
     /// One record per configuration with at least one timed repetition.
     pub runs: Vec<RunRecord>,
-    /// Scaling models fitted per series of thread counts (`--fit`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fits: Vec<crate::metrics::analysis::FitRecord>,
-    /// What-if models per series, with their predicted curves (`--fit`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub what_if: Vec<crate::metrics::whatif::WhatIf>,
-    /// The what-if model checked against the other measured runs (`--fit`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub what_if_check: Vec<crate::metrics::whatif::Check>,
     /// Weak scaling (`--weak`): the grown sizes, each with its own reference and runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weak: Option<crate::metrics::weak::Weak>,
@@ -229,9 +220,6 @@ impl Experiment {
             workload: plan.workload.clone(),
             baseline: None,
             runs: Vec::new(),
-            fits: Vec::new(),
-            what_if: Vec::new(),
-            what_if_check: Vec::new(),
             weak: None,
             bandwidth: None,
         }

@@ -81,9 +81,6 @@ pub struct RunRecord {
     /// (`MAX_SPANS_PER_EXPERIMENT`): it holds the start of the run only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub spans_cut: bool,
-    /// Why it is not ideal (`--fit`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diagnosis: Option<crate::metrics::diagnosis::Diagnosis>,
     /// The phases of a keyed map-reduce (`word-count`), from the median repetition.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<crate::engine::PhaseTime>,
@@ -132,7 +129,6 @@ impl RunRecord {
             outliers: s.outliers,
             spans: Vec::new(),
             spans_cut: false,
-            diagnosis: None,
             phases: Vec::new(),
             buffer: None,
             cpu: Vec::new(),

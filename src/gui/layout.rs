@@ -68,14 +68,15 @@ pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
         }
         let labels = app.shelf.labels(&app.machine);
         let shown = app.shelf.shown(&labels, app.settings.view);
+        let analysed = app.shelf.analysed(&labels, app.settings.view);
         let cores = app.machine.logical_cores;
         match app.settings.tab {
             Tab::Live => panels::live_view::ui(ui, &app.jobs, &mut app.settings.live_whole),
             Tab::Scaling => {
                 // A small window scrolls to the lower plots.
-                egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &shown, app.settings.view, cores));
+                egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &analysed, app.settings.view, cores));
             }
-            Tab::Why => panels::why::ui(ui, &shown, cores, &mut app.why),
+            Tab::Why => panels::why::ui(ui, &analysed, cores, &mut app.why),
             Tab::Results => panels::table::ui(ui, &shown, &mut actions),
             Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), &mut actions),
             Tab::Experiments => {

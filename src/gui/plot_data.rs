@@ -23,6 +23,14 @@ type Point = (f64, f64, f64, f64);
 /// A results file and the label its curves carry ("this machine", or the machine's CPU).
 pub type Labelled<'a> = (&'a str, &'a Experiment);
 
+/// A labelled experiment with its analysis (computed once, when it joined the shelf).
+pub type Analysed<'a> = (&'a str, &'a Experiment, &'a crate::metrics::analysis::Analysis);
+
+/// The labelled experiments of `sources`, without their analyses.
+pub fn labelled<'a>(sources: &[Analysed<'a>]) -> Vec<Labelled<'a>> {
+    sources.iter().map(|(l, x, _)| (*l, *x)).collect()
+}
+
 fn series_name(source: &str, r: &RunRecord, with_threads: bool, with_chunk: bool) -> String {
     let design = r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string());
     let mut s = format!("{source}: {design}");
@@ -286,20 +294,16 @@ pub struct WeakCurve {
 }
 
 /// The weak-scaling curves of every source that measured them.
-pub fn weak_scaling(sources: &[Labelled<'_>]) -> Vec<WeakCurve> {
+pub fn weak_scaling(sources: &[Analysed<'_>]) -> Vec<WeakCurve> {
     let mut out = Vec::new();
-    for (label, file) in sources {
+    for (label, file, analysis) in sources {
         for ((feeder, chunk, gil, variant), points) in crate::metrics::weak::series(file) {
             // Named as the strong series of the same runs, so the two read as one.
             let same = |r: &&RunRecord| (r.feeder, r.chunk_size, r.gil, r.variant) == (feeder, chunk, gil, variant);
             let steps = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| &s.runs);
             let Some((name, _)) = file.runs.iter().chain(steps).find(same).and_then(|r| by_threads(label, r)) else { continue };
-            let fit = file
-                .weak
-                .iter()
-                .flat_map(|w| &w.fits)
-                .find(|g| (g.feeder, g.chunk_size, g.gil, g.variant) == (feeder, chunk, gil, variant));
-            let strong = file.fits.iter().find(|f| (f.feeder, f.chunk_size, f.gil, f.variant) == (feeder, chunk, gil, variant));
+            let fit = analysis.gustafson.iter().find(|g| (g.feeder, g.chunk_size, g.gil, g.variant) == (feeder, chunk, gil, variant));
+            let strong = analysis.fit_of(feeder, chunk, gil, variant);
             let p = |x: &crate::metrics::weak::WeakPoint| x.threads as f64;
             out.push(WeakCurve {
                 measured: Series {

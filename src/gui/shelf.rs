@@ -14,7 +14,7 @@ use super::panels::experiments::Renaming;
 use super::plot_data::Labelled;
 use crate::experiment::{Experiment, Library};
 use crate::machine::MachineInfo;
-use crate::metrics::analysis::analyse;
+use crate::metrics::analysis::Analysis;
 use crate::untrusted::escape_path;
 use crate::workloads::WorkloadKind;
 
@@ -23,12 +23,14 @@ use crate::workloads::WorkloadKind;
 pub type Key = u64;
 
 /// Where an experiment on the shelf lives.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Slot {
     /// Its key.
     pub key: Key,
     /// Its file in the library (`None`: not kept there, e.g. without a library).
     pub file: Option<PathBuf>,
+    /// What scalescope reads out of it, computed when it joined the shelf.
+    pub analysis: Analysis,
 }
 
 /// The experiments and what the plots show of them.
@@ -92,18 +94,15 @@ impl Shelf {
     }
 
     /// Adds an experiment kept in `file`, with its analysis computed.
-    fn push(&mut self, mut x: Experiment, file: Option<PathBuf>) {
-        if x.fits.is_empty() || x.runs.iter().any(|r| r.diagnosis.is_none()) {
-            analyse(&mut x);
-        }
+    fn push(&mut self, x: Experiment, file: Option<PathBuf>) {
+        let analysis = Analysis::of(&x);
         self.results.push(x);
-        self.slots.push(Slot { key: self.next_key, file });
+        self.slots.push(Slot { key: self.next_key, file, analysis });
         self.next_key += 1;
     }
 
     /// Adds a finished experiment, already saved by its job to `file`.
-    pub fn add(&mut self, mut x: Experiment, file: Option<PathBuf>) {
-        analyse(&mut x);
+    pub fn add(&mut self, x: Experiment, file: Option<PathBuf>) {
         self.push(x, file);
     }
 
@@ -248,6 +247,18 @@ impl Shelf {
             .iter()
             .enumerate()
             .map(|(i, x)| if x.machine == *here { format!("#{}", i + 1) } else { format!("#{} ({})", i + 1, x.machine.cpu_model) })
+            .collect()
+    }
+
+    /// The shown experiments of `kind` with their labels and analyses, borrowed (this runs every frame).
+    pub fn analysed<'a>(&'a self, labels: &'a [String], kind: WorkloadKind) -> Vec<super::plot_data::Analysed<'a>> {
+        self.results
+            .iter()
+            .zip(labels)
+            .zip(&self.slots)
+            .enumerate()
+            .filter(|(i, ((r, _), _))| r.workload.name == kind && self.is_shown(*i))
+            .map(|(_, ((r, l), s))| (l.as_str(), r, &s.analysis))
             .collect()
     }
 

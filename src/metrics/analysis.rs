@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::diagnosis::diagnose;
+use super::diagnosis::{Diagnosis, diagnose};
 use super::fit::{self, Amdahl, Quality, Usl};
 use crate::engine::{ChunkSize, FeederKind};
-use crate::experiment::Experiment;
+use crate::experiment::{Experiment, RunRecord};
 
 /// Thread counts the fits are extrapolated to.
 pub const EXTRAPOLATE: [usize; 6] = [4, 8, 16, 32, 64, 128];
@@ -57,32 +57,6 @@ impl FitRecord {
         match &self.usl {
             Some(u) => u.speedup(p),
             None => self.amdahl.speedup(p),
-        }
-    }
-}
-
-/// A workload that reads memory: every run (grown sizes too) against the
-/// machine's probe, named memory-bound where it is, its GB/s in the evidence.
-fn memory(file: &mut Experiment) {
-    let Some(probe) = file.bandwidth.clone() else { return };
-    let workload = file.workload.name.workload();
-    let judge = |r: &mut crate::experiment::RunRecord, bytes: u64| {
-        if let Some(d) = super::diagnosis::against_memory(r, bytes, &probe) {
-            r.diagnosis = Some(d);
-        } else {
-            let note = super::diagnosis::memory_note(r, bytes, &probe);
-            if let Some(d) = &mut r.diagnosis {
-                d.evidence.push_str(&format!("; {note}"));
-            }
-        }
-    };
-    if let Some(bytes) = workload.bytes_read(&file.workload) {
-        file.runs.iter_mut().for_each(|r| judge(r, bytes));
-    }
-    let spec = file.workload.clone();
-    for step in file.weak.iter_mut().flat_map(|w| &mut w.steps) {
-        if let Some(bytes) = workload.bytes_read(&super::weak::grown(&spec, step.threads)) {
-            step.runs.iter_mut().for_each(|r| judge(r, bytes));
         }
     }
 }
@@ -145,56 +119,141 @@ pub fn fits(file: &Experiment) -> Vec<FitRecord> {
 /// Thread counts (at or below the core count) a fit needs before it is extrapolated.
 pub const MIN_EXTRAPOLATE: usize = 3;
 
-/// Adds a diagnosis to every run and the fits to the file.
-pub fn analyse(file: &mut Experiment) {
-    let cores = file.machine.logical_cores;
-    let base = file.baseline_median_s();
-    for r in &mut file.runs {
-        r.diagnosis = Some(diagnose(r, base, cores));
+/// Everything scalescope reads out of an experiment: a diagnosis per run
+/// (grown sizes too), the scaling models per series, Gustafson's law for a
+/// weak sweep, and the what-if models with their check against the other
+/// runs. Computed from what was measured, never stored in the experiment:
+/// a file opened anywhere, under any later rules, is read afresh.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Analysis {
+    /// Per run of the experiment, in the order of `runs`.
+    pub diagnoses: Vec<Diagnosis>,
+    /// Per weak step, per run of it.
+    pub weak_diagnoses: Vec<Vec<Diagnosis>>,
+    /// Amdahl and the USL per series of thread counts.
+    pub fits: Vec<FitRecord>,
+    /// Gustafson per weak series.
+    pub gustafson: Vec<super::weak::Gustafson>,
+    /// What-if models per series, with their predicted curves.
+    pub what_if: Vec<super::whatif::WhatIf>,
+    /// The what-if models checked against the other measured runs.
+    pub what_if_check: Vec<super::whatif::Check>,
+}
+
+impl Analysis {
+    /// The analysis of `exp`.
+    pub fn of(exp: &Experiment) -> Self {
+        let cores = exp.machine.logical_cores;
+        let base = exp.baseline_median_s();
+        let mut diagnoses: Vec<Diagnosis> = exp.runs.iter().map(|r| diagnose(r, base, cores)).collect();
+        for (i, d) in twins(&exp.runs) {
+            diagnoses[i] = d;
+        }
+        let mut weak_diagnoses: Vec<Vec<Diagnosis>> = exp
+            .weak
+            .iter()
+            .flat_map(|w| &w.steps)
+            .map(|step| {
+                let base = step.baseline.as_ref().map_or(0.0, |b| b.median_s);
+                step.runs.iter().map(|r| diagnose(r, base, cores)).collect()
+            })
+            .collect();
+        memory(exp, &mut diagnoses, &mut weak_diagnoses);
+        let fits = fits(exp);
+        let gustafson = super::weak::fits(exp);
+        let what_if = super::whatif::series_runs(exp).into_iter().filter_map(|r| super::whatif::what_if(exp, r)).collect();
+        let what_if_check = super::whatif::check(exp);
+        Analysis { diagnoses, weak_diagnoses, fits, gustafson, what_if, what_if_check }
     }
-    // False sharing and shared state show only next to the twin that does
-    // the same work the better way.
+
+    /// The fits of the series `run` belongs to.
+    pub fn fit_of(&self, feeder: FeederKind, chunk: ChunkSize, gil: bool, variant: Option<crate::workloads::Variant>) -> Option<&FitRecord> {
+        self.fits.iter().find(|f| (f.feeder, f.chunk_size, f.gil, f.variant) == (feeder, chunk, gil, variant))
+    }
+
+    /// `exp` as JSON with this analysis added under schema 2's names
+    /// (`fits`, `what_if`, `what_if_check`, each run's `diagnosis`, the weak
+    /// half's `fits`), for `--fit` and exports. Readers of this build ignore
+    /// them and compute their own.
+    pub fn annotate(&self, exp: &Experiment) -> serde_json::Value {
+        let mut v = serde_json::to_value(exp).unwrap_or(serde_json::Value::Null);
+        let put = |v: &mut serde_json::Value, key: &str, x: serde_json::Value| {
+            if let Some(map) = v.as_object_mut() {
+                map.insert(key.to_string(), x);
+            }
+        };
+        put(&mut v, "fits", serde_json::to_value(&self.fits).unwrap_or_default());
+        put(&mut v, "what_if", serde_json::to_value(&self.what_if).unwrap_or_default());
+        put(&mut v, "what_if_check", serde_json::to_value(&self.what_if_check).unwrap_or_default());
+        if let Some(runs) = v.get_mut("runs").and_then(serde_json::Value::as_array_mut) {
+            for (r, d) in runs.iter_mut().zip(&self.diagnoses) {
+                put(r, "diagnosis", serde_json::to_value(d).unwrap_or_default());
+            }
+        }
+        if let Some(weak) = v.get_mut("weak").filter(|w| w.is_object()) {
+            put(weak, "fits", serde_json::to_value(&self.gustafson).unwrap_or_default());
+            if let Some(steps) = weak.get_mut("steps").and_then(serde_json::Value::as_array_mut) {
+                for (step, ds) in steps.iter_mut().zip(&self.weak_diagnoses) {
+                    if let Some(runs) = step.get_mut("runs").and_then(serde_json::Value::as_array_mut) {
+                        for (r, d) in runs.iter_mut().zip(ds) {
+                            put(r, "diagnosis", serde_json::to_value(d).unwrap_or_default());
+                        }
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// [`Self::annotate`] as pretty JSON text.
+    pub fn annotated_json(&self, exp: &Experiment) -> String {
+        serde_json::to_string_pretty(&self.annotate(exp)).unwrap_or_else(|_| exp.to_json())
+    }
+}
+
+/// False sharing and shared state show only next to the twin that does the
+/// same work the better way: (run index, its diagnosis against the twin).
+fn twins(runs: &[RunRecord]) -> Vec<(usize, Diagnosis)> {
     use crate::workloads::Variant;
     const TWINS: [(Variant, Variant); 2] = [(Variant::Packed, Variant::Padded), (Variant::LockedMap, Variant::LocalMerge)];
-    let twins: Vec<(usize, super::diagnosis::Diagnosis)> = file
-        .runs
-        .iter()
+    runs.iter()
         .enumerate()
         .filter_map(|(i, run)| {
             let better = TWINS.iter().find(|(worse, _)| run.variant == Some(*worse))?.1;
-            let twin = file.runs.iter().find(|r| {
-                r.variant == Some(better)
-                    && (r.feeder, r.threads, r.chunk_size, r.gil) == (run.feeder, run.threads, run.chunk_size, run.gil)
+            let twin = runs.iter().find(|r| {
+                r.variant == Some(better) && (r.feeder, r.threads, r.chunk_size, r.gil) == (run.feeder, run.threads, run.chunk_size, run.gil)
             })?;
             Some((i, super::diagnosis::against_twin(run, twin)?))
         })
-        .collect();
-    for (i, d) in twins {
-        file.runs[i].diagnosis = Some(d);
-    }
-    memory(file);
-    file.fits = fits(file);
-    file.what_if = super::whatif::series_runs(file).into_iter().filter_map(|r| super::whatif::what_if(file, r)).collect();
-    file.what_if_check = super::whatif::check(file);
-    // Weak steps: each run against its own size's reference, then Gustafson per series.
-    if let Some(weak) = &mut file.weak {
-        for step in &mut weak.steps {
-            let base = step.baseline.as_ref().map_or(0.0, |b| b.median_s);
-            for r in &mut step.runs {
-                r.diagnosis = Some(diagnose(r, base, cores));
-            }
+        .collect()
+}
+
+/// A workload that reads memory: every run (grown sizes too) against the
+/// machine's probe, named memory-bound where it is, its GB/s in the evidence.
+fn memory(exp: &Experiment, diagnoses: &mut [Diagnosis], weak: &mut [Vec<Diagnosis>]) {
+    let Some(probe) = &exp.bandwidth else { return };
+    let workload = exp.workload.name.workload();
+    let judge = |r: &RunRecord, d: &mut Diagnosis, bytes: u64| match super::diagnosis::against_memory(r, bytes, probe) {
+        Some(m) => *d = m,
+        None => {
+            let note = super::diagnosis::memory_note(r, bytes, probe);
+            d.evidence.push_str(&format!("; {note}"));
         }
+    };
+    if let Some(bytes) = workload.bytes_read(&exp.workload) {
+        exp.runs.iter().zip(diagnoses.iter_mut()).for_each(|(r, d)| judge(r, d, bytes));
     }
-    let gustafson = super::weak::fits(file);
-    if let Some(weak) = &mut file.weak {
-        weak.fits = gustafson;
+    for (step, ds) in exp.weak.iter().flat_map(|w| &w.steps).zip(weak.iter_mut()) {
+        if let Some(bytes) = workload.bytes_read(&super::weak::grown(&exp.workload, step.threads)) {
+            step.runs.iter().zip(ds.iter_mut()).for_each(|(r, d)| judge(r, d, bytes));
+        }
     }
 }
 
 /// The fits and diagnoses as text, for the CLI.
-pub fn describe(file: &Experiment) -> String {
+pub fn describe(file: &Experiment, analysis: &Analysis) -> String {
     let mut out = String::new();
-    if !file.fits.is_empty() {
+    if !analysis.fits.is_empty() {
         out.push_str("\nFitted scaling models (speedup vs threads):\n");
         let cores = file.machine.logical_cores;
         if file.runs.iter().any(|r| r.threads > cores) {
@@ -202,7 +261,7 @@ pub fn describe(file: &Experiment) -> String {
                 "  (thread counts above this machine's {cores} logical cores are included: there the fit models the core limit, so its extrapolation is pessimistic)\n"
             ));
         }
-        for f in &file.fits {
+        for f in &analysis.fits {
             out.push_str(&format!(
                 "  {} chunk {}{} (threads {:?}):\n    Amdahl: parallel fraction f = {:.4}, ceiling {} (rmse {:.3}; {})\n",
                 f.variant.map_or_else(|| f.feeder.to_string(), |v| format!("{v} ({})", f.feeder)),
@@ -241,13 +300,13 @@ pub fn describe(file: &Experiment) -> String {
             }
         }
     }
-    if !file.what_if.is_empty() {
-        out.push_str(&super::whatif::describe(file));
+    if !analysis.what_if.is_empty() {
+        out.push_str(&super::whatif::describe(analysis));
     }
-    out.push_str(&super::weak::describe(file));
+    out.push_str(&super::weak::describe(file, analysis));
     out.push_str("\nWhy not ideal?\n");
-    for r in &file.runs {
-        if let Some(d) = &r.diagnosis {
+    for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
+        {
             out.push_str(&format!(
                 "  {} x{} chunk {}{}: {}\n      evidence: {}\n      try: {}\n",
                 r.feeder,

@@ -33,9 +33,6 @@ pub struct Weak {
     pub base: u64,
     /// One step per thread count above one, in the order they were first measured.
     pub steps: Vec<WeakStep>,
-    /// Gustafson's law fitted per series (`--fit`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fits: Vec<Gustafson>,
 }
 
 /// One grown size: its own sequential reference and the runs at it.
@@ -56,7 +53,7 @@ pub struct WeakStep {
 impl Weak {
     /// An empty weak half for `spec` (the size asked, before it grows).
     pub fn of(spec: &WorkloadSpec) -> Self {
-        Weak { param: SIZE_PARAM.into(), base: spec.get(SIZE_PARAM), steps: Vec::new(), fits: Vec::new() }
+        Weak { param: SIZE_PARAM.into(), base: spec.get(SIZE_PARAM), steps: Vec::new() }
     }
 }
 
@@ -262,7 +259,7 @@ pub fn fits(file: &Experiment) -> Vec<Gustafson> {
 }
 
 /// The weak-scaling section of the CLI's `--fit` text.
-pub fn describe(file: &Experiment) -> String {
+pub fn describe(file: &Experiment, analysis: &super::analysis::Analysis) -> String {
     let Some(weak) = &file.weak else { return String::new() };
     let cores = file.machine.logical_cores;
     let mut out = format!(
@@ -270,9 +267,8 @@ pub fn describe(file: &Experiment) -> String {
         weak.param,
         super::units::fmt_count(weak.base)
     );
-    let strong =
-        |g: &Gustafson| file.fits.iter().find(|f| (f.feeder, f.chunk_size, f.gil, f.variant) == (g.feeder, g.chunk_size, g.gil, g.variant));
-    for g in &weak.fits {
+    let strong = |g: &Gustafson| analysis.fit_of(g.feeder, g.chunk_size, g.gil, g.variant);
+    for g in &analysis.gustafson {
         out.push_str(&format!("  {}:\n", g.series_name()));
         for p in &g.points {
             out.push_str(&format!(
@@ -306,7 +302,7 @@ pub fn describe(file: &Experiment) -> String {
             g.speedup(at)
         ));
     }
-    if weak.fits.is_empty() {
+    if analysis.gustafson.is_empty() {
         out.push_str("  no grown size at or below this machine's core count was measured: nothing to fit\n");
     }
     out

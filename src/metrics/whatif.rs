@@ -469,10 +469,9 @@ pub fn describe_check(checks: &[Check]) -> String {
 }
 
 /// Every series' what-if and the model's check, in words, for the CLI.
-pub fn describe(file: &Experiment) -> String {
+pub fn describe(analysis: &super::analysis::Analysis) -> String {
     let mut s = String::from("\nWhat if (a model built from each series' run, predicted speedup):\n");
-    for run in series_runs(file) {
-        let Some(w) = what_if(file, run) else { continue };
+    for w in &analysis.what_if {
         s.push_str(&format!("  {}\n", w.summary));
         s.push_str(&format!("    {}\n", w.model.measured()));
         for sc in &w.scenarios {
@@ -481,7 +480,7 @@ pub fn describe(file: &Experiment) -> String {
         }
     }
     s.push_str("Checked against the measured runs:\n");
-    s.push_str(&describe_check(&check(file)));
+    s.push_str(&describe_check(&analysis.what_if_check));
     s
 }
 

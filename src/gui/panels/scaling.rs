@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
 use super::{bars, chip, hint};
-use crate::gui::plot_data::Labelled;
+use crate::gui::plot_data::Analysed;
 use crate::gui::plot_data::{self, Series};
 use crate::metrics::units::human_count;
 use crate::workloads::WorkloadKind;
@@ -15,7 +15,8 @@ use crate::workloads::WorkloadKind;
 /// For workloads with variants, the per-variant comparison (time and peak
 /// held) comes first; for `aggregates`, whose thread count is fixed, it is
 /// the only view.
-pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, cores: usize) {
+pub fn ui(ui: &mut egui::Ui, analysed: &[Analysed<'_>], kind: WorkloadKind, cores: usize) {
+    let labelled = &plot_data::labelled(analysed)[..];
     let info = kind.info();
     // The width the panel has, taken before anything is drawn (a wide
     // child must not widen the plots past the window).
@@ -48,7 +49,7 @@ pub fn ui(ui: &mut egui::Ui, labelled: &[Labelled<'_>], kind: WorkloadKind, core
         bars::grouped(ui, "designs", full - 8.0, bar_h, &designs, &scale);
         ui.separator();
     }
-    let weak = plot_data::weak_scaling(labelled);
+    let weak = plot_data::weak_scaling(analysed);
     // One legend for the thread plots, outside every plot: it never covers data.
     legend(ui, "threads-legend", &speedup, cores);
     let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);

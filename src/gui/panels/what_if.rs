@@ -8,17 +8,17 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{HoverPosition, Line, LineStyle, Plot, Points};
 
 use super::chip;
-use crate::gui::plot_data::Labelled;
+use crate::gui::plot_data::Analysed;
 use crate::metrics::whatif::{self, Change};
 
 /// Draws the section; `chosen` is the (source, run) the model is built from.
-pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mut Option<(usize, usize)>) {
+pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, chosen: &mut Option<(usize, usize)>) {
     ui.heading("What if?");
     // Every run a model can be built from: one per series.
     let candidates: Vec<(usize, usize, String)> = sources
         .iter()
         .enumerate()
-        .flat_map(|(si, (name, file))| {
+        .flat_map(|(si, (name, file, _))| {
             whatif::series_runs(file).into_iter().filter_map(move |r| {
                 let ri = file.runs.iter().position(|x| std::ptr::eq(x, r))?;
                 Some((si, ri, format!("{name}: {} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })))
@@ -33,7 +33,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mu
         // First the run a change would help most: the one with a lesson in it.
         let gain = |c: &&(usize, usize, String)| {
             let (s, r) = (c.0, c.1);
-            let (_, file) = sources[s];
+            let (_, file, _) = sources[s];
             whatif::what_if(file, &file.runs[r]).and_then(|w| w.best).map_or(1.0, |b| b.1)
         };
         *chosen = candidates.iter().max_by(|a, b| gain(a).total_cmp(&gain(b))).map(|(s, r, _)| (*s, *r));
@@ -48,14 +48,14 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, chosen: &mu
             }
         });
     });
-    let (_, file) = sources[si];
+    let (_, file, analysis) = sources[si];
     let run = &file.runs[ri];
     let Some(w) = whatif::what_if(file, run) else { return };
     ui.label(RichText::new(&w.summary).strong());
     ui.label(RichText::new(w.model.measured()).small());
-    // The checks were made when the experiment was analysed (`--fit`, or on the shelf).
+    // The checks were made when the experiment joined the shelf.
     let from = whatif::label(run);
-    let checks: Vec<&whatif::Check> = file.what_if_check.iter().filter(|c| c.from == from).collect();
+    let checks: Vec<&whatif::Check> = analysis.what_if_check.iter().filter(|c| c.from == from).collect();
     ui.label(RichText::new(check_line(&checks)).small().color(ui.visuals().weak_text_color()));
     ui.horizontal_wrapped(|ui| {
         for (i, sc) in w.scenarios.iter().enumerate() {

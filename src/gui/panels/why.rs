@@ -8,9 +8,9 @@ use egui_plot::{FilledArea, HoverPosition, Line, LineStyle, MarkerShape, Plot, P
 use super::{chip, hint};
 use crate::engine::SpanKind;
 use crate::experiment::RunRecord;
-use crate::gui::plot_data::Labelled;
+use crate::gui::plot_data::{Analysed, Labelled};
 use crate::gui::plot_data::{lanes, timeline_runs};
-use crate::metrics::analysis::MIN_EXTRAPOLATE;
+use crate::metrics::analysis::{Analysis, MIN_EXTRAPOLATE};
 use crate::metrics::diagnosis::Severity;
 
 /// What the panel remembers between frames.
@@ -25,12 +25,13 @@ pub struct WhyState {
 }
 
 /// Draws the panel.
-pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut WhyState) {
+pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut WhyState) {
     if sources.is_empty() {
         ui.label("No results for this workload yet: run something, or open a results file.");
         return;
     }
-    super::experiments::caption(ui, sources);
+    let labelled = crate::gui::plot_data::labelled(sources);
+    super::experiments::caption(ui, &labelled);
     egui::ScrollArea::vertical().show(ui, |ui| {
         diagnoses(ui, sources);
         ui.separator();
@@ -38,7 +39,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut
         ui.separator();
         super::what_if::ui(ui, sources, cores, &mut state.what_if);
         ui.separator();
-        timeline(ui, sources, state);
+        timeline(ui, &labelled, state);
     });
 }
 
@@ -47,11 +48,10 @@ fn label(r: &RunRecord) -> String {
     format!("{variant}{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
 }
 
-fn diagnoses(ui: &mut egui::Ui, sources: &[Labelled<'_>]) {
+fn diagnoses(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
     ui.heading("Why not ideal?");
-    for (name, file) in sources {
-        for r in &file.runs {
-            let Some(d) = &r.diagnosis else { continue };
+    for (name, file, analysis) in sources {
+        for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("{name}: {}", label(r))).strong());
                 ui.label(format!("(speedup {:.2}, efficiency {:.2}):", r.speedup, r.efficiency));
@@ -60,21 +60,23 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[Labelled<'_>]) {
             ui.label(RichText::new(format!("   evidence: {}", d.evidence)).small());
             ui.label(RichText::new(format!("   try: {}", d.suggestion)).small());
         }
-        weak(ui, name, file);
+        weak(ui, name, file, analysis);
     }
 }
 
 /// Weak scaling, where it was measured: Gustafson's reading per series,
 /// against Amdahl's from the strong sweep of the same runs.
-fn weak(ui: &mut egui::Ui, name: &str, file: &crate::experiment::Experiment) {
-    let Some(w) = &file.weak else { return };
+fn weak(ui: &mut egui::Ui, name: &str, file: &crate::experiment::Experiment, analysis: &Analysis) {
+    if file.weak.is_none() {
+        return;
+    }
     let cores = file.machine.logical_cores;
-    for g in &w.fits {
+    for g in &analysis.gustafson {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("{name}: {} (n grows with the threads)", g.series_name())).strong());
             ui.label(RichText::new(g.headline(cores)).color(severity_color(Severity::Good)));
         });
-        let strong = file.fits.iter().find(|f| (f.feeder, f.chunk_size, f.gil, f.variant) == (g.feeder, g.chunk_size, g.gil, g.variant));
+        let strong = analysis.fit_of(g.feeder, g.chunk_size, g.gil, g.variant);
         let amdahl = strong.map_or(String::new(), |f| {
             format!(
                 "; Amdahl from the strong sweep, n fixed: {:.1}x at 16, at most {}",
@@ -118,12 +120,12 @@ fn fit_quality_line(f: &crate::metrics::analysis::FitRecord) -> String {
     s
 }
 
-fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut WhyState) {
+fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut WhyState) {
     ui.horizontal(|ui| {
         ui.heading("Fitted scaling models");
         ui.checkbox(&mut state.to_128, "extrapolate to 128 threads (else 64)");
     });
-    let any = sources.iter().any(|(_, f)| !f.fits.is_empty());
+    let any = sources.iter().any(|(_, _, a)| !a.fits.is_empty());
     if !any {
         ui.label("Sweep at least two thread counts (three for the USL) to fit Amdahl's law and the Universal Scalability Law.");
         return;
@@ -134,9 +136,9 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
     let reach = |f: &crate::metrics::analysis::FitRecord| -> f64 {
         if f.threads.len() >= MIN_EXTRAPOLATE { asked_p } else { f.threads.iter().copied().max().unwrap_or(1) as f64 }
     };
-    let max_p = sources.iter().flat_map(|(_, x)| x.fits.iter().map(reach)).fold(2.0, f64::max);
-    for (name, file) in sources {
-        for f in file.fits.iter().filter(|f| f.threads.len() < MIN_EXTRAPOLATE) {
+    let max_p = sources.iter().flat_map(|(_, _, a)| a.fits.iter().map(reach)).fold(2.0, f64::max);
+    for (name, file, analysis) in sources {
+        for f in analysis.fits.iter().filter(|f| f.threads.len() < MIN_EXTRAPOLATE) {
             ui.label(RichText::new(format!(
                 "{name}: {} chunk {}: fitted from {} thread counts at or below the core count; {MIN_EXTRAPOLATE} are needed to extrapolate, so its curves stop at {} threads{}.",
                 f.feeder,
@@ -147,8 +149,8 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
             )).small().color(ui.visuals().warn_fg_color));
         }
     }
-    for (name, file) in sources {
-        for f in &file.fits {
+    for (name, _, analysis) in sources {
+        for f in &analysis.fits {
             let mut text = format!(
                 "{name}: {} chunk {}{}: Amdahl f = {:.3} (ceiling {})",
                 f.feeder,
@@ -172,8 +174,8 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
     // The legend outside the plot, so it never covers a curve.
     ui.horizontal_wrapped(|ui| {
         let mut i = 0;
-        for (name, file) in sources {
-            for f in &file.fits {
+        for (name, _, analysis) in sources {
+            for f in &analysis.fits {
                 chip(
                     ui,
                     super::scaling::palette(i),
@@ -204,13 +206,13 @@ fn fits(ui: &mut egui::Ui, sources: &[Labelled<'_>], cores: usize, state: &mut W
             // that it does not squash the curves that matter.
             let top = sources
                 .iter()
-                .flat_map(|(_, f)| f.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
+                .flat_map(|(_, f, a)| a.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
                 .fold(2.0, f64::max)
                 * 1.5;
             super::scaling::speedup_guides(plot, cores, top.min(max_p));
             let mut i = 0;
-            for (name, file) in sources {
-                for f in &file.fits {
+            for (name, file, analysis) in sources {
+                for f in &analysis.fits {
                     let color = super::scaling::palette(i);
                     i += 1;
                     let series = format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" });
