@@ -55,7 +55,7 @@ fn stream_buffer() -> &'static [u64] {
 
 /// Item `i`: the sum of 64 KiB block `i` (wrapping round the buffer).
 fn stream_block(i: u64) -> u64 {
-    use scalescope::metrics::bandwidth::{BLOCK, sum_words};
+    use scalescope::workloads::bandwidth::{BLOCK, sum_words};
     let at = (i % STREAM_BLOCKS) as usize * BLOCK;
     sum_words(&stream_buffer()[at..at + BLOCK])
 }

@@ -11,6 +11,7 @@
 //! - [`cli`]: the headless command line (`scalescope run`, `scalescope sweep`).
 //! - `gui`: the desktop app (the `gui` feature, on by default).
 
+pub mod analysis;
 pub mod cli;
 pub mod engine;
 pub mod experiment;
@@ -18,6 +19,8 @@ pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod machine;
-pub mod metrics;
+pub mod measure;
+pub mod stats;
+pub mod units;
 pub mod untrusted;
 pub mod workloads;

@@ -2,9 +2,10 @@
 //! built to show.
 
 use scalescope::engine::{Chunk, ChunkSize, FeederKind, Hooks, Threads};
-use scalescope::metrics::analysis::Analysis;
-use scalescope::metrics::diagnosis::Verdict;
-use scalescope::metrics::{SweepPlan, run_sweep};
+use scalescope::analysis::Analysis;
+use scalescope::analysis::diagnosis::Verdict;
+use scalescope::experiment::SweepPlan;
+use scalescope::measure::run_sweep;
 use scalescope::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
 /// One real run at a time: a run that shares the cores with another test's
@@ -215,8 +216,8 @@ fn a_stream_is_read_against_this_machines_probed_bandwidth() {
     assert!(peak > 0.0 && peak.is_finite(), "{probe:?}");
     for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
         assert!(r.verified);
-        let got = scalescope::metrics::bandwidth::gbs(256 << 21, r.median_s);
-        let bound = r.threads > 1 && r.threads <= cores && got >= scalescope::metrics::bandwidth::AT_PEAK * peak && r.efficiency < 0.85;
+        let got = scalescope::workloads::bandwidth::gbs(256 << 21, r.median_s);
+        let bound = r.threads > 1 && r.threads <= cores && got >= scalescope::workloads::bandwidth::AT_PEAK * peak && r.efficiency < 0.85;
         // Named memory-bound exactly when the numbers say so; the GB/s against the probe either way.
         assert_eq!(d.verdict == Verdict::MemoryBound, bound, "{d:?} at {got:.1} of {peak:.1} GB/s, efficiency {:.2}", r.efficiency);
         if bound {
@@ -229,7 +230,7 @@ fn a_stream_is_read_against_this_machines_probed_bandwidth() {
         }
     }
     // The what-if model counts cores, not memory channels, and says so with the plain loop's GB/s.
-    let one = scalescope::metrics::bandwidth::gbs(256 << 21, file.baseline_median_s());
+    let one = scalescope::workloads::bandwidth::gbs(256 << 21, file.baseline_median_s());
     assert!(cores < 2 || !analysis.what_if.is_empty(), "a 2-thread run has a what-if model");
     for w in &analysis.what_if {
         assert!(w.summary.contains(&format!("counts no memory bandwidth: the plain loop reads {one:.1} GB/s")), "{}", w.summary);

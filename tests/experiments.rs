@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use scalescope::engine::{Chunk, ChunkSize, FeederKind, Hooks, Run, Threads};
 use scalescope::experiment::{Experiment, Library, Status, StopCause};
-use scalescope::metrics::{SweepPlan, run_sweep};
+use scalescope::experiment::SweepPlan;
+use scalescope::measure::run_sweep;
 use scalescope::workloads::{self, WorkloadError, WorkloadKind, WorkloadSpec};
 
 /// A fresh directory for one test.

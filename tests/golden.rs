@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use scalescope::experiment::Experiment;
-use scalescope::metrics::analysis::Analysis;
+use scalescope::analysis::Analysis;
 
 const CASES: [&str; 4] = ["thread-sweep", "feeders", "weak", "stream"];
 
@@ -27,7 +27,7 @@ fn analysed(exp: &Experiment) -> (serde_json::Value, String) {
         "weak_diagnoses": v.get("weak").map(|w| w["steps"].as_array().unwrap().iter()
             .map(|s| s["runs"].as_array().unwrap().iter().map(|r| r.get("diagnosis").cloned()).collect::<Vec<_>>()).collect::<Vec<_>>()),
     });
-    let text = format!("{}{}", scalescope::export::table::to_table(exp), scalescope::metrics::analysis::describe(exp, &analysis));
+    let text = format!("{}{}", scalescope::export::table::to_table(exp), scalescope::analysis::describe(exp, &analysis));
     (fields, text)
 }
 

@@ -555,7 +555,8 @@ fn the_live_plot_has_points_with_non_negative_rates_during_a_5m_primes_run() {
 fn the_legend_of_a_plot_with_20_series_does_not_cover_its_data() {
     use scalescope::engine::{FeederKind, Hooks, Threads};
     use scalescope::experiment::Experiment;
-    use scalescope::metrics::{SweepPlan, run_sweep};
+    use scalescope::experiment::SweepPlan;
+use scalescope::measure::run_sweep;
     use scalescope::workloads::{WorkloadKind, WorkloadSpec};
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = std::env::temp_dir().join(format!("scalescope-gui-legend-{}", std::process::id()));
@@ -806,7 +807,7 @@ fn a_stream_is_plotted_against_the_memory_probe() {
 fn measured_experiment() -> scalescope::experiment::Experiment {
     use scalescope::engine::{ChunkSize, FeederKind, Hooks, Threads};
     use scalescope::workloads::{WorkloadKind, WorkloadSpec};
-    let plan = scalescope::metrics::SweepPlan {
+    let plan = scalescope::experiment::SweepPlan {
         workload: WorkloadSpec::new(WorkloadKind::Trivial).with("n", 1000),
         feeders: vec![FeederKind::Auto],
         threads: vec![Threads::ONE],
@@ -819,7 +820,7 @@ fn measured_experiment() -> scalescope::experiment::Experiment {
         weak: false,
     };
     let start = scalescope::experiment::Experiment::start(&plan, Some("original".into()));
-    scalescope::metrics::run_sweep(&plan, start, &Hooks::none(), |_| {}, |_| {}).unwrap()
+    scalescope::measure::run_sweep(&plan, start, &Hooks::none(), |_| {}, |_| {}).unwrap()
 }
 
 #[test]

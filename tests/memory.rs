@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use scalescope::cli::args::{Cli, Command as Sub};
-use scalescope::metrics::budget::MemoryEstimate;
-use scalescope::metrics::units::human_bytes;
+use scalescope::measure::budget::MemoryEstimate;
+use scalescope::units::human_bytes;
 use scalescope::workloads::WorkloadKind;
 
 const MB: u64 = 1_000_000;
@@ -92,8 +92,8 @@ fn case(what: &'static str, big: bool, args: &str, tiny: &str) -> Case {
 
 /// Lines of Zipf-distributed words (rank r of a million drawn with
 /// probability about 1/r, as in prose), 4 to 16 a line: 18 MB whose
-/// distinct words keep growing (Heaps' law), so an estimate from its start
-/// must extrapolate.
+/// distinct words keep growing (Heaps' law), so an estimate from 4 MiB of
+/// it must extrapolate.
 fn zipf_text(path: &Path, lines: u64) {
     let mut rng = scalescope::workloads::source::SplitMix(7);
     let ln_v = 1_000_000f64.ln();
@@ -125,10 +125,20 @@ fn zipf_text(path: &Path, lines: u64) {
 fn cases(kind: WorkloadKind, dir: &Path) -> Vec<Case> {
     match kind {
         WorkloadKind::Primes => {
-            vec![case("a chunk per worker", true, "-w primes --n 7500000 -t 2 -f dispenser -c 3750000 --reps 1", "-w primes --n 10 --reps 1")]
+            vec![case(
+                "a chunk per worker",
+                true,
+                "-w primes --n 7500000 -t 2 -f dispenser -c 3750000 --reps 1",
+                "-w primes --n 10 --reps 1",
+            )]
         }
         WorkloadKind::Trivial => {
-            vec![case("a chunk per worker", true, "-w trivial --n 32000000 -t 2 -f dispenser -c 16000000 --reps 2", "-w trivial --n 10 --reps 1")]
+            vec![case(
+                "a chunk per worker",
+                true,
+                "-w trivial --n 32000000 -t 2 -f dispenser -c 16000000 --reps 2",
+                "-w trivial --n 10 --reps 1",
+            )]
         }
         WorkloadKind::SleepSpin => vec![case(
             "a chunk per worker",
@@ -149,7 +159,7 @@ fn cases(kind: WorkloadKind, dir: &Path) -> Vec<Case> {
                     "-w word-count --n 10 --vocabulary 10 --reps 1",
                 ),
                 case(
-                    "a text file, from its first 4 MiB",
+                    "a text file, from 4 MiB of it",
                     true,
                     &format!("-w word-count --file {} -t 2 -f dispenser --reps 1", text.display()),
                     &format!("-w word-count --file {} --reps 1", tiny.display()),
@@ -220,7 +230,12 @@ fn check(kind: WorkloadKind) {
         let line = format!("{kind}, {}: `scalescope {}`\n  estimate {} ({})", c.what, c.args.join(" "), human_bytes(est.bytes), est.how);
         if c.big {
             assert!(used > 50 * MB, "{line}\n  used only {}: make the case bigger", human_bytes(used));
-            assert!(used <= 2 * est.bytes && est.bytes <= 2 * used, "{line}\n  but it used {} (peak {})", human_bytes(used), human_bytes(peak));
+            assert!(
+                used <= 2 * est.bytes && est.bytes <= 2 * used,
+                "{line}\n  but it used {} (peak {})",
+                human_bytes(used),
+                human_bytes(peak)
+            );
         } else {
             assert!(est.bytes < 50 * MB, "{line}: absurd for a workload that cannot reach 50 MB");
             assert!(used < 50 * MB, "{line}\n  it used {}: then it can reach 50 MB, and the 2x check should apply", human_bytes(used));

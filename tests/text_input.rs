@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use common::within;
 use scalescope::engine::{CancelToken, Config, FeederKind, Hooks, Run};
 use scalescope::experiment::Experiment;
-use scalescope::metrics::{SweepPlan, run_sweep};
+use scalescope::experiment::SweepPlan;
+use scalescope::measure::run_sweep;
 use scalescope::workloads::word_count::{self, Counts, Input, READER_THREAD};
 use scalescope::workloads::{self, Computed, WorkloadError, WorkloadKind, WorkloadSpec};
 
@@ -242,8 +243,7 @@ fn utf16(text: &str, little: bool, bom: bool) -> Vec<u8> {
 fn utf16_text_is_refused_with_a_way_to_convert_it() {
     let dir = scratch("utf16");
     let text = "The quick brown fox\njumps over the lazy dog\n".repeat(50);
-    for (little, bom, encoding) in
-        [(true, true, "UTF-16"), (false, true, "UTF-16"), (true, false, "UTF-16LE"), (false, false, "UTF-16BE")]
+    for (little, bom, encoding) in [(true, true, "UTF-16"), (false, true, "UTF-16"), (true, false, "UTF-16LE"), (false, false, "UTF-16BE")]
     {
         let path = dir.join(format!("text-{}-{}.txt", if little { "le" } else { "be" }, if bom { "bom" } else { "nobom" }));
         std::fs::write(&path, utf16(&text, little, bom)).unwrap();

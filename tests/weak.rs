@@ -8,9 +8,11 @@ use std::process::Command;
 
 use scalescope::engine::{ChunkSize, FeederKind, Hooks, Threads};
 use scalescope::experiment::Experiment;
-use scalescope::metrics::analysis::Analysis;
-use scalescope::metrics::weak::{self, SIZE_PARAM};
-use scalescope::metrics::{SweepPlan, run_sweep};
+use scalescope::analysis::Analysis;
+use scalescope::analysis::weak;
+use scalescope::experiment::weak::{self as grow, SIZE_PARAM};
+use scalescope::experiment::SweepPlan;
+use scalescope::measure::run_sweep;
 use scalescope::workloads::{self, WorkloadKind, WorkloadSpec};
 
 fn plan(workload: WorkloadSpec, threads: &[usize]) -> SweepPlan {
@@ -44,7 +46,7 @@ fn every_grown_size_runs_against_its_own_reference_and_gustafson_reads_the_times
     for (step, diagnoses) in w.steps.iter().zip(&analysis.weak_diagnoses) {
         assert_eq!(diagnoses.len(), step.runs.len(), "a diagnosis per run at every size");
         // The reference at the grown size is the plain loop's answer at that size.
-        let grown = weak::grown(&spec, step.threads);
+        let grown = grow::grown(&spec, step.threads);
         let want = workloads::reference(&grown).unwrap().to_value();
         let b = step.baseline.as_ref().expect("a reference per size");
         assert_eq!(b.result, want, "reference at {}", step.size);
@@ -77,7 +79,7 @@ fn every_grown_size_runs_against_its_own_reference_and_gustafson_reads_the_times
             assert!(h.contains(&format!("scaled speedup {:.2}", widest.speedup)), "{h}");
         }
     }
-    let text = scalescope::metrics::analysis::describe(&exp, &analysis);
+    let text = scalescope::analysis::describe(&exp, &analysis);
     assert!(text.contains("Weak scaling (n grows with the threads from 60,000") && text.contains("Gustafson: S(p) = p -"), "{text}");
     let table = scalescope::export::table::to_table(&exp);
     assert!(table.contains("120,000") && table.contains("180,000"), "{table}");

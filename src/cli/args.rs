@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::Threads;
-use crate::metrics::budget::MemoryBudget;
+use crate::measure::budget::MemoryBudget;
 
 /// Watch a parallel map-reduce scale on this machine. With no command, opens the app.
 #[derive(Debug, Parser)]

@@ -15,14 +15,15 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Threads};
-use crate::experiment::outputs::{self, Output, OutputKind};
+use crate::export::outputs::{self, Output, OutputKind};
 use crate::experiment::autosave::Autosave;
 use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
 use crate::untrusted::{escape, escape_path};
 use crate::export::{csv, extrap, table};
-use crate::metrics::analysis::Analysis;
-use crate::metrics::budget::MemoryBudget;
-use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
+use crate::analysis::Analysis;
+use crate::measure::budget::MemoryBudget;
+use crate::experiment::SweepPlan;
+use crate::measure::{SweepEvent, run_sweep};
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 pub use args::{Cli, Command};
 use args::{ExportArgs, ImportArgs, OutputArgs, RunArgs, SweepArgs, WorkloadArgs};
@@ -288,11 +289,11 @@ fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
     if cut > 0 {
         say!(
             "note: the per-worker timeline of {cut} runs was cut to its start, to keep the experiment under {} spans",
-            crate::metrics::units::fmt_count(crate::metrics::sweep::MAX_SPANS_PER_EXPERIMENT as u64)
+            crate::units::fmt_count(crate::measure::sweep::MAX_SPANS_PER_EXPERIMENT as u64)
         );
     }
     if let Some(a) = &analysis {
-        say!("{}", crate::metrics::analysis::describe(&exp, a).trim_end());
+        say!("{}", crate::analysis::describe(&exp, a).trim_end());
     }
     for path in [Some(&lib_path), out.json.as_ref()].into_iter().flatten().filter(|p| saver.saved(p)) {
         say!("wrote {}", escape_path(path));

@@ -4,25 +4,30 @@
 //! ended. It is written atomically after every finished measurement, so the
 //! file on disk is always a valid experiment holding everything measured so
 //! far ([`file`]), kept in the experiments library ([`library`]). CSV and
-//! the text table are views of it (`crate::export`).
+//! the text table are views of it (`crate::export`); what it means is
+//! computed from it (`crate::analysis`), never stored in it.
+//!
+//! May import: `engine`, `workloads`, `machine`, `stats`, `units`,
+//! `untrusted`. Never `measure`, `analysis`, `export`, `cli` or `gui`.
 
 pub mod autosave;
 pub mod file;
 mod id;
 pub mod library;
-pub mod outputs;
+mod plan;
 mod record;
+pub mod weak;
 
 use serde::{Deserialize, Serialize};
 
 pub use file::{FileError, write_atomically};
 pub use id::{ExperimentId, IdError};
 pub use library::Library;
+pub use plan::{Step, SweepPlan};
 pub use record::{Baseline, RunRecord, WorkerRecord};
 
 use crate::engine::{ChunkSize, FeederKind};
 use crate::machine::MachineInfo;
-use crate::metrics::SweepPlan;
 use crate::workloads::WorkloadSpec;
 
 /// The schema this build writes. Files of `scalescope-results/1` still open.
@@ -53,11 +58,11 @@ pub struct Experiment {
     pub runs: Vec<RunRecord>,
     /// Weak scaling (`--weak`): the grown sizes, each with its own reference and runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weak: Option<crate::metrics::weak::Weak>,
+    pub weak: Option<weak::Weak>,
     /// This machine's memory bandwidth, probed at the start of a sweep of a
     /// workload that reads memory (`stream`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bandwidth: Option<crate::metrics::bandwidth::Bandwidth>,
+    pub bandwidth: Option<crate::workloads::bandwidth::Bandwidth>,
 }
 
 /// What a sweep asked for, besides the workload.

@@ -92,7 +92,7 @@ pub struct RunRecord {
     /// beside the run: the rest of this process (the app's window) and
     /// other processes. Empty where `/proc` could not be read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cpu: Vec<crate::metrics::load::CpuShare>,
+    pub cpu: Vec<crate::machine::load::CpuShare>,
 }
 
 impl RunRecord {
@@ -100,7 +100,7 @@ impl RunRecord {
     /// median was `baseline_median_s`: statistics, speedup, efficiency and
     /// Karp-Flatt filled in; no workers, plan, spans or diagnosis yet.
     pub fn measured(config: &crate::engine::Config, times: &[f64], baseline_median_s: f64, result: ResultValue, verified: bool) -> Self {
-        use crate::metrics::{Summary, efficiency, karp_flatt, speedup};
+        use crate::stats::{Summary, efficiency, karp_flatt, speedup};
         let s = Summary::of(times);
         let p = config.threads.get();
         let sp = speedup(baseline_median_s, s.median);

@@ -11,7 +11,7 @@ pub const HEADER: &str = "workload,feeder,threads,chunk_size,gil,median_s,mean_s
 pub fn to_csv(file: &Experiment) -> String {
     let mut out = String::from(HEADER);
     out.push('\n');
-    let n = file.workload.get(crate::metrics::weak::SIZE_PARAM);
+    let n = file.workload.get(crate::experiment::weak::SIZE_PARAM);
     let strong = file.runs.iter().map(|r| (r, file.baseline_median_s(), n, "strong"));
     let weak = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| {
         let base = s.baseline.as_ref().map_or(0.0, |b| b.median_s);

@@ -3,4 +3,5 @@
 
 pub mod csv;
 pub mod extrap;
+pub mod outputs;
 pub mod table;

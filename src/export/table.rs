@@ -17,7 +17,7 @@ pub fn to_table(file: &Experiment) -> String {
     if buffers {
         head.push("peak held / bound".into());
     }
-    let size = |n: u64| weak.map(|_| crate::metrics::units::fmt_count(n));
+    let size = |n: u64| weak.map(|_| crate::units::fmt_count(n));
     let base_n = weak.map_or(0, |w| w.base);
     let mut rows = vec![head];
     rows.push(reference_row(file.baseline.as_ref(), size(base_n), buffers));

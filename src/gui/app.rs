@@ -17,7 +17,7 @@ use super::shelf::{Said, Shelf};
 use super::state::{JobKind, Settings, Tab};
 use crate::experiment::{Library, Status, StopCause};
 use crate::machine::MachineInfo;
-use crate::metrics::SweepPlan;
+use crate::experiment::SweepPlan;
 
 /// A line shown at the top of the window.
 #[derive(Clone, Debug, PartialEq)]

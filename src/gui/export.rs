@@ -10,7 +10,7 @@ use eframe::egui;
 use super::files::{self, Pending, SaveCheck, SaveFormat};
 use super::shelf::Said;
 use super::state::Tab;
-use crate::experiment::outputs::OutputKind;
+use crate::export::outputs::OutputKind;
 use crate::experiment::{Experiment, write_atomically};
 use crate::export::{csv, extrap};
 

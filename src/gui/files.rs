@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::experiment::outputs::{self, Output, OutputKind};
+use crate::export::outputs::{self, Output, OutputKind};
 
 /// A typed path per action: what one button reads or writes never leaks
 /// into another's.
@@ -61,7 +61,7 @@ pub enum SaveCheck {
 }
 
 /// Checks a save of `kind` to `path` with the rules of the CLI's outputs
-/// (`crate::experiment::outputs`): `inputs` (the word-count text) are never
+/// (`crate::export::outputs`): `inputs` (the word-count text) are never
 /// written over.
 pub fn check_save(path: &Path, kind: OutputKind, inputs: &[&Path]) -> SaveCheck {
     let out = Output { flag: "save", path: path.to_path_buf(), kind };

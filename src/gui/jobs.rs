@@ -9,7 +9,8 @@ use super::live::LiveExperiment;
 use super::runner::{Job, JobEvent};
 use super::state::JobKind;
 use crate::experiment::{Experiment, Library};
-use crate::metrics::{SweepEvent, SweepPlan};
+use crate::experiment::SweepPlan;
+use crate::measure::SweepEvent;
 use crate::workloads::WorkloadError;
 
 /// The job (if any) and what the live view shows of it.
@@ -83,7 +84,7 @@ impl Jobs {
         }
         plan.validate().map_err(|e| format!("Cannot start: {e}"))?;
         // The same memory budget as the CLI's default (the app has no flag to raise it).
-        plan.check_memory(crate::metrics::budget::MemoryBudget::default_for_machine()).map_err(|e| format!("Cannot start: {e}"))?;
+        plan.check_memory(crate::measure::budget::MemoryBudget::default_for_machine()).map_err(|e| format!("Cannot start: {e}"))?;
         let label = kind.label(&plan);
         let job = Job::start(label.clone(), plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
         self.job = Some(job);

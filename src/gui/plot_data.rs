@@ -24,7 +24,7 @@ type Point = (f64, f64, f64, f64);
 pub type Labelled<'a> = (&'a str, &'a Experiment);
 
 /// A labelled experiment with its analysis (computed once, when it joined the shelf).
-pub type Analysed<'a> = (&'a str, &'a Experiment, &'a crate::metrics::analysis::Analysis);
+pub type Analysed<'a> = (&'a str, &'a Experiment, &'a crate::analysis::Analysis);
 
 /// The labelled experiments of `sources`, without their analyses.
 pub fn labelled<'a>(sources: &[Analysed<'a>]) -> Vec<Labelled<'a>> {
@@ -290,21 +290,21 @@ pub struct WeakCurve {
     /// The serial share `s` of `S(p) = p - s (p - 1)`, once analysed.
     pub gustafson: Option<f64>,
     /// The strong sweep's Amdahl fit of the same series, once analysed.
-    pub amdahl: Option<crate::metrics::fit::Amdahl>,
+    pub amdahl: Option<crate::analysis::models::Amdahl>,
 }
 
 /// The weak-scaling curves of every source that measured them.
 pub fn weak_scaling(sources: &[Analysed<'_>]) -> Vec<WeakCurve> {
     let mut out = Vec::new();
     for (label, file, analysis) in sources {
-        for ((feeder, chunk, gil, variant), points) in crate::metrics::weak::series(file) {
+        for ((feeder, chunk, gil, variant), points) in crate::analysis::weak::series(file) {
             // Named as the strong series of the same runs, so the two read as one.
             let same = |r: &&RunRecord| (r.feeder, r.chunk_size, r.gil, r.variant) == (feeder, chunk, gil, variant);
             let steps = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| &s.runs);
             let Some((name, _)) = file.runs.iter().chain(steps).find(same).and_then(|r| by_threads(label, r)) else { continue };
             let fit = analysis.gustafson.iter().find(|g| (g.feeder, g.chunk_size, g.gil, g.variant) == (feeder, chunk, gil, variant));
             let strong = analysis.fit_of(feeder, chunk, gil, variant);
-            let p = |x: &crate::metrics::weak::WeakPoint| x.threads as f64;
+            let p = |x: &crate::analysis::weak::WeakPoint| x.threads as f64;
             out.push(WeakCurve {
                 measured: Series {
                     name: name.clone(),
@@ -329,7 +329,7 @@ pub fn weak_scaling(sources: &[Analysed<'_>]) -> Vec<WeakCurve> {
 pub fn bandwidth_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
     let mut out = build(sources, by_threads, |f, r| {
         let bytes = f.workload.name.workload().bytes_read(&f.workload)?;
-        let gbs = |s: f64| crate::metrics::bandwidth::gbs(bytes, s);
+        let gbs = |s: f64| crate::workloads::bandwidth::gbs(bytes, s);
         Some((gbs(r.median_s), gbs(r.max_s), gbs(r.min_s)))
     });
     if out.is_empty() {
@@ -453,7 +453,7 @@ mod tests {
     }
 
     fn file(runs: Vec<RunRecord>) -> Experiment {
-        let plan = crate::metrics::SweepPlan {
+        let plan = crate::experiment::SweepPlan {
             workload: WorkloadSpec::new(WorkloadKind::Primes),
             feeders: vec![],
             threads: vec![],

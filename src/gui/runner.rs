@@ -11,7 +11,8 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::engine::{CancelToken, Hooks, Progress};
 use crate::experiment::autosave::Autosave;
 use crate::experiment::{Experiment, Library};
-use crate::metrics::{SweepEvent, SweepPlan, run_sweep};
+use crate::experiment::SweepPlan;
+use crate::measure::{SweepEvent, run_sweep};
 use crate::workloads::WorkloadError;
 
 /// What a job reports besides the engine's progress.

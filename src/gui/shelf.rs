@@ -14,7 +14,7 @@ use super::panels::experiments::Renaming;
 use super::plot_data::Labelled;
 use crate::experiment::{Experiment, Library};
 use crate::machine::MachineInfo;
-use crate::metrics::analysis::Analysis;
+use crate::analysis::Analysis;
 use crate::untrusted::escape_path;
 use crate::workloads::WorkloadKind;
 

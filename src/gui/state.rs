@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{ChunkSize, FeederKind, Threads};
-use crate::metrics::SweepPlan;
+use crate::experiment::SweepPlan;
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
 /// How a thread sweep steps from 1 to the maximum.
@@ -139,7 +139,7 @@ pub enum JobKind {
 
 impl JobKind {
     /// What a job of this kind running `plan` is called.
-    pub fn label(self, plan: &crate::metrics::SweepPlan) -> String {
+    pub fn label(self, plan: &crate::experiment::SweepPlan) -> String {
         let name = plan.workload.name;
         let list = |v: Vec<String>| v.join(", ");
         match self {

@@ -4,6 +4,7 @@
 //! A run is verified by comparing its result with the reference's.
 
 pub mod aggregates;
+pub mod bandwidth;
 pub mod contention;
 pub mod design;
 pub mod false_sharing;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::engine::{CancelToken, Config, EngineError, Outcome, ProgressEvent, Run, WorkerStats};
-use crate::metrics::budget::MemoryEstimate;
+use crate::measure::budget::MemoryEstimate;
 
 pub use design::{Design, Variant};
 pub use params::{ParamInfo, Params};
@@ -146,7 +147,7 @@ pub trait Workload: Sync {
     /// feeder's buffers, the workload's own tables, buffers and text, its
     /// result), and the bytes of one result as a sweep keeps it
     /// ([`MemoryEstimate::kept`]). Checked against the memory budget before
-    /// a sweep runs ([`crate::metrics::budget`]), and against measured peak
+    /// a sweep runs ([`crate::measure::budget`]), and against measured peak
     /// RSS in `tests/memory.rs`: an estimate, not a worst case, but never
     /// far below what the run takes.
     fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate;
@@ -161,7 +162,7 @@ pub trait Workload: Sync {
     /// For a workload that [reads memory](Workload::bytes_read): one pass of
     /// a probe of this machine's memory bandwidth over the same buffer, at
     /// 1, 2, 4, ... threads up to `cores` (a sweep takes one per round).
-    fn probe_memory(&self, _spec: &WorkloadSpec, _cores: usize) -> Option<crate::metrics::bandwidth::Bandwidth> {
+    fn probe_memory(&self, _spec: &WorkloadSpec, _cores: usize) -> Option<crate::workloads::bandwidth::Bandwidth> {
         None
     }
 }

@@ -8,7 +8,7 @@ use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::ordered::{StreamConfig, map_ordered, map_unordered};
 use crate::engine::{BufferStats, Chunk, Config, Outcome, Report, Run};
-use crate::metrics::budget::MemoryEstimate;
+use crate::measure::budget::MemoryEstimate;
 
 /// Items per chunk when the chunk size is `auto`.
 pub const AUTO_CHUNK: Chunk = Chunk::of(1024);
@@ -51,7 +51,8 @@ impl Workload for OrderedMap {
         } else {
             MemoryEstimate::product(&[("threads", p), ("window chunks", 32), ("chunk", chunk), ("bytes", 16)], "reorder window")
         };
-        let inputs = MemoryEstimate::product(&[("threads", p), ("chunk", chunk.min(n.max(1))), ("bytes", 8)], "a chunk of numbers per worker");
+        let inputs =
+            MemoryEstimate::product(&[("threads", p), ("chunk", chunk.min(n.max(1))), ("bytes", 8)], "a chunk of numbers per worker");
         window.plus(inputs)
     }
 

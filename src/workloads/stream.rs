@@ -1,14 +1,14 @@
 //! `stream`: a streaming pass over a buffer larger than the caches, summed
 //! block by block. Each item is one 64 KiB block, so the work per byte is
 //! one add: the cores wait on memory, and the run measures how much memory
-//! bandwidth the threads together can draw ([`crate::metrics::bandwidth`]).
+//! bandwidth the threads together can draw ([`crate::workloads::bandwidth`]).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Config, Outcome, Run};
-use crate::metrics::budget::{MemoryEstimate, feeder_buffers};
+use crate::measure::budget::{MemoryEstimate, feeder_buffers};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -28,7 +28,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
 };
 
 /// u64s per block (64 KiB): one item of the stream.
-pub const BLOCK: usize = crate::metrics::bandwidth::BLOCK;
+pub const BLOCK: usize = crate::workloads::bandwidth::BLOCK;
 
 /// u64s per MiB.
 const PER_MIB: usize = (1 << 20) / 8;
@@ -73,7 +73,7 @@ pub fn bytes_read(spec: &WorkloadSpec) -> u64 {
 #[inline]
 fn block_sum(buf: &[u64], blocks: u64, i: u64) -> u64 {
     let b = (i % blocks) as usize * BLOCK;
-    crate::metrics::bandwidth::sum_words(&buf[b..b + BLOCK])
+    crate::workloads::bandwidth::sum_words(&buf[b..b + BLOCK])
 }
 
 /// The `stream` workload (see [`INFO`]).
@@ -88,7 +88,8 @@ impl Workload for Stream {
     /// runs), and the feeder's buffers of block numbers.
     fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
         let n = spec.get("n");
-        feeder_buffers(config, 8, 0).plus(MemoryEstimate::new(n.saturating_mul(1 << 20), format!("the buffer n {} MiB", crate::metrics::units::fmt_count(n))))
+        feeder_buffers(config, 8, 0)
+            .plus(MemoryEstimate::new(n.saturating_mul(1 << 20), format!("the buffer n {} MiB", crate::units::fmt_count(n))))
     }
 
     /// The plain loop over every block of every pass.
@@ -108,10 +109,10 @@ impl Workload for Stream {
         Some(bytes_read(spec))
     }
 
-    fn probe_memory(&self, spec: &WorkloadSpec, cores: usize) -> Option<crate::metrics::bandwidth::Bandwidth> {
+    fn probe_memory(&self, spec: &WorkloadSpec, cores: usize) -> Option<crate::workloads::bandwidth::Bandwidth> {
         let n = usize::try_from(spec.get("n")).ok()?.checked_mul(PER_MIB)?;
         let buf = buffer(spec.get("n"));
-        Some(crate::metrics::bandwidth::probe(&buf[..n], cores, 1))
+        Some(crate::workloads::bandwidth::probe(&buf[..n], cores, 1))
     }
 
     fn run(&self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {

@@ -15,8 +15,8 @@ use super::source::SplitMix;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::keyed::Emitter;
 use crate::engine::{CancelToken, Config, FeederKind, Outcome, Run};
-use crate::metrics::budget::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
-use crate::metrics::units::{fmt_count, human_bytes};
+use crate::measure::budget::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
+use crate::units::{fmt_count, human_bytes};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {
@@ -102,7 +102,7 @@ pub const SPOOL_LIMIT: u64 = 256 << 20;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
     /// A pipe, FIFO or device, read once into memory (at most [`SPOOL_LIMIT`] bytes).
-    Spooled(Arc<Vec<String>>),
+    Spooled(Arc<SpooledText>),
     /// A regular file, read again for every pass, as it was at the start: a
     /// pass that finds it changed fails with "the input changed during the run".
     File {
@@ -111,6 +111,61 @@ pub enum Input {
         /// Its modification time then.
         modified: Option<std::time::SystemTime>,
     },
+}
+
+/// A text read once into memory: its lines, end to end, and where each
+/// ends (a `String` per line would take 56 bytes more for each).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SpooledText {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl SpooledText {
+    /// The text of `lines`.
+    pub fn from_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut t = SpooledText::default();
+        lines.into_iter().for_each(|l| t.push(l));
+        t
+    }
+
+    /// Adds a line (without its newline).
+    pub fn push(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.ends.push(self.text.len());
+    }
+
+    /// Line `i`, without its newline.
+    pub fn line(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
+
+    /// The lines, from line `first`.
+    pub fn lines_from(&self, first: usize) -> impl Iterator<Item = &str> {
+        (first..self.ends.len()).filter_map(|i| self.line(i))
+    }
+
+    /// How many lines.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether it has no line.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Bytes of text, a newline counted for each line.
+    pub fn bytes(&self) -> u64 {
+        (self.text.len() + self.ends.len()) as u64
+    }
+
+    /// Bytes it holds in memory.
+    pub fn held(&self) -> u64 {
+        (self.text.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()) as u64
+    }
 }
 
 fn io_error(path: &Path, message: impl Into<String>) -> WorkloadError {
@@ -138,16 +193,16 @@ const POLL: Duration = Duration::from_millis(20);
 ///
 /// A regular file is checked here, looking at `cancel` every few thousand
 /// lines. Anything else is opened and read on a helper thread
-/// ([`READER_THREAD`]): opening a FIFO waits for a writer, and reading a
-/// pipe waits for its text, and neither can be interrupted. This thread
-/// waits for the helper, looking at `cancel` every 20 ms. On a cancel, a
+/// ([`READER_THREAD`]), which only moves its bytes here in blocks: opening
+/// a FIFO waits for a writer, and reading a pipe waits for its text, and
+/// neither can be interrupted. This thread splits the lines, waiting for
+/// each block at most 20 ms before it looks at `cancel`. On a cancel, a
 /// helper still waiting for a FIFO's writer is woken by opening the FIFO
-/// for writing without blocking and closing it at once: it reads the end
-/// of the text and ends (joined here, within a second). A helper waiting
-/// for more text from a writer that holds the FIFO or pipe open without
-/// writing cannot be woken: it is left to end by itself when the writer
-/// writes or closes (it looks at `cancel` after every line), and this call
-/// returns at once.
+/// for writing without blocking and closing it at once: it reads the end of
+/// the text and ends (joined here, within a second). A helper waiting for
+/// more text from a writer that holds the FIFO or pipe open without writing
+/// cannot be woken: it is left to end by itself when the writer writes or
+/// closes, and this call returns at once.
 ///
 /// # Errors
 /// As [`prepare`], and [`WorkloadError::Cancelled`] when cancelled.
@@ -178,46 +233,101 @@ fn cancelled(path: &Path, what: &'static str) -> WorkloadError {
     WorkloadError::Cancelled { path: path.to_path_buf(), what }
 }
 
-/// Reads a text that is not a regular file on a helper thread (see
-/// [`prepare_cancellable`]).
+/// A block of a text, or the error that ended it.
+type Block = std::io::Result<Vec<u8>>;
+
+/// The helper thread of [`spool_on_helper`]: opens `path` (which waits for
+/// a FIFO's writer), then sends its bytes in blocks of 64 KiB until the end
+/// (then it drops `tx`), an error (sent), a cancel, or nobody listens.
+fn pump(path: &Path, cancel: &CancelToken, opened: &AtomicBool, tx: &crossbeam_channel::Sender<Block>) {
+    use std::io::Read;
+    if cancel.is_cancelled() {
+        return;
+    }
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    opened.store(true, Ordering::Release);
+    while !cancel.is_cancelled() {
+        let mut block = vec![0u8; 64 * 1024];
+        match file.read(&mut block) {
+            Ok(0) => return,
+            Ok(n) => {
+                block.truncate(n);
+                if tx.send(Ok(block)).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+    }
+}
+
+/// The bytes [`pump`] sends, as a reader that gives up with an error when
+/// `cancel` is tripped while it waits.
+struct Pumped {
+    rx: crossbeam_channel::Receiver<Block>,
+    block: Vec<u8>,
+    at: usize,
+    cancel: CancelToken,
+}
+
+impl std::io::Read for Pumped {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.block.len() {
+            match self.rx.recv_timeout(POLL) {
+                Ok(block) => {
+                    self.block = block?;
+                    self.at = 0;
+                }
+                // The helper is done: the end of the text.
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(0),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) if self.cancel.is_cancelled() => {
+                    return Err(std::io::Error::other("cancelled"));
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Reads a text that is not a regular file through a helper thread (see
+/// [`prepare_cancellable`]); its lines are split and kept on this thread.
 fn spool_on_helper(path: &Path, max_line: u64, cancel: &CancelToken, fifo: bool) -> Result<Input, WorkloadError> {
     if cancel.is_cancelled() {
         return Err(cancelled(path, "the wait for a writer"));
     }
-    let (tx, rx) = crossbeam_channel::bounded(1);
+    let (tx, rx) = crossbeam_channel::bounded(16);
     let opened = Arc::new(AtomicBool::new(false));
     let helper = {
         let (owned, token, opened) = (path.to_path_buf(), cancel.clone(), opened.clone());
         std::thread::Builder::new()
             .name(READER_THREAD.into())
-            .spawn(move || {
-                let out = if token.is_cancelled() {
-                    Err(cancelled(&owned, "the wait for a writer"))
-                } else {
-                    File::open(&owned).map_err(|e| io_error(&owned, e.to_string())).and_then(|file| {
-                        opened.store(true, Ordering::Release);
-                        spool(file, &owned, max_line, &token)
-                    })
-                };
-                // The caller may be gone (cancelled): then nobody wants it.
-                let _ = tx.send(out);
-            })
+            .spawn(move || pump(&owned, &token, &opened, &tx))
             .map_err(|e| io_error(path, format!("cannot start a thread to read it: {e}")))?
     };
-    loop {
-        match rx.recv_timeout(POLL) {
-            Ok(out) => {
-                // It has sent its last word: it ends at once.
-                let _ = helper.join();
-                return out;
-            }
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
-                let _ = helper.join();
-                return Err(io_error(path, "the thread reading it stopped without an answer"));
-            }
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) if cancel.is_cancelled() => break,
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+    let pumped = Pumped { rx, block: Vec::new(), at: 0, cancel: cancel.clone() };
+    let out = spool(LineReader::new(pumped, path, max_line), path, cancel);
+    // The reader is gone: a helper still sending stops at its next block.
+    if !cancel.is_cancelled() {
+        if out.is_ok() || helper.is_finished() {
+            // It ended the text (or failed): it is done, or about to be.
+            let _ = helper.join();
         }
+        // Otherwise (a line too long, say) it ends at the writer's next block or close.
+        return out;
     }
     if opened.load(Ordering::Acquire) {
         // Reading from a writer that sends nothing: it cannot be woken.
@@ -225,17 +335,14 @@ fn spool_on_helper(path: &Path, max_line: u64, cancel: &CancelToken, fifo: bool)
     }
     if fifo {
         let deadline = Instant::now() + Duration::from_secs(1);
-        while Instant::now() < deadline {
+        while Instant::now() < deadline && !helper.is_finished() {
             if !opened.load(Ordering::Acquire) {
                 wake_fifo_reader(path);
             }
-            match rx.recv_timeout(POLL) {
-                Ok(_) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
-                    let _ = helper.join();
-                    break;
-                }
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if helper.is_finished() {
+            let _ = helper.join();
         }
     }
     Err(cancelled(path, "the wait for a writer"))
@@ -250,12 +357,17 @@ fn wake_fifo_reader(path: &Path) {
     let _ = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path);
 }
 
-/// Reads all of `file` into memory, line by line, looking at `cancel` after every line.
-fn spool(file: File, path: &Path, max_line: u64, cancel: &CancelToken) -> Result<Input, WorkloadError> {
-    let mut reader = LineReader::new(file, path, max_line);
-    let mut lines = Vec::new();
+/// Reads all of `reader` into memory, line by line, looking at `cancel` after every line.
+fn spool(mut reader: LineReader<impl std::io::Read>, path: &Path, cancel: &CancelToken) -> Result<Input, WorkloadError> {
+    let mut text = SpooledText::default();
     let mut bytes = 0u64;
-    while let Some(line) = reader.next_line()? {
+    loop {
+        let line = match reader.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(_) if cancel.is_cancelled() => return Err(cancelled(path, "reading the text")),
+            Err(e) => return Err(e),
+        };
         if cancel.is_cancelled() {
             return Err(cancelled(path, "reading the text"));
         }
@@ -269,9 +381,9 @@ fn spool(file: File, path: &Path, max_line: u64, cancel: &CancelToken) -> Result
                 ),
             ));
         }
-        lines.push(line);
+        text.push(&line);
     }
-    Ok(Input::Spooled(Arc::new(lines)))
+    Ok(Input::Spooled(Arc::new(text)))
 }
 
 /// The encoding the start of a text looks like when it is not UTF-8:
@@ -321,16 +433,16 @@ fn unchanged(path: &Path, input: Option<&Input>) -> Result<(), WorkloadError> {
 
 /// Reads lines of at most `max` bytes, as UTF-8, numbering them for errors;
 /// a text that starts like UTF-16 is refused at once.
-struct LineReader {
-    reader: BufReader<File>,
+struct LineReader<R = File> {
+    reader: BufReader<R>,
     buf: Vec<u8>,
     line_no: u64,
     max: u64,
     path: PathBuf,
 }
 
-impl LineReader {
-    fn new(file: File, path: &Path, max: u64) -> Self {
+impl<R: std::io::Read> LineReader<R> {
+    fn new(file: R, path: &Path, max: u64) -> Self {
         LineReader { reader: BufReader::with_capacity(1 << 16, file), buf: Vec::new(), line_no: 0, max, path: path.to_path_buf() }
     }
 
@@ -374,11 +486,7 @@ impl LineReader {
         if self.buf.len() as u64 > self.max {
             return Err(io_error(
                 &self.path,
-                format!(
-                    "line {} is longer than {} (--max-line); is this a text file?",
-                    self.line_no,
-                    crate::metrics::units::human_bytes(self.max)
-                ),
+                format!("line {} is longer than {} (--max-line); is this a text file?", self.line_no, crate::units::human_bytes(self.max)),
             ));
         }
         let line = String::from_utf8(std::mem::take(&mut self.buf))
@@ -422,14 +530,14 @@ impl Iterator for FileLines {
 
 /// The lines of a spooled text, copied out one at a time.
 struct Spooled {
-    lines: Arc<Vec<String>>,
+    lines: Arc<SpooledText>,
     next: usize,
 }
 
 impl Iterator for Spooled {
     type Item = String;
     fn next(&mut self) -> Option<String> {
-        let line = self.lines.get(self.next)?.clone();
+        let line = self.lines.line(self.next)?.to_string();
         self.next += 1;
         Some(line)
     }
@@ -529,11 +637,13 @@ fn check(spec: &WorkloadSpec, error: Option<ErrorSlot>) -> Result<(), WorkloadEr
     }
 }
 
-/// Bytes of a text the memory estimate reads: its first 4 MiB.
+/// Bytes of a text the memory estimate reads: 4 MiB, all of a shorter one.
 const SAMPLE_BYTES: u64 = 4 << 20;
+/// A longer text is read in this many pieces, spread evenly over it.
+const SAMPLE_PIECES: u64 = 8;
 
-/// What the memory estimate knows of a text: counted in its first
-/// [`SAMPLE_BYTES`], extrapolated to its length.
+/// What the memory estimate knows of a text: counted in [`SAMPLE_BYTES`]
+/// of it (in pieces spread over it), extrapolated to its length.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TextStats {
     /// Bytes of text.
@@ -567,31 +677,44 @@ impl TextStats {
         (self.bytes / self.lines.max(1)).saturating_sub(1)
     }
 
-    /// The statistics of `path`, from its first [`SAMPLE_BYTES`] (`None`
+    /// The statistics of `path`, from [`SAMPLE_BYTES`] of it (`None`
     /// for anything but a readable regular file: a FIFO is never opened
     /// here). Kept for the file's length and modification time, so a plan
     /// of many configurations reads it once.
     pub fn of_file(path: &Path) -> Option<TextStats> {
-        static SEEN: Mutex<Vec<(PathBuf, u64, Option<std::time::SystemTime>, TextStats)>> = Mutex::new(Vec::new());
+        /// A file's path, length and modification time, and its statistics.
+        type Seen = (PathBuf, u64, Option<std::time::SystemTime>, TextStats);
+        static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
         let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
         let (len, modified) = (meta.len(), meta.modified().ok());
         let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((.., stats)) = seen.iter().find(|(p, l, m, _)| p == path && *l == len && *m == modified) {
             return Some(stats.clone());
         }
-        let mut reader = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
         let mut sampler = Sampler::default();
+        let whole = len <= SAMPLE_BYTES;
+        let mut file = File::open(path).ok()?;
+        // A long text is read in pieces spread over it, so that a text
+        // whose parts differ (chapters, files put together) shows it.
+        let piece = if whole { len } else { SAMPLE_BYTES / SAMPLE_PIECES };
+        let starts: Vec<u64> = if whole { vec![0] } else { (0..SAMPLE_PIECES).map(|i| i * (len - piece) / (SAMPLE_PIECES - 1)).collect() };
         let mut buf = Vec::new();
-        let mut whole = false;
-        while sampler.bytes < SAMPLE_BYTES {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) => {
-                    whole = true;
-                    break;
+        for (i, start) in starts.into_iter().enumerate() {
+            use std::io::{Read, Seek};
+            file.seek(std::io::SeekFrom::Start(start)).ok()?;
+            let mut reader = BufReader::with_capacity(1 << 16, (&file).take(piece));
+            if i > 0 {
+                // The rest of a line begun before the piece.
+                buf.clear();
+                reader.read_until(b'\n', &mut buf).ok()?;
+            }
+            loop {
+                buf.clear();
+                match reader.read_until(b'\n', &mut buf) {
+                    Ok(0) => break,
+                    Ok(_) => sampler.line(&String::from_utf8_lossy(&buf)),
+                    Err(_) => return None,
                 }
-                Ok(_) => sampler.line(&String::from_utf8_lossy(&buf)),
-                Err(_) => return None,
             }
         }
         let sampled = sampler.bytes;
@@ -603,19 +726,27 @@ impl TextStats {
         Some(stats)
     }
 
-    /// The statistics of a spooled text, from its first [`SAMPLE_BYTES`].
-    pub fn of_lines(lines: &[String]) -> TextStats {
-        let bytes: u64 = lines.iter().map(|l| l.len() as u64 + 1).sum();
+    /// The statistics of a spooled text, from [`SAMPLE_BYTES`] of it in
+    /// pieces spread over it (all of a shorter one).
+    pub fn of_spooled(text: &SpooledText) -> TextStats {
+        let bytes = text.bytes();
         let mut sampler = Sampler::default();
-        let mut whole = true;
-        for line in lines {
-            if sampler.bytes >= SAMPLE_BYTES {
-                whole = false;
-                break;
-            }
-            sampler.line(line);
+        if bytes <= SAMPLE_BYTES {
+            text.lines_from(0).for_each(|l| sampler.line(l));
+            return sampler.finish(bytes, true);
         }
-        sampler.finish(bytes, whole)
+        let n = text.len() as u64;
+        for i in 0..SAMPLE_PIECES {
+            let end = sampler.bytes + SAMPLE_BYTES / SAMPLE_PIECES;
+            let first = usize::try_from(i * n / SAMPLE_PIECES).unwrap_or(usize::MAX);
+            for line in text.lines_from(first) {
+                if sampler.bytes >= end {
+                    break;
+                }
+                sampler.line(line);
+            }
+        }
+        sampler.finish(bytes, false)
     }
 
     /// A text not read yet that cannot be read twice (a pipe, a FIFO):
@@ -724,19 +855,25 @@ fn syllables(vocabulary: u64) -> u64 {
 
 /// The text a run of `spec` counts, as the estimate sees it, with the bytes
 /// held besides the tables (a spooled text, the generator's vocabulary).
-fn text_of(spec: &WorkloadSpec) -> (TextStats, MemoryEstimate) {
+fn text_of(spec: &WorkloadSpec) -> (TextStats, MemoryEstimate, &'static str) {
+    let sampled = |stats: &TextStats| if stats.whole { "" } else { " (extrapolated from 4 MiB of it)" };
     match (&spec.file, &spec.input) {
         (Some(_), Some(Input::Spooled(lines))) => {
-            let stats = TextStats::of_lines(lines);
-            let held = (lines.capacity() as u64 * 24).saturating_add(stats.lines.saturating_mul(heap_bytes(stats.line_len())));
-            (stats, MemoryEstimate::new(held, format!("the text read into memory ({})", human_bytes(held))))
+            let stats = TextStats::of_spooled(lines);
+            let held = lines.held();
+            let basis = sampled(&stats);
+            (stats, MemoryEstimate::new(held, format!("the text read into memory ({})", human_bytes(held))), basis)
         }
         (Some(path), _) => match TextStats::of_file(path) {
-            Some(stats) => (stats, MemoryEstimate::default()),
+            Some(stats) => {
+                let basis = sampled(&stats);
+                (stats, MemoryEstimate::default(), basis)
+            }
             None => {
                 let stats = TextStats::unread();
-                let held = stats.lines.saturating_mul(24 + heap_bytes(stats.line_len()));
-                (stats, MemoryEstimate::new(held, format!("a text read into memory, {} at most", human_bytes(held))))
+                let held = stats.bytes.saturating_add(stats.lines.saturating_mul(8));
+                let text = MemoryEstimate::new(held, format!("a text read into memory, {} at most", human_bytes(held)));
+                (stats, text, " (not read yet: as many as English prose of that length has)")
             }
         },
         (None, _) => {
@@ -744,18 +881,16 @@ fn text_of(spec: &WorkloadSpec) -> (TextStats, MemoryEstimate) {
             // 4 to 16 words a line (10 on average) of at most `syllables` syllables (2 or 3 letters) each.
             let word_len = 2 * syllables(vocabulary);
             let words = n.saturating_mul(10);
-            let stats = TextStats {
-                bytes: n.saturating_mul(10 * (word_len + 1) + 1),
-                lines: n,
-                words,
-                distinct: generator_distinct(words, vocabulary),
-                beta: 1.0,
-                word_len,
-                whole: true,
-            };
+            let distinct = generator_distinct(words, vocabulary);
+            // How the distinct words grow from half the words to all of them.
+            let half = generator_distinct(words / 2, vocabulary).max(1);
+            let beta = (distinct as f64 / half as f64).log2().clamp(0.0, 1.0);
+            let stats =
+                TextStats { bytes: n.saturating_mul(10 * (word_len + 1) + 1), lines: n, words, distinct, beta, word_len, whole: true };
             // Its words (a `String` each) and their cumulative probabilities.
             let held = vocabulary.saturating_mul(24 + heap_bytes(word_len) + 8);
-            (stats, MemoryEstimate::new(held, format!("the generator's {} words ({})", fmt_count(vocabulary), human_bytes(held))))
+            let vocab = MemoryEstimate::new(held, format!("the generator's {} words ({})", fmt_count(vocabulary), human_bytes(held)));
+            (stats, vocab, "")
         }
     }
 }
@@ -766,28 +901,31 @@ fn text_of(spec: &WorkloadSpec) -> (TextStats, MemoryEstimate) {
 /// `p` tables (one per partition) of the distinct words of its share of the
 /// text (fewer than the whole text's: Heaps' law); in the reduce phase the
 /// partitions are merged, then one table of every word is reserved while
-/// they still exist: the result. The reference's table grows to every word
-/// one insert at a time. Besides: the feeder's buffers of lines, and the
-/// text held in memory (a pipe's) or the generator's vocabulary.
+/// they still exist: the result. What the map phase frees stays with the
+/// workers' allocator arenas (glibc keeps it for them), so both phases
+/// count. The reference's table grows to every word one insert at a time.
+/// Besides: the feeder's buffers of lines, and the text held in memory (a
+/// pipe's) or the generator's vocabulary.
 pub fn memory(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
-    let (text, held) = text_of(spec);
+    let (text, held, counted) = text_of(spec);
     let p = if config.feeder == FeederKind::Sequential { 1 } else { config.threads.get() as u64 };
     let key = heap_bytes(text.word_len);
     let v = text.distinct;
     let share = text.distinct_in(text.words / p).max(v.div_ceil(p));
-    let map_phase = p
-        .saturating_mul(p)
-        .saturating_mul(table_bytes(share.div_ceil(p), 32))
-        .saturating_add(p.saturating_mul(share).saturating_mul(key));
+    let map_phase =
+        p.saturating_mul(p).saturating_mul(table_bytes(share.div_ceil(p), 32)).saturating_add(p.saturating_mul(share).saturating_mul(key));
     let result = table_bytes(v, 32).saturating_add(v.saturating_mul(key));
-    let merge = result.saturating_add(p.saturating_mul(table_bytes(v.div_ceil(p), 32)));
+    // The words' text is the map phase's; merging adds tables: each
+    // partition's grows to its share of the words, then the result's is
+    // reserved. One worker's table is the result already (it grew to it).
+    let merge =
+        if p > 1 { table_bytes(v, 32).saturating_add(p.saturating_mul(table_bytes(v.div_ceil(p), 32))) } else { table_bytes(v, 32) / 2 };
     let reference = result.saturating_add(table_bytes(v, 32) / 2);
-    let tables = map_phase.max(merge).max(reference);
-    let counted = if text.whole { "" } else { " (extrapolated from its start)" };
+    let tables = map_phase.saturating_add(merge).max(reference);
     let tables = MemoryEstimate::new(
         tables,
         format!(
-            "tables of {} distinct words{counted}: {p} workers x {} words, then the result ({})",
+            "tables of {} distinct words{counted}: {p} workers x {} words, then merged into the result ({})",
             fmt_count(v),
             fmt_count(share),
             human_bytes(tables)
@@ -833,5 +971,58 @@ impl Workload for WordCount {
         let out = call.map_reduce_by_key(lines, |line: String, out| emit_line(out, &line), |a, b| *a += b)?;
         check(spec, error)?;
         Ok(Outcome { value: Computed::Counts(out.value.into_map()), report: out.report })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The distinct words (lowercased) and the words of `lines`.
+    fn distinct(lines: impl Iterator<Item = String>) -> (u64, u64) {
+        let mut seen = HashSet::new();
+        let mut n = 0;
+        for line in lines {
+            for w in words(&line) {
+                seen.insert(w.to_lowercase());
+                n += 1;
+            }
+        }
+        (seen.len() as u64, n)
+    }
+
+    #[test]
+    fn the_generators_distinct_words_are_as_expected() {
+        for (n, vocabulary) in [(2_000, 50_000), (20_000, 50_000), (20_000, 1_000), (5, 10)] {
+            let (seen, _) = distinct(Generator::new(n, vocabulary));
+            // The estimate takes 10 words a line, the generator's average.
+            let expected = generator_distinct(10 * n, vocabulary);
+            let (a, b) = (seen as f64, expected as f64);
+            assert!((a - b).abs() <= (0.1 * a).max(2.0), "n {n}, vocabulary {vocabulary}: {seen} seen, {expected} expected");
+        }
+    }
+
+    #[test]
+    fn a_short_text_is_counted_exactly() {
+        let text = SpooledText::from_lines(["To be, or not to be:", "that is the question."]);
+        assert_eq!((text.len(), text.line(1), text.line(2)), (2, Some("that is the question."), None));
+        let stats = TextStats::of_spooled(&text);
+        assert!(stats.whole);
+        assert_eq!((stats.lines, stats.words, stats.distinct), (2, 10, 8));
+        assert_eq!(stats.bytes, 21 + 22);
+    }
+
+    #[test]
+    fn a_long_text_is_extrapolated_by_how_its_words_grow() {
+        // Every word new: distinct words grow as the words do.
+        let fresh: Vec<String> = (0..400_000).map(|i| format!("w{i}x w{i}y")).collect();
+        let stats = TextStats::of_spooled(&SpooledText::from_lines(fresh.iter().map(String::as_str)));
+        assert!(!stats.whole);
+        assert!(stats.distinct >= stats.words / 2 && stats.distinct <= stats.words, "{stats:?}");
+        // A short text said again and again: its words do not grow.
+        let again: Vec<String> = (0..400_000).map(|i| format!("the same few words, line {}", i % 500)).collect();
+        let stats = TextStats::of_spooled(&SpooledText::from_lines(again.iter().map(String::as_str)));
+        let (truth, words) = distinct(again.iter().cloned());
+        assert!(stats.distinct < 4 * truth && stats.words.abs_diff(words) < words / 20, "{stats:?}: {truth} distinct in fact");
     }
 }

@@ -8,7 +8,7 @@ use egui_plot::{Bar, BarChart, Line, Plot, PlotPoint, Text};
 use super::chip;
 use super::scaling::palette;
 use crate::gui::plot_data::Grouped;
-use crate::metrics::units::human_count;
+use crate::units::human_count;
 
 /// How the values are drawn.
 pub struct Scale<'a> {

@@ -154,7 +154,7 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
             {
                 actions.push(Action::Start(JobKind::Threads));
             }
-            if crate::metrics::weak::check(&app.settings.spec()).is_ok()
+            if crate::experiment::weak::check(&app.settings.spec()).is_ok()
                 && ui
                     .button("Weak scaling")
                     .on_hover_text(format!("threads {:?}, and each count again with n grown with it", app.settings.thread_list()))

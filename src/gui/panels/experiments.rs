@@ -8,7 +8,7 @@ use eframe::egui::{self, RichText};
 use super::Action;
 use crate::experiment::Experiment;
 use crate::gui::shelf::{Key, Shelf};
-use crate::metrics::units::human_count;
+use crate::units::human_count;
 
 /// An experiment being renamed: its key and the text typed so far.
 pub type Renaming = Option<(Key, String)>;

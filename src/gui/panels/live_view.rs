@@ -8,7 +8,7 @@ use super::scaling::palette;
 use super::{chip, hint};
 use crate::gui::jobs::Jobs;
 use crate::gui::live::{LiveRun, average_rate, time_split};
-use crate::metrics::units::{fmt_count, human_count, human_duration};
+use crate::units::{fmt_count, human_count, human_duration};
 
 const BUSY: Color32 = Color32::from_rgb(70, 160, 90);
 const WAIT: Color32 = Color32::from_rgb(220, 150, 50);

@@ -7,7 +7,7 @@ use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points,
 use super::{bars, chip, hint};
 use crate::gui::plot_data::Analysed;
 use crate::gui::plot_data::{self, Series};
-use crate::metrics::units::human_count;
+use crate::units::human_count;
 use crate::workloads::WorkloadKind;
 
 /// Draws the four plots (the app exports the whole tab as a PNG).
@@ -225,7 +225,7 @@ const KARP_FLATT_HINT: &str = "the serial fraction implied by each measured spee
 
 /// What a probe's curve says, in one line: a flat top (memory sets the
 /// limit past it) or none (the memory kept up with every core).
-fn probe_reading(b: &crate::metrics::bandwidth::Bandwidth) -> String {
+fn probe_reading(b: &crate::workloads::bandwidth::Bandwidth) -> String {
     let (at, peak) = b.peak();
     if at > 1 && b.scaling() >= 0.75 * at as f64 {
         format!(

@@ -50,7 +50,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], actions: &mut Vec<Action>
             for (label, file) in sources {
                 // A weak-scaling experiment names the size of every row; its grown sizes follow.
                 let at = |n: u64| match &file.weak {
-                    Some(w) => format!("{}, {} = {}", file.workload.name, w.param, crate::metrics::units::fmt_count(n)),
+                    Some(w) => format!("{}, {} = {}", file.workload.name, w.param, crate::units::fmt_count(n)),
                     None => file.workload.name.name().to_string(),
                 };
                 let base = file.weak.as_ref().map_or(0, |w| w.base);

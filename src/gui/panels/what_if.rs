@@ -9,7 +9,7 @@ use egui_plot::{HoverPosition, Line, LineStyle, Plot, Points};
 
 use super::chip;
 use crate::gui::plot_data::Analysed;
-use crate::metrics::whatif::{self, Change};
+use crate::analysis::whatif::{self, Change};
 
 /// Draws the section; `chosen` is the (source, run) the model is built from.
 pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, chosen: &mut Option<(usize, usize)>) {

@@ -10,8 +10,8 @@ use crate::engine::SpanKind;
 use crate::experiment::RunRecord;
 use crate::gui::plot_data::{Analysed, Labelled};
 use crate::gui::plot_data::{lanes, timeline_runs};
-use crate::metrics::analysis::{Analysis, MIN_EXTRAPOLATE};
-use crate::metrics::diagnosis::Severity;
+use crate::analysis::{Analysis, MIN_EXTRAPOLATE};
+use crate::analysis::diagnosis::Severity;
 
 /// What the panel remembers between frames.
 #[derive(Clone, Debug, Default)]
@@ -105,7 +105,7 @@ fn severity_color(s: Severity) -> Color32 {
 }
 
 /// How well the fits fit and predict, and the extrapolated ranges, in one line.
-fn fit_quality_line(f: &crate::metrics::analysis::FitRecord) -> String {
+fn fit_quality_line(f: &crate::analysis::FitRecord) -> String {
     let mut s = format!("    quality: Amdahl {}", f.amdahl_quality.line());
     if let Some(q) = &f.usl_quality {
         s.push_str(&format!("; USL {}", q.line()));
@@ -133,7 +133,7 @@ fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut W
     let asked_p = if state.to_128 { 128.0 } else { 64.0 };
     // A fit from fewer than MIN_EXTRAPOLATE thread counts cannot tell one
     // model from another: its curves stop at its last measured point.
-    let reach = |f: &crate::metrics::analysis::FitRecord| -> f64 {
+    let reach = |f: &crate::analysis::FitRecord| -> f64 {
         if f.threads.len() >= MIN_EXTRAPOLATE { asked_p } else { f.threads.iter().copied().max().unwrap_or(1) as f64 }
     };
     let max_p = sources.iter().flat_map(|(_, _, a)| a.fits.iter().map(reach)).fold(2.0, f64::max);

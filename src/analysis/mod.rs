@@ -1,12 +1,23 @@
-//! Turns a results file into explanations: a diagnosis per run and scaling
-//! models fitted per series of thread counts, extrapolated to larger machines.
+//! The analysis: reads an experiment and computes what it means. A
+//! diagnosis per run, scaling models fitted per series of thread counts and
+//! extrapolated to larger machines, Gustafson's law for a weak sweep, and
+//! the what-if model with its check. Pure: nothing here runs anything or
+//! writes anything, and nothing computed here is stored in the experiment.
+//!
+//! May import: `experiment`, `workloads`, `engine`, `machine`, `stats`,
+//! `units`. Never `measure`, `export`, `cli` or `gui`.
+
+pub mod diagnosis;
+pub mod models;
+pub mod weak;
+pub mod whatif;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::diagnosis::{Diagnosis, diagnose};
-use super::fit::{self, Amdahl, Quality, Usl};
+use diagnosis::{Diagnosis, diagnose};
+use models::{self as fit, Amdahl, Quality, Usl};
 use crate::engine::{ChunkSize, FeederKind};
 use crate::experiment::{Experiment, RunRecord};
 
@@ -133,11 +144,11 @@ pub struct Analysis {
     /// Amdahl and the USL per series of thread counts.
     pub fits: Vec<FitRecord>,
     /// Gustafson per weak series.
-    pub gustafson: Vec<super::weak::Gustafson>,
+    pub gustafson: Vec<weak::Gustafson>,
     /// What-if models per series, with their predicted curves.
-    pub what_if: Vec<super::whatif::WhatIf>,
+    pub what_if: Vec<whatif::WhatIf>,
     /// The what-if models checked against the other measured runs.
-    pub what_if_check: Vec<super::whatif::Check>,
+    pub what_if_check: Vec<whatif::Check>,
 }
 
 impl Analysis {
@@ -160,9 +171,9 @@ impl Analysis {
             .collect();
         memory(exp, &mut diagnoses, &mut weak_diagnoses);
         let fits = fits(exp);
-        let gustafson = super::weak::fits(exp);
-        let what_if = super::whatif::series_runs(exp).into_iter().filter_map(|r| super::whatif::what_if(exp, r)).collect();
-        let what_if_check = super::whatif::check(exp);
+        let gustafson = weak::fits(exp);
+        let what_if = whatif::series_runs(exp).into_iter().filter_map(|r| whatif::what_if(exp, r)).collect();
+        let what_if_check = whatif::check(exp);
         Analysis { diagnoses, weak_diagnoses, fits, gustafson, what_if, what_if_check }
     }
 
@@ -223,7 +234,7 @@ fn twins(runs: &[RunRecord]) -> Vec<(usize, Diagnosis)> {
             let twin = runs.iter().find(|r| {
                 r.variant == Some(better) && (r.feeder, r.threads, r.chunk_size, r.gil) == (run.feeder, run.threads, run.chunk_size, run.gil)
             })?;
-            Some((i, super::diagnosis::against_twin(run, twin)?))
+            Some((i, diagnosis::against_twin(run, twin)?))
         })
         .collect()
 }
@@ -233,10 +244,10 @@ fn twins(runs: &[RunRecord]) -> Vec<(usize, Diagnosis)> {
 fn memory(exp: &Experiment, diagnoses: &mut [Diagnosis], weak: &mut [Vec<Diagnosis>]) {
     let Some(probe) = &exp.bandwidth else { return };
     let workload = exp.workload.name.workload();
-    let judge = |r: &RunRecord, d: &mut Diagnosis, bytes: u64| match super::diagnosis::against_memory(r, bytes, probe) {
+    let judge = |r: &RunRecord, d: &mut Diagnosis, bytes: u64| match diagnosis::against_memory(r, bytes, probe) {
         Some(m) => *d = m,
         None => {
-            let note = super::diagnosis::memory_note(r, bytes, probe);
+            let note = diagnosis::memory_note(r, bytes, probe);
             d.evidence.push_str(&format!("; {note}"));
         }
     };
@@ -244,7 +255,7 @@ fn memory(exp: &Experiment, diagnoses: &mut [Diagnosis], weak: &mut [Vec<Diagnos
         exp.runs.iter().zip(diagnoses.iter_mut()).for_each(|(r, d)| judge(r, d, bytes));
     }
     for (step, ds) in exp.weak.iter().flat_map(|w| &w.steps).zip(weak.iter_mut()) {
-        if let Some(bytes) = workload.bytes_read(&super::weak::grown(&exp.workload, step.threads)) {
+        if let Some(bytes) = workload.bytes_read(&crate::experiment::weak::grown(&exp.workload, step.threads)) {
             step.runs.iter().zip(ds.iter_mut()).for_each(|(r, d)| judge(r, d, bytes));
         }
     }
@@ -301,9 +312,9 @@ pub fn describe(file: &Experiment, analysis: &Analysis) -> String {
         }
     }
     if !analysis.what_if.is_empty() {
-        out.push_str(&super::whatif::describe(analysis));
+        out.push_str(&whatif::describe(analysis));
     }
-    out.push_str(&super::weak::describe(file, analysis));
+    out.push_str(&weak::describe(file, analysis));
     out.push_str("\nWhy not ideal?\n");
     for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
         {

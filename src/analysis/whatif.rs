@@ -319,7 +319,7 @@ pub fn curve_threads(cores: usize) -> Vec<usize> {
 /// machine's memory bandwidth would stop the curve.
 fn memory_caveat(file: &Experiment) -> String {
     let Some(bytes) = file.workload.name.workload().bytes_read(&file.workload) else { return String::new() };
-    let one = super::bandwidth::gbs(bytes, file.baseline_median_s());
+    let one = crate::workloads::bandwidth::gbs(bytes, file.baseline_median_s());
     if one <= 0.0 {
         return String::new();
     }
@@ -469,7 +469,7 @@ pub fn describe_check(checks: &[Check]) -> String {
 }
 
 /// Every series' what-if and the model's check, in words, for the CLI.
-pub fn describe(analysis: &super::analysis::Analysis) -> String {
+pub fn describe(analysis: &super::Analysis) -> String {
     let mut s = String::from("\nWhat if (a model built from each series' run, predicted speedup):\n");
     for w in &analysis.what_if {
         s.push_str(&format!("  {}\n", w.summary));

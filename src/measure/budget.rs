@@ -13,8 +13,8 @@ use std::fmt;
 use std::num::NonZeroU64;
 use std::str::FromStr;
 
-use super::SweepPlan;
-use super::units::{fmt_count, human_bytes, human_duration};
+use crate::experiment::SweepPlan;
+use crate::units::{fmt_count, human_bytes, human_duration};
 use crate::engine::{ChunkSize, Config, FeederKind};
 use crate::workloads::{Variant, WorkloadSpec};
 
@@ -161,7 +161,7 @@ pub fn table_bytes(entries: u64, entry: u64) -> u64 {
     let buckets = match entries {
         0..4 => 4,
         4..8 => 8,
-        _ => entries.saturating_mul(8).div_ceil(7).checked_next_power_of_two().unwrap_or(u64::MAX),
+        _ => (entries.saturating_mul(8) / 7).checked_next_power_of_two().unwrap_or(u64::MAX),
     };
     buckets.saturating_mul(entry + 1).saturating_add(16)
 }
@@ -255,7 +255,7 @@ impl SweepPlan {
                     e.how = format!("{} + {} results kept ({})", e.how, count, human_bytes(held));
                     e.bytes = e.bytes.saturating_add(held);
                 }
-                let size = if self.weak { format!(" at {}", super::weak::size_words(spec)) } else { String::new() };
+                let size = if self.weak { format!(" at {}", crate::experiment::weak::size_words(spec)) } else { String::new() };
                 (format!("{} {}{size}", spec.name, super::sweep::label(spec, config)), e)
             })
             .collect()
@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn a_weak_sweep_counts_its_grown_buffers() {
         use crate::engine::{ChunkSize, Threads};
-        let plan = |weak| crate::metrics::SweepPlan {
+        let plan = |weak| crate::experiment::SweepPlan {
             workload: WorkloadSpec::new(WorkloadKind::Stream).with("n", 1024),
             feeders: vec![FeederKind::Dispenser],
             threads: vec![Threads::ONE, Threads::new(4).expect("4 threads")],
@@ -349,6 +349,51 @@ mod tests {
         assert!(plan(false).check_memory(budget).is_ok(), "1 GiB fits in 2");
         let e = plan(true).check_memory(budget).expect_err("4 GiB at 4 threads does not").to_string();
         assert!(e.contains("n = 4,096"), "{e}");
+    }
+
+    #[test]
+    fn tables_and_heap_blocks_are_sized_as_std_and_glibc_do() {
+        assert_eq!(table_bytes(0, 16), 0);
+        assert_eq!(table_bytes(3, 16), 4 * 17 + 16);
+        assert_eq!(table_bytes(7, 16), 8 * 17 + 16);
+        // 7/8 of 16 buckets hold 14 entries; the 15th needs 32.
+        assert_eq!(table_bytes(14, 32), 16 * 33 + 16);
+        assert_eq!(table_bytes(15, 32), 32 * 33 + 16);
+        assert_eq!(table_bytes(1_000_000, 16), (1 << 21) * 17 + 16);
+        assert_eq!(heap_bytes(0), 0);
+        assert_eq!(heap_bytes(1), 32);
+        assert_eq!(heap_bytes(24), 32);
+        assert_eq!(heap_bytes(25), 48);
+        assert_eq!(heap_bytes(100), 112);
+    }
+
+    #[test]
+    fn a_plan_counts_the_results_its_sweep_keeps() {
+        use crate::engine::{ChunkSize, Threads};
+        let plan = |threads: Vec<usize>, reps| crate::experiment::SweepPlan {
+            workload: WorkloadSpec::new(WorkloadKind::Contention).with("keys", 100_000).with("n", 1_000_000),
+            feeders: vec![FeederKind::Dispenser],
+            threads: threads.into_iter().map(|t| Threads::new(t).expect("threads")).collect(),
+            chunks: vec![ChunkSize::Auto],
+            gil: vec![false],
+            reps,
+            warmup: 0,
+            spans: false,
+            variants: vec![],
+            weak: false,
+        };
+        let config = Config::new(1).expect("1 thread").feeder(FeederKind::Dispenser);
+        let one = estimate(&plan(vec![1], 1).workload, &config);
+        assert!(one.kept > 0, "a table of counts is kept");
+        let peak = |p: crate::experiment::SweepPlan| p.memory_peak().expect("a run").1.bytes;
+        // One run, once: the reference's result besides its own.
+        assert_eq!(peak(plan(vec![1], 1)), one.bytes + one.kept);
+        // Repeated: its previous result too, while the next is made.
+        assert_eq!(peak(plan(vec![1], 2)), one.bytes + 2 * one.kept);
+        // Three configurations: every one keeps its last result.
+        assert!(peak(plan(vec![1, 2, 4], 2)) >= one.bytes + 4 * one.kept);
+        let refused = plan(vec![1, 2, 4], 2).check_memory(MemoryBudget::bytes(one.bytes).expect("a budget")).expect_err("too small");
+        assert!(refused.to_string().contains("results kept"), "{refused}");
     }
 
     #[test]

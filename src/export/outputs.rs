@@ -117,7 +117,7 @@ fn is_ours(path: &Path, kind: OutputKind) -> bool {
         return true;
     }
     match kind {
-        OutputKind::Json => super::Experiment::load(path).is_ok(),
+        OutputKind::Json => crate::experiment::Experiment::load(path).is_ok(),
         OutputKind::Csv => {
             use std::io::Read;
             let mut head = [0u8; 16];

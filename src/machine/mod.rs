@@ -1,5 +1,7 @@
 //! What machine this is: shown in the app and written into results files.
 
+pub mod load;
+
 use serde::{Deserialize, Serialize};
 
 /// The machine a result was measured on.

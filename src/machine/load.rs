@@ -38,7 +38,7 @@ impl CpuShare {
 
     /// The median of each part over `shares` (`None` for none).
     pub fn median(shares: &[CpuShare]) -> Option<CpuShare> {
-        let med = |f: fn(&CpuShare) -> f64| crate::metrics::Summary::of(&shares.iter().map(f).collect::<Vec<_>>()).median;
+        let med = |f: fn(&CpuShare) -> f64| crate::stats::Summary::of(&shares.iter().map(f).collect::<Vec<_>>()).median;
         (!shares.is_empty()).then(|| CpuShare { rest_of_process: med(|s| s.rest_of_process), other_processes: med(|s| s.other_processes) })
     }
 }

@@ -117,7 +117,7 @@ impl Quality {
 ///
 /// # Examples
 /// ```
-/// use scalescope::metrics::fit::{fit_amdahl, quality, Amdahl};
+/// use scalescope::analysis::models::{fit_amdahl, quality, Amdahl};
 /// let truth = Amdahl { f: 0.9 };
 /// let pts: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0].iter().map(|&p| (p, truth.speedup(p))).collect();
 /// let q = quality(&pts, 1, |pts| fit_amdahl(pts).map(|a| move |p| a.speedup(p)));
@@ -160,7 +160,7 @@ fn smape_term(measured: f64, fitted: f64) -> f64 {
 ///
 /// # Examples
 /// ```
-/// use scalescope::metrics::fit::{fit_amdahl, Amdahl};
+/// use scalescope::analysis::models::{fit_amdahl, Amdahl};
 /// let truth = Amdahl { f: 0.9 };
 /// let pts: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0].iter().map(|&p| (p, truth.speedup(p))).collect();
 /// assert!((fit_amdahl(&pts).unwrap().f - 0.9).abs() < 1e-9);
@@ -181,7 +181,7 @@ pub fn fit_amdahl(points: &[(f64, f64)]) -> Option<Amdahl> {
 ///
 /// # Examples
 /// ```
-/// use scalescope::metrics::fit::{fit_usl, Usl};
+/// use scalescope::analysis::models::{fit_usl, Usl};
 /// let truth = Usl { lambda: 0.95, sigma: 0.05, kappa: 0.002 };
 /// let pts: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0, 16.0].iter().map(|&p| (p, truth.speedup(p))).collect();
 /// let got = fit_usl(&pts).unwrap();

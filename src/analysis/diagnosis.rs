@@ -128,15 +128,15 @@ pub const MEMORY_FLAT: f64 = 0.85;
 
 /// A run of a workload that reads `bytes` of memory, against this
 /// machine's probe: memory-bound when it read at least
-/// [`AT_PEAK`](super::bandwidth::AT_PEAK) of the probe's peak and its
+/// [`AT_PEAK`](crate::workloads::bandwidth::AT_PEAK) of the probe's peak and its
 /// efficiency fell below [`MEMORY_FLAT`]; otherwise `None` (see
 /// [`memory_note`] for the numbers either way).
-pub fn against_memory(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Bandwidth) -> Option<Diagnosis> {
-    let got = super::bandwidth::gbs(bytes, run.median_s);
+pub fn against_memory(run: &RunRecord, bytes: u64, probe: &crate::workloads::bandwidth::Bandwidth) -> Option<Diagnosis> {
+    let got = crate::workloads::bandwidth::gbs(bytes, run.median_s);
     let (at, peak) = probe.peak();
     // Past the cores the probe measured, sharing cores is the first reason (oversubscription).
     let probed = probe.points.last().map_or(0, |p| p.0);
-    if run.threads < 2 || run.threads > probed || peak <= 0.0 || got < super::bandwidth::AT_PEAK * peak || run.efficiency >= MEMORY_FLAT {
+    if run.threads < 2 || run.threads > probed || peak <= 0.0 || got < crate::workloads::bandwidth::AT_PEAK * peak || run.efficiency >= MEMORY_FLAT {
         return None;
     }
     Some(d(
@@ -156,8 +156,8 @@ pub fn against_memory(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Ban
 /// `memory: 11.2 GB/s of a measured 22.5 GB/s peak (1 thread 11.4, 2 threads 22.5 GB/s)`,
 /// and, for a run at the peak on a machine whose probe still scaled with
 /// its threads, why that is not (yet) a memory limit.
-pub fn memory_note(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Bandwidth) -> String {
-    let got = super::bandwidth::gbs(bytes, run.median_s);
+pub fn memory_note(run: &RunRecord, bytes: u64, probe: &crate::workloads::bandwidth::Bandwidth) -> String {
+    let got = crate::workloads::bandwidth::gbs(bytes, run.median_s);
     let (at, peak) = probe.peak();
     // Against the probe at the run's own thread count where it was probed, and the peak.
     let same = probe.points.iter().find(|p| p.0 == run.threads).filter(|p| p.0 != at);
@@ -170,7 +170,7 @@ pub fn memory_note(run: &RunRecord, bytes: u64, probe: &super::bandwidth::Bandwi
         None => format!("memory: {got:.1} GB/s of a measured {peak:.1} GB/s peak ({})", probe.line()),
     };
     let keeps_up = probe.scaling() >= 0.75 * at as f64;
-    if at > 1 && got >= super::bandwidth::AT_PEAK * peak && keeps_up {
+    if at > 1 && got >= crate::workloads::bandwidth::AT_PEAK * peak && keeps_up {
         note.push_str(&format!(
             "; the probe grew {:.1}x from 1 to {at} threads along with the run: so far the cores, not the memory, set the limit (finding where the memory stops takes a machine with more cores)",
             probe.scaling()
@@ -197,7 +197,7 @@ pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
         d.evidence.push_str(&format!(
             "; {disturbed} of {} repetitions were disturbed by outside load (more than {:.2} of a core)",
             run.cpu.len(),
-            crate::metrics::load::DISTURBED_CORES
+            crate::machine::load::DISTURBED_CORES
         ));
     }
     d
@@ -281,7 +281,7 @@ fn verdict(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
             "use at most one thread per core for CPU-bound work; more only pays for work that blocks",
         );
     }
-    if let Some(load) = crate::metrics::load::CpuShare::median(&run.cpu)
+    if let Some(load) = crate::machine::load::CpuShare::median(&run.cpu)
         && load.total() >= NAMED_LOAD_CORES
         && p >= cores
     {
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn a_stream_at_the_probes_peak_that_stopped_scaling_is_memory_bound() {
-        use crate::metrics::bandwidth::Bandwidth;
+        use crate::workloads::bandwidth::Bandwidth;
         // A 16-core machine's probe, recorded: the memory system flattens past 4 threads.
         let probe = Bandwidth { bytes: 1, points: vec![(1, 10.0), (2, 19.0), (4, 33.0), (8, 40.0), (16, 41.0)] };
         let bytes = 39_000_000_000; // 39 GB/s in 1 s
@@ -491,7 +491,7 @@ mod tests {
 
     #[test]
     fn outside_load_is_named_and_disturbed_repetitions_are_counted() {
-        use crate::metrics::load::CpuShare;
+        use crate::machine::load::CpuShare;
         let share = |window, others| CpuShare { rest_of_process: window, other_processes: others };
         let mut r = run(FeederKind::Dispenser, 2, 0.7, 1.0, &[(50, 0.69, 0.0), (50, 0.69, 0.0)]);
         r.cpu = vec![share(0.35, 0.02), share(0.4, 0.0), share(0.3, 0.01)];

@@ -1,0 +1,11 @@
+//! The measuring layer: runs a checked plan as one experiment (the sweep,
+//! with its references, interleaved repetitions and saves) and what a plan
+//! will cost before it runs (memory, time).
+//!
+//! May import: `engine`, `workloads`, `experiment`, `machine`, `stats`,
+//! `units`, `untrusted`. Never `analysis`, `export`, `cli` or `gui`.
+
+pub mod budget;
+pub mod sweep;
+
+pub use sweep::{SweepEvent, describe, run_sweep};
