@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
 use crate::engine::Threads;
 use crate::measure::budget::MemoryBudget;
@@ -73,40 +73,10 @@ pub struct WorkloadArgs {
     /// comma-separated, or `all`.
     #[arg(long, value_delimiter = ',')]
     pub variant: Vec<String>,
-    /// Items (numbers, lines, rows) for the workload.
-    #[arg(long)]
-    pub n: Option<u64>,
-    /// sleep-spin: microseconds each item sleeps.
-    #[arg(long)]
-    pub sleep_us: Option<u64>,
-    /// sleep-spin: arithmetic iterations each item spins.
-    #[arg(long)]
-    pub spin: Option<u64>,
-    /// skewed: pixels per row.
-    #[arg(long)]
-    pub width: Option<u64>,
-    /// skewed: iteration limit per pixel.
-    #[arg(long)]
-    pub max_iter: Option<u64>,
-    /// aggregates: how many aggregates (and threads), 1..=6.
-    #[arg(long)]
-    pub k: Option<u64>,
-    /// false-sharing: adds to the worker's counter per item.
-    #[arg(long)]
-    pub adds: Option<u64>,
-    /// contention: distinct keys.
-    #[arg(long)]
-    pub keys: Option<u64>,
-    /// word-count: distinct words of the built-in generator.
-    #[arg(long)]
-    pub vocabulary: Option<u64>,
-    /// primes: first count the primes below this on one thread, alone (a
-    /// serial part that does not grow with n; default 0).
-    #[arg(long)]
-    pub serial: Option<u64>,
-    /// stream: passes over the buffer (default 4).
-    #[arg(long)]
-    pub passes: Option<u64>,
+    /// Every workload's own parameters (`--n`, `--spin`, ...), as flags
+    /// generated from the workloads' parameter lists.
+    #[command(flatten)]
+    pub params: ParamFlags,
     /// word-count: read this text file instead of the built-in generator
     /// (a pipe, FIFO or `/dev/stdin` is read once into memory, at most 256 MiB).
     #[arg(long)]
@@ -197,4 +167,55 @@ pub struct SweepArgs {
     pub weak: bool,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The workloads' parameters given as flags: (parameter, value), in the
+/// order of the workloads' parameter lists. The flags are generated from
+/// [`crate::workloads::WorkloadKind::ALL`]: a new workload's parameters need
+/// no line here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParamFlags(pub Vec<(&'static str, u64)>);
+
+/// Every parameter name of every workload, once, with the help of each
+/// workload that takes it (`skewed: pixels per row`).
+fn param_flags() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, Vec<String>)> = Vec::new();
+    for kind in crate::workloads::WorkloadKind::ALL {
+        for p in kind.info().params {
+            let help = format!("{kind}: {} ({}..={}, default {})", p.help, p.min, p.max, p.default);
+            match out.iter_mut().find(|(n, _)| *n == p.name) {
+                Some((_, helps)) => helps.push(help),
+                None => out.push((p.name, vec![help])),
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(name, helps)| {
+            let help = if helps.len() > 3 { "the workload's size (see `scalescope workloads` for each one's meaning and bounds)".to_string() } else { helps.join("; ") };
+            (name, help)
+        })
+        .collect()
+}
+
+impl FromArgMatches for ParamFlags {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(ParamFlags(param_flags().into_iter().filter_map(|(name, _)| m.get_one::<u64>(name).map(|v| (name, *v))).collect()))
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for ParamFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        param_flags().into_iter().fold(cmd, |cmd, (name, help)| {
+            cmd.arg(Arg::new(name).long(name.replace('_', "-")).value_name("N").value_parser(clap::value_parser!(u64)).help(help))
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }

@@ -5,29 +5,23 @@
 
 pub mod args;
 mod console;
+mod execute;
 mod signals;
-
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::{ChunkSize, Config, FeederKind, Hooks, Threads};
-use crate::export::outputs::{self, Output, OutputKind};
-use crate::experiment::autosave::Autosave;
-use crate::experiment::{Experiment, Library, Status, StopCause, write_atomically};
-use crate::untrusted::{escape, escape_path};
-use crate::export::{csv, extrap, table};
 use crate::analysis::Analysis;
-use crate::measure::budget::MemoryBudget;
-use crate::experiment::SweepPlan;
-use crate::measure::{SweepEvent, run_sweep};
+use crate::engine::{ChunkSize, Config, FeederKind, Threads};
+use crate::experiment::{Library, SweepPlan, write_atomically};
+use crate::export::outputs::{self, Output, OutputKind};
+use crate::export::{csv, extrap};
+use crate::untrusted::{escape, escape_path};
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 pub use args::{Cli, Command};
-use args::{ExportArgs, ImportArgs, OutputArgs, RunArgs, SweepArgs, WorkloadArgs};
+use args::{ExportArgs, ImportArgs, RunArgs, SweepArgs, WorkloadArgs};
 use console::{say, tell};
+use execute::{execute, output_targets};
 pub use signals::EXIT_SIGNAL;
 
 /// Exit code for bad flags or input.
@@ -51,30 +45,15 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
     let kind: WorkloadKind = a.workload.parse().map_err(|e| usage(format!("{e}")))?;
     let mut spec = WorkloadSpec::new(kind);
-    let given = [
-        ("n", a.n),
-        ("sleep_us", a.sleep_us),
-        ("spin", a.spin),
-        ("width", a.width),
-        ("max_iter", a.max_iter),
-        ("vocabulary", a.vocabulary),
-        ("k", a.k),
-        ("adds", a.adds),
-        ("keys", a.keys),
-        ("serial", a.serial),
-        ("passes", a.passes),
-    ];
-    for (name, value) in given {
-        if let Some(v) = value {
-            let flag = format!("--{}", name.replace('_', "-"));
-            let Some(p) = kind.info().params.iter().find(|p| p.name == name) else {
-                return Err(usage(format!("workload '{kind}' has no parameter {flag}")));
-            };
-            if v < p.min || v > p.max {
-                return Err(usage(format!("{flag} {v}: out of bounds for {kind} (allowed {}..={})", p.min, p.max)));
-            }
-            spec.params.set(name, v);
+    for &(name, v) in &a.params.0 {
+        let flag = format!("--{}", name.replace('_', "-"));
+        let Some(p) = kind.info().params.iter().find(|p| p.name == name) else {
+            return Err(usage(format!("workload '{kind}' has no parameter {flag}")));
+        };
+        if v < p.min || v > p.max {
+            return Err(usage(format!("{flag} {v}: out of bounds for {kind} (allowed {}..={})", p.min, p.max)));
         }
+        spec.params.set(name, v);
     }
     spec.file = a.file.clone();
     spec.max_line = a.max_line;
@@ -195,138 +174,6 @@ fn check(plan: SweepPlan) -> Result<SweepPlan> {
     }
     plan.validate().map_err(|e| usage(e.to_string()))?;
     Ok(plan)
-}
-
-/// The `--json` / `--csv` outputs asked for.
-fn output_targets(json: Option<&PathBuf>, csv: Option<&PathBuf>) -> Vec<Output> {
-    let mut v = Vec::new();
-    if let Some(p) = json {
-        v.push(Output { flag: "--json", path: p.clone(), kind: OutputKind::Json });
-    }
-    if let Some(p) = csv {
-        v.push(Output { flag: "--csv", path: p.clone(), kind: OutputKind::Csv });
-    }
-    v
-}
-
-/// One experiment, from checks to the final save. Every refusal happens
-/// before anything is measured (exit 2).
-fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
-    let targets = output_targets(out.json.as_ref(), out.csv.as_ref());
-    let inputs: Vec<&Path> = plan.workload.file.iter().map(PathBuf::as_path).collect();
-    outputs::check(&targets, &inputs, out.force).map_err(|e| usage(e.to_string()))?;
-    let budget = out.memory_budget.unwrap_or_else(MemoryBudget::default_for_machine);
-    plan.check_memory(budget).map_err(|e| usage(e.to_string()))?;
-    plan.check_time(out.yes).map_err(|e| usage(e.to_string()))?;
-    let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
-    library
-        .ensure_writable()
-        .map_err(|e| usage(format!("the experiments library {} cannot be written, so nothing measured would be kept: {e}", escape_path(library.dir()))))?;
-    if let Some(json) = &out.json {
-        let dir = json.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        crate::experiment::file::remove_stale_temps(dir, json.file_name().and_then(|n| n.to_str()));
-    }
-    let stop = signals::StopOnSignal::install().map_err(|e| anyhow::anyhow!("cannot install the signal handlers: {e}"))?;
-    // A text that cannot be read twice is read now, before anything is timed.
-    let prepared = plan.workload.prepare_cancellable(&stop.token());
-    if stop.caught().is_some() {
-        tell!("stopped while waiting for the input: nothing was measured");
-        return Ok(EXIT_SIGNAL);
-    }
-    let plan = SweepPlan { workload: prepared.map_err(|e| usage(e.to_string()))?, ..plan.clone() };
-
-    let mut exp = Experiment::start(&plan, out.name.clone());
-    let mut saver = Autosave::start(&mut exp, Some(library), out.json.iter().cloned().collect())
-        .map_err(|e| usage(format!("the experiments library cannot be written: {e}")))?;
-    let lib_path = saver.library_file().map(PathBuf::from).unwrap_or_default();
-    say!("machine:    {}", escape(&exp.machine.describe()));
-    say!("workload:   {}", escape(&exp.workload_line()));
-    if !plan.workload.name.design().takes_feeder() {
-        say!("            (runs its own design, named by the variant; --feeder does not apply)");
-    }
-    say!("experiment: {} ({})", exp.id, escape_path(&lib_path));
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(plan.total_runs() as u64);
-        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let hooks = Hooks { cancel: Some(stop.token()), ..Hooks::none() };
-    let mut exp = run_sweep(
-        &plan,
-        exp,
-        &hooks,
-        |SweepEvent::Starting { done, label, .. }| {
-            bar.set_position(done as u64);
-            bar.set_message(label);
-        },
-        |x| {
-            if let Some(e) = saver.save(x) {
-                tell!("warning: {e}; measuring goes on");
-            }
-        },
-    )
-    .map_err(|e| usage(e.to_string()))?;
-    bar.finish_and_clear();
-    if let (Status::Stopped { by, .. }, Some(name)) = (&mut exp.status, stop.caught()) {
-        *by = StopCause::Signal { name: name.into() };
-    }
-    saver.flush(&exp);
-    // `--fit`: the analysis, computed now, goes with the `--json` copy (the library keeps what was measured).
-    let analysis = (out.fit && exp.baseline.is_some()).then(|| Analysis::of(&exp));
-    let mut json_failed = None;
-    if let (Some(a), Some(path)) = (&analysis, &out.json)
-        && saver.saved(path)
-    {
-        json_failed = write_atomically(path, a.annotated_json(&exp).as_bytes()).err();
-    }
-    let csv_failed = out.csv.as_ref().and_then(|p| write_atomically(p, csv::to_csv(&exp).as_bytes()).err());
-
-    say!("");
-    say!("{}", table::to_table(&exp).trim_end());
-    let cut = exp.runs.iter().filter(|r| r.spans_cut).count();
-    if cut > 0 {
-        say!(
-            "note: the per-worker timeline of {cut} runs was cut to its start, to keep the experiment under {} spans",
-            crate::units::fmt_count(crate::measure::sweep::MAX_SPANS_PER_EXPERIMENT as u64)
-        );
-    }
-    if let Some(a) = &analysis {
-        say!("{}", crate::analysis::describe(&exp, a).trim_end());
-    }
-    for path in [Some(&lib_path), out.json.as_ref()].into_iter().flatten().filter(|p| saver.saved(p)) {
-        say!("wrote {}", escape_path(path));
-    }
-    if let (Some(path), None) = (&out.csv, &csv_failed) {
-        say!("wrote {}", escape_path(path));
-    }
-    say!("{}: {}", exp.id, escape(&exp.status.describe()));
-    let mut code = 0;
-    let written = csv_failed.into_iter().chain(json_failed).map(|e| e.to_string());
-    for failure in saver.failures().into_iter().map(str::to_string).chain(written) {
-        tell!("error: {failure}");
-        code = EXIT_FAILED;
-    }
-    match &exp.status {
-        Status::Stopped { by: StopCause::Signal { name }, .. } => {
-            tell!("stopped by {name}: {} kept in {}", exp.id, escape_path(&lib_path));
-            return Ok(EXIT_SIGNAL);
-        }
-        Status::Stopped { by: StopCause::Error { message }, .. } => {
-            tell!("error: {message}");
-            if exp.baseline.is_some() {
-                tell!("(the measurements finished before it are kept in {})", escape_path(&lib_path));
-            }
-            return Ok(EXIT_FAILED);
-        }
-        _ => {}
-    }
-    if !exp.all_verified() {
-        tell!("error: some runs did not reproduce the sequential result (marked NO above)");
-        return Ok(EXIT_FAILED);
-    }
-    Ok(code)
 }
 
 /// `scalescope list`: one line per file, from its header; the fields from
