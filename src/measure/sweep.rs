@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::machine::load::{CpuClock, CpuShare};
 use crate::experiment::{Step, SweepPlan};
 use crate::stats::Summary;
-use crate::engine::{CallId, Config, FeederKind, Hooks, Report, Run};
+use crate::engine::{CallId, Config, FeederKind, Hooks, Outcome, Report, Run};
 use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, WorkerRecord};
 use crate::workloads::{self, Computed, WorkloadError, WorkloadSpec};
 
@@ -86,118 +86,184 @@ fn cut_spans(spans: &mut Vec<crate::engine::Span>, room: usize) -> bool {
 /// Only a plan that does not validate or an input that cannot be read, before anything runs.
 pub fn run_sweep(
     plan: &SweepPlan,
-    mut exp: Experiment,
+    exp: Experiment,
     hooks: &Hooks,
-    mut on_event: impl FnMut(SweepEvent),
-    mut on_measured: impl FnMut(&Experiment),
+    on_event: impl FnMut(SweepEvent),
+    on_measured: impl FnMut(&Experiment),
 ) -> Result<Experiment, WorkloadError> {
     plan.validate()?;
     // A text that cannot be read twice is read once, here; a file is fingerprinted.
     let plan = &SweepPlan { workload: plan.workload.prepare_cancellable(&hooks.cancel.clone().unwrap_or_default())?, ..plan.clone() };
-    let steps = plan.steps();
-    // What the runs read is built before anything is timed (the largest size last, so it is the one kept).
-    for step in &steps {
-        step.workload.name.workload().warm(&step.workload);
-    }
-    let total = plan.total_runs();
-    let measurements = plan.total_measurements();
-    let mut done = 0;
-    let mut measured = 0;
-    let mut refs: Vec<Reference> = steps.iter().map(|_| Reference::default()).collect();
-    let mut accs: Vec<Acc> = plan
-        .runs()
-        .into_iter()
-        .map(|(step, spec, config)| Acc { step, spec, config, times: vec![], verified: true, result: None, reports: vec![], spans_cut: vec![], cpu: vec![] })
-        .collect();
-    let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
-    let mut spans_held = 0usize;
-    let origin = Instant::now();
+    let mut sweep = Sweep::new(plan, exp, hooks, on_event, on_measured);
+    let outcome = (0..plan.warmup + plan.reps).try_for_each(|round| sweep.round(round));
+    Ok(sweep.finish(outcome))
+}
 
-    let outcome: Result<(), WorkloadError> = (|| {
-        for round in 0..plan.warmup + plan.reps {
-            let timed = round >= plan.warmup;
-            let rep = round.checked_sub(plan.warmup);
-            let at = || origin.elapsed().as_secs_f64();
-            for (s, step) in steps.iter().enumerate() {
-                // The reference first, timed like the others.
-                let ref_hooks = Hooks { call: CallId::next(), ..hooks.clone() };
-                let what = match step.grown_for {
-                    None => "sequential reference".to_string(),
-                    Some(p) => format!("sequential reference, {} for {p} threads", crate::experiment::weak::size_words(&step.workload)),
-                };
-                on_event(SweepEvent::Starting { done, total, label: what, config: None, at_s: at(), rep, call: ref_hooks.call });
-                if cancelled() {
-                    return Err(cancel_error());
-                }
-                // A workload that reads memory: one probe pass per round, between the runs, the best kept.
-                if s == 0
-                    && let Some(b) = step.workload.name.workload().probe_memory(&step.workload, exp.machine.logical_cores)
-                {
-                    match &mut exp.bandwidth {
-                        Some(held) => held.merge(&b),
-                        None => exp.bandwidth = Some(b),
-                    }
-                }
-                let t0 = Instant::now();
-                let r = workloads::reference_watched(&step.workload, &ref_hooks)?;
-                let t = t0.elapsed().as_secs_f64();
-                refs[s].result.get_or_insert(r);
-                done += 1;
-                if timed {
-                    refs[s].times.push(t);
-                    measured += 1;
-                    fill(&mut exp, &steps, &refs, &accs, running(measured, measurements));
-                    on_measured(&exp);
-                }
-                // Rotate the order each round so no configuration always runs right after another.
-                let mine: Vec<usize> = (0..accs.len()).filter(|&i| accs[i].step == s).collect();
-                let n = mine.len();
-                for k in 0..n {
-                    let i = mine[(k + round) % n];
-                    let label = match step.grown_for {
-                        None => label(&accs[i].spec, &accs[i].config),
-                        Some(_) => format!("{}, {}", label(&accs[i].spec, &accs[i].config), crate::experiment::weak::size_words(&step.workload)),
-                    };
-                    let call = Run::new(&accs[i].config).hooks(hooks.clone()).record_spans(plan.spans && timed);
-                    on_event(SweepEvent::Starting { done, total, label, config: Some(accs[i].config), at_s: at(), rep, call: call.id() });
-                    // /proc is read before and after, outside the timed region.
-                    let clock = if timed { CpuClock::now() } else { None };
-                    let mut out = workloads::run(&accs[i].spec, call)?;
-                    let share = clock.and_then(|c| Some(CpuClock::now()?.share_since(&c)));
-                    done += 1;
-                    if !timed {
-                        continue;
-                    }
-                    let cut = cut_spans(&mut out.report.spans, MAX_SPANS_PER_EXPERIMENT.saturating_sub(spans_held));
-                    spans_held += out.report.spans.len();
-                    let acc = &mut accs[i];
-                    acc.times.push(out.report.wall_s);
-                    acc.verified &= refs[s].result.as_ref().is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
-                    acc.result = Some(out.value);
-                    acc.reports.push(out.report);
-                    acc.spans_cut.push(cut);
-                    if let Some(share) = share
-                        && acc.cpu.len() + 1 == acc.times.len()
-                    {
-                        acc.cpu.push(share);
-                    }
-                    measured += 1;
-                    fill(&mut exp, &steps, &refs, &accs, running(measured, measurements));
-                    on_measured(&exp);
-                }
+/// A sweep under way: what it has measured so far and where it is.
+struct Sweep<'p, E, M> {
+    plan: &'p SweepPlan,
+    hooks: &'p Hooks,
+    steps: Vec<Step>,
+    refs: Vec<Reference>,
+    accs: Vec<Acc>,
+    exp: Experiment,
+    on_event: E,
+    on_measured: M,
+    /// Engine calls made (warm-ups included).
+    done: usize,
+    /// Timed measurements finished.
+    measured: usize,
+    spans_held: usize,
+    origin: Instant,
+}
+
+impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
+    fn new(plan: &'p SweepPlan, exp: Experiment, hooks: &'p Hooks, on_event: E, on_measured: M) -> Self {
+        let steps = plan.steps();
+        // What the runs read is built before anything is timed (the largest size last, so it is the one kept).
+        for step in &steps {
+            step.workload.name.workload().warm(&step.workload);
+        }
+        let refs = steps.iter().map(|_| Reference::default()).collect();
+        let accs = plan
+            .runs()
+            .into_iter()
+            .map(|(step, spec, config)| Acc {
+                step,
+                spec,
+                config,
+                times: vec![],
+                verified: true,
+                result: None,
+                reports: vec![],
+                spans_cut: vec![],
+                cpu: vec![],
+            })
+            .collect();
+        Sweep { plan, hooks, steps, refs, accs, exp, on_event, on_measured, done: 0, measured: 0, spans_held: 0, origin: Instant::now() }
+    }
+
+    /// One round: every step's reference, then its configurations in an
+    /// order rotated each round, so no configuration always runs right after another.
+    fn round(&mut self, round: usize) -> Result<(), WorkloadError> {
+        for s in 0..self.steps.len() {
+            self.reference(s, round)?;
+            let mine: Vec<usize> = (0..self.accs.len()).filter(|&i| self.accs[i].step == s).collect();
+            for k in 0..mine.len() {
+                self.config(mine[(k + round) % mine.len()], round)?;
             }
         }
         Ok(())
-    })();
-    let status = match outcome {
-        Ok(()) => Status::Complete,
-        Err(WorkloadError::Engine(crate::engine::EngineError::Cancelled { .. })) => {
-            Status::Stopped { done: measured, total: measurements, by: StopCause::User }
+    }
+
+    /// The timed repetition of `round` (`None`: a warm-up).
+    fn rep(&self, round: usize) -> Option<usize> {
+        round.checked_sub(self.plan.warmup)
+    }
+
+    fn announce(&mut self, label: String, config: Option<Config>, round: usize, call: CallId) {
+        let at_s = self.origin.elapsed().as_secs_f64();
+        let event = SweepEvent::Starting { done: self.done, total: self.plan.total_runs(), label, config, at_s, rep: self.rep(round), call };
+        (self.on_event)(event);
+    }
+
+    /// Step `s`'s sequential reference, timed like the runs (with a memory
+    /// probe pass first for a workload that reads memory).
+    fn reference(&mut self, s: usize, round: usize) -> Result<(), WorkloadError> {
+        let ref_hooks = Hooks { call: CallId::next(), ..self.hooks.clone() };
+        let what = match self.steps[s].grown_for {
+            None => "sequential reference".to_string(),
+            Some(p) => format!("sequential reference, {} for {p} threads", crate::experiment::weak::size_words(&self.steps[s].workload)),
+        };
+        self.announce(what, None, round, ref_hooks.call);
+        if self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            return Err(cancel_error());
         }
-        Err(e) => Status::Stopped { done: measured, total: measurements, by: StopCause::Error { message: e.to_string() } },
-    };
-    fill(&mut exp, &steps, &refs, &accs, status);
-    Ok(exp)
+        if s == 0 {
+            self.probe_memory();
+        }
+        let t0 = Instant::now();
+        let r = workloads::reference_watched(&self.steps[s].workload, &ref_hooks)?;
+        let t = t0.elapsed().as_secs_f64();
+        self.refs[s].result.get_or_insert(r);
+        self.done += 1;
+        if self.rep(round).is_some() {
+            self.refs[s].times.push(t);
+            self.measured_one();
+        }
+        Ok(())
+    }
+
+    /// A workload that reads memory: one probe pass per round, between the runs, the best kept.
+    fn probe_memory(&mut self) {
+        let spec = &self.steps[0].workload;
+        if let Some(b) = spec.name.workload().probe_memory(spec, self.exp.machine.logical_cores) {
+            match &mut self.exp.bandwidth {
+                Some(held) => held.merge(&b),
+                None => self.exp.bandwidth = Some(b),
+            }
+        }
+    }
+
+    /// One call of configuration `i`; recorded when the round is timed.
+    fn config(&mut self, i: usize, round: usize) -> Result<(), WorkloadError> {
+        let timed = self.rep(round).is_some();
+        let step = &self.steps[self.accs[i].step];
+        let label = match step.grown_for {
+            None => label(&self.accs[i].spec, &self.accs[i].config),
+            Some(_) => format!("{}, {}", label(&self.accs[i].spec, &self.accs[i].config), crate::experiment::weak::size_words(&step.workload)),
+        };
+        let config = self.accs[i].config;
+        let call = Run::new(&config).hooks(self.hooks.clone()).record_spans(self.plan.spans && timed);
+        self.announce(label, Some(config), round, call.id());
+        // /proc is read before and after, outside the timed region.
+        let clock = if timed { CpuClock::now() } else { None };
+        let out = workloads::run(&self.accs[i].spec, call)?;
+        let share = clock.and_then(|c| Some(CpuClock::now()?.share_since(&c)));
+        self.done += 1;
+        if timed {
+            self.record(i, out, share);
+            self.measured_one();
+        }
+        Ok(())
+    }
+
+    /// Adds a timed repetition of configuration `i`: its time, result, report and CPU share.
+    fn record(&mut self, i: usize, mut out: Outcome<Computed>, share: Option<CpuShare>) {
+        let cut = cut_spans(&mut out.report.spans, MAX_SPANS_PER_EXPERIMENT.saturating_sub(self.spans_held));
+        self.spans_held += out.report.spans.len();
+        let reference = self.refs[self.accs[i].step].result.as_ref();
+        let acc = &mut self.accs[i];
+        acc.times.push(out.report.wall_s);
+        acc.verified &= reference.is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
+        acc.result = Some(out.value);
+        acc.reports.push(out.report);
+        acc.spans_cut.push(cut);
+        if let Some(share) = share
+            && acc.cpu.len() + 1 == acc.times.len()
+        {
+            acc.cpu.push(share);
+        }
+    }
+
+    /// A timed measurement ended: the experiment gets it, and is handed out to be saved.
+    fn measured_one(&mut self) {
+        self.measured += 1;
+        fill(&mut self.exp, &self.steps, &self.refs, &self.accs, running(self.measured, self.plan.total_measurements()));
+        (self.on_measured)(&self.exp);
+    }
+
+    /// The experiment, complete or stopped with why.
+    fn finish(mut self, outcome: Result<(), WorkloadError>) -> Experiment {
+        let (done, total) = (self.measured, self.plan.total_measurements());
+        let status = match outcome {
+            Ok(()) => Status::Complete,
+            Err(WorkloadError::Engine(crate::engine::EngineError::Cancelled { .. })) => Status::Stopped { done, total, by: StopCause::User },
+            Err(e) => Status::Stopped { done, total, by: StopCause::Error { message: e.to_string() } },
+        };
+        fill(&mut self.exp, &self.steps, &self.refs, &self.accs, status);
+        self.exp
+    }
 }
 
 fn cancel_error() -> WorkloadError {
