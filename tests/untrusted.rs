@@ -269,7 +269,8 @@ fn umask_077_gives_private_files_and_stale_temporary_files_are_removed() {
 fn values_out_of_range_are_refused_with_their_field() {
     let dir = scratch("ranges");
     let base = sample(&dir);
-    let cases: [(&str, &dyn Fn(&mut serde_json::Value)); 3] = [
+    type Edit<'a> = (&'a str, &'a dyn Fn(&mut serde_json::Value));
+    let cases: [Edit<'_>; 3] = [
         ("runs[0].threads", &|v| v["runs"][0]["threads"] = 0.into()),
         ("runs[0].times_s", &|v| v["runs"][0]["median_s"] = 1.7e308.into()),
         ("baseline", &|v| v["baseline"]["times_s"][0] = (-1.0).into()),

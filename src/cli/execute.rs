@@ -42,6 +42,8 @@ pub(super) fn execute(plan: &SweepPlan, out: &OutputArgs) -> Result<i32> {
         tell!("stopped while waiting for the input: nothing was measured");
         return Ok(EXIT_SIGNAL);
     };
+    // A pipe's text is known only now: its memory is checked again, exactly.
+    plan.check_memory(out.memory_budget.unwrap_or_else(MemoryBudget::default_for_machine)).map_err(|e| usage(e.to_string()))?;
     let mut exp = Experiment::start(&plan, out.name.clone());
     let mut saver = Autosave::start(&mut exp, Some(library), out.json.iter().cloned().collect())
         .map_err(|e| usage(format!("the experiments library cannot be written: {e}")))?;

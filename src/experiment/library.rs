@@ -259,8 +259,8 @@ impl Library {
     /// # Errors
     /// `id` is not an id, none or several match (the message lists them), or it cannot be read.
     pub fn find(&self, id: &str) -> Result<(PathBuf, Experiment), String> {
-        if !id.is_empty() && ExperimentId::parse(id).is_err() {
-            return Err(ExperimentId::parse(id).map(drop).unwrap_err().to_string());
+        if let (false, Err(e)) = (id.is_empty(), ExperimentId::parse(id)) {
+            return Err(e.to_string());
         }
         let listed = self.headers().map_err(|e| e.to_string())?;
         let exact: Vec<&Listed> = listed.iter().filter(|l| l.header.as_ref().is_ok_and(|h| h.id == *id)).collect();

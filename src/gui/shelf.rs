@@ -234,7 +234,7 @@ impl Shelf {
     /// speedup measured against its own reference): what Save writes.
     pub fn merged(&self, kind: WorkloadKind) -> Option<Experiment> {
         let shown = || self.results.iter().enumerate().filter(|(i, _)| self.is_shown(*i)).map(|(_, r)| r);
-        let latest = shown().filter(|r| r.workload.name == kind).last()?;
+        let latest = shown().rfind(|r| r.workload.name == kind)?;
         let mut merged = latest.clone();
         merged.runs = shown().filter(|r| r.workload == latest.workload).flat_map(|r| r.runs.clone()).collect();
         Some(merged)

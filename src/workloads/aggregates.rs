@@ -6,7 +6,7 @@ use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadErro
 use crate::engine::broadcast::cooperative::{AsyncConsumer, broadcast_cooperative};
 use crate::engine::broadcast::{BroadcastConfig, Consumer, Items, Strategy, broadcast};
 use crate::engine::{Chunk, Config, Outcome, Run};
-use crate::measure::budget::MemoryEstimate;
+use crate::workloads::memory::MemoryEstimate;
 
 /// Items per chunk when the chunk size is `auto`.
 pub const AUTO_CHUNK: Chunk = Chunk::of(8192);

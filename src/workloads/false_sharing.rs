@@ -13,7 +13,7 @@ use crossbeam_utils::CachePadded;
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::{Config, Outcome, Run};
-use crate::measure::budget::{MemoryEstimate, feeder_buffers};
+use crate::workloads::memory::{MemoryEstimate, feeder_buffers};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {

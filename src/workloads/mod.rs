@@ -8,6 +8,7 @@ pub mod bandwidth;
 pub mod contention;
 pub mod design;
 pub mod false_sharing;
+pub mod memory;
 pub mod ordered_map;
 mod params;
 pub mod primes;
@@ -29,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::engine::{CancelToken, Config, EngineError, Outcome, ProgressEvent, Run, WorkerStats};
-use crate::measure::budget::MemoryEstimate;
+use crate::workloads::memory::MemoryEstimate;
 
 pub use design::{Design, Variant};
 pub use params::{ParamInfo, Params};

@@ -8,7 +8,7 @@ use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::ordered::{StreamConfig, map_ordered, map_unordered};
 use crate::engine::{BufferStats, Chunk, Config, Outcome, Report, Run};
-use crate::measure::budget::MemoryEstimate;
+use crate::workloads::memory::MemoryEstimate;
 
 /// Items per chunk when the chunk size is `auto`.
 pub const AUTO_CHUNK: Chunk = Chunk::of(1024);
@@ -44,12 +44,12 @@ impl Workload for OrderedMap {
         let n = spec.get("n");
         let chunk = config.chunk.or(AUTO_CHUNK).get() as u64;
         let p = config.threads.get() as u64;
-        let window = StreamConfig::of(config.threads, config.chunk.or(AUTO_CHUNK)).window();
-        let held = window.saturating_mul(chunk).min(n);
-        let window = if held < window.saturating_mul(chunk) {
+        let stream = StreamConfig::of(config.threads, config.chunk.or(AUTO_CHUNK));
+        let window = if stream.window().saturating_mul(chunk) > n {
             MemoryEstimate::product(&[("n", n), ("bytes", 16)], "the reorder window holds every answer at most")
         } else {
-            MemoryEstimate::product(&[("threads", p), ("window chunks", 32), ("chunk", chunk), ("bytes", 16)], "reorder window")
+            let per_worker = stream.per_worker.get() as u64;
+            MemoryEstimate::product(&[("threads", p), ("window chunks", per_worker), ("chunk", chunk), ("bytes", 16)], "reorder window")
         };
         let inputs =
             MemoryEstimate::product(&[("threads", p), ("chunk", chunk.min(n.max(1))), ("bytes", 8)], "a chunk of numbers per worker");

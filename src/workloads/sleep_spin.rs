@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};
 use crate::engine::{Config, Outcome, Run};
-use crate::measure::budget::{MemoryEstimate, feeder_buffers};
+use crate::workloads::memory::{MemoryEstimate, feeder_buffers};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {

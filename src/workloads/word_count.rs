@@ -15,7 +15,7 @@ use super::source::SplitMix;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::keyed::Emitter;
 use crate::engine::{CancelToken, Config, FeederKind, Outcome, Run};
-use crate::measure::budget::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
+use crate::workloads::memory::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
 use crate::units::{fmt_count, human_bytes};
 
 /// Description and parameters.
