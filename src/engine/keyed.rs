@@ -1,7 +1,7 @@
 //! Keyed map-reduce with a shuffle: the mapper emits `(key, value)` pairs,
 //! values of one key are combined with an associative `combine`.
 //!
-//! Design (seed 001's word count, done right):
+//! Design (a threaded word count, done right):
 //! - **Map + local combine.** Any feeder runs the map phase. Each worker's
 //!   accumulator is a table per *partition* (`R` = the thread count), and a
 //!   pair is combined into its partition's table at once, so a worker holds

@@ -1,4 +1,4 @@
-//! `primes`: count primes below n by trial division (seed 000's benchmark).
+//! `primes`: count primes below n by trial division (the classic thread-pool benchmark).
 
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec, number};

@@ -1,4 +1,4 @@
-//! `sleep-spin`: each item sleeps, then spins (seed 003's function that both
+//! `sleep-spin`: each item sleeps, then spins (a function that both
 //! blocks and burns CPU).
 
 use std::hint::black_box;

@@ -4,8 +4,8 @@
 use eframe::egui::{self, RichText};
 
 use super::Action;
-use crate::engine::FeederKind;
-use crate::gui::state::{JobKind, Settings, ThreadSteps};
+use crate::engine::{Chunk, ChunkSize, FeederKind};
+use crate::gui::state::{JobKind, Settings, ThreadSteps, capped_threads};
 use crate::workloads::WorkloadKind;
 
 struct Lesson {
@@ -23,8 +23,8 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::SleepSpin;
             s.feeder = FeederKind::Dispenser;
-            s.threads = 4 * num_cpus::get().max(1);
-            s.chunk = Some(1);
+            s.threads = capped_threads(4 * num_cpus::get());
+            s.chunk = ChunkSize::Fixed(const { Chunk::of(1) });
             s.steps = ThreadSteps::Doubling;
             JobKind::Threads
         },
@@ -36,7 +36,7 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::Primes;
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(1);
+            s.threads = capped_threads(num_cpus::get());
             JobKind::Chunks
         },
     },
@@ -47,8 +47,8 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::Primes;
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(1);
-            s.chunk = None;
+            s.threads = capped_threads(num_cpus::get());
+            s.chunk = ChunkSize::Auto;
             JobKind::Gil
         },
     },
@@ -59,8 +59,8 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::Primes;
             s.feeder = FeederKind::Auto;
-            s.threads = 2 * num_cpus::get().max(1);
-            s.chunk = None;
+            s.threads = capped_threads(2 * num_cpus::get());
+            s.chunk = ChunkSize::Auto;
             JobKind::Threads
         },
     },
@@ -73,8 +73,8 @@ const LESSONS: &[Lesson] = &[
             s.spec_mut().params.set("n", 1_000_000);
             s.spec_mut().params.set("serial", 1_000_000);
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(2);
-            s.chunk = None;
+            s.threads = capped_threads(num_cpus::get().max(2));
+            s.chunk = ChunkSize::Auto;
             s.steps = ThreadSteps::Doubling;
             JobKind::Weak
         },
@@ -86,8 +86,8 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::Stream;
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(2);
-            s.chunk = None;
+            s.threads = capped_threads(num_cpus::get().max(2));
+            s.chunk = ChunkSize::Auto;
             s.steps = ThreadSteps::Doubling;
             JobKind::Threads
         },
@@ -98,8 +98,8 @@ const LESSONS: &[Lesson] = &[
         button: "Try it: trivial, every feeder",
         setup: |s| {
             s.workload = WorkloadKind::Trivial;
-            s.threads = num_cpus::get().max(1);
-            s.chunk = None;
+            s.threads = capped_threads(num_cpus::get());
+            s.chunk = ChunkSize::Auto;
             JobKind::Feeders
         },
     },
@@ -110,7 +110,7 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::Skewed;
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(1);
+            s.threads = capped_threads(num_cpus::get());
             JobKind::Chunks
         },
     },
@@ -121,8 +121,8 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::FalseSharing;
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(2);
-            s.chunk = Some(1024);
+            s.threads = capped_threads(num_cpus::get().max(2));
+            s.chunk = ChunkSize::Fixed(const { Chunk::of(1024) });
             JobKind::Variants
         },
     },
@@ -133,8 +133,8 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::Contention;
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(2);
-            s.chunk = Some(1024);
+            s.threads = capped_threads(num_cpus::get().max(2));
+            s.chunk = ChunkSize::Fixed(const { Chunk::of(1024) });
             JobKind::Variants
         },
     },
@@ -144,8 +144,8 @@ const LESSONS: &[Lesson] = &[
         button: "Try it: ordered vs unordered stream",
         setup: |s| {
             s.workload = WorkloadKind::OrderedMap;
-            s.threads = num_cpus::get().max(2);
-            s.chunk = None;
+            s.threads = capped_threads(num_cpus::get().max(2));
+            s.chunk = ChunkSize::Auto;
             JobKind::Variants
         },
     },
@@ -156,20 +156,20 @@ const LESSONS: &[Lesson] = &[
         setup: |s| {
             s.workload = WorkloadKind::WordCount;
             s.feeder = FeederKind::Dispenser;
-            s.threads = num_cpus::get().max(2);
-            s.chunk = None;
+            s.threads = capped_threads(num_cpus::get().max(2));
+            s.chunk = ChunkSize::Auto;
             JobKind::Once
         },
     },
     Lesson {
         title: "One pass, several readers",
-        text: "A plain iterator can be read once. To compute a sum, a max and a histogram at the same time on separate threads, every item must reach every reader. Buffering the whole input costs memory equal to the input; an unbounded queue per reader (a tee) grows whenever one reader falls behind; a barrier per item (lock-step) keeps memory at one item but makes every item wait for the slowest thread. Chunks shared through short queues keep memory bounded and pay the hand-off once per chunk. Or use no threads at all (seed 004's greenlets): every reader a coroutine, polled in turn on one thread for each item; one item in memory, a function call per hand-off, and no parallelism.",
+        text: "A plain iterator can be read once. To compute a sum, a max and a histogram at the same time on separate threads, every item must reach every reader. Buffering the whole input costs memory equal to the input; an unbounded queue per reader (a tee) grows whenever one reader falls behind; a barrier per item (lock-step) keeps memory at one item but makes every item wait for the slowest thread. Chunks shared through short queues keep memory bounded and pay the hand-off once per chunk. Or use no threads at all (greenlets, as gevent does): every reader a coroutine, polled in turn on one thread for each item; one item in memory, a function call per hand-off, and no parallelism.",
         button: "Try it: the five strategies (n = 20,000, chunks of 1,000)",
         setup: |s| {
             s.workload = WorkloadKind::Aggregates;
             s.spec_mut().params.set("n", 20_000);
             // Chunks of 1,000 keep the chunked bound (6,000 items) well under n.
-            s.chunk = Some(1_000);
+            s.chunk = ChunkSize::Fixed(const { Chunk::of(1_000) });
             JobKind::Variants
         },
     },
