@@ -16,77 +16,17 @@ pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
     let t0 = Instant::now();
     let ctx = ui.ctx().clone();
     let was_running = app.is_running();
-    if ctx.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Q)) {
-        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-    }
-    if app.ctx.is_none() {
-        // The first frame: the presenter zoom the person left it at.
-        ctx.set_zoom_factor(app.settings.zoom.clamp(0.5, 3.0));
-    }
-    // Ctrl + / Ctrl - / Ctrl 0 are egui's own; the factor is kept in the settings.
-    app.settings.zoom = ctx.zoom_factor();
-    app.ctx = Some(ctx.clone());
-    app.poll();
-    app.dropped_files(&ctx);
-    app.finish_png(ctx.pixels_per_point());
+    begin(app, &ctx);
     let mut actions = Vec::new();
 
-    egui::Panel::top("top").show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            ui.heading("scalescope");
-            ui.label(RichText::new(app.machine.describe()).weak());
-        });
-        if let Some(m) = &app.message {
-            let color = if m.error { Color32::from_rgb(220, 60, 60) } else { ui.visuals().text_color() };
-            ui.label(RichText::new(&m.text).color(color));
-        }
-    });
+    egui::Panel::top("top").show(ui, |ui| top(ui, app));
     egui::Panel::bottom("status").show(ui, |ui| {
         panels::status::ui(ui, &app.jobs, app.frames.p95_ms(), app.settings.zoom);
     });
     egui::Panel::left("controls").resizable(true).default_size(330.0).show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let controls = panels::controls::Controls {
-                settings: &mut app.settings,
-                paths: &mut app.paths,
-                param_text: &mut app.param_text,
-                cores: app.machine.logical_cores,
-                running: app.jobs.is_running(),
-            };
-            panels::controls::ui(ui, controls, &mut actions);
-        });
+        egui::ScrollArea::vertical().show(ui, |ui| controls(ui, app, &mut actions));
     });
-    let tab_rect = egui::CentralPanel::default().show(ui, |ui| {
-        ui.horizontal(|ui| {
-            for tab in Tab::ALL {
-                ui.selectable_value(&mut app.settings.tab, tab, tab.name());
-            }
-        });
-        ui.separator();
-        if matches!(app.settings.tab, Tab::Scaling | Tab::Why | Tab::Results) {
-            view_picker(ui, app);
-        }
-        let labels = app.shelf.labels(&app.machine);
-        let shown = app.shelf.shown(&labels, app.settings.view);
-        let analysed = app.shelf.analysed(&labels, app.settings.view);
-        let cores = app.machine.logical_cores;
-        match app.settings.tab {
-            Tab::Live => panels::live_view::ui(ui, &app.jobs, &mut app.settings.live_whole),
-            Tab::Scaling => {
-                // A small window scrolls to the lower plots.
-                egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &analysed, app.settings.view, cores));
-            }
-            Tab::Why => panels::why::ui(ui, &analysed, cores, &mut app.why),
-            Tab::Results => panels::table::ui(ui, &shown, &mut actions),
-            Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), &mut actions),
-            Tab::Experiments => {
-                let shelf = &mut app.shelf;
-                let mut renaming = shelf.renaming.take();
-                panels::experiments::ui(ui, shelf, &mut renaming, &mut actions);
-                shelf.renaming = renaming;
-            }
-        }
-    });
+    let tab_rect = egui::CentralPanel::default().show(ui, |ui| tabs(ui, app, &mut actions));
     app.tab_rect = Some(tab_rect.response.rect);
     if let Some(yes) = replace_question(&ctx, app.export.pending.as_ref()) {
         app.answer(yes);
@@ -103,6 +43,81 @@ pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
         ctx.request_repaint_after(every);
     }
     app.frames.record(t0, was_running);
+}
+
+/// Before anything is drawn: Ctrl+Q, the zoom, and what arrived since the
+/// last frame (job messages, dropped files, a PNG being exported).
+fn begin(app: &mut ScalescopeApp, ctx: &egui::Context) {
+    if ctx.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Q)) {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+    if app.ctx.is_none() {
+        // The first frame: the presenter zoom the person left it at.
+        ctx.set_zoom_factor(app.settings.zoom.clamp(0.5, 3.0));
+    }
+    // Ctrl + / Ctrl - / Ctrl 0 are egui's own; the factor is kept in the settings.
+    app.settings.zoom = ctx.zoom_factor();
+    app.ctx = Some(ctx.clone());
+    app.poll();
+    app.dropped_files(ctx);
+    app.finish_png(ctx.pixels_per_point());
+}
+
+/// The top bar: the name, the machine, and the message line.
+fn top(ui: &mut egui::Ui, app: &ScalescopeApp) {
+    ui.horizontal_wrapped(|ui| {
+        ui.heading("scalescope");
+        ui.label(RichText::new(app.machine.describe()).weak());
+    });
+    if let Some(m) = &app.message {
+        let color = if m.error { Color32::from_rgb(220, 60, 60) } else { ui.visuals().text_color() };
+        ui.label(RichText::new(&m.text).color(color));
+    }
+}
+
+/// The controls on the left, over the settings they edit.
+fn controls(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels::Action>) {
+    let controls = panels::controls::Controls {
+        settings: &mut app.settings,
+        paths: &mut app.paths,
+        param_text: &mut app.param_text,
+        cores: app.machine.logical_cores,
+        running: app.jobs.is_running(),
+    };
+    panels::controls::ui(ui, controls, actions);
+}
+
+/// The tab strip, the workload picker of the plot tabs, and the tab on show.
+fn tabs(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels::Action>) {
+    ui.horizontal(|ui| {
+        for tab in Tab::ALL {
+            ui.selectable_value(&mut app.settings.tab, tab, tab.name());
+        }
+    });
+    ui.separator();
+    if matches!(app.settings.tab, Tab::Scaling | Tab::Why | Tab::Results) {
+        view_picker(ui, app);
+    }
+    let labels = app.shelf.labels(&app.machine);
+    let shown = app.shelf.shown(&labels, app.settings.view);
+    let analysed = app.shelf.analysed(&labels, app.settings.view);
+    let cores = app.machine.logical_cores;
+    match app.settings.tab {
+        Tab::Live => panels::live_view::ui(ui, &app.jobs, &mut app.settings.live_whole),
+        Tab::Scaling => {
+            // A small window scrolls to the lower plots.
+            egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &analysed, app.settings.view, cores));
+        }
+        Tab::Why => panels::why::ui(ui, &analysed, cores, &mut app.why),
+        Tab::Results => panels::table::ui(ui, &shown, actions),
+        Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), actions),
+        Tab::Experiments => {
+            let shelf = &mut app.shelf;
+            let mut renaming = shelf.renaming.take();
+            panels::experiments::ui(ui, shelf, &mut renaming, actions);
+            shelf.renaming = renaming;
+        }
+    }
 }
 
 /// Which workload's experiments the plots show, picked among those measured.

@@ -6,6 +6,7 @@ use egui_plot::{HoverPosition, Line, Plot};
 
 use super::scaling::palette;
 use super::{chip, hint};
+use crate::engine::WorkerStats;
 use crate::gui::jobs::Jobs;
 use crate::gui::live::{LiveRun, average_rate, time_split};
 use crate::units::{fmt_count, human_count, human_duration};
@@ -25,12 +26,34 @@ const REFERENCE: Color32 = Color32::from_rgb(190, 140, 200);
 /// running now, with one row per worker. `whole` (a checkbox here) spans
 /// the whole experiment, else only the call running now.
 pub fn ui(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool) {
-    let exp = &jobs.live;
-    let live = &exp.current;
+    let live = &jobs.live.current;
     if jobs.job.is_none() && live.workers.is_empty() {
         ui.label("Nothing running. Pick a workload and press Run, or open the Learn tab.");
         return;
     }
+    header(ui, jobs);
+
+    if !live.phases.is_empty() {
+        phases(ui, live);
+    }
+
+    let bars_height = (live.workers.len() as f32 * 22.0 + 40.0).min(ui.available_height() * 0.4);
+    let mut plot_height = (ui.available_height() - bars_height - 90.0).max(120.0);
+    if !live.occupancy.is_empty() {
+        plot_height = (plot_height / 2.0 - 30.0).max(110.0);
+        occupancy(ui, live, plot_height);
+    }
+    throughput(ui, jobs, whole, plot_height);
+
+    ui.separator();
+    workers(ui, live);
+}
+
+/// What runs now: its label, what it ran, its time and items, which run of
+/// the job it is, and notes on repetitions, auto's plan and the reference.
+fn header(ui: &mut egui::Ui, jobs: &Jobs) {
+    let exp = &jobs.live;
+    let live = &exp.current;
     let reference = live.used == crate::workloads::REFERENCE;
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(&live.label).strong());
@@ -62,20 +85,10 @@ pub fn ui(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool) {
                 .small(),
         );
     }
+}
 
-    if !live.phases.is_empty() {
-        phases(ui, live);
-    }
-
-    let bars_height = (live.workers.len() as f32 * 22.0 + 40.0).min(ui.available_height() * 0.4);
-    let mut plot_height = (ui.available_height() - bars_height - 90.0).max(120.0);
-    if !live.occupancy.is_empty() {
-        plot_height = (plot_height / 2.0 - 30.0).max(110.0);
-        occupancy(ui, live, plot_height);
-    }
-    throughput(ui, jobs, whole, plot_height);
-
-    ui.separator();
+/// The per-worker legend, then one row per worker in a scroll area.
+fn workers(ui: &mut egui::Ui, live: &LiveRun) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("per worker:").strong());
         chip(ui, NOW, "items done (longest bar: the busiest worker)");
@@ -87,50 +100,51 @@ pub fn ui(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool) {
     egui::ScrollArea::vertical().id_salt("workers").show(ui, |ui| {
         let max_items = live.workers.iter().map(|w| w.items).max().unwrap_or(0).max(1);
         for w in &live.workers {
-            ui.horizontal(|ui| {
-                ui.label(
-                    RichText::new(format!("w{:<2} {:>12} items  {:>9} chunks", w.worker, fmt_count(w.items), fmt_count(w.chunks)))
-                        .monospace(),
-                );
-                let width = (ui.available_width() - 10.0).max(100.0);
-                let (rect, resp) = ui.allocate_exact_size(egui::vec2(width, 16.0), egui::Sense::hover());
-                let p = ui.painter();
-                // Top half: items done relative to the busiest worker.
-                let top = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width() * w.items as f32 / max_items as f32, 6.0));
-                p.rect_filled(top, 1.0, NOW);
-                if rayon && !live.finished {
-                    // rayon's workers report their time only when their part ends.
-                    p.text(
-                        egui::pos2(rect.left(), rect.top() + 8.0),
-                        egui::Align2::LEFT_TOP,
-                        "rayon reports no per-worker busy or waiting time while it runs (only its total, at the end)",
-                        egui::FontId::proportional(10.0),
-                        ui.visuals().weak_text_color(),
-                    );
-                    return;
-                }
-                // Bottom: the time split.
-                let (busy, wait, idle) = time_split(w, live.elapsed_s);
-                let mut x = rect.left();
-                for (frac, color) in [(busy, BUSY), (wait, WAIT), (idle, IDLE)] {
-                    let seg = egui::Rect::from_min_size(egui::pos2(x, rect.top() + 8.0), egui::vec2(rect.width() * frac as f32, 8.0));
-                    p.rect_filled(seg, 0.0, color);
-                    x += seg.width();
-                }
-                resp.on_hover_text(format!(
-                    "worker {}: {} items in {} chunks\nbusy {:.3} s ({:.0}%), waiting {:.3} s ({:.0}%), idle {:.0}%",
-                    w.worker,
-                    w.items,
-                    w.chunks,
-                    w.busy_s,
-                    busy * 100.0,
-                    w.wait_s,
-                    wait * 100.0,
-                    idle * 100.0
-                ));
-            });
+            ui.horizontal(|ui| worker_row(ui, live, w, max_items, rayon));
         }
     });
+}
+
+/// One worker: its counts, a bar of its items against the busiest
+/// worker's, and under it the split of its time (not for rayon while it runs).
+fn worker_row(ui: &mut egui::Ui, live: &LiveRun, w: &WorkerStats, max_items: u64, rayon: bool) {
+    ui.label(RichText::new(format!("w{:<2} {:>12} items  {:>9} chunks", w.worker, fmt_count(w.items), fmt_count(w.chunks))).monospace());
+    let width = (ui.available_width() - 10.0).max(100.0);
+    let (rect, resp) = ui.allocate_exact_size(egui::vec2(width, 16.0), egui::Sense::hover());
+    let p = ui.painter();
+    // Top half: items done relative to the busiest worker.
+    let top = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width() * w.items as f32 / max_items as f32, 6.0));
+    p.rect_filled(top, 1.0, NOW);
+    if rayon && !live.finished {
+        // rayon's workers report their time only when their part ends.
+        p.text(
+            egui::pos2(rect.left(), rect.top() + 8.0),
+            egui::Align2::LEFT_TOP,
+            "rayon reports no per-worker busy or waiting time while it runs (only its total, at the end)",
+            egui::FontId::proportional(10.0),
+            ui.visuals().weak_text_color(),
+        );
+        return;
+    }
+    // Bottom: the time split.
+    let (busy, wait, idle) = time_split(w, live.elapsed_s);
+    let mut x = rect.left();
+    for (frac, color) in [(busy, BUSY), (wait, WAIT), (idle, IDLE)] {
+        let seg = egui::Rect::from_min_size(egui::pos2(x, rect.top() + 8.0), egui::vec2(rect.width() * frac as f32, 8.0));
+        p.rect_filled(seg, 0.0, color);
+        x += seg.width();
+    }
+    resp.on_hover_text(format!(
+        "worker {}: {} items in {} chunks\nbusy {:.3} s ({:.0}%), waiting {:.3} s ({:.0}%), idle {:.0}%",
+        w.worker,
+        w.items,
+        w.chunks,
+        w.busy_s,
+        busy * 100.0,
+        w.wait_s,
+        wait * 100.0,
+        idle * 100.0
+    ));
 }
 
 /// Items per second over time: every earlier call of the experiment faint,
@@ -138,18 +152,7 @@ pub fn ui(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool) {
 fn throughput(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool, height: f32) {
     let exp = &jobs.live;
     let live = &exp.current;
-    let workers = live.workers.len().min(8);
-    ui.horizontal_wrapped(|ui| {
-        ui.checkbox(whole, "whole experiment");
-        chip(ui, NOW, "all workers, this run");
-        for i in 0..workers {
-            chip(ui, palette(i + 1), &format!("worker {i}"));
-        }
-        if *whole {
-            chip(ui, EARLIER, "earlier runs");
-            chip(ui, REFERENCE, "sequential reference");
-        }
-    });
+    throughput_legend(ui, live.workers.len().min(8), whole);
     let offset = if *whole { 0.0 } else { exp.current_at_s };
     let shift = |v: Vec<[f64; 2]>| -> Vec<[f64; 2]> { v.into_iter().map(|[t, r]| [t - offset, r]).collect() };
     let x_label = if *whole { "seconds since the experiment started" } else { "seconds since this run started" };
@@ -185,17 +188,39 @@ fn throughput(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool, height: f32) {
     if exp.too_short()
         && let Some(rate) = average_rate(live)
     {
-        ui.label(RichText::new(format!(
-            "This run took {}: too short to draw its rate over time. It did {} items, {} items/s on average (the flat line).",
-            human_duration(live.elapsed_s),
-            fmt_count(live.items()),
-            human_count(rate)
-        )));
+        too_short(ui, live, rate);
     }
     hint(
         ui,
         "the thick line is the items per second of all workers of the run going on now; the thin ones each worker. Grey lines are the experiment's earlier runs, purple the sequential reference: repetitions build up from left to right. This window's own drawing takes some CPU too: from the second repetition on the window draws only between runs, and `scalescope sweep` measures without a window.",
     );
+}
+
+/// The throughput plot's legend, after the checkbox that picks its span:
+/// the run, its first `workers` workers and, for the whole experiment, the
+/// earlier runs and the reference.
+fn throughput_legend(ui: &mut egui::Ui, workers: usize, whole: &mut bool) {
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(whole, "whole experiment");
+        chip(ui, NOW, "all workers, this run");
+        for i in 0..workers {
+            chip(ui, palette(i + 1), &format!("worker {i}"));
+        }
+        if *whole {
+            chip(ui, EARLIER, "earlier runs");
+            chip(ui, REFERENCE, "sequential reference");
+        }
+    });
+}
+
+/// Instead of a curve, for a run too short to draw over time: its average `rate`.
+fn too_short(ui: &mut egui::Ui, live: &LiveRun, rate: f64) {
+    ui.label(RichText::new(format!(
+        "This run took {}: too short to draw its rate over time. It did {} items, {} items/s on average (the flat line).",
+        human_duration(live.elapsed_s),
+        fmt_count(live.items()),
+        human_count(rate)
+    )));
 }
 
 /// One progress bar per phase of a keyed map-reduce, with its share of the time.

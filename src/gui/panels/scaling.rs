@@ -1,12 +1,15 @@
 //! The scaling plots: speedup and efficiency vs threads with their ideal
-//! lines, time vs chunk size on a log axis, Karp-Flatt vs threads.
+//! lines, time vs chunk size on a log axis, Karp-Flatt vs threads; with
+//! weak scaling measured, the strong and the weak view side by side
+//! (`scaling/weak.rs`).
+
+mod weak;
 
 use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
 use super::{bars, chip, hint};
-use crate::gui::plot_data::Analysed;
-use crate::gui::plot_data::{self, Series};
+use crate::gui::plot_data::{self, Analysed, Labelled, Series};
 use crate::units::human_count;
 use crate::workloads::WorkloadKind;
 
@@ -36,186 +39,101 @@ pub fn ui(ui: &mut egui::Ui, analysed: &[Analysed<'_>], kind: WorkloadKind, core
         }
         ui.separator();
     }
+    design_bars(ui, labelled, full);
     let speedup = plot_data::speedup_vs_threads(labelled);
-    let efficiency = plot_data::efficiency_vs_threads(labelled);
-    let chunks = plot_data::time_vs_chunk(labelled);
-    let kf = plot_data::karp_flatt_vs_threads(labelled);
-    let max_p = plot_data::max_x(&speedup).max(cores as f64);
-    if let Some(designs) = plot_data::design_bars(labelled) {
-        ui.strong("Speedup by design (Compare feeders, GIL off vs on)");
-        let bar_h = (ui.available_height() * 0.3).clamp(160.0, 300.0);
-        let scale =
-            bars::Scale { unit: "speedup", log: false, fmt: &|v| format!("{v:.2}x"), reference: Some((1.0, "the plain loop (1x)")) };
-        bars::grouped(ui, "designs", full - 8.0, bar_h, &designs, &scale);
-        ui.separator();
-    }
     let weak = plot_data::weak_scaling(analysed);
     // One legend for the thread plots, outside every plot: it never covers data.
     legend(ui, "threads-legend", &speedup, cores);
     let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);
     let w = (full / 2.0 - 14.0).max(200.0);
-    if !weak.is_empty() {
-        strong_and_weak(ui, &speedup, &efficiency, &kf, &weak, cores, [w, h]);
-        return;
+    let cell = Cell { w, h, cores };
+    if weak.is_empty() {
+        strong(ui, &cell, labelled, &speedup);
+    } else {
+        weak::strong_and_weak(ui, &cell, labelled, &speedup, &weak);
     }
+}
+
+/// The speedup of each design as bars, where the experiments compared designs.
+fn design_bars(ui: &mut egui::Ui, labelled: &[Labelled<'_>], full: f32) {
+    let Some(designs) = plot_data::design_bars(labelled) else { return };
+    ui.strong("Speedup by design (Compare feeders, GIL off vs on)");
+    let bar_h = (ui.available_height() * 0.3).clamp(160.0, 300.0);
+    let scale = bars::Scale { unit: "speedup", log: false, fmt: &|v| format!("{v:.2}x"), reference: Some((1.0, "the plain loop (1x)")) };
+    bars::grouped(ui, "designs", full - 8.0, bar_h, &designs, &scale);
+    ui.separator();
+}
+
+/// The strong view: speedup and efficiency on top, memory read (where a
+/// probe was run) or time vs chunk size and Karp-Flatt below.
+fn strong(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], speedup: &[Series]) {
+    let max_p = plot_data::max_x(speedup).max(cell.cores as f64);
+    let efficiency = plot_data::efficiency_vs_threads(labelled);
+    let kf = plot_data::karp_flatt_vs_threads(labelled);
     egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-        let cell = Cell { w, h, cores };
-        cell.speedup(ui, "Speedup vs threads", SPEEDUP_HINT, &speedup, max_p, |_| {});
+        cell.speedup(ui, "Speedup vs threads", SPEEDUP_HINT, speedup, max_p, |_| {});
         cell.efficiency(ui, "Efficiency vs threads", EFFICIENCY_HINT, &efficiency, |_| {});
         ui.end_row();
         ui.vertical(|ui| {
-            ui.set_max_width(w);
+            ui.set_max_width(cell.w);
             let memory = plot_data::bandwidth_vs_threads(labelled);
-            if !memory.is_empty() {
-                ui.strong("Memory read vs threads, against this machine's probe");
-                for (label, file) in labelled {
-                    if let Some(b) = &file.bandwidth {
-                        ui.label(egui::RichText::new(format!("{label}: {}", probe_reading(b))).small());
-                    }
-                }
-                legend(ui, "memory-legend", &memory, 0);
-                threads_plot("memory", w, h).y_axis_label("GB/s").include_y(0.0).label_formatter(hover("threads", "GB/s")).show(ui, |plot| {
-                    core_line(plot, cores);
-                    draw(plot, &memory);
-                });
-                hint(ui, "bytes the run read per second. The probe is the most this machine's memory gave at each thread count: where the run meets the probe's flat top, more threads cannot help.");
-            } else {
-            ui.strong("Time vs chunk size");
-            legend(ui, "chunk-legend", &chunks, 0);
-            if chunks.is_empty() {
-                let (rect, _) = ui.allocate_exact_size(egui::vec2(w, h), egui::Sense::hover());
-                ui.painter().rect_stroke(rect, 4.0, ui.visuals().widgets.noninteractive.bg_stroke, egui::StrokeKind::Inside);
-                ui.put(rect, egui::Label::new("No fixed chunk sizes measured yet: press 'Sweep chunks' to fill this plot."));
-            } else {
-                Plot::new("chunks")
-                .width(w)
-                .height(h)
-                .x_axis_label("chunk size (items, log scale)")
-                .y_axis_label("median seconds")
-                .include_y(0.0)
-                .x_axis_formatter(|m, _| if (m.value - m.value.round()).abs() < 1e-6 { human_count(10f64.powf(m.value.round())) } else { String::new() })
-                .label_formatter(|h| match h {
-                    HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nchunk {:.0}: {:.4} s", 10f64.powf(p.x), p.y)),
-                    HoverPosition::Elsewhere { .. } => None,
-                })
-                .show(ui, |plot| draw(plot, &chunks));
-            }
-            hint(ui, "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.");
-            }
+            if memory.is_empty() { chunks(ui, cell, labelled) } else { memory_read(ui, cell, labelled, &memory) }
         });
         cell.karp_flatt(ui, "Karp-Flatt serial fraction vs threads", KARP_FLATT_HINT, &kf);
         ui.end_row();
     });
 }
 
-/// The strong and the weak view side by side: speedup at a fixed n next to
-/// the scaled speedup with n grown with the threads (with Gustafson's line
-/// and the strong sweep's Amdahl curve), then both efficiencies and
-/// Karp-Flatt.
-fn strong_and_weak(
-    ui: &mut egui::Ui,
-    speedup: &[Series],
-    efficiency: &[Series],
-    kf: &[Series],
-    weak: &[plot_data::WeakCurve],
-    cores: usize,
-    [w, h]: [f32; 2],
-) {
-    let max_p = plot_data::max_x(speedup).max(cores as f64);
-    // A weak curve takes the colour of the strong series of the same runs.
-    let colour = |name: &str, i: usize| palette(speedup.iter().position(|s| s.name == name).unwrap_or(speedup.len() + i));
-    egui::Grid::new("plots").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-        let cell = Cell { w, h, cores };
-        cell.speedup(
-            ui,
-            "Strong scaling: speedup vs threads, n fixed",
-            "the same problem on more threads: the serial part stays, so the curve flattens toward Amdahl's ceiling 1/(1-f) (dotted, where it is in view).",
-            speedup,
-            max_p,
-            |plot| {
-                for (i, c) in weak.iter().enumerate() {
-                    let ceiling = c.amdahl.map(|a| a.ceiling()).filter(|x| x.is_finite() && *x <= 2.0 * max_p);
-                    if let Some(top) = ceiling {
-                        let name = format!("Amdahl's ceiling 1/(1-f) = {top:.1}x");
-                        plot.hline(HLine::new(name, top).color(colour(&c.measured.name, i)).style(LineStyle::dotted_loose()));
-                    }
-                }
-            },
-        );
-        ui.vertical(|ui| {
-            ui.set_max_width(w);
-            ui.strong("Weak scaling: scaled speedup vs threads, n grows with them");
-            for (i, c) in weak.iter().enumerate() {
-                ui.horizontal_wrapped(|ui| {
-                    chip(ui, colour(&c.measured.name, i), &format!("{} measured (solid)", c.measured.name));
-                    let mut fitted = Vec::new();
-                    if let Some(s) = c.gustafson {
-                        fitted.push(format!("dashed: Gustafson's law fitted here, serial share s = {s:.2}"));
-                    }
-                    if let Some(a) = c.amdahl {
-                        fitted.push(format!("dotted: the strong speedup by Amdahl's law, for contrast (serial share 1 - f = {:.2})", 1.0 - a.f));
-                    }
-                    fitted.push("grey dashed: ideal (p)".into());
-                    if fitted.is_empty() {
-                        fitted.push("the fitted lines appear once the experiment is analysed".into());
-                    }
-                    ui.label(egui::RichText::new(fitted.join("; ")).small());
-                });
-            }
-            // The laws are drawn on to 8 threads at least: where they part is the lesson.
-            let to = max_p.max(8.0);
-            threads_plot("weak", w, h).y_axis_label("scaled speedup").include_y(0.0).label_formatter(hover("threads", "scaled speedup")).show(ui, |plot| {
-                speedup_guides(plot, cores, to);
-                for (i, c) in weak.iter().enumerate() {
-                    let col = colour(&c.measured.name, i);
-                    // Past the measured thread counts the laws are extrapolated: drawn fainter there.
-                    let seen = c.measured.points.iter().map(|p| p[0]).fold(1.0, f64::max);
-                    let spans = [(1.0, seen, col, 1.5), (seen, to, col.gamma_multiply(0.45), 1.0)];
-                    let along = |a: f64, b: f64| (0..=40).map(move |k| a + (b - a) * f64::from(k) / 40.0);
-                    if let Some(s) = c.gustafson {
-                        let name = format!("Gustafson S = p - {s:.2}(p - 1)");
-                        for (a, b, colour, width) in spans {
-                            let line: Vec<[f64; 2]> = [a, b].iter().map(|&p| [p, p - s * (p - 1.0)]).collect();
-                            plot.line(Line::new(name.clone(), line).color(colour).style(LineStyle::dashed_dense()).width(width));
-                        }
-                    }
-                    if let Some(law) = c.amdahl {
-                        let name = format!("Amdahl f = {:.2} (strong sweep)", law.f);
-                        for (a, b, colour, width) in spans {
-                            let curve: Vec<[f64; 2]> = along(a, b).map(|p| [p, law.speedup(p)]).collect();
-                            plot.line(Line::new(name.clone(), curve).color(colour).style(LineStyle::dotted_loose()).width(width));
-                        }
-                    }
-                    // The measured points on top of the laws, larger: a line through two points always fits them.
-                    draw_one(plot, &c.measured, col);
-                    plot.points(Points::new(c.measured.name.clone(), c.measured.points.clone()).color(col).radius(5.5));
-                }
-            });
-            hint(ui, "p threads get p times n, each size against its own plain loop. Dashed: Gustafson's line fitted to these points; dotted: Amdahl's curve from the strong sweep; both drawn on past the measured threads (to 8 at least), fainter there. A serial part that does not grow lets the weak curve climb where the strong one flattens.");
-        });
-        ui.end_row();
-        cell.efficiency(
-            ui,
-            "Efficiency vs threads: strong (solid), weak (dashed)",
-            "speedup over threads. Weak efficiency stays high when the work per thread is what counts; strong efficiency falls as each thread's share shrinks.",
-            efficiency,
-            |plot| {
-                for (i, c) in weak.iter().enumerate() {
-                    let col = colour(&c.measured.name, i);
-                    let name = format!("{} (weak)", c.efficiency.name);
-                    plot.line(Line::new(name.clone(), c.efficiency.points.clone()).color(col).style(LineStyle::dashed_dense()).width(1.5));
-                    plot.points(Points::new(name, c.efficiency.points.clone()).color(col).radius(3.5).shape(egui_plot::MarkerShape::Diamond));
-                }
-            },
-        );
-        cell.karp_flatt(
-            ui,
-            "Karp-Flatt serial fraction vs threads (strong)",
-            "the serial fraction implied by each strong speedup above 1. Flat means a fixed serial part: exactly the part weak scaling outgrows.",
-            kf,
-        );
-        ui.end_row();
+/// Memory read vs threads, with what each source's bandwidth probe says.
+fn memory_read(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], memory: &[Series]) {
+    ui.strong("Memory read vs threads, against this machine's probe");
+    for (label, file) in labelled {
+        if let Some(b) = &file.bandwidth {
+            ui.label(egui::RichText::new(format!("{label}: {}", probe_reading(b))).small());
+        }
+    }
+    legend(ui, "memory-legend", memory, 0);
+    threads_plot("memory", cell.w, cell.h).y_axis_label("GB/s").include_y(0.0).label_formatter(hover("threads", "GB/s")).show(ui, |plot| {
+        core_line(plot, cell.cores);
+        draw(plot, memory);
     });
+    hint(
+        ui,
+        "bytes the run read per second. The probe is the most this machine's memory gave at each thread count: where the run meets the probe's flat top, more threads cannot help.",
+    );
+}
+
+/// Time vs chunk size on a log axis, or a frame saying how to fill it.
+fn chunks(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>]) {
+    let chunks = plot_data::time_vs_chunk(labelled);
+    ui.strong("Time vs chunk size");
+    legend(ui, "chunk-legend", &chunks, 0);
+    if chunks.is_empty() {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(cell.w, cell.h), egui::Sense::hover());
+        ui.painter().rect_stroke(rect, 4.0, ui.visuals().widgets.noninteractive.bg_stroke, egui::StrokeKind::Inside);
+        ui.put(rect, egui::Label::new("No fixed chunk sizes measured yet: press 'Sweep chunks' to fill this plot."));
+    } else {
+        Plot::new("chunks")
+            .width(cell.w)
+            .height(cell.h)
+            .x_axis_label("chunk size (items, log scale)")
+            .y_axis_label("median seconds")
+            .include_y(0.0)
+            .x_axis_formatter(|m, _| {
+                if (m.value - m.value.round()).abs() < 1e-6 { human_count(10f64.powf(m.value.round())) } else { String::new() }
+            })
+            .label_formatter(|h| match h {
+                HoverPosition::NearDataPoint { plot_name, position: p, .. } => {
+                    Some(format!("{plot_name}\nchunk {:.0}: {:.4} s", 10f64.powf(p.x), p.y))
+                }
+                HoverPosition::Elsewhere { .. } => None,
+            })
+            .show(ui, |plot| draw(plot, &chunks));
+    }
+    hint(
+        ui,
+        "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.",
+    );
 }
 
 const SPEEDUP_HINT: &str =
@@ -261,7 +179,6 @@ impl Cell {
         });
     }
 
-    /// Speedup vs threads with the ideal line up to `max_p`.
     /// Speedup vs threads with the ideal line up to `max_p`, and whatever `more` draws over it.
     fn speedup(
         &self,
@@ -275,7 +192,7 @@ impl Cell {
         let plot =
             threads_plot("speedup", self.w, self.h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup"));
         self.show(ui, title, hint_text, plot, |p| {
-            p.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(max_p)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+            ideal_line(p, max_p);
             draw(p, series);
             more(p);
         });
@@ -332,16 +249,38 @@ pub fn whole_threads(m: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>) 
     if m.value >= 0.0 && (m.value - m.value.round()).abs() < 1e-6 { format!("{}", m.value.round()) } else { String::new() }
 }
 
+/// A speedup plot of model curves over thread counts, `height` high, with
+/// `max_p` threads in view: whole-thread ticks, and hovering near a point
+/// names its series, threads and speedup. Draw [`speedup_guides`] in it.
+pub(crate) fn speedup_plot(id: &str, height: f32, x_label: &str, y_label: &str, max_p: f64) -> Plot<'static> {
+    Plot::new(id)
+        .allow_scroll(false)
+        .height(height)
+        .x_axis_label(x_label)
+        .x_axis_formatter(whole_threads)
+        .y_axis_label(y_label)
+        .include_x(max_p)
+        .label_formatter(|h| match h {
+            HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nthreads {:.0}: {:.2}x", p.x, p.y)),
+            HoverPosition::Elsewhere { .. } => None,
+        })
+}
+
 /// The guides of a speedup plot: this machine's core count, and the ideal
 /// line y = p up to `to` (not higher, so it does not squash the curves).
 pub fn speedup_guides(plot: &mut egui_plot::PlotUi<'_>, cores: usize, to: f64) {
     core_line(plot, cores);
-    plot.line(Line::new("ideal (y = p)", vec![[1.0, 1.0], [to, to]]).style(LineStyle::dashed_loose()).color(Color32::GRAY));
+    ideal_line(plot, to);
+}
+
+/// The ideal speedup y = p, from 1 to `to` threads, dashed grey.
+fn ideal_line(plot: &mut egui_plot::PlotUi<'_>, to: f64) {
+    plot.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(to)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
 }
 
 /// A vertical line at this machine's core count: past it, threads share cores.
 fn core_line(plot: &mut egui_plot::PlotUi<'_>, cores: usize) {
-    plot.vline(VLine::new(format!("{cores} cores (this machine)"), cores as f64).style(LineStyle::dotted_dense()).color(CORES));
+    plot.vline(VLine::new(cores_name(cores), cores as f64).style(LineStyle::dotted_dense()).color(CORES));
 }
 
 /// The colour of the core-count line.
@@ -353,14 +292,30 @@ fn legend(ui: &mut egui::Ui, id: &str, series: &[Series], cores: usize) {
     ui.push_id(id, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 10.0;
-            for (i, s) in series.iter().enumerate() {
-                chip(ui, palette(i), &s.name);
-            }
+            series_chips(ui, series.iter().map(|s| &s.name));
             if cores > 0 {
-                chip(ui, CORES, &format!("{cores} cores (this machine)"));
+                cores_chip(ui, cores);
             }
         });
     });
+}
+
+/// One chip per series in the palette's colours, in order: the entries of a
+/// legend drawn outside a plot (in a wrapped row the caller opens).
+pub(crate) fn series_chips(ui: &mut egui::Ui, names: impl IntoIterator<Item = impl AsRef<str>>) {
+    for (i, name) in names.into_iter().enumerate() {
+        chip(ui, palette(i), name.as_ref());
+    }
+}
+
+/// The legend's chip for the dotted core-count line.
+pub(crate) fn cores_chip(ui: &mut egui::Ui, cores: usize) {
+    chip(ui, CORES, &cores_name(cores));
+}
+
+/// The name of the core-count line, on the plot and in legends.
+fn cores_name(cores: usize) -> String {
+    format!("{cores} cores (this machine)")
 }
 
 /// Hovering a point shows its series and numbers.

@@ -5,49 +5,29 @@
 //! says how far off it was on the other runs of the experiment.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{HoverPosition, Line, LineStyle, Plot, Points};
+use egui_plot::{Line, LineStyle, Points};
 
 use super::chip;
-use crate::gui::plot_data::Analysed;
 use crate::analysis::whatif::{self, Change};
+use crate::experiment::{Experiment, RunRecord};
+use crate::gui::plot_data::Analysed;
+
+/// A run a model can be built from: (source index, run index, its name).
+type Candidate = (usize, usize, String);
 
 /// Draws the section; `chosen` is the (source, run) the model is built from.
 pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, chosen: &mut Option<(usize, usize)>) {
     ui.heading("What if?");
-    // Every run a model can be built from: one per series.
-    let candidates: Vec<(usize, usize, String)> = sources
-        .iter()
-        .enumerate()
-        .flat_map(|(si, (name, file, _))| {
-            whatif::series_runs(file).into_iter().filter_map(move |r| {
-                let ri = file.runs.iter().position(|x| std::ptr::eq(x, r))?;
-                Some((si, ri, format!("{name}: {} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })))
-            })
-        })
-        .collect();
+    let candidates = candidates(sources);
     if candidates.is_empty() {
         ui.label("Run a threaded feeder (dispenser, queue, locked, rayon or auto on several cores) to ask what would change its scaling. The model covers plain map-reduce runs: not the streams, the one-pass aggregates or variants.");
         return;
     }
     if !chosen.is_some_and(|c| candidates.iter().any(|(s, r, _)| (*s, *r) == c)) {
-        // First the run a change would help most: the one with a lesson in it.
-        let gain = |c: &&(usize, usize, String)| {
-            let (s, r) = (c.0, c.1);
-            let (_, file, _) = sources[s];
-            whatif::what_if(file, &file.runs[r]).and_then(|w| w.best).map_or(1.0, |b| b.1)
-        };
-        *chosen = candidates.iter().max_by(|a, b| gain(a).total_cmp(&gain(b))).map(|(s, r, _)| (*s, *r));
+        *chosen = most_helped(sources, &candidates);
     }
     let Some((si, ri)) = *chosen else { return };
-    let current = candidates.iter().find(|(s, r, _)| (*s, *r) == (si, ri)).map_or(String::new(), |c| c.2.clone());
-    ui.horizontal(|ui| {
-        ui.label("model built from");
-        egui::ComboBox::from_id_salt("what-if-run").selected_text(current).show_ui(ui, |ui| {
-            for (s, r, text) in &candidates {
-                ui.selectable_value(chosen, Some((*s, *r)), text);
-            }
-        });
-    });
+    run_picker(ui, &candidates, chosen);
     let (_, file, analysis) = sources[si];
     let run = &file.runs[ri];
     let Some(w) = whatif::what_if(file, run) else { return };
@@ -58,46 +38,75 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, chosen: &mu
     let checks: Vec<&whatif::Check> = analysis.what_if_check.iter().filter(|c| c.from == from).collect();
     ui.label(RichText::new(check_line(&checks)).small().color(ui.visuals().weak_text_color()));
     ui.horizontal_wrapped(|ui| {
-        for (i, sc) in w.scenarios.iter().enumerate() {
-            chip(ui, color(i), &sc.change.label());
-        }
+        super::scaling::series_chips(ui, w.scenarios.iter().map(|sc| sc.change.label()));
         chip(ui, Color32::WHITE, "measured (this series)");
-        chip(ui, super::scaling::CORES, &format!("{cores} cores (this machine)"));
+        super::scaling::cores_chip(ui, cores);
     });
-    let top = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.1)).fold(2.0, f64::max) * 1.1;
-    let max_p = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.0)).max().unwrap_or(16) as f64;
-    Plot::new("what-if")
-        .allow_scroll(false)
-        .height(260.0)
-        .x_axis_label("threads (a machine with that many cores)")
-        .x_axis_formatter(super::scaling::whole_threads)
-        .y_axis_label("predicted speedup")
-        .include_y(0.0)
-        .include_y(top)
-        .include_x(max_p)
-        .label_formatter(|h| match h {
-            HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nthreads {:.0}: {:.2}x", p.x, p.y)),
-            HoverPosition::Elsewhere { .. } => None,
-        })
-        .show(ui, |plot| {
-            super::scaling::speedup_guides(plot, cores, top.min(max_p));
-            for (i, sc) in w.scenarios.iter().enumerate() {
-                let pts: Vec<[f64; 2]> = sc.curve.iter().map(|&(p, y)| [p as f64, y]).collect();
-                let line = Line::new(sc.change.label(), pts).color(color(i)).width(if sc.change == Change::AsMeasured { 2.5 } else { 1.5 });
-                plot.line(if sc.change == Change::AsMeasured { line } else { line.style(LineStyle::dashed_dense()) });
-            }
-            let measured: Vec<[f64; 2]> = file
-                .runs
-                .iter()
-                .filter(|r| r.feeder == run.feeder && r.chunk_size == run.chunk_size && r.gil == run.gil && r.variant.is_none())
-                .map(|r| [r.threads as f64, r.speedup])
-                .collect();
-            plot.points(Points::new("measured (this series)", measured).color(Color32::WHITE).radius(4.0));
-        });
+    plot(ui, &w, file, run, cores);
     super::hint(
         ui,
         "each line is the speedup the model predicts on a machine with that many cores; the thick one is the run as measured, the dashed ones change one condition. The white dots are what this series measured here (past this machine's cores they share cores, so they sit below the curve).",
     );
+}
+
+/// Every run a model can be built from: one per series.
+fn candidates(sources: &[Analysed<'_>]) -> Vec<Candidate> {
+    sources
+        .iter()
+        .enumerate()
+        .flat_map(|(si, (name, file, _))| {
+            whatif::series_runs(file).into_iter().filter_map(move |r| {
+                let ri = file.runs.iter().position(|x| std::ptr::eq(x, r))?;
+                Some((si, ri, format!("{name}: {}", whatif::label(r))))
+            })
+        })
+        .collect()
+}
+
+/// The run a change would help most: the one with a lesson in it.
+fn most_helped(sources: &[Analysed<'_>], candidates: &[Candidate]) -> Option<(usize, usize)> {
+    let gain = |c: &&Candidate| {
+        let (s, r) = (c.0, c.1);
+        let (_, file, _) = sources[s];
+        whatif::what_if(file, &file.runs[r]).and_then(|w| w.best).map_or(1.0, |b| b.1)
+    };
+    candidates.iter().max_by(|a, b| gain(a).total_cmp(&gain(b))).map(|(s, r, _)| (*s, *r))
+}
+
+/// The combo box that picks the run the model is built from.
+fn run_picker(ui: &mut egui::Ui, candidates: &[Candidate], chosen: &mut Option<(usize, usize)>) {
+    let current = candidates.iter().find(|(s, r, _)| Some((*s, *r)) == *chosen).map_or(String::new(), |c| c.2.clone());
+    ui.horizontal(|ui| {
+        ui.label("model built from");
+        egui::ComboBox::from_id_salt("what-if-run").selected_text(current).show_ui(ui, |ui| {
+            for (s, r, text) in candidates {
+                ui.selectable_value(chosen, Some((*s, *r)), text);
+            }
+        });
+    });
+}
+
+/// The predicted speedup of each scenario over the threads, with the
+/// measured points of the series the model was built from.
+fn plot(ui: &mut egui::Ui, w: &whatif::WhatIf, file: &Experiment, run: &RunRecord, cores: usize) {
+    let top = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.1)).fold(2.0, f64::max) * 1.1;
+    let max_p = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.0)).max().unwrap_or(16) as f64;
+    let plot = super::scaling::speedup_plot("what-if", 260.0, "threads (a machine with that many cores)", "predicted speedup", max_p);
+    plot.include_y(0.0).include_y(top).show(ui, |plot| {
+        super::scaling::speedup_guides(plot, cores, top.min(max_p));
+        for (i, sc) in w.scenarios.iter().enumerate() {
+            let pts: Vec<[f64; 2]> = sc.curve.iter().map(|&(p, y)| [p as f64, y]).collect();
+            let line = Line::new(sc.change.label(), pts).color(color(i)).width(if sc.change == Change::AsMeasured { 2.5 } else { 1.5 });
+            plot.line(if sc.change == Change::AsMeasured { line } else { line.style(LineStyle::dashed_dense()) });
+        }
+        let measured: Vec<[f64; 2]> = file
+            .runs
+            .iter()
+            .filter(|r| r.feeder == run.feeder && r.chunk_size == run.chunk_size && r.gil == run.gil && r.variant.is_none())
+            .map(|r| [r.threads as f64, r.speedup])
+            .collect();
+        plot.points(Points::new("measured (this series)", measured).color(Color32::WHITE).radius(4.0));
+    });
 }
 
 /// How far off the model was on the experiment's other runs of the same feeder.

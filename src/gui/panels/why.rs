@@ -5,13 +5,13 @@
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{FilledArea, HoverPosition, Line, LineStyle, MarkerShape, Plot, Points};
 
-use super::{chip, hint};
-use crate::engine::SpanKind;
-use crate::experiment::RunRecord;
-use crate::gui::plot_data::{Analysed, Labelled};
-use crate::gui::plot_data::{lanes, timeline_runs};
-use crate::analysis::{Analysis, MIN_EXTRAPOLATE};
+use super::hint;
 use crate::analysis::diagnosis::Severity;
+use crate::analysis::{Analysis, FitRecord, MIN_EXTRAPOLATE};
+use crate::engine::SpanKind;
+use crate::experiment::{Experiment, RunRecord};
+use crate::gui::plot_data::{Analysed, Labelled};
+use crate::gui::plot_data::{LaneBin, lanes, timeline_runs};
 
 /// What the panel remembers between frames.
 #[derive(Clone, Debug, Default)]
@@ -66,7 +66,7 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
 
 /// Weak scaling, where it was measured: Gustafson's reading per series,
 /// against Amdahl's from the strong sweep of the same runs.
-fn weak(ui: &mut egui::Ui, name: &str, file: &crate::experiment::Experiment, analysis: &Analysis) {
+fn weak(ui: &mut egui::Ui, name: &str, file: &Experiment, analysis: &Analysis) {
     if file.weak.is_none() {
         return;
     }
@@ -105,7 +105,7 @@ fn severity_color(s: Severity) -> Color32 {
 }
 
 /// How well the fits fit and predict, and the extrapolated ranges, in one line.
-fn fit_quality_line(f: &crate::analysis::FitRecord) -> String {
+fn fit_quality_line(f: &FitRecord) -> String {
     let mut s = format!("    quality: Amdahl {}", f.amdahl_quality.line());
     if let Some(q) = &f.usl_quality {
         s.push_str(&format!("; USL {}", q.line()));
@@ -131,12 +131,34 @@ fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut W
         return;
     }
     let asked_p = if state.to_128 { 128.0 } else { 64.0 };
-    // A fit from fewer than MIN_EXTRAPOLATE thread counts cannot tell one
-    // model from another: its curves stop at its last measured point.
-    let reach = |f: &crate::analysis::FitRecord| -> f64 {
-        if f.threads.len() >= MIN_EXTRAPOLATE { asked_p } else { f.threads.iter().copied().max().unwrap_or(1) as f64 }
-    };
-    let max_p = sources.iter().flat_map(|(_, _, a)| a.fits.iter().map(reach)).fold(2.0, f64::max);
+    short_fits(ui, sources, asked_p);
+    fit_lines(ui, sources);
+    fits_legend(ui, sources, cores);
+    ui.label(
+        RichText::new("dashed: Amdahl; solid: USL; shaded: the band between the fits to the fastest and slowest repetitions; dots: measured and fitted; hollow diamonds: measured past the core count, not fitted")
+            .small(),
+    );
+    fits_plot(ui, sources, cores, asked_p);
+    hint(
+        ui,
+        "dots are measured; the dashed curve is Amdahl's law (a fixed serial part: it flattens at its ceiling), the solid one the Universal Scalability Law (contention and crosstalk: it can peak and fall). The shaded band comes from fitting the fastest and the slowest repetitions. Points above this machine's core count make any fit pessimistic.",
+    );
+}
+
+/// How far a fit's curves are drawn: to `asked_p` threads, or, for a fit
+/// from fewer than [`MIN_EXTRAPOLATE`] thread counts (which cannot tell one
+/// model from another), to its last measured point.
+fn reach(f: &FitRecord, asked_p: f64) -> f64 {
+    if f.threads.len() >= MIN_EXTRAPOLATE { asked_p } else { f.threads.iter().copied().max().unwrap_or(1) as f64 }
+}
+
+/// A fit's series: the source, the feeder, the chunk size and the GIL.
+fn series_name(name: &str, f: &FitRecord) -> String {
+    format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" })
+}
+
+/// A warning for each fit too short to extrapolate.
+fn short_fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], asked_p: f64) {
     for (name, file, analysis) in sources {
         for f in analysis.fits.iter().filter(|f| f.threads.len() < MIN_EXTRAPOLATE) {
             ui.label(RichText::new(format!(
@@ -144,18 +166,20 @@ fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut W
                 f.feeder,
                 f.chunk_size,
                 f.threads.len(),
-                reach(f),
+                reach(f, asked_p),
                 if file.machine.logical_cores < MIN_EXTRAPOLATE { " (this machine has too few cores: run `scalescope sweep` on a bigger one and open its file here)" } else { "" }
             )).small().color(ui.visuals().warn_fg_color));
         }
     }
+}
+
+/// Each fit's parameters in one line, and its quality in a second.
+fn fit_lines(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
     for (name, _, analysis) in sources {
         for f in &analysis.fits {
             let mut text = format!(
-                "{name}: {} chunk {}{}: Amdahl f = {:.3} (ceiling {})",
-                f.feeder,
-                f.chunk_size,
-                if f.gil { " + GIL" } else { "" },
+                "{}: Amdahl f = {:.3} (ceiling {})",
+                series_name(name, f),
                 f.amdahl.f,
                 f.amdahl_ceiling.map_or("unbounded".into(), |c| format!("{c:.1}x"))
             );
@@ -171,95 +195,70 @@ fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut W
             ui.label(RichText::new(fit_quality_line(f)).small());
         }
     }
-    // The legend outside the plot, so it never covers a curve.
+}
+
+/// The legend outside the plot, so it never covers a curve.
+fn fits_legend(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize) {
     ui.horizontal_wrapped(|ui| {
-        let mut i = 0;
-        for (name, _, analysis) in sources {
-            for f in &analysis.fits {
-                chip(
-                    ui,
-                    super::scaling::palette(i),
-                    &format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" }),
-                );
-                i += 1;
-            }
-        }
-        chip(ui, super::scaling::CORES, &format!("{cores} cores (this machine)"));
+        super::scaling::series_chips(ui, sources.iter().flat_map(|(name, _, a)| a.fits.iter().map(|f| series_name(name, f))));
+        super::scaling::cores_chip(ui, cores);
     });
-    ui.label(
-        RichText::new("dashed: Amdahl; solid: USL; shaded: the band between the fits to the fastest and slowest repetitions; dots: measured and fitted; hollow diamonds: measured past the core count, not fitted")
-            .small(),
+}
+
+/// The fitted curves, their bands and the measured points, one colour per fit.
+fn fits_plot(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, asked_p: f64) {
+    let max_p = sources.iter().flat_map(|(_, _, a)| a.fits.iter().map(|f| reach(f, asked_p))).fold(2.0, f64::max);
+    super::scaling::speedup_plot("fits", 300.0, "threads", "speedup", max_p).show(ui, |plot| {
+        // The ideal line only up to a little above the highest curve, so
+        // that it does not squash the curves that matter.
+        let top = sources
+            .iter()
+            .flat_map(|(_, f, a)| a.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
+            .fold(2.0, f64::max)
+            * 1.5;
+        super::scaling::speedup_guides(plot, cores, top.min(max_p));
+        let fits = sources.iter().flat_map(|(name, file, a)| a.fits.iter().map(move |f| (*name, *file, f)));
+        for (i, (name, file, f)) in fits.enumerate() {
+            fit_curves(plot, &series_name(name, f), file, f, super::scaling::palette(i), reach(f, asked_p));
+        }
+    });
+}
+
+/// One fit: Amdahl dashed, the USL solid, the band between the fits to the
+/// fastest and slowest repetitions, and the runs it was fitted to, up to `end` threads.
+fn fit_curves(plot: &mut egui_plot::PlotUi<'_>, series: &str, file: &Experiment, f: &FitRecord, color: Color32, end: f64) {
+    let xs: Vec<f64> = (0..=200).map(|k| 1.0 + (end - 1.0) * k as f64 / 200.0).collect();
+    plot.line(
+        Line::new(format!("{series}: Amdahl"), xs.iter().map(|&p| [p, f.amdahl.speedup(p)]).collect::<Vec<_>>())
+            .color(color)
+            .style(LineStyle::dashed_dense()),
     );
-    Plot::new("fits")
-        .allow_scroll(false)
-        .height(300.0)
-        .x_axis_label("threads")
-        .x_axis_formatter(super::scaling::whole_threads)
-        .y_axis_label("speedup")
-        .include_x(max_p)
-        .label_formatter(|h| match h {
-            HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nthreads {:.0}: {:.2}x", p.x, p.y)),
-            HoverPosition::Elsewhere { .. } => None,
-        })
-        .show(ui, |plot| {
-            // The ideal line only up to a little above the highest curve, so
-            // that it does not squash the curves that matter.
-            let top = sources
-                .iter()
-                .flat_map(|(_, f, a)| a.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
-                .fold(2.0, f64::max)
-                * 1.5;
-            super::scaling::speedup_guides(plot, cores, top.min(max_p));
-            let mut i = 0;
-            for (name, file, analysis) in sources {
-                for f in &analysis.fits {
-                    let color = super::scaling::palette(i);
-                    i += 1;
-                    let series = format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" });
-                    let end = reach(f);
-                    let xs: Vec<f64> = (0..=200).map(|k| 1.0 + (end - 1.0) * k as f64 / 200.0).collect();
-                    plot.line(
-                        Line::new(format!("{series}: Amdahl"), xs.iter().map(|&p| [p, f.amdahl.speedup(p)]).collect::<Vec<_>>())
-                            .color(color)
-                            .style(LineStyle::dashed_dense()),
-                    );
-                    if let Some(u) = &f.usl {
-                        plot.line(
-                            Line::new(format!("{series}: USL"), xs.iter().map(|&p| [p, u.speedup(p)]).collect::<Vec<_>>())
-                                .color(color)
-                                .width(2.0),
-                        );
-                    }
-                    let band: Vec<&(usize, f64, f64, f64)> = f.predicted.iter().filter(|p| p.0 as f64 <= end).collect();
-                    if band.len() >= 2 {
-                        let x: Vec<f64> = band.iter().map(|p| p.0 as f64).collect();
-                        let lo: Vec<f64> = band.iter().map(|p| p.2).collect();
-                        let hi: Vec<f64> = band.iter().map(|p| p.3).collect();
-                        plot.add(FilledArea::new(format!("{series}: band"), &x, &lo, &hi).fill_color(color.gamma_multiply(0.25)));
-                    }
-                    let (fitted, not_fitted): (Vec<[f64; 2]>, Vec<[f64; 2]>) = file
-                        .runs
-                        .iter()
-                        .filter(|r| r.feeder == f.feeder && r.chunk_size == f.chunk_size && r.gil == f.gil)
-                        .map(|r| [r.threads as f64, r.speedup])
-                        .partition(|p| p[0] <= file.machine.logical_cores.max(1) as f64);
-                    plot.points(Points::new(format!("{series}: measured, fitted"), fitted).color(color).radius(4.0));
-                    if !not_fitted.is_empty() {
-                        plot.points(
-                            Points::new(format!("{series}: measured past the core count, not fitted"), not_fitted)
-                                .color(color)
-                                .filled(false)
-                                .shape(MarkerShape::Diamond)
-                                .radius(5.0),
-                        );
-                    }
-                }
-            }
-        });
-    hint(
-        ui,
-        "dots are measured; the dashed curve is Amdahl's law (a fixed serial part: it flattens at its ceiling), the solid one the Universal Scalability Law (contention and crosstalk: it can peak and fall). The shaded band comes from fitting the fastest and the slowest repetitions. Points above this machine's core count make any fit pessimistic.",
-    );
+    if let Some(u) = &f.usl {
+        plot.line(Line::new(format!("{series}: USL"), xs.iter().map(|&p| [p, u.speedup(p)]).collect::<Vec<_>>()).color(color).width(2.0));
+    }
+    let band: Vec<&(usize, f64, f64, f64)> = f.predicted.iter().filter(|p| p.0 as f64 <= end).collect();
+    if band.len() >= 2 {
+        let x: Vec<f64> = band.iter().map(|p| p.0 as f64).collect();
+        let lo: Vec<f64> = band.iter().map(|p| p.2).collect();
+        let hi: Vec<f64> = band.iter().map(|p| p.3).collect();
+        plot.add(FilledArea::new(format!("{series}: band"), &x, &lo, &hi).fill_color(color.gamma_multiply(0.25)));
+    }
+    let (fitted, not_fitted): (Vec<[f64; 2]>, Vec<[f64; 2]>) = file
+        .runs
+        .iter()
+        .filter(|r| r.feeder == f.feeder && r.chunk_size == f.chunk_size && r.gil == f.gil)
+        .map(|r| [r.threads as f64, r.speedup])
+        .partition(|p| p[0] <= file.machine.logical_cores.max(1) as f64);
+    plot.points(Points::new(format!("{series}: measured, fitted"), fitted).color(color).radius(4.0));
+    if !not_fitted.is_empty() {
+        plot.points(
+            Points::new(format!("{series}: measured past the core count, not fitted"), not_fitted)
+                .color(color)
+                .filled(false)
+                .shape(MarkerShape::Diamond)
+                .radius(5.0),
+        );
+    }
 }
 
 fn timeline(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
@@ -285,8 +284,18 @@ fn timeline(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
                 .color(ui.visuals().warn_fg_color),
         );
     }
-    let workers = selected.spans.iter().map(|s| s.worker).max().unwrap_or(0) + 1;
-    let bins = lanes(&selected.spans, (1600 / workers).clamp(50, 400));
+    timeline_plot(ui, selected);
+    hint(
+        ui,
+        "one lane per worker (the last lane, if any, is the final reduce on the calling thread). Green is mapping, orange waiting for input. Gaps at the end are an idle tail (imbalance); orange everywhere is a contended source. Drag to pan, scroll with Ctrl to zoom, hover for a span's numbers.",
+    );
+}
+
+/// The lanes of one run's timeline, one per worker, coloured by what
+/// dominates each bin.
+fn timeline_plot(ui: &mut egui::Ui, run: &RunRecord) {
+    let workers = run.spans.iter().map(|s| s.worker).max().unwrap_or(0) + 1;
+    let bins = lanes(&run.spans, (1600 / workers).clamp(50, 400));
     Plot::new("timeline")
         .height((workers as f32 * 26.0 + 60.0).clamp(120.0, 420.0))
         .x_axis_label("seconds since the call began")
@@ -300,29 +309,30 @@ fn timeline(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
         })
         .show(ui, |plot| {
             for b in bins {
-                let color = match b.dominant() {
-                    Some(SpanKind::Map) => Color32::from_rgb(70, 160, 90),
-                    Some(SpanKind::Wait) => Color32::from_rgb(220, 150, 50),
-                    _ => Color32::from_rgb(80, 140, 230),
-                };
-                let len = b.end_s - b.start_s;
-                let name = format!(
-                    "worker {}, {:.4}..{:.4} s: map {:.0}%, waiting {:.0}%, reduce {:.0}%, idle {:.0}%; {} items",
-                    b.worker,
-                    b.start_s,
-                    b.end_s,
-                    100.0 * b.map_s / len,
-                    100.0 * b.wait_s / len,
-                    100.0 * b.reduce_s / len,
-                    (100.0 * (1.0 - (b.map_s + b.wait_s + b.reduce_s) / len)).max(0.0),
-                    b.items
-                );
-                let y = b.worker as f64;
-                plot.line(Line::new(name, vec![[b.start_s, y], [b.end_s, y]]).color(color).width(12.0));
+                plot.line(lane(&b));
             }
         });
-    hint(
-        ui,
-        "one lane per worker (the last lane, if any, is the final reduce on the calling thread). Green is mapping, orange waiting for input. Gaps at the end are an idle tail (imbalance); orange everywhere is a contended source. Drag to pan, scroll with Ctrl to zoom, hover for a span's numbers.",
+}
+
+/// One bin of a lane: a thick segment named with its shares of the time.
+fn lane(b: &LaneBin) -> Line<'static> {
+    let color = match b.dominant() {
+        Some(SpanKind::Map) => Color32::from_rgb(70, 160, 90),
+        Some(SpanKind::Wait) => Color32::from_rgb(220, 150, 50),
+        _ => Color32::from_rgb(80, 140, 230),
+    };
+    let len = b.end_s - b.start_s;
+    let name = format!(
+        "worker {}, {:.4}..{:.4} s: map {:.0}%, waiting {:.0}%, reduce {:.0}%, idle {:.0}%; {} items",
+        b.worker,
+        b.start_s,
+        b.end_s,
+        100.0 * b.map_s / len,
+        100.0 * b.wait_s / len,
+        100.0 * b.reduce_s / len,
+        (100.0 * (1.0 - (b.map_s + b.wait_s + b.reduce_s) / len)).max(0.0),
+        b.items
     );
+    let y = b.worker as f64;
+    Line::new(name, vec![[b.start_s, y], [b.end_s, y]]).color(color).width(12.0)
 }
