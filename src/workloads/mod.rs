@@ -3,21 +3,11 @@
 //! sequential reference (independent of the engine) and a run on the engine.
 //! A run is verified by comparing its result with the reference's.
 
-pub mod aggregates;
 pub mod bandwidth;
-pub mod contention;
 pub mod design;
-pub mod false_sharing;
 pub mod memory;
-pub mod ordered_map;
 mod params;
-pub mod primes;
-pub mod skewed;
-pub mod sleep_spin;
 pub mod source;
-pub mod stream;
-pub mod trivial;
-pub mod word_count;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -35,11 +25,15 @@ use crate::workloads::memory::MemoryEstimate;
 pub use design::{Design, Variant};
 pub use params::{ParamInfo, Params};
 
-/// The registry: one line per workload (its variant and the type in its
-/// file that implements [`Workload`]). It makes [`WorkloadKind`], its
-/// [`WorkloadKind::ALL`] and [`WorkloadKind::workload`].
+/// The registry: one line per workload (its variant, and its file's module
+/// and the type in it that implements [`Workload`]). It declares the
+/// module and makes [`WorkloadKind`], its [`WorkloadKind::ALL`] and
+/// [`WorkloadKind::workload`]: adding a workload is its own file and one
+/// line here.
 macro_rules! registry {
     ($($(#[$meta:meta])* $variant:ident => $module:ident::$ty:ident,)+) => {
+        $(pub mod $module;)+
+
         /// The workloads, by name (on disk and on the command line: [`WorkloadInfo::name`]).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
         #[serde(into = "&'static str", try_from = "String")]
