@@ -155,12 +155,12 @@ fn compare_feeders_after_a_sweep_at_8_threads_runs_at_the_core_count() {
     let cores = num_cpus::get();
     let mut h = harness();
     h.step();
-    h.state_mut().settings.threads = 4 * cores;
+    h.state_mut().settings.threads = scalescope::engine::Threads::new(4 * cores).unwrap();
     h.step();
     assert!(h.query_by_label_contains(&format!("run at {cores} threads (the core count)")).is_some());
-    let plan = h.state().settings.plan(scalescope::gui::state::JobKind::Feeders, cores);
+    let plan = h.state().settings.plan(scalescope::gui::state::JobKind::Feeders, cores).unwrap();
     assert!(plan.threads.iter().all(|t| t.get() == cores), "{:?}", plan.threads);
-    let gil = h.state().settings.plan(scalescope::gui::state::JobKind::Gil, cores);
+    let gil = h.state().settings.plan(scalescope::gui::state::JobKind::Gil, cores).unwrap();
     assert_eq!(gil.threads.last().map(|t| t.get()), Some(cores));
     type_into(&mut h, "n", "20000");
     h.get_by_label("Compare feeders").click();
@@ -180,7 +180,7 @@ fn compare_feeders_after_a_sweep_at_8_threads_runs_at_the_core_count() {
     h.step();
     assert!(h.state().settings.compare_oversubscribed);
     assert!(h.query_by_label_contains("oversubscribed").is_some());
-    assert!(h.state().settings.plan(scalescope::gui::state::JobKind::Feeders, cores).threads.iter().all(|t| t.get() == 4 * cores));
+    assert!(h.state().settings.plan(scalescope::gui::state::JobKind::Feeders, cores).unwrap().threads.iter().all(|t| t.get() == 4 * cores));
 }
 
 #[test]
@@ -556,7 +556,7 @@ fn the_legend_of_a_plot_with_20_series_does_not_cover_its_data() {
     use scalescope::engine::{FeederKind, Hooks, Threads};
     use scalescope::experiment::Experiment;
     use scalescope::experiment::SweepPlan;
-use scalescope::measure::run_sweep;
+    use scalescope::measure::run_sweep;
     use scalescope::workloads::{WorkloadKind, WorkloadSpec};
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = std::env::temp_dir().join(format!("scalescope-gui-legend-{}", std::process::id()));
@@ -702,10 +702,10 @@ fn a_value_out_of_range_is_clamped_and_says_so() {
     let mut h = harness();
     h.step();
     // As typed into the slider's field (or left by an older version's settings).
-    h.state_mut().settings.threads = 1000;
+    h.state_mut().settings.threads = scalescope::engine::Threads::new(1000).unwrap();
     h.step();
     h.step();
-    assert_eq!(h.state().settings.threads, 4 * cores);
+    assert_eq!(h.state().settings.threads.get(), 4 * cores);
     let message = h.state().message.clone().expect("a message");
     assert!(message.text.contains("threads: 1000 is outside") && message.text.contains(&format!("set to {}", 4 * cores)), "{message:?}");
     h.state_mut().settings.reps = 0;
@@ -952,4 +952,170 @@ fn a_crafted_id_opened_in_the_app_never_touches_a_file_outside_the_library() {
     }
     assert!(!std::path::Path::new("/tmp/evil.json").exists());
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_typed_chunk_of_0_or_abc_shows_its_error_and_is_not_run_as_auto() {
+    use scalescope::engine::{ChunkSize, FeederKind};
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    h.state_mut().settings.feeder = FeederKind::Dispenser;
+    type_into(&mut h, "n", "20000");
+    assert_eq!(h.state().settings.chunk, ChunkSize::Auto);
+    // From auto: a mistake stays a mistake, never auto.
+    type_into(&mut h, "chunk size", "abc");
+    assert!(h.query_all_by_label_contains("chunk size 'abc' is neither a whole number nor 'auto'").count() >= 1);
+    assert!(h.query_by_label_contains("off until the field above is fixed (chunk size 'abc'").is_some());
+    h.get_by_label("Run").click();
+    h.step();
+    assert!(!h.state().is_running() && h.state().shelf.results.is_empty(), "a chunk of 'abc' started a job");
+    type_into(&mut h, "chunk size", "500");
+    assert_eq!(h.state().settings.chunk, ChunkSize::fixed(500).unwrap());
+    assert!(h.query_by_label_contains("off until").is_none());
+    // 0 and too large: the error next to the field, the last valid size kept.
+    type_into(&mut h, "chunk size", "0");
+    assert!(h.query_all_by_label_contains("chunk size must be at least 1 item (got 0)").count() >= 1);
+    assert_eq!(h.state().settings.chunk, ChunkSize::fixed(500).unwrap(), "the last valid size stays");
+    h.get_by_label("Run").click();
+    h.step();
+    assert!(!h.state().is_running() && h.state().shelf.results.is_empty(), "a chunk of 0 started a job");
+    type_into(&mut h, "chunk size", "99999999");
+    assert!(h.query_all_by_label_contains("chunk size 99999999 is too large").count() >= 1);
+    assert_eq!(h.state().settings.chunk, ChunkSize::fixed(500).unwrap());
+    // Fixed: it runs at the size typed.
+    type_into(&mut h, "chunk size", "1_000");
+    assert_eq!(h.state().settings.chunk, ChunkSize::fixed(1000).unwrap());
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, 60, |app| !app.is_running());
+    let runs = &h.state().shelf.results[0].runs;
+    assert!(!runs.is_empty() && runs.iter().all(|r| r.chunk_size == ChunkSize::fixed(1000).unwrap()), "{runs:?}");
+    // Typed, auto is auto; set elsewhere, the field follows.
+    type_into(&mut h, "chunk size", "auto");
+    assert_eq!(h.state().settings.chunk, ChunkSize::Auto);
+    h.state_mut().settings.chunk = ChunkSize::fixed(64).unwrap();
+    h.step();
+    h.step();
+    assert_eq!(h.get_by_label("chunk size").value().as_deref(), Some("64"));
+    assert_eq!(h.state().settings.chunk, ChunkSize::fixed(64).unwrap());
+}
+
+#[test]
+fn settings_plan_refuses_a_bad_thread_list_naming_it() {
+    use scalescope::gui::state::{JobKind, PlanError};
+    let settings = Settings::default();
+    // No cores: "Compare feeders" and "GIL off vs on" would run at 0 threads.
+    let gil: PlanError = settings.plan(JobKind::Gil, 0).unwrap_err();
+    assert!(gil.names("threads list"), "{gil}");
+    assert!(gil.to_string().contains("threads list: '0' is not a thread count (1..=1024)"), "{gil}");
+    // Every rejected field is named, none dropped.
+    let none = Settings { reps: 0, ..Settings::default() };
+    let both = none.plan(JobKind::Feeders, 0).unwrap_err();
+    assert!(both.names("threads list") && both.names("repetitions"), "{both}");
+    assert_eq!(both.0.len(), 2, "{both}");
+    // The same settings on a machine with cores: the typed values go in as they are.
+    let plan = settings.plan(JobKind::Gil, 2).unwrap();
+    assert_eq!(plan.threads.last().map(|t| t.get()), Some(settings.threads.get().min(2)));
+    assert_eq!(plan.chunks, [settings.chunk]);
+    let chunks = settings.plan(JobKind::Chunks, 2).unwrap().chunks;
+    assert_eq!(chunks.len(), 8, "seven fixed sizes and auto: {chunks:?}");
+}
+
+#[test]
+fn the_app_shows_a_plan_error_as_its_message_and_starts_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    h.state_mut().settings.reps = 0;
+    h.state_mut().start(scalescope::gui::state::JobKind::Once);
+    let message = h.state().message.clone().expect("a message");
+    assert!(message.error && message.text == "Cannot start: repetitions: 0 is not a repetition count (at least 1)", "{message:?}");
+    assert!(!h.state().is_running());
+}
+
+/// A storage in memory, as eframe's (RON) would hold the app's state.
+#[derive(Default)]
+struct Stored(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for Stored {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn settings_stored_by_an_older_version_still_load() {
+    use scalescope::engine::ChunkSize;
+    /// The fields as an older version stored them (`threads: usize`, `chunk: Option<usize>`).
+    #[derive(serde::Serialize)]
+    struct Old {
+        workload: &'static str,
+        threads: usize,
+        chunk: Option<usize>,
+        reps: usize,
+    }
+    let load = |old: &Old| {
+        let mut storage = Stored::default();
+        eframe::set_value(&mut storage, eframe::APP_KEY, old);
+        eframe::get_value::<Settings>(&storage, eframe::APP_KEY).expect("old settings load")
+    };
+    let fixed = load(&Old { workload: "trivial", threads: 6, chunk: Some(2048), reps: 4 });
+    assert_eq!((fixed.threads.get(), fixed.chunk, fixed.reps), (6, ChunkSize::fixed(2048).unwrap(), 4));
+    assert_eq!(fixed.workload, scalescope::workloads::WorkloadKind::Trivial);
+    let auto = load(&Old { workload: "primes", threads: 2, chunk: None, reps: 3 });
+    assert_eq!(auto.chunk, ChunkSize::Auto);
+    // 4x the cores of a big machine, past the engine's limit: brought to it; a fixed chunk stays fixed.
+    let big = load(&Old { workload: "primes", threads: 5000, chunk: Some(0), reps: 3 });
+    assert_eq!((big.threads.get(), big.chunk), (scalescope::engine::MAX_THREADS, ChunkSize::fixed(1).unwrap()));
+    // This version's settings come back as they were.
+    let now =
+        Settings { chunk: ChunkSize::fixed(777).unwrap(), threads: scalescope::engine::Threads::new(3).unwrap(), ..Settings::default() };
+    let mut storage = Stored::default();
+    eframe::set_value(&mut storage, eframe::APP_KEY, &now);
+    assert_eq!(eframe::get_value::<Settings>(&storage, eframe::APP_KEY), Some(now.clone()));
+    let auto_now = Settings { chunk: ChunkSize::Auto, ..now };
+    eframe::set_value(&mut storage, eframe::APP_KEY, &auto_now);
+    assert_eq!(eframe::get_value::<Settings>(&storage, eframe::APP_KEY), Some(auto_now));
+}
+
+/// Types `text` into the number field of the slider labelled `label`, as a person does: click, select all, type, Enter.
+fn type_into_slider(h: &mut Harness<'_, ScalescopeApp>, label: &str, text: &str) {
+    use eframe::egui::accesskit::Role;
+    h.get_by_role_and_label(Role::SpinButton, label).click();
+    h.step();
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.step();
+    h.get_by_role_and_label(Role::SpinButton, label).type_text(text);
+    h.step();
+    h.key_press(Key::Enter);
+    h.step();
+    h.step();
+}
+
+#[test]
+fn a_typed_thread_count_that_is_not_one_shows_its_error_and_keeps_the_last() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut h = harness();
+    h.step();
+    type_into_slider(&mut h, "threads", "1");
+    assert_eq!(h.state().settings.threads.get(), 1);
+    type_into_slider(&mut h, "threads", "0");
+    assert!(h.query_by_label_contains("threads: thread count must be at least 1 (got 0); kept 1").is_some());
+    assert_eq!(h.state().settings.threads.get(), 1, "the last valid count stays");
+    type_into_slider(&mut h, "threads", "5000");
+    assert!(h.query_by_label_contains("threads: thread count 5000 is too large (at most 1024); kept 1").is_some());
+    assert_eq!(h.state().settings.threads.get(), 1);
+    // A valid count clears the error.
+    type_into_slider(&mut h, "threads", "2");
+    assert_eq!(h.state().settings.threads.get(), 2);
+    assert!(h.query_by_label_contains("kept").is_none());
 }

@@ -15,9 +15,9 @@ use super::jobs::{Ended, Jobs};
 use super::panels::Action;
 use super::shelf::{Said, Shelf};
 use super::state::{JobKind, Settings, Tab};
+use crate::experiment::SweepPlan;
 use crate::experiment::{Library, Status, StopCause};
 use crate::machine::MachineInfo;
-use crate::experiment::SweepPlan;
 
 /// A line shown at the top of the window.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,8 +129,10 @@ impl ScalescopeApp {
     /// Starts a job with the current settings. Refused (with a message)
     /// while one runs or when the settings are invalid.
     pub fn start(&mut self, kind: JobKind) {
-        let plan = self.settings.plan(kind, self.machine.logical_cores);
-        self.start_plan(kind, plan);
+        match self.settings.plan(kind, self.machine.logical_cores) {
+            Ok(plan) => self.start_plan(kind, plan),
+            Err(e) => self.error(format!("Cannot start: {e}")),
+        }
     }
 
     /// Starts a job of `plan`. Refused (with a message) while one runs or
@@ -331,8 +333,10 @@ impl ScalescopeApp {
             Action::Say(text) => self.info(text),
             Action::Try(settings, kind) => {
                 // A lesson runs with its own settings; the controls keep the person's.
-                let plan = settings.plan(kind, self.machine.logical_cores);
-                self.start_plan(kind, plan);
+                match settings.plan(kind, self.machine.logical_cores) {
+                    Ok(plan) => self.start_plan(kind, plan),
+                    Err(e) => self.error(format!("Cannot start: {e}")),
+                }
             }
         }
     }
@@ -350,9 +354,10 @@ impl ScalescopeApp {
         for path in dropped {
             if path.extension().is_some_and(|e| e == "json") {
                 let _ = self.open_results(&path);
-            } else {
-                self.settings.workload = crate::workloads::WorkloadKind::WordCount;
-                self.settings.view = crate::workloads::WorkloadKind::WordCount;
+            } else if let Some(reader) = crate::workloads::WorkloadKind::ALL.into_iter().find(|k| k.info().takes_file) {
+                // A text goes to the workload that reads one.
+                self.settings.workload = reader;
+                self.settings.view = reader;
                 self.set_text_file(path);
             }
         }

@@ -1,9 +1,16 @@
 //! What the user chose: persisted between launches (`#[serde(default)]`, so
-//! new fields load from old state).
+//! new fields load from old state), and the plan a button makes of it.
+//!
+//! The thread count and the chunk size are held as [`Threads`] and
+//! [`ChunkSize`], which cannot hold an invalid value: the controls turn what
+//! the person typed into them once; [`Settings::plan`] hands them on as they
+//! are and refuses, naming each, whatever it cannot turn into a plan.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
 
-use crate::engine::{ChunkSize, FeederKind, Threads};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::engine::{Chunk, ChunkSize, FeederKind, MAX_CHUNK, MAX_THREADS, Threads};
 use crate::experiment::SweepPlan;
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
@@ -63,9 +70,11 @@ pub struct Settings {
     /// The selected feeder.
     pub feeder: FeederKind,
     /// Threads for a single run, and the top of a thread sweep.
-    pub threads: usize,
-    /// `None` = auto.
-    pub chunk: Option<usize>,
+    #[serde(deserialize_with = "stored_threads")]
+    pub threads: Threads,
+    /// Items per chunk (or auto).
+    #[serde(deserialize_with = "stored_chunk")]
+    pub chunk: ChunkSize,
     /// The simulated GIL.
     pub gil: bool,
     /// Thread sweep steps.
@@ -98,10 +107,10 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             specs: WorkloadKind::ALL.iter().map(|&k| WorkloadSpec::new(k)).collect(),
-            workload: WorkloadKind::Primes,
+            workload: WorkloadKind::default(),
             feeder: FeederKind::Auto,
-            threads: num_cpus::get().max(1),
-            chunk: None,
+            threads: capped_threads(num_cpus::get()),
+            chunk: ChunkSize::Auto,
             gil: false,
             steps: ThreadSteps::Doubling,
             reps: 3,
@@ -112,9 +121,52 @@ impl Default for Settings {
             live_whole: true,
             zoom: 1.0,
             hidden: std::collections::BTreeSet::new(),
-            view: WorkloadKind::Primes,
+            view: WorkloadKind::default(),
         }
     }
+}
+
+/// `n` threads brought into 1..=[`MAX_THREADS`]: for counts the app derives
+/// from the core count ("4x the cores"), never for what a person typed.
+pub fn capped_threads(n: usize) -> Threads {
+    Threads::new(n.clamp(1, MAX_THREADS)).unwrap_or(Threads::ONE)
+}
+
+/// A stored thread count: a number (this and older versions), brought into
+/// 1..=[`MAX_THREADS`] (older versions stored 4x the cores, which a machine
+/// of more than 256 cores takes past it); anything else loads as the default.
+fn stored_threads<'de, D: Deserializer<'de>>(d: D) -> Result<Threads, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Count(usize),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Stored::deserialize(d)? {
+        Stored::Count(n) => capped_threads(n),
+        Stored::Other(_) => capped_threads(num_cpus::get()),
+    })
+}
+
+/// A stored chunk size: `"auto"` or a number (this version), `None` or
+/// `Some(n)` (older versions, whose slider kept n in 1..=[`MAX_CHUNK`]). A
+/// number out of range is brought into it, so a fixed size stays fixed;
+/// anything else loads as auto.
+fn stored_chunk<'de, D: Deserializer<'de>>(d: D) -> Result<ChunkSize, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Items(usize),
+        Text(String),
+        Old(Option<usize>),
+        Other(serde::de::IgnoredAny),
+    }
+    let fixed = |n: usize| ChunkSize::fixed(n.clamp(1, MAX_CHUNK)).unwrap_or_default();
+    Ok(match Stored::deserialize(d)? {
+        Stored::Items(n) | Stored::Old(Some(n)) => fixed(n),
+        Stored::Text(t) => t.parse().unwrap_or_default(),
+        Stored::Old(None) | Stored::Other(_) => ChunkSize::Auto,
+    })
 }
 
 /// Which kind of job a button starts.
@@ -154,13 +206,56 @@ impl JobKind {
     }
 }
 
-/// The largest `n` at which "Compare variants" includes `aggregates`'
-/// lock-step: it pays a barrier per item (tens of microseconds), so a
-/// million items would take minutes.
+/// The largest `n` at which "Compare variants" includes lock-step: it pays
+/// a barrier per item (tens of microseconds), so a million items would take
+/// minutes.
 pub const LOCK_STEP_MAX_N: u64 = 50_000;
 
-/// Chunk sizes a chunk sweep covers.
-pub const CHUNK_SWEEP: [usize; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+/// Chunk sizes a chunk sweep covers (checked when the crate is built).
+pub const CHUNK_SWEEP: [Chunk; 7] =
+    [Chunk::of(1), Chunk::of(10), Chunk::of(100), Chunk::of(1_000), Chunk::of(10_000), Chunk::of(100_000), Chunk::of(1_000_000)];
+
+/// One setting [`Settings::plan`] refused: which, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// The setting, as the controls name it (`"threads list"`, `"repetitions"`).
+    pub field: &'static str,
+    /// Why, for the person.
+    pub why: String,
+}
+
+/// Why [`Settings::plan`] made no plan: every rejected setting, none left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanError(pub Vec<Rejected>);
+
+impl PlanError {
+    /// Whether `field` is among the rejected settings.
+    pub fn names(&self, field: &str) -> bool {
+        self.0.iter().any(|r| r.field == field)
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|r| format!("{}: {}", r.field, r.why)).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// Thread counts as [`Threads`]; each count that is not one is rejected under
+/// `field`, none dropped.
+fn thread_counts(field: &'static str, counts: Vec<usize>, rejected: &mut Vec<Rejected>) -> Vec<Threads> {
+    let mut out = Vec::with_capacity(counts.len());
+    for t in counts {
+        match Threads::new(t) {
+            Ok(t) => out.push(t),
+            Err(_) => rejected.push(Rejected { field, why: format!("'{t}' is not a thread count (1..={MAX_THREADS})") }),
+        }
+    }
+    out
+}
 
 impl Settings {
     /// The spec of the selected workload.
@@ -178,19 +273,17 @@ impl Settings {
         &mut self.specs[i]
     }
 
-    /// The chunk size chosen.
-    pub fn chunk_size(&self) -> ChunkSize {
-        self.chunk.and_then(|c| ChunkSize::fixed(c).ok()).unwrap_or_default()
-    }
-
     /// Thread counts of a sweep up to `self.threads`.
     pub fn thread_list(&self) -> Vec<usize> {
-        self.thread_list_to(self.threads)
+        self.thread_list_to(self.threads.get())
     }
 
-    /// Thread counts of a sweep up to `max`.
+    /// Thread counts of a sweep up to `max` (just `[0]` for a `max` of 0,
+    /// which [`Settings::plan`] refuses).
     fn thread_list_to(&self, max: usize) -> Vec<usize> {
-        let max = max.max(1);
+        if max == 0 {
+            return vec![0];
+        }
         let mut v: Vec<usize> = match self.steps {
             ThreadSteps::EveryOne => (1..=max).collect(),
             ThreadSteps::Doubling => std::iter::successors(Some(1usize), |&t| (t * 2 <= max).then_some(t * 2)).collect(),
@@ -206,7 +299,7 @@ impl Settings {
         let spec = self.spec();
         let mut names: Vec<Variant> = spec.name.design().variants().to_vec();
         let n = spec.get("n");
-        if spec.name == WorkloadKind::Aggregates && n > LOCK_STEP_MAX_N {
+        if names.contains(&Variant::LockStep) && n > LOCK_STEP_MAX_N {
             names.retain(|&v| v != Variant::LockStep);
             let why = format!(
                 "lock-step is left out at n = {n}: a barrier per item costs tens of microseconds, so it would take minutes. \
@@ -221,40 +314,58 @@ impl Settings {
     /// machine of `cores` logical cores: the slider's count, but not past the
     /// cores unless [`Settings::compare_oversubscribed`] says so.
     pub fn compare_threads(&self, cores: usize) -> usize {
-        if self.compare_oversubscribed { self.threads } else { self.threads.min(cores.max(1)) }
+        if self.compare_oversubscribed { self.threads.get() } else { self.threads.get().min(cores) }
     }
 
-    /// The plan a button starts on a machine of `cores` logical cores.
-    pub fn plan(&self, kind: JobKind, cores: usize) -> SweepPlan {
+    /// The plan a button starts on a machine of `cores` logical cores. The
+    /// thread count and chunk size go in as they are held; the workload's
+    /// parameters are checked by [`SweepPlan::validate`] when the job starts.
+    ///
+    /// # Errors
+    /// Every setting that cannot make a plan, each named: a thread list with
+    /// a count that is not a thread count (0 when `cores` is 0), no repetitions.
+    pub fn plan(&self, kind: JobKind, cores: usize) -> Result<SweepPlan, PlanError> {
+        let mut rejected = Vec::new();
         let one = |feeder| vec![feeder];
         let compare = self.compare_threads(cores);
         let (feeders, threads, chunks, gil) = match kind {
-            JobKind::Once => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
-            JobKind::Threads | JobKind::Weak => (one(self.feeder), self.thread_list(), vec![self.chunk_size()], vec![self.gil]),
+            JobKind::Once | JobKind::Variants => (one(self.feeder), vec![self.threads], vec![self.chunk], vec![self.gil]),
+            JobKind::Threads | JobKind::Weak => {
+                (one(self.feeder), thread_counts("threads list", self.thread_list(), &mut rejected), vec![self.chunk], vec![self.gil])
+            }
             JobKind::Chunks => {
-                let mut chunks: Vec<ChunkSize> = CHUNK_SWEEP.iter().filter_map(|&c| ChunkSize::fixed(c).ok()).collect();
-                chunks.push(ChunkSize::Auto);
+                let chunks = CHUNK_SWEEP.iter().map(|&c| ChunkSize::Fixed(c)).chain([ChunkSize::Auto]).collect();
                 (one(self.feeder), vec![self.threads], chunks, vec![self.gil])
             }
-            JobKind::Feeders => (FeederKind::ALL.to_vec(), vec![compare], vec![self.chunk_size()], vec![self.gil]),
-            JobKind::Gil => (one(self.feeder), self.thread_list_to(compare), vec![self.chunk_size()], vec![false, true]),
-            JobKind::Variants => (one(self.feeder), vec![self.threads], vec![self.chunk_size()], vec![self.gil]),
+            JobKind::Feeders => {
+                (FeederKind::ALL.to_vec(), thread_counts("threads list", vec![compare], &mut rejected), vec![self.chunk], vec![self.gil])
+            }
+            JobKind::Gil => {
+                let threads = thread_counts("threads list", self.thread_list_to(compare), &mut rejected);
+                (one(self.feeder), threads, vec![self.chunk], vec![false, true])
+            }
         };
+        if self.reps == 0 {
+            rejected.push(Rejected { field: "repetitions", why: "0 is not a repetition count (at least 1)".into() });
+        }
+        if !rejected.is_empty() {
+            return Err(PlanError(rejected));
+        }
         let variants = if kind == JobKind::Variants { self.compare_variants().0 } else { vec![] };
         let fixed = !self.spec().name.design().takes_feeder();
         // The GIL switch belongs to the feeders; the own designs ignore it.
         let gil = if fixed { vec![false] } else { gil };
-        SweepPlan {
+        Ok(SweepPlan {
             workload: self.spec(),
             feeders,
-            threads: threads.into_iter().filter_map(|t| Threads::new(t).ok()).collect(),
+            threads,
             chunks,
             gil,
-            reps: self.reps.max(1),
+            reps: self.reps,
             warmup: self.warmup,
             spans: true,
             variants,
             weak: kind == JobKind::Weak,
-        }
+        })
     }
 }

@@ -304,7 +304,7 @@ impl WorkloadSpec {
             });
         }
         if let Some(path) = &self.file {
-            if self.name != WorkloadKind::WordCount {
+            if !info.takes_file {
                 return Err(WorkloadError::FileNotTaken(self.name.name()));
             }
             let io = |message: String| WorkloadError::Io { path: path.clone(), message };
