@@ -1,3 +1,4 @@
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 //! scalescope: watch a parallel map-reduce scale on the machine in front of you.
 //!
 //! # Crate layout

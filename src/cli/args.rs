@@ -129,6 +129,7 @@ pub struct OutputArgs {
 /// `scalescope run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// The workload and its parameters.
     #[command(flatten)]
     pub workload: WorkloadArgs,
     /// Worker threads (default: the logical core count).
@@ -140,6 +141,7 @@ pub struct RunArgs {
     /// Feeder: sequential, locked, queue, dispenser, rayon, auto.
     #[arg(long, short = 'f', default_value = "auto")]
     pub feeder: String,
+    /// Repetitions and where the results go.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -147,6 +149,7 @@ pub struct RunArgs {
 /// `scalescope sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
+    /// The workload and its parameters.
     #[command(flatten)]
     pub workload: WorkloadArgs,
     /// Thread counts, comma-separated (default: 1, 2, 4, ... up to the logical core count).
@@ -165,6 +168,7 @@ pub struct SweepArgs {
     /// n x p, against its own sequential reference at that size (Gustafson).
     #[arg(long)]
     pub weak: bool,
+    /// Repetitions and where the results go.
     #[command(flatten)]
     pub output: OutputArgs,
 }

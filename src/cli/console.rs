@@ -9,7 +9,7 @@ static CLOSED: AtomicBool = AtomicBool::new(false);
 /// Writes one line to stdout, every control character in it but the
 /// newline escaped (a name from a file cannot drive the terminal); a failed
 /// write (a closed pipe) silences every later one instead of panicking.
-pub fn say_line(args: std::fmt::Arguments<'_>) {
+pub(crate) fn say_line(args: std::fmt::Arguments<'_>) {
     if CLOSED.load(Ordering::Relaxed) {
         return;
     }
@@ -21,7 +21,7 @@ pub fn say_line(args: std::fmt::Arguments<'_>) {
 }
 
 /// Writes one line to stderr, escaped as [`say_line`] does.
-pub fn tell_line(args: std::fmt::Arguments<'_>) {
+pub(crate) fn tell_line(args: std::fmt::Arguments<'_>) {
     let text = args.to_string();
     let _ = writeln!(std::io::stderr().lock(), "{}", crate::untrusted::escape_keeping_lines(&text));
 }

@@ -14,7 +14,7 @@ use crate::engine::CancelToken;
 pub const EXIT_SIGNAL: i32 = 130;
 
 /// Turns the first termination signal into a cancel.
-pub struct StopOnSignal {
+pub(crate) struct StopOnSignal {
     token: CancelToken,
     caught: Arc<OnceLock<&'static str>>,
 }
@@ -24,7 +24,7 @@ impl StopOnSignal {
     ///
     /// # Errors
     /// The handlers cannot be installed.
-    pub fn install() -> std::io::Result<Self> {
+    pub(crate) fn install() -> std::io::Result<Self> {
         let token = CancelToken::new();
         let caught: Arc<OnceLock<&'static str>> = Arc::new(OnceLock::new());
         let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
@@ -48,12 +48,12 @@ impl StopOnSignal {
     }
 
     /// The token the sweep's hooks should carry.
-    pub fn token(&self) -> CancelToken {
+    pub(crate) fn token(&self) -> CancelToken {
         self.token.clone()
     }
 
     /// The signal caught, if any.
-    pub fn caught(&self) -> Option<&'static str> {
+    pub(crate) fn caught(&self) -> Option<&'static str> {
         self.caught.get().copied()
     }
 }

@@ -107,7 +107,7 @@ pub(crate) struct Failures {
 
 impl Failures {
     /// Records `failure` unless one came first, and raises the stop flag.
-    pub fn fail(&self, failure: Failure) {
+    pub(crate) fn fail(&self, failure: Failure) {
         self.first.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(failure);
         // Relaxed: the flag guards no data (the failure is read under its
         // lock after the join); a worker may see it one chunk late.
@@ -116,18 +116,18 @@ impl Failures {
 
     /// Whether any thread failed.
     #[inline]
-    pub fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
 
     /// The first failure, taken out.
-    pub fn take(&self) -> Option<Failure> {
+    pub(crate) fn take(&self) -> Option<Failure> {
         self.first.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 
     /// Runs `f`; a panic becomes a recorded failure of `thread` at the
     /// stage `mark` held when it panicked, and `None`.
-    pub fn guard<T>(&self, thread: &str, mark: &Mark, f: impl FnOnce() -> T) -> Option<T> {
+    pub(crate) fn guard<T>(&self, thread: &str, mark: &Mark, f: impl FnOnce() -> T) -> Option<T> {
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(v) => Some(v),
             Err(p) => {
@@ -138,7 +138,7 @@ impl Failures {
     }
 
     /// Records that `thread` could not start.
-    pub fn could_not_start(&self, thread: String, error: &std::io::Error) {
+    pub(crate) fn could_not_start(&self, thread: String, error: &std::io::Error) {
         self.fail(Failure { thread, stage: Stage::Start, message: error.to_string() });
     }
 }
@@ -149,14 +149,14 @@ impl Failures {
 pub(crate) struct Mark(Cell<Stage>);
 
 impl Mark {
-    pub fn new(stage: Stage) -> Self {
+    pub(crate) fn new(stage: Stage) -> Self {
         Mark(Cell::new(stage))
     }
     #[inline]
-    pub fn set(&self, stage: Stage) {
+    pub(crate) fn set(&self, stage: Stage) {
         self.0.set(stage);
     }
-    pub fn get(&self) -> Stage {
+    pub(crate) fn get(&self) -> Stage {
         self.0.get()
     }
 }
@@ -181,7 +181,7 @@ impl<'scope, 'env> Crew<'scope, 'env> {
     /// Starts a thread named `name` running `f` under the guard, its mark
     /// first at `stage`. A thread that cannot start is a [`Stage::Start`]
     /// failure, and its member joins as `None`.
-    pub fn spawn<T, F>(&mut self, name: String, stage: Stage, f: F) -> Member<'scope, T>
+    pub(crate) fn spawn<T, F>(&mut self, name: String, stage: Stage, f: F) -> Member<'scope, T>
     where
         T: Send + 'scope,
         F: FnOnce(&Mark) -> T + Send + 'scope,
@@ -205,7 +205,7 @@ impl<'scope, 'env> Crew<'scope, 'env> {
 
     /// Calls `sample` every `interval` until every member has returned
     /// (at once when `interval` is `None`). Spawn no more after this.
-    pub fn watch(&mut self, interval: Option<Duration>, mut sample: impl FnMut()) {
+    pub(crate) fn watch(&mut self, interval: Option<Duration>, mut sample: impl FnMut()) {
         self.alive = None;
         if let Some(interval) = interval {
             while let Err(RecvTimeoutError::Timeout) = self.all_done.recv_timeout(interval) {
@@ -217,7 +217,7 @@ impl<'scope, 'env> Crew<'scope, 'env> {
 
 impl<T> Member<'_, T> {
     /// Waits for the thread: its value, or `None` when it failed (recorded).
-    pub fn join(self, failures: &Failures) -> Option<T> {
+    pub(crate) fn join(self, failures: &Failures) -> Option<T> {
         match self.handle?.join() {
             Ok(v) => v,
             // The guard catches the thread's panics, so only a panic in the

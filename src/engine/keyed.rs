@@ -44,6 +44,12 @@ pub struct Emitter<'a, K, V> {
     combine: &'a (dyn Fn(&mut V, V) + Sync),
 }
 
+impl<K, V> std::fmt::Debug for Emitter<'_, K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emitter").field("partitions", &self.parts.len()).finish_non_exhaustive()
+    }
+}
+
 impl<K: Hash + Eq, V> Emitter<'_, K, V> {
     #[inline]
     fn partition<Q: Hash + ?Sized>(&self, key: &Q) -> usize {

@@ -2,7 +2,7 @@
 //! iterator of results in input order, each yielded as soon as it and all
 //! before it are ready; [`map_unordered`] yields in completion order.
 //!
-//! Design (seed 003's fast_map, without the peers' two bugs):
+//! Design (a streaming fast_map, without the peers' two bugs):
 //! - Workers share the source under one lock and take a chunk and its
 //!   sequence number in the same critical section, so numbers are global and
 //!   never reused (threaded_map_reduce numbered chunks per worker).
@@ -30,9 +30,9 @@ use super::sync::{AtomicBool, AtomicU64, Condvar, Mutex, MutexGuard, PoisonError
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 
-use super::crew::{self, Failure, Stage};
+use super::crew::{self, Failure, Mark, Stage};
 use super::error::{ConfigError, EngineError};
 use super::progress::{self, Local, Slots};
 use super::{Chunk, Hooks, ProgressEvent, Threads, WorkerStats};
@@ -116,6 +116,18 @@ pub struct Stream<U> {
     finished: bool,
 }
 
+impl<U> std::fmt::Debug for Stream<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("ordered", &self.ordered)
+            .field("window", &self.window)
+            .field("next", &self.next)
+            .field("pending", &self.pending.len())
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Maps `input` on `config.threads` workers and yields the results in input
 /// order, lazily, with at most `config.window()` chunks buffered.
 ///
@@ -123,7 +135,8 @@ pub struct Stream<U> {
 /// ```
 /// use scalescope::engine::ordered::{map_ordered, StreamConfig};
 /// use scalescope::engine::{Chunk, Threads};
-/// let out: Vec<u64> = map_ordered(0..1000u64, |x| x * 2, StreamConfig::of(Threads::new(4).unwrap(), Chunk::of(7))).unwrap().map(Result::unwrap).collect();
+/// let config = StreamConfig::of(Threads::new(4).unwrap(), Chunk::of(7));
+/// let out: Vec<u64> = map_ordered(0..1000u64, |x| x * 2, config).unwrap().map(Result::unwrap).collect();
 /// assert_eq!(out, (0..1000u64).map(|x| x * 2).collect::<Vec<_>>());
 /// ```
 ///
@@ -165,74 +178,18 @@ where
     F: Fn(T) -> U + Send + Sync + 'static,
 {
     let window = config.window();
-    let source = Arc::new(Mutex::new(Source { iter, next_seq: 0, done: false }));
-    let gate = Arc::new(Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false), taken: AtomicU64::new(0) });
+    let gate = Arc::new(Gate::new());
     let slots = Arc::new(progress::slots(config.threads.get()));
     let origin = Instant::now();
-    let f = Arc::new(f);
     // The channel never holds more than `window` chunks: a chunk is only
     // taken once the consumer has released enough, so `window` slots suffice.
     let (tx, rx) = crossbeam_channel::bounded::<Msg<U>>(window as usize);
-    let mut handles = Vec::with_capacity(config.threads.get());
-    for w in 0..config.threads.get() {
-        let (source, g, f, tx, slots) = (source.clone(), gate.clone(), f.clone(), tx.clone(), slots.clone());
-        let name = format!("scalescope-stream-{w}");
-        let (halt, failed) = (gate.clone(), tx.clone());
-        let on_failure = move |failure| {
-            // Stop everyone; the source mutex may be poisoned, which the
-            // others ignore because `stop` is checked first.
-            halt.halt_if(true);
-            let _ = failed.send(Msg::Failed(failure));
-        };
-        let spawned = crew::spawn_owned(
-            name,
-            Stage::Map,
-            move |mark| {
-                let mut local = Local::new(&slots[w], w, origin, false);
-                loop {
-                    let t0 = Instant::now();
-                    // Wait until the window allows another chunk, then take
-                    // the chunk and its number under the source lock.
-                    let (seq, items) = {
-                        let Some(mut src) = g.admit(&source, window) else { return };
-                        mark.set(Stage::Source);
-                        let items: Vec<T> = src.iter.by_ref().take(config.chunk.get()).collect();
-                        if items.is_empty() {
-                            src.done = true;
-                            drop(src);
-                            g.halt_if(false);
-                            return;
-                        }
-                        let seq = src.next_seq;
-                        src.next_seq += 1;
-                        // Relaxed: a progress counter, read only for occupancy samples.
-                        g.taken.store(src.next_seq, Ordering::Relaxed);
-                        (seq, items)
-                    };
-                    let t1 = Instant::now();
-                    let n = items.len() as u64;
-                    mark.set(Stage::Map);
-                    let results: Vec<U> = items.into_iter().map(|x| f(x)).collect();
-                    local.chunk(n, t0, t1, Instant::now());
-                    if tx.send(Msg::Chunk(seq, results)).is_err() {
-                        return; // the consumer is gone
-                    }
-                }
-            },
-            on_failure,
-        );
-        match spawned {
-            Ok(h) => handles.push(h),
-            Err(e) => {
-                gate.halt_if(true);
-                for h in handles {
-                    let _ = h.join();
-                }
-                return Err(EngineError::Failed(e));
-            }
-        }
-    }
-    drop(tx);
+    let source = Arc::new(Mutex::new(Source { iter, next_seq: 0, done: false }));
+    let template =
+        Worker { w: 0, source, gate: gate.clone(), f: Arc::new(f), tx, slots: slots.clone(), origin, window, chunk: config.chunk };
+    let handles = spawn_workers(&template, config.threads.get())?;
+    // Only the workers hold a sender now: the channel disconnects when the last one exits.
+    drop(template);
     Ok(Stream {
         rx: Some(rx),
         gate,
@@ -254,7 +211,112 @@ where
     })
 }
 
+/// Starts `threads` workers like `template` (numbered from 0); if one
+/// cannot start, stops and joins those that did.
+fn spawn_workers<I, T, U, F>(template: &Worker<I, F, U>, threads: usize) -> Result<Vec<JoinHandle<()>>, EngineError>
+where
+    I: Iterator<Item = T> + Send + 'static,
+    T: Send + 'static,
+    U: Send + 'static,
+    F: Fn(T) -> U + Send + Sync + 'static,
+{
+    let mut handles = Vec::with_capacity(threads);
+    for w in 0..threads {
+        let worker = template.numbered(w);
+        let on_failure = worker.on_failure();
+        match crew::spawn_owned(format!("scalescope-stream-{w}"), Stage::Map, move |mark| worker.run(mark), on_failure) {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                template.gate.halt_if(true);
+                for h in handles {
+                    let _ = h.join();
+                }
+                return Err(EngineError::Failed(e));
+            }
+        }
+    }
+    Ok(handles)
+}
+
+/// One stream worker: its number, and its handles on what the workers share.
+struct Worker<I, F, U> {
+    w: usize,
+    source: Arc<Mutex<Source<I>>>,
+    gate: Arc<Gate>,
+    f: Arc<F>,
+    tx: Sender<Msg<U>>,
+    slots: Arc<Slots>,
+    origin: Instant,
+    window: u64,
+    chunk: Chunk,
+}
+
+impl<I, T, U, F> Worker<I, F, U>
+where
+    I: Iterator<Item = T>,
+    F: Fn(T) -> U,
+{
+    /// Worker `w`, sharing everything else with this one.
+    fn numbered(&self, w: usize) -> Self {
+        let (source, gate, f, tx, slots) = (self.source.clone(), self.gate.clone(), self.f.clone(), self.tx.clone(), self.slots.clone());
+        Worker { w, source, gate, f, tx, slots, origin: self.origin, window: self.window, chunk: self.chunk }
+    }
+
+    /// What a panic of this worker does: stop everyone (the source mutex
+    /// may be poisoned, which the others ignore because `stop` is checked
+    /// first) and send the failure to the consumer.
+    fn on_failure(&self) -> impl FnOnce(Failure) + use<I, T, U, F> {
+        let (halt, failed) = (self.gate.clone(), self.tx.clone());
+        move |failure| {
+            halt.halt_if(true);
+            let _ = failed.send(Msg::Failed(failure));
+        }
+    }
+
+    /// Takes chunks and maps them until the source is done, the stream
+    /// stops, or the consumer is gone.
+    fn run(self, mark: &Mark) {
+        let mut local = Local::new(&self.slots[self.w], self.w, self.origin, false);
+        loop {
+            let t0 = Instant::now();
+            let Some((seq, items)) = self.take(mark) else { return };
+            let t1 = Instant::now();
+            let n = items.len() as u64;
+            mark.set(Stage::Map);
+            let results: Vec<U> = items.into_iter().map(|x| (self.f)(x)).collect();
+            local.chunk(n, t0, t1, Instant::now());
+            if self.tx.send(Msg::Chunk(seq, results)).is_err() {
+                return; // the consumer is gone
+            }
+        }
+    }
+
+    /// Waits until the window allows another chunk, then takes the chunk
+    /// and its number under the source lock; `None` when stopped or when
+    /// the source is done (then it wakes the others to leave too).
+    fn take(&self, mark: &Mark) -> Option<(u64, Vec<T>)> {
+        let mut src = self.gate.admit(&self.source, self.window)?;
+        mark.set(Stage::Source);
+        let items: Vec<T> = src.iter.by_ref().take(self.chunk.get()).collect();
+        if items.is_empty() {
+            src.done = true;
+            drop(src);
+            self.gate.halt_if(false);
+            return None;
+        }
+        let seq = src.next_seq;
+        src.next_seq += 1;
+        // Relaxed: a progress counter, read only for occupancy samples.
+        self.gate.taken.store(src.next_seq, Ordering::Relaxed);
+        Some((seq, items))
+    }
+}
+
 impl Gate {
+    fn new() -> Self {
+        Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false), taken: AtomicU64::new(0) }
+    }
+
     /// Wakes every waiting worker (after setting `stop` when `stop` is
     /// true). Done under the `released` lock, so that a worker between its
     /// check and its wait cannot miss the wake-up.
@@ -455,8 +517,7 @@ mod loom_tests {
         model.check(|| {
             const CHUNKS: u64 = 2;
             let window = 1;
-            let gate =
-                Arc::new(Gate { released: Mutex::new(0), wake: Condvar::new(), stop: AtomicBool::new(false), taken: AtomicU64::new(0) });
+            let gate = Arc::new(Gate::new());
             let source = Arc::new(Mutex::new(Source { iter: 0..CHUNKS, next_seq: 0, done: false }));
             let (tx, rx) = loom::sync::mpsc::channel();
             let workers: Vec<_> = (0..2)

@@ -294,7 +294,7 @@ impl Slot {
 
 /// Spans kept per worker; past this the timeline is cut (and says so), so
 /// that recording costs bounded memory however many chunks a run takes.
-pub const MAX_SPANS_PER_WORKER: usize = 20_000;
+pub(crate) const MAX_SPANS_PER_WORKER: usize = 20_000;
 
 /// A worker's own running totals, published to its slot once per chunk.
 #[derive(Debug)]

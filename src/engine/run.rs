@@ -27,7 +27,7 @@ pub(crate) struct Shared<'h> {
 }
 
 impl<'h> Shared<'h> {
-    pub fn new(hooks: &'h Hooks, workers: usize, record_spans: bool) -> Self {
+    pub(crate) fn new(hooks: &'h Hooks, workers: usize, record_spans: bool) -> Self {
         Shared {
             hooks,
             reporter: Reporter::of(hooks),
@@ -42,38 +42,38 @@ impl<'h> Shared<'h> {
 
     /// Whether a worker should leave now (cancelled, or another thread failed).
     #[inline]
-    pub fn should_stop(&self) -> bool {
+    pub(crate) fn should_stop(&self) -> bool {
         self.failures.stopped() || self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled())
     }
 
     /// Notes that a worker left with input remaining.
-    pub fn abort(&self) {
+    pub(crate) fn abort(&self) {
         // Relaxed: read only after every thread is joined.
         self.aborted.store(true, Ordering::Relaxed);
     }
 
     /// Records the first failure and stops everyone.
-    pub fn fail(&self, failure: Failure) {
+    pub(crate) fn fail(&self, failure: Failure) {
         self.failures.fail(failure);
         self.abort();
     }
 
-    pub fn local(&self, worker: usize) -> Local<'_> {
+    pub(crate) fn local(&self, worker: usize) -> Local<'_> {
         Local::new(&self.slots[worker], worker, self.origin, self.record_spans)
     }
 
     /// Sends a lifecycle event (`Started`): never dropped.
-    pub fn lifecycle(&self, event: ProgressEvent) {
+    pub(crate) fn lifecycle(&self, event: ProgressEvent) {
         self.reporter.lifecycle(event);
     }
 
     /// Sends a snapshot (`Worker`): dropped when the channel is full.
-    pub fn snapshot(&self, event: ProgressEvent) {
+    pub(crate) fn snapshot(&self, event: ProgressEvent) {
         self.reporter.snapshot(event);
     }
 
     /// Turns the end state into the call's result: the failure first, then a cancel.
-    pub fn verdict(&self) -> Result<(), EngineError> {
+    pub(crate) fn verdict(&self) -> Result<(), EngineError> {
         if let Some(failure) = self.failures.take() {
             return Err(EngineError::Failed(failure));
         }
@@ -85,7 +85,7 @@ impl<'h> Shared<'h> {
         Ok(())
     }
 
-    pub fn finished(&self, end: CallEnd) -> Vec<WorkerStats> {
+    pub(crate) fn finished(&self, end: CallEnd) -> Vec<WorkerStats> {
         let workers = progress::snapshot_all(&self.slots);
         if !self.defer_finish {
             self.lifecycle(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: workers.clone(), end });
@@ -94,14 +94,14 @@ impl<'h> Shared<'h> {
     }
 
     /// Samples every worker's counters while a crew runs (when progress is on).
-    pub fn sampler(&self) -> impl FnMut() + '_ {
+    pub(crate) fn sampler(&self) -> impl FnMut() + '_ {
         // One entry per slot: `auto` may run fewer workers than it has slots.
         let mut last: Vec<WorkerStats> = (0..self.slots.len()).map(|worker| WorkerStats { worker, ..Default::default() }).collect();
         move || progress::send_changed(&self.reporter, &self.slots, &mut last, self.origin.elapsed())
     }
 
     /// How often to sample: `None` when nobody listens.
-    pub fn interval(&self) -> Option<std::time::Duration> {
+    pub(crate) fn interval(&self) -> Option<std::time::Duration> {
         self.reporter.is_on().then(|| self.hooks.interval())
     }
 }

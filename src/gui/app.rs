@@ -29,6 +29,7 @@ pub struct Message {
 }
 
 /// The whole app.
+#[derive(Debug)]
 pub struct ScalescopeApp {
     /// The controls' values (persisted).
     pub settings: Settings,

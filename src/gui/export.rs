@@ -18,7 +18,7 @@ use crate::export::{csv, extrap};
 type Slot = Arc<Mutex<Option<Arc<egui::ColorImage>>>>;
 
 /// Saves and PNG exports in progress.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Exporter {
     /// A question waiting for an answer (replace a results file?).
     pub pending: Option<Pending>,

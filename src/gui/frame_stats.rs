@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 /// Recent frame times, bounded.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct FrameStats {
     /// Frame build times, milliseconds (the last 600 frames).
     pub build_ms: VecDeque<f32>,

@@ -14,7 +14,7 @@ use crate::measure::SweepEvent;
 use crate::workloads::WorkloadError;
 
 /// The job (if any) and what the live view shows of it.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Jobs {
     /// The running job.
     pub job: Option<Job>,
@@ -29,6 +29,7 @@ pub struct Jobs {
 }
 
 /// A job that ended, as [`Jobs::poll`] reports it.
+#[derive(Debug)]
 pub struct Ended {
     /// The experiment, complete or stopped, or why the job could not start.
     pub result: Result<Experiment, WorkloadError>,
@@ -45,7 +46,7 @@ pub struct Ended {
 }
 
 /// What happened since the last frame.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Polled {
     /// The job ended.
     pub ended: Option<Ended>,

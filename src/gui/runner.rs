@@ -28,6 +28,7 @@ pub enum JobEvent {
 }
 
 /// A running (or finished, not yet dropped) job.
+#[derive(Debug)]
 pub struct Job {
     /// What it is, for people.
     pub label: String,

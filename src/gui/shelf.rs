@@ -34,7 +34,7 @@ pub struct Slot {
 }
 
 /// The experiments and what the plots show of them.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Shelf {
     /// Every experiment, in the order they came.
     pub results: Vec<Experiment>,

@@ -222,6 +222,7 @@ fn async_consumers(k: usize) -> Vec<AsyncConsumer<'static, u64, Named>> {
 }
 
 /// The `aggregates` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct Aggregates;
 
 impl Workload for Aggregates {

@@ -99,6 +99,7 @@ fn memory(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
 }
 
 /// The `contention` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct Contention;
 
 impl Workload for Contention {

@@ -101,6 +101,7 @@ fn map(x: u64, adds: u64, counters: &Counters) -> u64 {
 }
 
 /// The `false-sharing` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct FalseSharing;
 
 impl Workload for FalseSharing {

@@ -526,6 +526,7 @@ pub fn reference_watched(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> R
 pub const REFERENCE: &str = "sequential reference";
 
 /// A reference run's progress reporter.
+#[derive(Debug)]
 struct Watch {
     reporter: crate::engine::Reporter,
     origin: Instant,
@@ -542,7 +543,7 @@ impl Watch {
 
 /// A cancel check for the references, which also reports their progress
 /// when watched.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Cancel<'a> {
     token: Option<&'a CancelToken>,
     watch: Option<&'a Watch>,

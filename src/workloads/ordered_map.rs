@@ -30,6 +30,7 @@ pub static INFO: WorkloadInfo = WorkloadInfo {
 };
 
 /// The `ordered-map` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct OrderedMap;
 
 impl Workload for OrderedMap {

@@ -64,6 +64,7 @@ fn serial_part(below: u64) -> u64 {
 }
 
 /// The `primes` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct Primes;
 
 impl Workload for Primes {

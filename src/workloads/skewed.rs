@@ -45,6 +45,7 @@ fn args(spec: &WorkloadSpec) -> (u64, u64, u64) {
 }
 
 /// The `skewed` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct Skewed;
 
 impl Workload for Skewed {

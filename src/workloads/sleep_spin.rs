@@ -43,6 +43,7 @@ fn args(spec: &WorkloadSpec) -> (u64, Duration, u64) {
 }
 
 /// The `sleep-spin` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct SleepSpin;
 
 impl Workload for SleepSpin {

@@ -77,6 +77,7 @@ fn block_sum(buf: &[u64], blocks: u64, i: u64) -> u64 {
 }
 
 /// The `stream` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct Stream;
 
 impl Workload for Stream {

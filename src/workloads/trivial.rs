@@ -25,6 +25,7 @@ pub fn map(x: u64) -> u64 {
 }
 
 /// The `trivial` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct Trivial;
 
 impl Workload for Trivial {

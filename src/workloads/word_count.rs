@@ -433,6 +433,7 @@ fn unchanged(path: &Path, input: Option<&Input>) -> Result<(), WorkloadError> {
 
 /// Reads lines of at most `max` bytes, as UTF-8, numbering them for errors;
 /// a text that starts like UTF-16 is refused at once.
+#[derive(Debug)]
 struct LineReader<R = File> {
     reader: BufReader<R>,
     buf: Vec<u8>,
@@ -498,6 +499,7 @@ impl<R: std::io::Read> LineReader<R> {
 /// The lines of a file, stopping at the first read error, which is kept for
 /// the caller (a non-UTF-8 line, a line over the limit, a disk error) so
 /// that it is never mistaken for the end of the text.
+#[derive(Debug)]
 pub struct FileLines {
     reader: LineReader,
     error: ErrorSlot,
@@ -545,6 +547,7 @@ impl Iterator for Spooled {
 
 /// The built-in text: `n` lines of 4 to 16 words drawn from a Zipf-like
 /// distribution over `vocabulary` made-up words. Deterministic.
+#[derive(Debug)]
 pub struct Generator {
     vocab: Arc<Vec<String>>,
     cdf: Arc<Vec<f64>>,
@@ -935,6 +938,7 @@ pub fn memory(spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
 }
 
 /// The `word-count` workload (see [`INFO`]).
+#[derive(Debug)]
 pub struct WordCount;
 
 impl Workload for WordCount {

@@ -16,13 +16,13 @@ pub(super) struct Gauge {
 }
 
 impl Gauge {
-    pub fn add(&self, n: u64) {
+    pub(crate) fn add(&self, n: u64) {
         // Relaxed: a statistic; every update is an atomic RMW, so `peak`
         // never misses a value `now` took.
         let v = self.now.fetch_add(n, Ordering::Relaxed) + n;
         self.peak.fetch_max(v, Ordering::Relaxed);
     }
-    pub fn sub(&self, n: u64) {
+    pub(crate) fn sub(&self, n: u64) {
         self.now.fetch_sub(n, Ordering::Relaxed);
     }
 }
@@ -46,11 +46,11 @@ pub(super) struct Pool<T> {
 }
 
 impl<T> Pool<T> {
-    pub fn new(buffers: usize) -> Self {
+    pub(crate) fn new(buffers: usize) -> Self {
         let (tx, rx) = crossbeam_channel::bounded(buffers);
         Pool { tx, rx }
     }
-    pub fn take(&self, chunk: usize) -> Vec<T> {
+    pub(crate) fn take(&self, chunk: usize) -> Vec<T> {
         self.rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(chunk))
     }
 }

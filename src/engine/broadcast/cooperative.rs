@@ -16,9 +16,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use super::super::crew::{Failures, Mark, Stage};
-use super::super::progress::{self, CallEnd, Reporter};
+use super::super::crew::{Mark, Stage};
+use super::super::progress::{self, WorkerStats};
 use super::super::{BufferStats, EngineError, Hooks, Outcome, ProgressEvent, Report};
+use super::{Fed, Shared};
 
 /// A cooperative consumer: an async function of the items.
 pub type AsyncConsumer<'a, T, R> = Box<dyn FnOnce(Next<T>) -> Pin<Box<dyn Future<Output = R> + 'a>> + 'a>;
@@ -36,6 +37,12 @@ pub struct Next<T> {
     slot: Rc<Slot<T>>,
     /// The number of the last item this consumer took.
     last: u64,
+}
+
+impl<T> std::fmt::Debug for Next<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Next").field("last", &self.last).finish_non_exhaustive()
+    }
 }
 
 impl<T: Clone> Next<T> {
@@ -99,87 +106,117 @@ where
     R: 'a,
 {
     let k = consumers.len();
-    let origin = Instant::now();
-    let reporter = Reporter::of(hooks);
-    let slots = progress::slots(k);
-    reporter.lifecycle(ProgressEvent::Started { workers: k, feeder: "cooperative".into(), plan: None });
-    let slot = Rc::new(Slot { item: RefCell::new(None), seq: Cell::new(0), done: Cell::new(false) });
-    let mut futures: Running<'a, R> = consumers.into_iter().map(|c| Some(c(Next { slot: slot.clone(), last: 0 }))).collect();
-    let mut results: Vec<Option<R>> = (0..k).map(|_| None).collect();
-    let failures = Failures::default();
-    let mark = Mark::new(Stage::Source);
-    let mut pulled = 0u64;
-    let cancelled = || hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled());
-    let mut last_sample = Instant::now();
-    let mut last: Vec<progress::WorkerStats> = (0..k).map(|worker| progress::WorkerStats { worker, ..Default::default() }).collect();
-    let complete = failures.guard("the calling thread", &mark, || {
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut poll_all = |futures: &mut Running<'a, R>, results: &mut Vec<Option<R>>| {
-            mark.set(Stage::Consumer);
-            for (f, r) in futures.iter_mut().zip(results.iter_mut()) {
-                if let Some(fut) = f
-                    && let Poll::Ready(v) = fut.as_mut().poll(&mut cx)
-                {
-                    *r = Some(v);
-                    *f = None;
-                }
-            }
-            mark.set(Stage::Source);
-        };
-        let mut source = input.into_iter();
-        loop {
-            if futures.iter().all(Option::is_none) {
-                return true; // every consumer left early
-            }
-            let Some(x) = source.next() else { break };
-            *slot.item.borrow_mut() = Some(x);
-            pulled += 1;
-            slot.seq.set(pulled);
-            poll_all(&mut futures, &mut results);
-            if pulled.is_multiple_of(BLOCK) {
-                for (i, f) in futures.iter().enumerate() {
-                    if f.is_some() {
-                        slots[i].add(BLOCK, 1, 0);
-                    }
-                }
-                if cancelled() {
-                    return false;
-                }
-                if reporter.is_on() && last_sample.elapsed() >= hooks.interval() {
-                    last_sample = Instant::now();
-                    progress::send_changed(&reporter, &slots, &mut last, origin.elapsed());
-                }
-            }
-        }
-        for (i, f) in futures.iter().enumerate() {
-            if f.is_some() {
-                slots[i].add(pulled % BLOCK, 1, 0);
-            }
-        }
-        slot.done.set(true);
-        *slot.item.borrow_mut() = None;
-        poll_all(&mut futures, &mut results);
-        true
-    });
-    let workers = progress::snapshot_all(&slots);
-    let finished = |end| reporter.lifecycle(ProgressEvent::Finished { elapsed: origin.elapsed(), workers: workers.clone(), end });
-    if let Some(failure) = failures.take() {
-        finished(CallEnd::Failed(failure.clone()));
-        return Err(EngineError::Failed(failure));
-    }
-    let values: Option<Vec<R>> = results.into_iter().collect();
-    let (Some(true), Some(values)) = (complete, values) else {
-        finished(CallEnd::Cancelled);
-        return Err(EngineError::Cancelled { items_done: pulled, workers });
-    };
-    finished(CallEnd::Completed);
+    let shared = Shared::new(hooks, k, Some(1));
+    shared.send(ProgressEvent::Started { workers: k, feeder: "cooperative".into(), plan: None });
+    let mut driver = Driver::new(&shared, consumers);
+    let complete = shared.produce(|mark| driver.drive(mark, input.into_iter()));
+    let (value, workers) = shared.conclude(driver.fed(complete))?;
     let report = Report {
         used: format!("cooperative: {k} aggregates polled in turn on the calling thread, one item at a time"),
         threads_used: 0,
         workers,
-        wall_s: origin.elapsed().as_secs_f64(),
+        wall_s: shared.origin.elapsed().as_secs_f64(),
         buffer: Some(BufferStats { peak: 1, bound: Some(1), unit: "items".into() }),
         ..Report::default()
     };
-    Ok(Outcome { value: values, report })
+    Ok(Outcome { value, report })
+}
+
+/// The calling thread's loop: the slot, the consumers still reading, what
+/// the others returned, and the progress counts.
+struct Driver<'a, 's, T, R> {
+    shared: &'s Shared<'s>,
+    slot: Rc<Slot<T>>,
+    running: Running<'a, R>,
+    results: Vec<Option<R>>,
+    pulled: u64,
+    /// When progress was last sampled.
+    sampled: Instant,
+    last: Vec<WorkerStats>,
+}
+
+impl<'a, 's, T: Clone + 'a, R: 'a> Driver<'a, 's, T, R> {
+    /// Starts every consumer over the one slot (none is polled yet).
+    fn new(shared: &'s Shared<'s>, consumers: Vec<AsyncConsumer<'a, T, R>>) -> Self {
+        let slot = Rc::new(Slot { item: RefCell::new(None), seq: Cell::new(0), done: Cell::new(false) });
+        let running = consumers.into_iter().map(|c| Some(c(Next { slot: slot.clone(), last: 0 }))).collect();
+        let k = shared.slots.len();
+        Driver {
+            shared,
+            slot,
+            running,
+            results: (0..k).map(|_| None).collect(),
+            pulled: 0,
+            sampled: Instant::now(),
+            last: (0..k).map(|worker| WorkerStats { worker, ..Default::default() }).collect(),
+        }
+    }
+
+    /// Puts item after item in the slot and polls every consumer still
+    /// reading on each; true at the end of the source or once every consumer
+    /// left, false when cancelled (looked at every `BLOCK` items).
+    fn drive(&mut self, mark: &Mark, mut source: impl Iterator<Item = T>) -> bool {
+        loop {
+            if self.running.iter().all(Option::is_none) {
+                return true; // every consumer left early
+            }
+            let Some(x) = source.next() else { break };
+            *self.slot.item.borrow_mut() = Some(x);
+            self.pulled += 1;
+            self.slot.seq.set(self.pulled);
+            self.poll_all(mark);
+            if self.pulled.is_multiple_of(BLOCK) && !self.block_done() {
+                return false;
+            }
+        }
+        self.count(self.pulled % BLOCK);
+        self.slot.done.set(true);
+        *self.slot.item.borrow_mut() = None;
+        self.poll_all(mark);
+        true
+    }
+
+    /// Polls every consumer still reading once; one that returns is
+    /// polled no more.
+    #[inline]
+    fn poll_all(&mut self, mark: &Mark) {
+        let mut cx = Context::from_waker(Waker::noop());
+        mark.set(Stage::Consumer);
+        for (f, r) in self.running.iter_mut().zip(self.results.iter_mut()) {
+            if let Some(fut) = f
+                && let Poll::Ready(v) = fut.as_mut().poll(&mut cx)
+            {
+                *r = Some(v);
+                *f = None;
+            }
+        }
+        mark.set(Stage::Source);
+    }
+
+    /// At the end of a block: counts it for every consumer still reading,
+    /// looks at the cancel token (false: cancelled), samples when due.
+    fn block_done(&mut self) -> bool {
+        self.count(BLOCK);
+        if self.shared.stop() {
+            return false;
+        }
+        if self.shared.due(&mut self.sampled) {
+            progress::send_changed(&self.shared.reporter, &self.shared.slots, &mut self.last, self.shared.origin.elapsed());
+        }
+        true
+    }
+
+    /// Counts `n` items (one chunk) for every consumer still reading.
+    fn count(&self, n: u64) {
+        for (slot, f) in self.shared.slots.iter().zip(&self.running) {
+            if f.is_some() {
+                slot.add(n, 1, 0);
+            }
+        }
+    }
+
+    /// The values so far (the consumers that did not return stay pending).
+    fn fed(&mut self, complete: bool) -> Fed<R> {
+        Fed { results: std::mem::take(&mut self.results), pulled: self.pulled, complete }
+    }
 }

@@ -49,6 +49,12 @@ pub struct Items<'s, T> {
     since: Option<Instant>,
 }
 
+impl<T> std::fmt::Debug for Items<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items").field("pos", &self.pos).field("stepped", &self.stepped).finish_non_exhaustive()
+    }
+}
+
 impl<'s, T: Clone> Items<'s, T> {
     /// Moves to the next segment; false at the end.
     fn advance(&mut self) -> bool {

@@ -2,7 +2,7 @@
 //! max, a histogram...) over ONE single-pass iterator at the same time, each
 //! on its own thread, and hands every consumer every item.
 //!
-//! Design (seed 004's question, with its four answers side by side):
+//! Design (one pass read by several consumers, with four answers side by side):
 //! - The calling thread is the producer: it alone pulls the source, so the
 //!   source needs no `Send` and is pulled exactly once.
 //! - A consumer is a function of an [`Items`] iterator (`|it| it.sum()`), so
@@ -29,6 +29,7 @@
 mod chunks;
 pub mod cooperative;
 mod items;
+mod produce;
 mod step;
 
 use std::num::NonZeroUsize;
@@ -39,14 +40,12 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::crew::{self, Failures, Mark, Stage};
+use super::crew::{Failures, Mark, Stage};
 use super::error::ConfigError;
-use super::progress::{self, Slots};
+use super::progress::{self, CallEnd, Reporter, Slots};
 use super::{BufferStats, EngineError, Hooks, Outcome, ProgressEvent, Report};
-use chunks::{Chunk, ChunkTx, Gauge, Pool};
+use chunks::Gauge;
 pub use items::Items;
-use items::Src;
-use step::Step;
 
 /// The producer's name in failures: the source is pulled on the calling thread.
 const CALLING: &str = "the calling thread";
@@ -157,9 +156,12 @@ const DEFAULT_QUEUE: NonZeroUsize = NonZeroUsize::new(4).expect("4 is not zero")
 /// A consumer: any function of the items, run on its own thread.
 pub type Consumer<'a, T, R> = Box<dyn FnOnce(Items<'_, T>) -> R + Send + 'a>;
 
-/// What the consumers share with the producer.
+/// What the consumers share with the producer (the calling thread), for the
+/// threaded strategies and the cooperative one alike.
 struct Shared<'h> {
     hooks: &'h Hooks,
+    /// The one sender of this call's events.
+    reporter: Reporter,
     origin: Instant,
     slots: Slots,
     gauge: Arc<Gauge>,
@@ -167,26 +169,84 @@ struct Shared<'h> {
     failures: Failures,
 }
 
-impl Shared<'_> {
+/// What the producer leaves: each consumer's value (`None`: it did not
+/// return), the items pulled, and whether the source was read to its end
+/// or every consumer left early (false: stopped, or the source panicked).
+struct Fed<R> {
+    results: Vec<Option<R>>,
+    pulled: u64,
+    complete: bool,
+}
+
+impl<'h> Shared<'h> {
+    /// A call of `consumers` consumers that holds at most `bound` items.
+    fn new(hooks: &'h Hooks, consumers: usize, bound: Option<u64>) -> Self {
+        Shared {
+            hooks,
+            reporter: Reporter::of(hooks),
+            origin: Instant::now(),
+            slots: progress::slots(consumers),
+            gauge: Arc::default(),
+            bound,
+            failures: Failures::default(),
+        }
+    }
+
     fn stop(&self) -> bool {
         self.failures.stopped() || self.hooks.cancel.as_ref().is_some_and(|c| c.is_cancelled())
     }
 
     /// Sends a lifecycle event: never dropped.
     fn send(&self, event: ProgressEvent) {
-        progress::Reporter::of(self.hooks).lifecycle(event);
+        self.reporter.lifecycle(event);
+    }
+
+    /// Whether a progress sample is due (never when nobody listens); if so,
+    /// `at`, the time of the last one, becomes now.
+    fn due(&self, at: &mut Instant) -> bool {
+        let due = self.reporter.is_on() && at.elapsed() >= self.hooks.interval();
+        if due {
+            *at = Instant::now();
+        }
+        due
     }
 
     /// Sends every consumer's count and the occupancy.
     fn sample(&self, last: &mut [super::WorkerStats]) {
-        let reporter = progress::Reporter::of(self.hooks);
-        if reporter.is_on() {
+        if self.reporter.is_on() {
             let elapsed = self.origin.elapsed();
-            progress::send_changed(&reporter, &self.slots, last, elapsed);
+            progress::send_changed(&self.reporter, &self.slots, last, elapsed);
             // Relaxed: a progress snapshot.
             let held = self.gauge.now.load(Ordering::Relaxed);
-            reporter.snapshot(ProgressEvent::Occupancy { elapsed, held, waiting: 0, bound: self.bound, unit: "items" });
+            self.reporter.snapshot(ProgressEvent::Occupancy { elapsed, held, waiting: 0, bound: self.bound, unit: "items" });
         }
+    }
+
+    /// Runs the producer `f` on the calling thread under the panic guard,
+    /// with its mark at [`Stage::Source`]; whether it completed (false: it
+    /// stopped, or it panicked and the failure is recorded).
+    fn produce(&self, f: impl FnOnce(&Mark) -> bool) -> bool {
+        let mark = Mark::new(Stage::Source);
+        self.failures.guard(CALLING, &mark, || f(&mark)).unwrap_or(false)
+    }
+
+    /// Sends `Finished` and gives the call's end: a recorded failure first,
+    /// else a cancel with the items pulled, else every consumer's value and
+    /// the final counts.
+    fn conclude<R>(&self, fed: Fed<R>) -> Result<(Vec<R>, Vec<super::WorkerStats>), EngineError> {
+        let workers = progress::snapshot_all(&self.slots);
+        let finished = |end| self.send(ProgressEvent::Finished { elapsed: self.origin.elapsed(), workers: workers.clone(), end });
+        if let Some(failure) = self.failures.take() {
+            finished(CallEnd::Failed(failure.clone()));
+            return Err(EngineError::Failed(failure));
+        }
+        let values: Option<Vec<R>> = fed.results.into_iter().collect();
+        let (true, Some(values)) = (fed.complete, values) else {
+            finished(CallEnd::Cancelled);
+            return Err(EngineError::Cancelled { items_done: fed.pulled, workers });
+        };
+        finished(CallEnd::Completed);
+        Ok((values, workers))
     }
 }
 
@@ -219,130 +279,10 @@ where
     R: Send,
 {
     let k = consumers.len();
-    let shared = Shared {
-        hooks,
-        origin: Instant::now(),
-        slots: progress::slots(k),
-        gauge: Arc::default(),
-        bound: config.bound(),
-        failures: Failures::default(),
-    };
-    let source_mark = Mark::new(Stage::Source);
+    let shared = Shared::new(hooks, k, config.bound());
     shared.send(ProgressEvent::Started { workers: k, feeder: config.strategy.name().into(), plan: None });
-    let mut source = input.into_iter();
-    let mut pulled = 0u64;
-    let mut complete = false;
-    let results: Vec<Option<R>> = match config.strategy {
-        Strategy::BufferAll => {
-            let mut all = Vec::new();
-            let r = shared.failures.guard(CALLING, &source_mark, || {
-                loop {
-                    let before = all.len();
-                    all.extend(source.by_ref().take(config.chunk.get()));
-                    if all.len() == before {
-                        return true;
-                    }
-                    shared.gauge.add((all.len() - before) as u64);
-                    if shared.stop() {
-                        return false;
-                    }
-                }
-            });
-            pulled = all.len() as u64;
-            complete = r.unwrap_or(false);
-            let srcs = if complete { (0..k).map(|_| Src::Slice(&all[..], config.chunk.get())).collect() } else { vec![] };
-            let out = run_consumers(&shared, consumers, srcs, |_| {});
-            shared.gauge.sub(all.len() as u64);
-            out
-        }
-        Strategy::Tee | Strategy::Chunked => {
-            let pool = Pool::new(config.queue.get() + 2);
-            // Chunked: a short queue per consumer. Tee: no bound.
-            let (txs, srcs): (Vec<ChunkTx<T>>, Vec<Src<'_, T>>) = (0..k)
-                .map(|_| {
-                    let (tx, rx) = match config.strategy {
-                        Strategy::Tee => crossbeam_channel::unbounded(),
-                        _ => crossbeam_channel::bounded(config.queue.get()),
-                    };
-                    (tx, Src::Channel(rx))
-                })
-                .unzip();
-            run_consumers(&shared, consumers, srcs, |last| {
-                let mut live: Vec<bool> = vec![true; k];
-                let mut t_sample = Instant::now();
-                let r = shared.failures.guard(CALLING, &source_mark, || {
-                    loop {
-                        let mut items = pool.take(config.chunk.get());
-                        items.extend(source.by_ref().take(config.chunk.get()));
-                        if items.is_empty() {
-                            return true;
-                        }
-                        pulled += items.len() as u64;
-                        shared.gauge.add(items.len() as u64);
-                        let chunk = Arc::new(Chunk { items, gauge: shared.gauge.clone(), pool: pool.tx.clone() });
-                        for (tx, live) in txs.iter().zip(&mut live) {
-                            // A consumer that left (done early, or failed) gets no more.
-                            if *live && tx.send(chunk.clone()).is_err() {
-                                *live = false;
-                            }
-                        }
-                        drop(chunk);
-                        let all_left = !live.contains(&true);
-                        if all_left || shared.stop() {
-                            return all_left && !shared.stop();
-                        }
-                        if t_sample.elapsed() >= hooks.interval() {
-                            t_sample = Instant::now();
-                            shared.sample(last);
-                        }
-                    }
-                });
-                drop(txs); // the consumers see the end
-                complete = r.unwrap_or(false);
-            })
-        }
-        Strategy::LockStep => {
-            let step = Step::new(k);
-            let srcs = (0..k).map(|_| Src::Step(&step, 0)).collect();
-            run_consumers(&shared, consumers, srcs, |last| {
-                let mut t_sample = Instant::now();
-                let r = shared.failures.guard(CALLING, &source_mark, || {
-                    shared.gauge.add(1);
-                    for x in source.by_ref() {
-                        pulled += 1;
-                        if !step.put(x) {
-                            return true; // every consumer left
-                        }
-                        if pulled.is_multiple_of(1024) {
-                            if shared.stop() {
-                                return false;
-                            }
-                            if t_sample.elapsed() >= hooks.interval() {
-                                t_sample = Instant::now();
-                                shared.sample(last);
-                            }
-                        }
-                    }
-                    true
-                });
-                step.finish();
-                shared.gauge.sub(1);
-                complete = r.unwrap_or(false);
-            })
-        }
-    };
-    let workers = progress::snapshot_all(&shared.slots);
-    let finished = |end| shared.send(ProgressEvent::Finished { elapsed: shared.origin.elapsed(), workers: workers.clone(), end });
-    if let Some(failure) = shared.failures.take() {
-        finished(progress::CallEnd::Failed(failure.clone()));
-        return Err(EngineError::Failed(failure));
-    }
-    let values: Option<Vec<R>> = results.into_iter().collect();
-    let (true, Some(values)) = (complete, values) else {
-        finished(progress::CallEnd::Cancelled);
-        return Err(EngineError::Cancelled { items_done: pulled, workers });
-    };
-    finished(progress::CallEnd::Completed);
+    let fed = produce::feed(&shared, input.into_iter(), consumers, config);
+    let (value, workers) = shared.conclude(fed)?;
     let report = Report {
         used: format!("{}: {k} aggregate threads, the calling thread reads", config.strategy),
         threads_used: k,
@@ -351,40 +291,5 @@ where
         buffer: Some(BufferStats { peak: shared.gauge.peak.load(Ordering::Relaxed), bound: config.bound(), unit: "items".into() }),
         ..Report::default()
     };
-    Ok(Outcome { value: values, report })
-}
-
-/// Starts one crew thread per consumer, runs `produce` on the calling
-/// thread, then samples progress until every consumer is done.
-fn run_consumers<'s, T, R>(
-    shared: &'s Shared<'_>,
-    consumers: Vec<Consumer<'_, T, R>>,
-    srcs: Vec<Src<'s, T>>,
-    produce: impl FnOnce(&mut Vec<super::WorkerStats>),
-) -> Vec<Option<R>>
-where
-    T: Clone + Send + Sync,
-    R: Send,
-{
-    let mut last: Vec<super::WorkerStats> =
-        (0..shared.slots.len()).map(|worker| super::WorkerStats { worker, ..Default::default() }).collect();
-    if srcs.len() != consumers.len() {
-        // Nothing to read (the buffer was not completed).
-        return consumers.iter().map(|_| None).collect();
-    }
-    crew::scope(&shared.failures, |crew| {
-        let members: Vec<_> = consumers
-            .into_iter()
-            .zip(srcs)
-            .enumerate()
-            .map(|(i, (consumer, src))| {
-                let items = Items::new(src, &shared.slots[i]);
-                // A thread that cannot start drops its `Items`, which leaves the lock-step.
-                crew.spawn(format!("scalescope-aggregate-{i}"), Stage::Consumer, move |_| consumer(items))
-            })
-            .collect();
-        produce(&mut last);
-        crew.watch(shared.hooks.progress.as_ref().map(|_| shared.hooks.interval()), || shared.sample(&mut last));
-        members.into_iter().map(|m| m.join(&shared.failures)).collect()
-    })
+    Ok(Outcome { value, report })
 }

@@ -34,7 +34,7 @@ struct StepState<T> {
 }
 
 impl<T: Clone> Step<T> {
-    pub fn new(consumers: usize) -> Self {
+    pub(crate) fn new(consumers: usize) -> Self {
         Step {
             state: Mutex::new(StepState { value: None, seq: 0, pending: 0, live: consumers, end: false }),
             to_consumers: Condvar::new(),
@@ -47,7 +47,7 @@ impl<T: Clone> Step<T> {
     }
 
     /// Offers `x` once every consumer took the previous item; false when no consumer is left.
-    pub fn put(&self, x: T) -> bool {
+    pub(crate) fn put(&self, x: T) -> bool {
         let mut st = self.lock();
         while st.pending > 0 {
             st = self.to_producer.wait(st).unwrap_or_else(PoisonError::into_inner);
@@ -62,12 +62,12 @@ impl<T: Clone> Step<T> {
         true
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.lock().end = true;
         self.to_consumers.notify_all();
     }
 
-    pub fn take(&self, last: &mut u64) -> Option<T> {
+    pub(crate) fn take(&self, last: &mut u64) -> Option<T> {
         let mut st = self.lock();
         loop {
             if st.seq > *last {
@@ -89,7 +89,7 @@ impl<T: Clone> Step<T> {
 impl<T> Step<T> {
     /// A consumer leaves after taking item `last`: never make the producer
     /// wait for it again.
-    pub fn leave(&self, last: u64) {
+    pub(crate) fn leave(&self, last: u64) {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         st.live -= 1;
         if st.seq > last {

@@ -22,6 +22,12 @@ pub struct Scale<'a> {
     pub reference: Option<(f64, &'a str)>,
 }
 
+impl std::fmt::Debug for Scale<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scale").field("unit", &self.unit).field("log", &self.log).field("reference", &self.reference).finish_non_exhaustive()
+    }
+}
+
 /// Draws `data` in a plot `w` x `h`.
 pub fn grouped(ui: &mut egui::Ui, id: &str, w: f32, h: f32, data: &Grouped, scale: &Scale<'_>) {
     let one_series = data.series.len() <= 1;
