@@ -20,11 +20,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn aggregate_threads() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .map(|d| {
-            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok()).filter(|n| n.starts_with("scalescope-aggr")).count()
-        })
-        .unwrap_or(0)
+    common::threads_named("scalescope-aggr").len()
 }
 
 /// A consumer that sees every item, sleeping `delay_us` every `every` items.

@@ -12,6 +12,8 @@ use egui_kittest::kittest::Queryable;
 use scalescope::gui::ScalescopeApp;
 use scalescope::gui::state::Settings;
 
+mod common;
+
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn harness() -> Harness<'static, ScalescopeApp> {
@@ -43,8 +45,7 @@ fn step_until(h: &mut Harness<'_, ScalescopeApp>, secs: u64, done: impl Fn(&Scal
 }
 
 fn engine_threads() -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return 0 };
-    dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok()).filter(|n| n.starts_with("scalescope")).count()
+    common::threads_named("scalescope").len()
 }
 
 #[test]

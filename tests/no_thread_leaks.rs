@@ -9,32 +9,14 @@ use std::time::Duration;
 use common::Plain;
 use scalescope::engine::{CancelToken, Config, FeederKind, Hooks, Run};
 
-/// The engine's threads still listed after a grace period: a joined thread
-/// can stay listed for a moment while the kernel tears it down, a leak stays.
+/// The engine's threads still listed after a grace period.
 fn engine_threads() -> Vec<String> {
-    for _ in 0..200 {
-        if listed().is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    listed()
-}
-
-fn listed() -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return vec![] };
-    dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|n| n.starts_with("scalescope"))
-        .collect()
+    common::threads_left("scalescope")
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "needs /proc/self/task to list the threads by name")]
 fn no_engine_thread_survives_any_ending() {
-    if !std::path::Path::new("/proc/self/task").exists() {
-        eprintln!("no /proc on this OS: thread names cannot be listed; skipped");
-        return;
-    }
     for feeder in FeederKind::ALL {
         let config = Config::new(4).unwrap().feeder(feeder).chunk(5).unwrap();
         // success

@@ -15,20 +15,7 @@ use scalescope::engine::ordered::{StreamConfig, map_ordered, map_unordered};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn stream_threads() -> usize {
-    for _ in 0..200 {
-        let n = std::fs::read_dir("/proc/self/task")
-            .map(|d| {
-                d.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
-                    .filter(|n| n.starts_with("scalescope-strea"))
-                    .count()
-            })
-            .unwrap_or(0);
-        if n == 0 {
-            return 0;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    1
+    common::threads_left("scalescope-strea").len()
 }
 
 proptest! {

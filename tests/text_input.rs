@@ -43,11 +43,7 @@ fn mkfifo(path: &Path) {
 /// its name cut to 15 bytes).
 fn readers() -> usize {
     let name = &READER_THREAD[..READER_THREAD.len().min(15)];
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
-        .filter(|comm| comm.trim_end() == name)
-        .count()
+    common::threads_named(name).iter().filter(|n| *n == name).count()
 }
 
 /// Waits up to `secs` for `f` to hold.

@@ -21,12 +21,11 @@ fn have(tool: &str) -> bool {
 }
 
 #[test]
+#[ignore = "needs Xvfb, ImageMagick's import and xdotool: `cargo test --release --test window_smoke -- --ignored` (CI runs it)"]
 fn the_app_opens_draws_and_closes_cleanly() {
     let tools = ["Xvfb", "import", "xdotool"];
     if let Some(missing) = tools.iter().find(|t| !have(t)) {
-        assert!(std::env::var_os("CI").is_none(), "CI must install {missing}");
-        eprintln!("{missing} not installed: window smoke test skipped");
-        return;
+        panic!("{missing} is not installed: apt-get install xvfb imagemagick xdotool");
     }
     // Xvfb picks a free display and writes its number to stdout.
     let mut xvfb = Command::new("Xvfb")

@@ -1,6 +1,8 @@
 //! Every workload, run on every feeder, equals its plain sequential reference.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
+mod common;
+
 use std::io::Write;
 
 use scalescope::engine::{CancelToken, Config, FeederKind, Hooks, ProgressEvent, Run};
@@ -264,8 +266,7 @@ fn ordered_map_reports_its_window_and_workers_as_progress_events() {
 }
 
 fn stream_threads() -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return 0 };
-    dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok()).filter(|n| n.starts_with("scalescope-stre")).count()
+    common::threads_named("scalescope-stre").len()
 }
 
 #[test]

@@ -148,7 +148,7 @@ impl SweepPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ChunkSize, FeederKind};
+    use crate::engine::FeederKind;
     use crate::workloads::WorkloadKind;
 
     #[test]

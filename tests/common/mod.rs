@@ -47,3 +47,26 @@ pub fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'stat
     });
     rx.recv_timeout(Duration::from_secs(secs)).expect("the call hung")
 }
+
+/// The names of this process's threads whose name starts with `prefix`, as
+/// `/proc/self/task/*/comm` lists them (a name cut to 15 bytes). Empty where
+/// there is no `/proc`: the tests that need it are ignored elsewhere.
+pub fn threads_named(prefix: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
+    dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+        .map(|s| s.trim_end().to_string())
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+/// [`threads_named`] after a grace period of up to 2 s: a joined thread can
+/// stay listed for a moment while the kernel tears it down; a leak stays.
+pub fn threads_left(prefix: &str) -> Vec<String> {
+    for _ in 0..200 {
+        if threads_named(prefix).is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    threads_named(prefix)
+}
