@@ -17,12 +17,13 @@ use crate::workloads::WorkloadSpec;
 #[derive(Debug, Error)]
 pub enum FileError {
     /// The file could not be read or written.
-    #[error("cannot access {path}: {message}")]
+    #[error("cannot access {path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// Why.
-        message: String,
+        /// Why, as the system said it (or as the reader found it: not a regular file, too large).
+        #[source]
+        error: std::io::Error,
     },
     /// Not an experiment file.
     #[error("{path} is not a scalescope results file: {message}")]
@@ -47,7 +48,7 @@ pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// # Errors
 /// [`FileError::Io`] naming `path`: a missing directory, no permission, a full disk.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let io = |e: std::io::Error| FileError::Io { path: path.display().to_string(), message: e.to_string() };
+    let io = |e: std::io::Error| FileError::Io { path: path.display().to_string(), error: e };
     let tmp = temp_with(path, bytes).map_err(io)?;
     #[cfg(unix)]
     if let Ok(meta) = std::fs::metadata(path) {
@@ -72,7 +73,7 @@ pub enum Created {
 /// # Errors
 /// [`FileError::Io`] naming `path`.
 pub fn create_new(path: &Path, bytes: &[u8]) -> Result<Created, FileError> {
-    let io = |e: std::io::Error| FileError::Io { path: path.display().to_string(), message: e.to_string() };
+    let io = |e: std::io::Error| FileError::Io { path: path.display().to_string(), error: e };
     let tmp = temp_with(path, bytes).map_err(io)?;
     match tmp.persist_noclobber(path) {
         Ok(_) => Ok(Created::Written),
@@ -251,7 +252,7 @@ impl Experiment {
     /// See [`Experiment::load`].
     pub fn read(path: &Path, links: crate::untrusted::Links) -> Result<Self, FileError> {
         let p = path.display().to_string();
-        let bytes = crate::untrusted::read_regular(path, MAX_FILE_BYTES, links).map_err(|e| FileError::Io { path: p.clone(), message: e.to_string() })?;
+        let bytes = crate::untrusted::read_regular(path, MAX_FILE_BYTES, links).map_err(|e| FileError::Io { path: p.clone(), error: e })?;
         let text = String::from_utf8(bytes).map_err(|_| FileError::Corrupt { path: p.clone(), message: "not UTF-8 text".into() })?;
         Self::from_json(&text, &p)
     }

@@ -86,8 +86,13 @@ pub struct Imported {
 /// The environment variable that moves the library (tests, scripts).
 pub const DATA_DIR_VAR: &str = "SCALESCOPE_DATA_DIR";
 
-fn io_error(path: &Path, e: impl std::fmt::Display) -> FileError {
-    FileError::Io { path: path.display().to_string(), message: e.to_string() }
+fn io_error(path: &Path, error: std::io::Error) -> FileError {
+    FileError::Io { path: path.display().to_string(), error }
+}
+
+/// An error the library found itself (not the system), as an I/O error naming `path`.
+fn refused(path: &Path, why: String) -> FileError {
+    io_error(path, std::io::Error::other(why))
 }
 
 impl Library {
@@ -107,7 +112,7 @@ impl Library {
         }
         let dirs = directories::ProjectDirs::from("org", "scalescope", "scalescope").ok_or_else(|| FileError::Io {
             path: "the data directory".into(),
-            message: format!("no home directory found; set {DATA_DIR_VAR}"),
+            error: std::io::Error::other(format!("no home directory found; set {DATA_DIR_VAR}")),
         })?;
         Ok(Library::at(dirs.data_dir().join("experiments")))
     }
@@ -156,7 +161,7 @@ impl Library {
             }
             exp.id = ExperimentId::fresh(&exp.created);
         }
-        Err(io_error(&self.dir, "no free file name after 16 fresh ids"))
+        Err(refused(&self.dir, "no free file name after 16 fresh ids".into()))
     }
 
     /// Writes `exp` over the library's file `path` (atomically): a rename,
@@ -197,7 +202,7 @@ impl Library {
     fn check_own(&self, path: &Path) -> Result<(), FileError> {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let inside = path.parent() == Some(self.dir.as_path()) && name.ends_with(".json") && !name.starts_with('.');
-        if inside { Ok(()) } else { Err(io_error(path, format!("not a file of the library {}", escape_path(&self.dir)))) }
+        if inside { Ok(()) } else { Err(refused(path, format!("not a file of the library {}", escape_path(&self.dir)))) }
     }
 
     /// The library's `.json` files, by name; `Ok(empty)` when the folder does
@@ -209,7 +214,7 @@ impl Library {
         let read = match std::fs::read_dir(&self.dir) {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_error(&self.dir, format!("the experiments library cannot be read: {e}"))),
+            Err(e) => return Err(refused(&self.dir, format!("the experiments library cannot be read: {e}"))),
         };
         let mut files: Vec<PathBuf> = read
             .filter_map(Result::ok)
