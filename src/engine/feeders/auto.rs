@@ -23,17 +23,20 @@
 //! choose one core on a prefix that did not represent the rest; here a wrong
 //! guess lasts until the next measurement.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::ops::ControlFlow;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::super::chunking::{self, Chunker};
 use super::super::config::ChunkSize;
-use super::super::crew::Stage;
+use super::super::crew::{Mark, Stage};
 use super::super::kernel::Kernel;
+use super::super::progress::{Local, Span};
 use super::super::run::{Shared, execute};
+use super::super::sync::{AtomicBool, AtomicU64, Mutex, PoisonError};
 use super::super::{Ran, Switch};
-use super::{Partials, fill, sequential};
+use super::dispenser::take_chunk_and;
+use super::{Partials, sequential};
 
 /// Per-item costs, nanoseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -298,262 +301,447 @@ fn per_item(d: Duration, n: usize) -> f64 {
     d.as_nanos() as f64 / n.max(1) as f64
 }
 
-pub(crate) fn run<I, K>(mut source: I, k: &K, shared: &Shared<'_>, threads: usize, chunk: ChunkSize) -> Partials<K::Acc>
+/// What a step hands back: `Continue` with the accumulator to go on,
+/// `Break` with it to leave the worker's loop.
+type Flow<A> = ControlFlow<A, A>;
+
+/// Runs `auto`: the fused loop for one thread, else [`Auto`]'s workers.
+pub(crate) fn run<I, K>(source: I, k: &K, shared: &Shared<'_>, threads: usize, chunk: ChunkSize) -> Partials<K::Acc>
 where
     I: Iterator + Send,
     I::Item: Send,
     K: Kernel<I::Item>,
 {
     if threads == 1 {
-        let mut local = shared.local(0);
-        let acc = sequential::fused(&mut source, k, shared, &mut local, k.identity());
-        let plan = "1 thread asked: fused loop on one core".to_string();
-        return Partials {
-            accs: vec![acc],
-            spans: local.into_spans(),
-            workers: 0,
-            used: "auto: fused".into(),
-            plan: Some(plan),
-            ran: Ran::OneCore,
-            switches: vec![],
-        };
+        return one_core(source, k, shared);
     }
-    let source = Mutex::new(source);
-    let fused_mode = AtomicBool::new(false);
-    let done = AtomicBool::new(false);
-    let chunker = Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>());
-    // The plan's lines and the switches past them; the items run fused.
-    let log: Mutex<(Vec<Switch>, usize)> = Mutex::new((Vec::new(), 0));
-    let fused_total = AtomicU64::new(0);
-    // Items the workers took in parallel mode, for their measured rate.
-    let taken = AtomicU64::new(0);
-    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local, mark| {
-        let mut acc = k.identity();
-        let mut chunker = chunker.clone();
-        let mut buf = Vec::with_capacity(chunker.size());
-        let mut est = Estimate::default();
-        let mut mode = Mode::Parallel;
-        let mut chunks = 0u64;
-        let mut block = 1usize;
-        let mut recheck = Instant::now() + RECHECK;
-        let mut rates = Recent::default();
-        // Every how many chunks this worker times one fused: seldom while
-        // the workers are far ahead of one core (a fused chunk holds the
-        // lock while it maps, so the others wait meanwhile).
-        let mut fused_every = FUSED_EVERY;
-        // The map cost per item when this worker last saw the workers lose
-        // to one core: they come back only for dearer items.
-        let mut lost_at: Option<f64> = None;
-        // Relaxed: see where the rate is measured.
-        let mut rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
-        let note = |mode: Mode, est: &Estimate, rate: Option<f64>| {
-            let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if log.0.len() < MAX_LOGGED {
-                let to = if mode == Mode::Fused { Ran::OneCore } else { Ran::Workers };
-                log.0.push(Switch {
-                    at_s: shared.origin.elapsed().as_secs_f64(),
-                    to,
-                    reason: reason(&est.costs_in(mode.other()), threads, rate),
-                });
-            } else {
-                log.1 += 1;
-            }
-        };
-        let finish = || {
-            // Release: pairs with the Acquire loads of the parked workers.
-            done.store(true, Ordering::Release);
-        };
+    let auto = Auto::new(source, k, shared, threads, chunk);
+    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local, mark| auto.work(local, mark));
+    auto.partials(accs, spans)
+}
+
+/// One thread asked: the fused loop on the calling thread.
+fn one_core<I, K>(mut source: I, k: &K, shared: &Shared<'_>) -> Partials<K::Acc>
+where
+    I: Iterator,
+    K: Kernel<I::Item>,
+{
+    let mut local = shared.local(0);
+    let acc = sequential::fused(&mut source, k, shared, &mut local, k.identity());
+    Partials {
+        accs: vec![acc],
+        spans: local.into_spans(),
+        workers: 0,
+        used: "auto: fused".into(),
+        plan: Some("1 thread asked: fused loop on one core".to_string()),
+        ran: Ran::OneCore,
+        switches: vec![],
+    }
+}
+
+/// The hand-off between the workers and one fused core, all of it through
+/// the `sync` module: model-checked with loom below.
+struct Hand<I> {
+    /// Every item leaves the source under this lock, split or fused.
+    source: Mutex<I>,
+    /// Set while one worker runs fused; the others park.
+    fused_mode: AtomicBool,
+    /// Set when a worker saw the source end: every worker leaves.
+    done: AtomicBool,
+}
+
+impl<I: Iterator> Hand<I> {
+    fn new(source: I) -> Self {
+        Hand { source: Mutex::new(source), fused_mode: AtomicBool::new(false), done: AtomicBool::new(false) }
+    }
+
+    /// Up to `n` items into `buf` through the dispenser's step: the
+    /// source's upper size hint and when the lock was held; `None` when
+    /// the lock is poisoned (the source panicked in another worker).
+    #[inline]
+    fn take(&self, buf: &mut Vec<I::Item>, n: usize) -> Option<(Option<usize>, Instant)> {
+        take_chunk_and(&self.source, buf, n, Instant::now)
+    }
+
+    /// Pulls and maps up to `m` items in one fused loop under the lock:
+    /// the accumulator, the items taken (fewer than `m`: the source ended),
+    /// when the lock was held and when it was let go; `Break` with the
+    /// accumulator when the lock is poisoned.
+    #[inline]
+    fn fused<K: Kernel<I::Item>>(&self, k: &K, acc: K::Acc, m: usize) -> ControlFlow<K::Acc, (K::Acc, usize, Instant, Instant)> {
+        let Ok(mut it) = self.source.lock() else { return ControlFlow::Break(acc) };
+        let held = Instant::now();
+        let (acc, n) = k.fold_many(acc, it.by_ref().take(m));
+        drop(it);
+        ControlFlow::Continue((acc, n, held, Instant::now()))
+    }
+
+    /// Whether this worker is the first to claim fused mode.
+    fn claim_fused(&self) -> bool {
+        // Relaxed, like every use of the flag: it only says where to look;
+        // the source's lock orders the items.
+        self.fused_mode.compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+
+    /// Brings the parked workers back.
+    fn release_fused(&self) {
+        self.fused_mode.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether a worker in parallel mode parks (another runs fused).
+    fn parked(&self) -> bool {
+        self.fused_mode.load(Ordering::Relaxed)
+    }
+
+    /// The source ended.
+    fn finish(&self) {
+        // Release: pairs with the Acquire load in `finished`.
+        self.done.store(true, Ordering::Release);
+    }
+
+    /// Whether a worker saw the source end.
+    fn finished(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+}
+
+/// The plan's lines and a count of the switches past them.
+#[derive(Default)]
+struct Log {
+    lines: Vec<Switch>,
+    more: usize,
+}
+
+/// One run of `auto` on two or more threads: what its workers share. Each
+/// worker runs [`Auto::work`], a loop over three steps: the parallel step
+/// (a dispenser chunk, now and then a fused sample, and the decision to go
+/// fused), the fused step (a block under the lock) and, every [`RECHECK`]
+/// in fused mode, the recheck (a split chunk timed, and the decision to
+/// bring the workers back).
+struct Auto<'a, 'h, I: Iterator, K> {
+    hand: Hand<I>,
+    k: &'a K,
+    shared: &'a Shared<'h>,
+    threads: usize,
+    /// Each worker starts from a copy.
+    chunker: Chunker,
+    log: Mutex<Log>,
+    /// Items run in fused mode.
+    fused_total: AtomicU64,
+    /// Items the workers took in parallel mode, for their measured rate.
+    taken: AtomicU64,
+}
+
+/// One worker's own state.
+struct Worker<'w, 'l, T> {
+    local: &'w mut Local<'l>,
+    mark: &'w Mark,
+    chunker: Chunker,
+    buf: Vec<T>,
+    est: Estimate,
+    mode: Mode,
+    /// Chunks taken in parallel mode.
+    chunks: u64,
+    /// Items of the next fused block.
+    block: usize,
+    /// When the next recheck is due in fused mode.
+    recheck: Instant,
+    /// The rates of all workers together measured by this one.
+    rates: Recent,
+    /// Every how many chunks this worker times one fused: seldom while
+    /// the workers are far ahead of one core (a fused chunk holds the
+    /// lock while it maps, so the others wait meanwhile).
+    fused_every: u64,
+    /// The map cost per item when this worker last saw the workers lose
+    /// to one core: they come back only for dearer items.
+    lost_at: Option<f64>,
+    /// When the current rate stretch began, and the count of items taken then.
+    rate_mark: (Instant, u64),
+}
+
+/// A chunk taken with the dispenser's step and mapped outside the lock:
+/// its items, the source's upper size hint, and when the worker asked for
+/// the lock (`t0`), held it (`ta`), let it go (`t1`) and had mapped (`t2`).
+struct Split {
+    n: usize,
+    remaining: Option<usize>,
+    t0: Instant,
+    ta: Instant,
+    t1: Instant,
+    t2: Instant,
+}
+
+impl<'w, 'l, T> Worker<'w, 'l, T> {
+    fn new(local: &'w mut Local<'l>, mark: &'w Mark, chunker: Chunker, taken: u64) -> Self {
+        let now = Instant::now();
+        Worker {
+            local,
+            mark,
+            buf: Vec::with_capacity(chunker.size()),
+            chunker,
+            est: Estimate::default(),
+            mode: Mode::Parallel,
+            chunks: 0,
+            block: 1,
+            recheck: now + RECHECK,
+            rates: Recent::default(),
+            fused_every: FUSED_EVERY,
+            lost_at: None,
+            rate_mark: (now, taken),
+        }
+    }
+
+    /// Records a mapped split chunk: its span, its chunk size and its costs.
+    fn record(&mut self, s: &Split, remaining: Option<usize>) {
+        self.local.chunk(s.n as u64, s.t0, s.t1, s.t2);
+        self.chunker.observe(s.n, s.t2 - s.t1, remaining);
+        self.est.split(s.n, s.t1 - s.ta, s.t2 - s.t1);
+    }
+}
+
+impl<'a, 'h, I, K> Auto<'a, 'h, I, K>
+where
+    I: Iterator,
+    K: Kernel<I::Item>,
+{
+    fn new(source: I, k: &'a K, shared: &'a Shared<'h>, threads: usize, chunk: ChunkSize) -> Self {
+        Auto {
+            hand: Hand::new(source),
+            k,
+            shared,
+            threads,
+            chunker: Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>()),
+            log: Mutex::new(Log::default()),
+            fused_total: AtomicU64::new(0),
+            taken: AtomicU64::new(0),
+        }
+    }
+
+    /// One worker, from its first chunk to the end of the source (or a stop).
+    fn work(&self, local: &mut Local<'_>, mark: &Mark) -> K::Acc {
+        // Relaxed: see `rate`.
+        let mut w = Worker::new(local, mark, self.chunker.clone(), self.taken.load(Ordering::Relaxed));
+        let mut acc = self.k.identity();
         loop {
-            if shared.should_stop() {
-                shared.abort();
+            if self.shared.should_stop() {
+                self.shared.abort();
                 return acc;
             }
-            // Acquire: see `finish`.
-            if done.load(Ordering::Acquire) {
+            if self.hand.finished() {
                 return acc;
             }
-            // Relaxed: the flag only says where to look; the source's lock orders the items.
-            if mode == Mode::Parallel && fused_mode.load(Ordering::Relaxed) {
-                std::thread::sleep(PARK);
-                // Back from parking: what it measured before is stale.
-                est = Estimate::default();
-                rates = Recent::default();
-                rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
-                continue;
-            }
-            if mode == Mode::Fused {
-                // This worker alone: blocks of about a millisecond under the lock.
-                let t0 = Instant::now();
-                let Ok(it) = source.lock() else { return acc };
-                mark.set(Stage::Fused);
-                let (a, n, t1) = fused_block(it, k, acc, block);
-                acc = a;
-                if n == 0 {
-                    local.last_wait(t0, t1);
-                    finish();
-                    return acc;
+            let next = match w.mode {
+                Mode::Parallel if self.hand.parked() => {
+                    self.park(&mut w);
+                    ControlFlow::Continue(acc)
                 }
-                local.chunk(n as u64, t0, t0, t1);
-                // Relaxed: a count read after the join.
-                fused_total.fetch_add(n as u64, Ordering::Relaxed);
-                est.fused(n, t1 - t0);
-                if n < block {
-                    // Fewer than asked: the source ended.
-                    finish();
-                    return acc;
-                }
-                block = sequential::next_block(block, t1 - t0).min(FUSED_BLOCK_MAX);
-                if t1 >= recheck {
-                    recheck = t1 + RECHECK;
-                    // Time one split chunk: have the items become dearer?
-                    let t0 = Instant::now();
-                    let Ok(mut it) = source.lock() else { return acc };
-                    let ta = Instant::now();
-                    mark.set(Stage::Source);
-                    let more = fill(&mut *it, &mut buf, chunker.size());
-                    drop(it);
-                    let t1 = Instant::now();
-                    let n = buf.len();
-                    mark.set(Stage::Map);
-                    let (a, _) = k.fold_many(acc, buf.drain(..));
-                    acc = a;
-                    let t2 = Instant::now();
-                    if n > 0 {
-                        local.chunk(n as u64, t0, t1, t2);
-                        est.split(n, t1 - ta, t2 - t1);
-                        chunker.observe(n, t2 - t1, None);
-                    }
-                    if !more {
-                        finish();
-                        return acc;
-                    }
-                    if decide(mode, &est.costs_in(mode), threads, None) == Mode::Parallel && dearer_than_when_lost(&est.costs, lost_at) {
-                        mode = Mode::Parallel;
-                        note(mode, &est, None);
-                        rates = Recent::default();
-                        rate_mark = (Instant::now(), taken.load(Ordering::Relaxed));
-                        fused_mode.store(false, Ordering::Relaxed);
-                    }
-                }
-                continue;
-            }
-            // Parallel: a dispenser chunk; now and then one timed fused.
-            chunks += 1;
-            // Chunks 2 and 4, then every FUSED_EVERY: two samples early, so auto can decide early.
-            let fused_turn = chunks % fused_every == 2 || chunks == 4;
-            let t0 = Instant::now();
-            let Ok(mut it) = source.lock() else { return acc };
-            let ta = Instant::now();
-            let n = if fused_turn {
-                mark.set(Stage::Fused);
-                let want = fused_sample_items(chunker.size(), &est.costs);
-                let (a, n, t1) = fused_block(it, k, acc, want);
-                acc = a;
-                if n == 0 {
-                    local.last_wait(t0, t1);
-                    finish();
-                    return acc;
-                }
-                local.chunk(n as u64, t0, ta, t1);
-                est.fused(n, t1 - ta);
-                if n < want {
-                    finish();
-                    return acc;
-                }
-                n
-            } else {
-                mark.set(Stage::Source);
-                fill(&mut *it, &mut buf, chunker.size());
-                let remaining = it.size_hint().1;
-                drop(it);
-                let t1 = Instant::now();
-                if buf.is_empty() {
-                    local.last_wait(t0, t1);
-                    finish();
-                    return acc;
-                }
-                let n = buf.len();
-                mark.set(Stage::Map);
-                let (a, _) = k.fold_many(acc, buf.drain(..));
-                acc = a;
-                let t2 = Instant::now();
-                local.chunk(n as u64, t0, t1, t2);
-                chunker.observe(n, t2 - t1, remaining);
-                est.split(n, t1 - ta, t2 - t1);
-                n
+                Mode::Parallel => self.parallel_step(&mut w, acc),
+                Mode::Fused => self.fused_step(&mut w, acc),
             };
-            // The rate of all workers together, over stretches of at least
-            // RATE_SPAN; the highest of the last few (a stretch in which the
-            // machine was busy elsewhere only reads slower).
-            // Relaxed: a count that only steers the decision.
-            let total = taken.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-            let now = Instant::now();
-            if now - rate_mark.0 >= RATE_SPAN {
-                rates.push(total.saturating_sub(rate_mark.1) as f64 / (now - rate_mark.0).as_nanos().max(1) as f64);
-                rate_mark = (now, total);
-            }
-            let rate = (rates.len > 0).then(|| rates.max());
-            if est.ready() && rate.is_some() {
-                let far_ahead = parallel_gain(&est.costs, threads, rate) > FAR_AHEAD;
-                fused_every = if far_ahead { FUSED_EVERY * 4 } else { FUSED_EVERY };
-            }
-            // Any worker may find the source to be the bottleneck; the first
-            // to say so runs fused, and the others park.
-            if est.ready()
-                && rate.is_some()
-                && decide(mode, &est.costs_in(mode), threads, rate) == Mode::Fused
-                && fused_mode.compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-            {
-                mode = Mode::Fused;
-                note(mode, &est, rate);
-                lost_at = Some(est.costs.map_ns);
-                block = chunker.size().max(1);
-                recheck = Instant::now() + RECHECK;
+            match next {
+                ControlFlow::Continue(a) => acc = a,
+                ControlFlow::Break(a) => return a,
             }
         }
-    });
-    let (lines, more) = log.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let fused_items = fused_total.into_inner();
-    let total: u64 = progress_items(shared);
-    let share = if total > 0 { fused_items as f64 / total as f64 } else { 0.0 };
-    let ran = if share > 0.9 {
-        Ran::OneCore
-    } else if share > 0.0 {
-        Ran::Mixed { one_core_share: share }
-    } else {
-        Ran::Workers
-    };
-    let used = if share > 0.9 {
-        "auto: fused on one core (after a parallel start)".to_string()
-    } else if share > 0.0 {
-        format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", share * 100.0)
-    } else {
-        format!("auto: adaptive dispenser x{threads}")
-    };
+    }
+
+    /// Another worker runs fused: sleep a while.
+    fn park(&self, w: &mut Worker<'_, '_, I::Item>) {
+        std::thread::sleep(PARK);
+        // Back from parking: what it measured before is stale.
+        w.est = Estimate::default();
+        w.rates = Recent::default();
+        w.rate_mark = (Instant::now(), self.taken.load(Ordering::Relaxed));
+    }
+
+    /// Parallel mode: a dispenser chunk (now and then one timed fused), the
+    /// workers' rate, and whether one fused core would be faster.
+    fn parallel_step(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> Flow<K::Acc> {
+        w.chunks += 1;
+        // Chunks 2 and 4, then every `fused_every`: two samples early, so auto can decide early.
+        let fused_turn = w.chunks % w.fused_every == 2 || w.chunks == 4;
+        let (acc, n) = if fused_turn { self.fused_sample(w, acc)? } else { self.parallel_chunk(w, acc)? };
+        let rate = self.rate(w, n);
+        if !w.est.ready() || rate.is_none() {
+            return ControlFlow::Continue(acc);
+        }
+        let far_ahead = parallel_gain(&w.est.costs, self.threads, rate) > FAR_AHEAD;
+        w.fused_every = if far_ahead { FUSED_EVERY * 4 } else { FUSED_EVERY };
+        // Any worker may find the source to be the bottleneck; the first
+        // to say so runs fused, and the others park.
+        if decide(Mode::Parallel, &w.est.costs_in(Mode::Parallel), self.threads, rate) == Mode::Fused && self.hand.claim_fused() {
+            w.mode = Mode::Fused;
+            self.note(Mode::Fused, &w.est, rate);
+            w.lost_at = Some(w.est.costs.map_ns);
+            w.block = w.chunker.size().max(1);
+            w.recheck = Instant::now() + RECHECK;
+        }
+        ControlFlow::Continue(acc)
+    }
+
+    /// A chunk through the dispenser's step, mapped outside the lock; its items.
+    fn parallel_chunk(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> ControlFlow<K::Acc, (K::Acc, usize)> {
+        let (acc, s) = self.split(w, acc)?;
+        if s.n == 0 {
+            w.local.last_wait(s.t0, s.t1);
+            self.hand.finish();
+            return ControlFlow::Break(acc);
+        }
+        w.record(&s, s.remaining);
+        ControlFlow::Continue((acc, s.n))
+    }
+
+    /// A timed fused sample in parallel mode (a chunk or more, see
+    /// [`fused_sample_items`]); its items.
+    fn fused_sample(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> ControlFlow<K::Acc, (K::Acc, usize)> {
+        let want = fused_sample_items(w.chunker.size(), &w.est.costs);
+        let t0 = Instant::now();
+        w.mark.set(Stage::Fused);
+        let (acc, n, ta, t1) = self.hand.fused(self.k, acc, want)?;
+        if n == 0 {
+            w.local.last_wait(t0, t1);
+            self.hand.finish();
+            return ControlFlow::Break(acc);
+        }
+        w.local.chunk(n as u64, t0, ta, t1);
+        w.est.fused(n, t1 - ta);
+        if n < want {
+            self.hand.finish();
+            return ControlFlow::Break(acc);
+        }
+        ControlFlow::Continue((acc, n))
+    }
+
+    /// The rate of all workers together after this worker took `n` items,
+    /// over stretches of at least [`RATE_SPAN`]: the highest of the last few
+    /// (a stretch in which the machine was busy elsewhere only reads slower).
+    fn rate(&self, w: &mut Worker<'_, '_, I::Item>, n: usize) -> Option<f64> {
+        // Relaxed: a count that only steers the decision.
+        let total = self.taken.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        let now = Instant::now();
+        if now - w.rate_mark.0 >= RATE_SPAN {
+            w.rates.push(total.saturating_sub(w.rate_mark.1) as f64 / (now - w.rate_mark.0).as_nanos().max(1) as f64);
+            w.rate_mark = (now, total);
+        }
+        (w.rates.len > 0).then(|| w.rates.max())
+    }
+
+    /// Fused mode: this worker alone, a block of about a millisecond under
+    /// the lock; then, when due, the recheck.
+    fn fused_step(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> Flow<K::Acc> {
+        let t0 = Instant::now();
+        w.mark.set(Stage::Fused);
+        let (acc, n, _, t1) = self.hand.fused(self.k, acc, w.block)?;
+        if n == 0 {
+            w.local.last_wait(t0, t1);
+            self.hand.finish();
+            return ControlFlow::Break(acc);
+        }
+        w.local.chunk(n as u64, t0, t0, t1);
+        // Relaxed: a count read after the join.
+        self.fused_total.fetch_add(n as u64, Ordering::Relaxed);
+        w.est.fused(n, t1 - t0);
+        if n < w.block {
+            // Fewer than asked: the source ended.
+            self.hand.finish();
+            return ControlFlow::Break(acc);
+        }
+        w.block = sequential::next_block(w.block, t1 - t0).min(FUSED_BLOCK_MAX);
+        if t1 < w.recheck {
+            return ControlFlow::Continue(acc);
+        }
+        w.recheck = t1 + RECHECK;
+        self.recheck(w, acc)
+    }
+
+    /// In fused mode, times one split chunk: have the items become dear
+    /// enough to bring the workers back?
+    fn recheck(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> Flow<K::Acc> {
+        let want = w.chunker.size();
+        let (acc, s) = self.split(w, acc)?;
+        if s.n > 0 {
+            w.record(&s, None);
+        }
+        if s.n < want {
+            // Fewer than asked: the source ended.
+            self.hand.finish();
+            return ControlFlow::Break(acc);
+        }
+        if decide(Mode::Fused, &w.est.costs_in(Mode::Fused), self.threads, None) == Mode::Parallel
+            && dearer_than_when_lost(&w.est.costs, w.lost_at)
+        {
+            w.mode = Mode::Parallel;
+            self.note(Mode::Parallel, &w.est, None);
+            w.rates = Recent::default();
+            w.rate_mark = (Instant::now(), self.taken.load(Ordering::Relaxed));
+            self.hand.release_fused();
+        }
+        ControlFlow::Continue(acc)
+    }
+
+    /// Takes a chunk with the dispenser's step and maps it outside the lock
+    /// (nothing to map when the source had ended); `Break` when the lock is poisoned.
+    fn split(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> ControlFlow<K::Acc, (K::Acc, Split)> {
+        let t0 = Instant::now();
+        w.mark.set(Stage::Source);
+        let Some((remaining, ta)) = self.hand.take(&mut w.buf, w.chunker.size()) else { return ControlFlow::Break(acc) };
+        let t1 = Instant::now();
+        let n = w.buf.len();
+        if n == 0 {
+            return ControlFlow::Continue((acc, Split { n, remaining, t0, ta, t1, t2: t1 }));
+        }
+        w.mark.set(Stage::Map);
+        let (acc, _) = self.k.fold_many(acc, w.buf.drain(..));
+        let t2 = Instant::now();
+        ControlFlow::Continue((acc, Split { n, remaining, t0, ta, t1, t2 }))
+    }
+
+    /// Logs a switch to `to` with the costs that made it.
+    fn note(&self, to: Mode, est: &Estimate, rate: Option<f64>) {
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if log.lines.len() < MAX_LOGGED {
+            log.lines.push(Switch {
+                at_s: self.shared.origin.elapsed().as_secs_f64(),
+                to: if to == Mode::Fused { Ran::OneCore } else { Ran::Workers },
+                reason: reason(&est.costs_in(to.other()), self.threads, rate),
+            });
+        } else {
+            log.more += 1;
+        }
+    }
+
+    /// What ran, from the share of the items run fused, and the plan.
+    fn partials(self, accs: Vec<K::Acc>, spans: Vec<Span>) -> Partials<K::Acc> {
+        let Log { lines, more } = self.log.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let fused_items = self.fused_total.into_inner();
+        let total: u64 = progress_items(self.shared);
+        let share = if total > 0 { fused_items as f64 / total as f64 } else { 0.0 };
+        let threads = self.threads;
+        let (ran, used) = if share > 0.9 {
+            (Ran::OneCore, "auto: fused on one core (after a parallel start)".to_string())
+        } else if share > 0.0 {
+            let used = format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", share * 100.0);
+            (Ran::Mixed { one_core_share: share }, used)
+        } else {
+            (Ran::Workers, format!("auto: adaptive dispenser x{threads}"))
+        };
+        Partials { accs, spans, workers: threads, used, plan: Some(plan(threads, &lines, more)), ran, switches: lines }
+    }
+}
+
+/// The plan in words: the start, then every logged switch.
+fn plan(threads: usize, lines: &[Switch], more: usize) -> String {
     let mut plan = format!("started {threads} workers on adaptive chunks");
     if lines.is_empty() {
         plan.push_str(" and kept them: the source was never the bottleneck");
     }
-    for l in &lines {
+    for l in lines {
         plan.push_str(&format!("; {l}"));
     }
     if more > 0 {
         plan.push_str(&format!("; and {more} more switches"));
     }
-    Partials { accs, spans, workers: threads, used, plan: Some(plan), ran, switches: lines }
-}
-
-/// Pulls and maps up to `m` items in one fused loop while holding the
-/// source's lock `it`, then lets go; the accumulator, the items taken (fewer
-/// than `m`: the source ended) and when it finished.
-fn fused_block<I, K>(mut it: MutexGuard<'_, I>, k: &K, acc: K::Acc, m: usize) -> (K::Acc, usize, Instant)
-where
-    I: Iterator,
-    K: Kernel<I::Item>,
-{
-    let (acc, n) = k.fold_many(acc, it.by_ref().take(m));
-    drop(it);
-    (acc, n, Instant::now())
+    plan
 }
 
 /// Items done by every worker, from their published counters (read after the join).
@@ -675,5 +863,103 @@ mod tests {
         }
         step.split(4096, us(4.0), us(900.0));
         assert!(step.costs.map_ns > 200.0, "{:?}", step.costs);
+    }
+}
+
+/// The hand-off between the workers and one fused core: two workers over a
+/// source of 5, taking chunks of 2 through the dispenser's step. Each claims
+/// fused mode after its first chunk; the one that gets it folds blocks of 2
+/// under the lock while the other parks, and, in the second model, brings
+/// the other back after one block. Every item is folded exactly once, and a
+/// parked worker always leaves (loom reports a worker spinning forever).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::ops::Range;
+
+    use loom::sync::Arc;
+
+    use super::*;
+
+    /// Collects the items it folds.
+    struct Collect;
+
+    impl Kernel<u32> for Collect {
+        type Acc = Vec<u32>;
+        fn identity(&self) -> Vec<u32> {
+            Vec::new()
+        }
+        fn fold(&self, mut acc: Vec<u32>, item: u32) -> Vec<u32> {
+            acc.push(item);
+            acc
+        }
+        fn combine(&self, mut a: Vec<u32>, b: Vec<u32>) -> Vec<u32> {
+            a.extend(b);
+            a
+        }
+    }
+
+    /// A worker reduced to the hand-off: the same steps as [`Auto::work`]
+    /// in the same order, with the decisions fixed.
+    fn worker(hand: &Hand<Range<u32>>, back: bool) -> Vec<u32> {
+        let (mut buf, mut acc, mut claimed, mut fused) = (Vec::new(), Vec::new(), false, false);
+        loop {
+            if hand.finished() {
+                return acc;
+            }
+            if fused {
+                let ControlFlow::Continue((a, n, _, _)) = hand.fused(&Collect, acc, 2) else { panic!("poisoned") };
+                acc = a;
+                if n < 2 {
+                    hand.finish();
+                    return acc;
+                }
+                if back {
+                    fused = false;
+                    hand.release_fused();
+                }
+                continue;
+            }
+            if hand.parked() {
+                loom::thread::yield_now();
+                continue;
+            }
+            hand.take(&mut buf, 2).expect("not poisoned");
+            if buf.is_empty() {
+                hand.finish();
+                return acc;
+            }
+            acc = Collect.fold_many(acc, buf.drain(..)).0;
+            if !claimed {
+                claimed = true;
+                fused = hand.claim_fused();
+            }
+        }
+    }
+
+    fn check(back: bool) {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(move || {
+            let hand = Arc::new(Hand::new(0..5u32));
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let hand = hand.clone();
+                    loom::thread::spawn(move || worker(&hand, back))
+                })
+                .collect();
+            let mut all: Vec<u32> = workers.into_iter().flat_map(|w| w.join().expect("a worker panicked")).collect();
+            all.sort_unstable();
+            assert_eq!(all, vec![0, 1, 2, 3, 4]);
+        });
+    }
+
+    #[test]
+    fn one_core_takes_over_and_the_parked_worker_leaves_at_the_end() {
+        check(false);
+    }
+
+    #[test]
+    fn the_workers_come_back_and_every_item_is_folded_once() {
+        check(true);
     }
 }

@@ -63,9 +63,23 @@ where
 /// exactly one worker: model-checked with loom below.
 #[inline]
 pub(crate) fn take_chunk<I: Iterator>(source: &Mutex<I>, buf: &mut Vec<I::Item>, n: usize) -> Option<Option<usize>> {
+    take_chunk_and(source, buf, n, || ()).map(|(remaining, ())| remaining)
+}
+
+/// [`take_chunk`], calling `held` once the lock is held and before the
+/// first item is pulled; returns what `held` returned too. `auto` reads
+/// the clock there: its pull cost leaves out the wait for the lock.
+#[inline]
+pub(crate) fn take_chunk_and<I: Iterator, R>(
+    source: &Mutex<I>,
+    buf: &mut Vec<I::Item>,
+    n: usize,
+    held: impl FnOnce() -> R,
+) -> Option<(Option<usize>, R)> {
     let mut it = source.lock().ok()?;
+    let r = held();
     fill(&mut *it, buf, n);
-    Some(it.size_hint().1)
+    Some((it.size_hint().1, r))
 }
 
 /// Two workers taking chunks of 2 from a source of 5: every item is taken
