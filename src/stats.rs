@@ -69,7 +69,6 @@ impl Summary {
     }
 }
 
-
 /// `S(p) = T_seq / T_p`.
 pub fn speedup(t_seq: f64, t_p: f64) -> f64 {
     if t_p > 0.0 { t_seq / t_p } else { 0.0 }

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use scalescope::engine::{Chunk, ChunkSize, FeederKind, Hooks, Run, Threads};
-use scalescope::experiment::{Experiment, Library, Status, StopCause};
 use scalescope::experiment::SweepPlan;
+use scalescope::experiment::{Experiment, Library, Status, StopCause};
 use scalescope::measure::run_sweep;
 use scalescope::workloads::{self, WorkloadError, WorkloadKind, WorkloadSpec};
 
@@ -495,7 +495,8 @@ fn list_and_export_show_the_library() {
     assert!(stdout.contains(x.id.as_str()) && stdout.contains("complete") && stdout.contains("first try"), "{stdout}");
     let json = dir.join("x.json");
     let csv = dir.join("x.csv");
-    let (code, _, stderr) = output(&dir, &["export", &x.id.as_str()[..12], "--json", json.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
+    let (code, _, stderr) =
+        output(&dir, &["export", &x.id.as_str()[..12], "--json", json.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(Experiment::load(&json).unwrap(), x);
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 1 + x.runs.len());

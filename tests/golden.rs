@@ -9,8 +9,8 @@
 
 use std::path::Path;
 
-use scalescope::experiment::Experiment;
 use scalescope::analysis::Analysis;
+use scalescope::experiment::Experiment;
 
 const CASES: [&str; 4] = ["thread-sweep", "feeders", "weak", "stream"];
 

@@ -193,7 +193,9 @@ fn fifos_devices_links_and_huge_files_in_the_library_neither_hang_nor_flood() {
     let (code, stdout, stderr) = text(&run_within(&dir, &["list"], Duration::from_secs(20)));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("good-1"), "{stdout}");
-    for (name, why) in [("fifo-1.json", "FIFO"), ("zero-1.json", "symbolic link"), ("link-1.json", "symbolic link"), ("huge-1.json", "limit")] {
+    for (name, why) in
+        [("fifo-1.json", "FIFO"), ("zero-1.json", "symbolic link"), ("link-1.json", "symbolic link"), ("huge-1.json", "limit")]
+    {
         let line = stdout.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} not listed: {stdout}"));
         assert!(line.contains("unreadable") && line.contains(why), "{line}");
     }

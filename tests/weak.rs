@@ -6,12 +6,12 @@
 
 use std::process::Command;
 
-use scalescope::engine::{ChunkSize, FeederKind, Hooks, Threads};
-use scalescope::experiment::Experiment;
 use scalescope::analysis::Analysis;
 use scalescope::analysis::weak;
-use scalescope::experiment::weak::{self as grow, SIZE_PARAM};
+use scalescope::engine::{ChunkSize, FeederKind, Hooks, Threads};
+use scalescope::experiment::Experiment;
 use scalescope::experiment::SweepPlan;
+use scalescope::experiment::weak::{self as grow, SIZE_PARAM};
 use scalescope::measure::run_sweep;
 use scalescope::workloads::{self, WorkloadKind, WorkloadSpec};
 

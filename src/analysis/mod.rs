@@ -16,10 +16,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use diagnosis::{Diagnosis, diagnose};
-use models::{self as fit, Amdahl, Quality, Usl};
 use crate::engine::{ChunkSize, FeederKind};
 use crate::experiment::{Experiment, RunRecord};
+use diagnosis::{Diagnosis, diagnose};
+use models::{self as fit, Amdahl, Quality, Usl};
 
 /// Thread counts the fits are extrapolated to.
 pub const EXTRAPOLATE: [usize; 6] = [4, 8, 16, 32, 64, 128];
@@ -178,7 +178,13 @@ impl Analysis {
     }
 
     /// The fits of the series `run` belongs to.
-    pub fn fit_of(&self, feeder: FeederKind, chunk: ChunkSize, gil: bool, variant: Option<crate::workloads::Variant>) -> Option<&FitRecord> {
+    pub fn fit_of(
+        &self,
+        feeder: FeederKind,
+        chunk: ChunkSize,
+        gil: bool,
+        variant: Option<crate::workloads::Variant>,
+    ) -> Option<&FitRecord> {
         self.fits.iter().find(|f| (f.feeder, f.chunk_size, f.gil, f.variant) == (feeder, chunk, gil, variant))
     }
 
@@ -232,7 +238,8 @@ fn twins(runs: &[RunRecord]) -> Vec<(usize, Diagnosis)> {
         .filter_map(|(i, run)| {
             let better = TWINS.iter().find(|(worse, _)| run.variant == Some(*worse))?.1;
             let twin = runs.iter().find(|r| {
-                r.variant == Some(better) && (r.feeder, r.threads, r.chunk_size, r.gil) == (run.feeder, run.threads, run.chunk_size, run.gil)
+                r.variant == Some(better)
+                    && (r.feeder, r.threads, r.chunk_size, r.gil) == (run.feeder, run.threads, run.chunk_size, run.gil)
             })?;
             Some((i, diagnosis::against_twin(run, twin)?))
         })

@@ -195,7 +195,11 @@ fn param_flags() -> Vec<(&'static str, String)> {
     }
     out.into_iter()
         .map(|(name, helps)| {
-            let help = if helps.len() > 3 { "the workload's size (see `scalescope workloads` for each one's meaning and bounds)".to_string() } else { helps.join("; ") };
+            let help = if helps.len() > 3 {
+                "the workload's size (see `scalescope workloads` for each one's meaning and bounds)".to_string()
+            } else {
+                helps.join("; ")
+            };
             (name, help)
         })
         .collect()

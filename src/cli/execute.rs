@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::args::OutputArgs;
 use super::console::{say, tell};
 use super::signals::{EXIT_SIGNAL, StopOnSignal};
 use super::{EXIT_FAILED, usage};
@@ -20,7 +21,6 @@ use crate::export::{csv, table};
 use crate::measure::budget::MemoryBudget;
 use crate::measure::{SweepEvent, run_sweep};
 use crate::untrusted::{escape, escape_path};
-use super::args::OutputArgs;
 
 /// The `--json` / `--csv` outputs asked for.
 pub(super) fn output_targets(json: Option<&PathBuf>, csv: Option<&PathBuf>) -> Vec<Output> {

@@ -61,7 +61,8 @@ impl ExperimentId {
         let stamp: String = created.chars().filter(char::is_ascii_digit).take(14).collect();
         let (date, time) = stamp.split_at(stamp.len().min(8));
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-        let seed = nanos ^ (u64::from(std::process::id()) << 32) ^ CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let seed =
+            nanos ^ (u64::from(std::process::id()) << 32) ^ CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let mix = crate::workloads::source::SplitMix(seed).next_u64();
         let text = match (date.is_empty(), time.is_empty()) {
             (true, _) => format!("x-{:08x}", mix & 0xffff_ffff),
@@ -121,7 +122,9 @@ mod tests {
     #[test]
     fn crafted_ids_are_refused() {
         let long = "a".repeat(300);
-        for bad in ["", ".", "..", "../x", "../../evil", "/etc/passwd", "a/b", "a\\b", "-rf", "_x", "a\u{1b}[2J", "a\nb", "é", long.as_str()] {
+        for bad in
+            ["", ".", "..", "../x", "../../evil", "/etc/passwd", "a/b", "a\\b", "-rf", "_x", "a\u{1b}[2J", "a\nb", "é", long.as_str()]
+        {
             assert!(ExperimentId::parse(bad).is_err(), "{bad:?} was accepted");
         }
         for good in ["20261123-201039-3fa2c01b", "a", "v1-old_file", "A-1"] {

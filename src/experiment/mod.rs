@@ -184,7 +184,8 @@ fn process_alive(pid: u32) -> bool {
         return true;
     }
     let name_of = |exe: std::io::Result<std::path::PathBuf>| exe.ok().and_then(|p| p.file_name().map(|n| n.to_os_string()));
-    let (Some(theirs), Some(ours)) = (name_of(std::fs::read_link(proc.join(pid.to_string()).join("exe"))), name_of(std::env::current_exe()))
+    let (Some(theirs), Some(ours)) =
+        (name_of(std::fs::read_link(proc.join(pid.to_string()).join("exe"))), name_of(std::env::current_exe()))
     else {
         return false;
     };

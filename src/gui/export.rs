@@ -10,8 +10,8 @@ use eframe::egui;
 use super::files::{self, Pending, SaveCheck, SaveFormat};
 use super::shelf::Said;
 use super::state::Tab;
-use crate::export::outputs::OutputKind;
 use crate::experiment::{Experiment, write_atomically};
+use crate::export::outputs::OutputKind;
 use crate::export::{csv, extrap};
 
 /// A screenshot the window delivers a frame or two after it was asked for.

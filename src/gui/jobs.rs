@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::live::LiveExperiment;
 use super::runner::{Job, JobEvent};
 use super::state::JobKind;
-use crate::experiment::{Experiment, Library};
 use crate::experiment::SweepPlan;
+use crate::experiment::{Experiment, Library};
 use crate::measure::SweepEvent;
 use crate::workloads::WorkloadError;
 

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::engine::{CancelToken, Hooks, Progress};
+use crate::experiment::SweepPlan;
 use crate::experiment::autosave::Autosave;
 use crate::experiment::{Experiment, Library};
-use crate::experiment::SweepPlan;
 use crate::measure::{SweepEvent, run_sweep};
 use crate::workloads::WorkloadError;
 

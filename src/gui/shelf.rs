@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use super::panels::experiments::Renaming;
 use super::plot_data::Labelled;
+use crate::analysis::Analysis;
 use crate::experiment::{Experiment, Library};
 use crate::machine::MachineInfo;
-use crate::analysis::Analysis;
 use crate::untrusted::escape_path;
 use crate::workloads::WorkloadKind;
 

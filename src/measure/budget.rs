@@ -18,7 +18,6 @@ use crate::workloads::{Variant, WorkloadSpec};
 
 pub use crate::workloads::memory::{MemoryBudget, MemoryEstimate, estimate, feeder_buffers, heap_bytes, table_bytes};
 
-
 /// Seconds one engine call of `config` is expected to take, where a design
 /// is known to be slow enough to need a warning (lock-step: one barrier per
 /// item, about 60 us an item on the machines measured).

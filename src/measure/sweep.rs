@@ -4,13 +4,12 @@
 
 use std::time::Instant;
 
-use crate::machine::load::{CpuClock, CpuShare};
-use crate::experiment::{Step, SweepPlan};
-use crate::stats::Summary;
 use crate::engine::{CallId, Config, FeederKind, Hooks, Outcome, Report, Run};
 use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, WorkerRecord};
+use crate::experiment::{Step, SweepPlan};
+use crate::machine::load::{CpuClock, CpuShare};
+use crate::stats::Summary;
 use crate::workloads::{self, Computed, WorkloadError, WorkloadSpec};
-
 
 /// Progress of a sweep, for a progress bar or the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -163,7 +162,8 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
 
     fn announce(&mut self, label: String, config: Option<Config>, round: usize, call: CallId) {
         let at_s = self.origin.elapsed().as_secs_f64();
-        let event = SweepEvent::Starting { done: self.done, total: self.plan.total_runs(), label, config, at_s, rep: self.rep(round), call };
+        let event =
+            SweepEvent::Starting { done: self.done, total: self.plan.total_runs(), label, config, at_s, rep: self.rep(round), call };
         (self.on_event)(event);
     }
 
@@ -211,7 +211,9 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
         let step = &self.steps[self.accs[i].step];
         let label = match step.grown_for {
             None => label(&self.accs[i].spec, &self.accs[i].config),
-            Some(_) => format!("{}, {}", label(&self.accs[i].spec, &self.accs[i].config), crate::experiment::weak::size_words(&step.workload)),
+            Some(_) => {
+                format!("{}, {}", label(&self.accs[i].spec, &self.accs[i].config), crate::experiment::weak::size_words(&step.workload))
+            }
         };
         let config = self.accs[i].config;
         let call = Run::new(&config).hooks(self.hooks.clone()).record_spans(self.plan.spans && timed);
@@ -258,7 +260,9 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
         let (done, total) = (self.measured, self.plan.total_measurements());
         let status = match outcome {
             Ok(()) => Status::Complete,
-            Err(WorkloadError::Engine(crate::engine::EngineError::Cancelled { .. })) => Status::Stopped { done, total, by: StopCause::User },
+            Err(WorkloadError::Engine(crate::engine::EngineError::Cancelled { .. })) => {
+                Status::Stopped { done, total, by: StopCause::User }
+            }
             Err(e) => Status::Stopped { done, total, by: StopCause::Error { message: e.to_string() } },
         };
         fill(&mut self.exp, &self.steps, &self.refs, &self.accs, status);

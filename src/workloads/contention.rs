@@ -11,8 +11,8 @@ use std::sync::{Mutex, PoisonError};
 use super::source::Counter;
 use super::{Cancel, Computed, Design, ParamInfo, Variant, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::{Config, FeederKind, Outcome, Run};
-use crate::workloads::memory::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
 use crate::units::{fmt_count, human_bytes};
+use crate::workloads::memory::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {

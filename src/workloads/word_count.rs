@@ -15,8 +15,8 @@ use super::source::SplitMix;
 use super::{Cancel, Computed, Design, ParamInfo, Workload, WorkloadError, WorkloadInfo, WorkloadSpec};
 use crate::engine::keyed::Emitter;
 use crate::engine::{CancelToken, Config, FeederKind, Outcome, Run};
-use crate::workloads::memory::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
 use crate::units::{fmt_count, human_bytes};
+use crate::workloads::memory::{MemoryEstimate, feeder_buffers, heap_bytes, table_bytes};
 
 /// Description and parameters.
 pub static INFO: WorkloadInfo = WorkloadInfo {

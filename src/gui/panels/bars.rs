@@ -24,7 +24,11 @@ pub struct Scale<'a> {
 
 impl std::fmt::Debug for Scale<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scale").field("unit", &self.unit).field("log", &self.log).field("reference", &self.reference).finish_non_exhaustive()
+        f.debug_struct("Scale")
+            .field("unit", &self.unit)
+            .field("log", &self.log)
+            .field("reference", &self.reference)
+            .finish_non_exhaustive()
     }
 }
 
