@@ -85,7 +85,11 @@ impl Shelf {
         }
         let (n, bad) = (shelf.results.len(), shelf.unreadable.len());
         let news = (n > 0 || bad > 0).then(|| {
-            let skipped = if bad > 0 { format!(" ({bad} files could not be read: the Experiments tab names them)") } else { String::new() };
+            let skipped = match bad {
+                0 => String::new(),
+                1 => " (1 file could not be read: the Experiments tab names it)".to_string(),
+                _ => format!(" ({bad} files could not be read: the Experiments tab names them)"),
+            };
             let word = if n == 1 { "experiment" } else { "experiments" };
             Ok(format!("Reopened {n} {word} from {}{skipped}", escape_path(library.dir())))
         });

@@ -69,7 +69,7 @@ fn name_cell(ui: &mut egui::Ui, x: &Experiment, key: Key, same_id: &[usize], ren
             ui.label(&x.name);
             if !same_id.is_empty() {
                 let others: Vec<String> = same_id.iter().map(|k| format!("#{k}")).collect();
-                ui.label(RichText::new(format!("(same id as {}: another file)", others.join(", "))).small().weak())
+                ui.label(RichText::new(format!("(same id as {}: another file)", others.join(", "))).weak())
                     .on_hover_text(format!("id {}: each row acts on its own file", x.id));
             }
             if ui.small_button("Rename").on_hover_text(format!("rename {}", x.name)).clicked() {
@@ -90,10 +90,15 @@ fn unreadable(ui: &mut egui::Ui, files: &[(std::path::PathBuf, String)]) {
     if files.is_empty() {
         return;
     }
-    egui::CollapsingHeader::new(format!("{} files in the library could not be read", files.len())).id_salt("unreadable").show(ui, |ui| {
+    let what = if files.len() == 1 {
+        "1 file in the library could not be read".to_string()
+    } else {
+        format!("{} files in the library could not be read", files.len())
+    };
+    egui::CollapsingHeader::new(what).id_salt("unreadable").show(ui, |ui| {
         for (path, why) in files {
             let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            ui.label(RichText::new(format!("{name}: {why}")).small());
+            ui.label(format!("{name}: {why}"));
         }
     });
 }
