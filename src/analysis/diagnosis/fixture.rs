@@ -1,0 +1,31 @@
+//! Runs built by hand for the rules' tests.
+
+use crate::engine::{ChunkSize, FeederKind};
+use crate::experiment::{RunRecord, WorkerRecord};
+use crate::machine::load::CpuShare;
+use crate::workloads::ResultValue;
+
+/// A run of `threads` threads on auto chunks, `median` s against a plain
+/// loop of `base` s, with per-worker `(items, busy_s, wait_s)`.
+pub(crate) fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, workers: &[(u64, f64, f64)]) -> RunRecord {
+    let config = crate::engine::Config {
+        threads: crate::engine::Threads::new(threads).expect("threads"),
+        chunk: ChunkSize::Auto,
+        feeder,
+        gil: false,
+    };
+    RunRecord {
+        workers: workers.iter().map(|&(items, busy_s, wait_s)| WorkerRecord { items, chunks: 1, busy_s, wait_s }).collect(),
+        ..RunRecord::measured(&config, &[median], base, ResultValue::Number(0), true)
+    }
+}
+
+/// Outside load of one repetition: the rest of this process, other processes.
+pub(crate) fn share(window: f64, others: f64) -> CpuShare {
+    CpuShare { rest_of_process: window, other_processes: others }
+}
+
+/// Chunks of `n`.
+pub(crate) fn fixed(n: usize) -> ChunkSize {
+    ChunkSize::Fixed(crate::engine::Chunk::of(n))
+}
