@@ -141,6 +141,7 @@ fn zipf_text(path: &Path, lines: u64) {
 
 /// The runs that check `kind`. Every workload has at least one (the match
 /// has no catch-all, so a new workload does not build until it has one).
+#[allow(clippy::too_many_lines, reason = "a table: one case per workload, read as one")]
 fn cases(kind: WorkloadKind, dir: &Path) -> Vec<Case> {
     match kind {
         WorkloadKind::Primes => {
