@@ -30,6 +30,7 @@ fn bad_flags_are_one_line_and_exit_2() {
         &["run", "--workload", "nope"],
         &["run", "--workload", "primes", "--spin", "5"],
         &["run", "--n", "0"],
+        &["run", "-w", "trivial", "--n", "0"],
         &["sweep", "--threads", "1,x"],
         &["run", "--workload", "word-count", "--file", "/no/such/file.txt"],
         &["run", "--bogus"],

@@ -364,11 +364,6 @@ impl ScalescopeApp {
         }
     }
 
-    /// The 95th percentile of recent frame build times, milliseconds.
-    pub fn frame_p95_ms(&self) -> Option<f32> {
-        self.frames.p95_ms()
-    }
-
     /// Draws one frame: the whole UI.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         super::layout::frame(self, ui);

@@ -134,11 +134,6 @@ impl Job {
     pub fn drain_events(&self) -> Vec<JobEvent> {
         self.events.try_iter().collect()
     }
-
-    /// Whether the job's thread has ended.
-    pub fn is_finished(&self) -> bool {
-        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
-    }
 }
 
 impl Drop for Job {
