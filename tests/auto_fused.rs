@@ -116,12 +116,19 @@ fn a_cancel_while_one_core_runs_fused_stops_every_worker() {
 }
 
 #[test]
-#[ignore = "needs `run_kernel` (src/engine/mod.rs) to stop sending a second `Started` with auto's plan"]
 fn auto_sends_started_once() {
     let (tx, rx) = crossbeam_channel::unbounded();
     let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(1)), ..Hooks::none() };
     let out = Run::new(&auto(2)).hooks(hooks).map_reduce(Counter::new(2_000_000), cheap, u64::wrapping_add).unwrap();
     assert!(out.report.plan.is_some());
-    let started = rx.try_iter().filter(|p| matches!(p.event, ProgressEvent::Started { .. })).count();
+    let events: Vec<ProgressEvent> = rx.try_iter().map(|p| p.event).collect();
+    let started = events.iter().filter(|e| matches!(e, ProgressEvent::Started { .. })).count();
     assert_eq!(started, 1, "the protocol: Started once, first");
+    // The decision comes once, after Started and before Finished, with the report's plan.
+    let at = |f: &dyn Fn(&ProgressEvent) -> bool| events.iter().position(f).expect("the event was sent");
+    let decided = at(&|e| matches!(e, ProgressEvent::Decided { .. }));
+    assert!(
+        at(&|e| matches!(e, ProgressEvent::Started { .. })) < decided && decided < at(&|e| matches!(e, ProgressEvent::Finished { .. }))
+    );
+    assert!(matches!(&events[decided], ProgressEvent::Decided { plan, .. } if Some(plan) == out.report.plan.as_ref()));
 }

@@ -285,11 +285,7 @@ impl<'c> Run<'c> {
             return Err(verdict.err().unwrap_or_else(|| EngineError::Cancelled { items_done: 0, workers: vec![] }));
         };
         if let Some(plan) = &partials.plan {
-            shared.lifecycle(ProgressEvent::Started {
-                workers: partials.workers.max(1),
-                feeder: partials.used.clone(),
-                plan: Some(plan.clone()),
-            });
+            shared.lifecycle(ProgressEvent::Decided { feeder: partials.used.clone(), plan: plan.clone() });
         }
         // `Finished` says how the call ended, so it goes after the final reduce.
         let verdict = shared.verdict();

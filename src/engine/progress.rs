@@ -131,8 +131,16 @@ pub enum ProgressEvent {
         workers: usize,
         /// The feeder actually used (after `auto` chose).
         feeder: String,
-        /// What `auto` decided and why, when it decided.
+        /// Always `None` from this build: `auto`'s decision comes in [`ProgressEvent::Decided`]
+        /// (kept so that code matching on it still builds).
         plan: Option<String>,
+    },
+    /// `auto` decided how it ran (sent once, before `Finished`, by `auto` only).
+    Decided {
+        /// What ran: `auto: fused` or `auto: dispenser`.
+        feeder: String,
+        /// The decision and its evidence.
+        plan: String,
     },
     /// A cumulative snapshot of one worker.
     Worker {

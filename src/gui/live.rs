@@ -54,19 +54,18 @@ impl LiveRun {
     /// Takes one event into account.
     pub fn apply(&mut self, event: &ProgressEvent) {
         match event {
-            ProgressEvent::Started { workers, feeder, plan } => {
-                if plan.is_some() {
-                    // auto's second Started: it decided. Keep the history.
-                    self.plan = plan.clone();
-                    self.used = feeder.clone();
-                } else {
-                    // A keyed call reports its map phase before the engine starts.
-                    let label = std::mem::take(&mut self.label);
-                    let phases = std::mem::take(&mut self.phases);
-                    *self = LiveRun { phases, ..LiveRun::new(label) };
-                    self.used = feeder.clone();
-                }
+            ProgressEvent::Started { workers, feeder, .. } => {
+                // A keyed call reports its map phase before the engine starts.
+                let label = std::mem::take(&mut self.label);
+                let phases = std::mem::take(&mut self.phases);
+                *self = LiveRun { phases, ..LiveRun::new(label) };
+                self.used = feeder.clone();
                 self.ensure(*workers);
+            }
+            ProgressEvent::Decided { feeder, plan } => {
+                // auto decided: keep the history, name what ran.
+                self.plan = Some(plan.clone());
+                self.used = feeder.clone();
             }
             ProgressEvent::Worker { elapsed, stats } => {
                 self.ensure(stats.worker + 1);
