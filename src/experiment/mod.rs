@@ -4,8 +4,8 @@
 //! ended. It is written atomically after every finished measurement, so the
 //! file on disk is always a valid experiment holding everything measured so
 //! far ([`file`]), kept in the experiments library ([`library`]). CSV and
-//! the text table are views of it (`crate::export`); what it means is
-//! computed from it (`crate::analysis`), never stored in it.
+//! the text table are views of it (the `export` module); what it means is
+//! computed from it (the `analysis` module), never stored in it.
 //!
 //! May import: `engine`, `workloads`, `machine`, `stats`, `units`,
 //! `untrusted`. Never `measure`, `analysis`, `export`, `cli` or `gui`.

@@ -1,6 +1,6 @@
 //! What a sweep asks for: the plan (workload, feeders, thread counts, chunk
 //! sizes, repetitions), its configurations and problem sizes, checked before
-//! anything runs. The measuring layer (`crate::measure`) runs it.
+//! anything runs. The measuring layer (the `measure` module) runs it.
 
 use crate::engine::{Chunk, ChunkSize, Config, FeederKind, Threads};
 use crate::workloads::{Variant, WorkloadError, WorkloadSpec};

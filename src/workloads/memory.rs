@@ -1,7 +1,7 @@
 //! Memory: the budget a configuration must fit in, and the estimate each
 //! workload makes of what it needs ([`crate::workloads::Workload::memory`]),
 //! with the generic parts every workload shares (a feeder's buffers, a hash
-//! table, a heap block). The plan-level checks are in `crate::measure::budget`.
+//! table, a heap block). The plan-level checks are in the `measure` layer (`budget`).
 
 use std::fmt;
 use std::num::NonZeroU64;

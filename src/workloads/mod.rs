@@ -142,7 +142,7 @@ pub trait Workload: Sync {
     /// feeder's buffers, the workload's own tables, buffers and text, its
     /// result), and the bytes of one result as a sweep keeps it
     /// ([`MemoryEstimate::kept`]). Checked against the memory budget before
-    /// a sweep runs ([`crate::measure::budget`]), and against measured peak
+    /// a sweep runs (the `measure` layer's budget), and against measured peak
     /// RSS in `tests/memory.rs`: an estimate, not a worst case, but never
     /// far below what the run takes.
     fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate;
