@@ -14,18 +14,15 @@ use std::fmt;
 use crate::engine::Config;
 use crate::experiment::SweepPlan;
 use crate::units::{human_bytes, human_duration};
-use crate::workloads::{Variant, WorkloadSpec};
+use crate::workloads::WorkloadSpec;
 
 pub use crate::workloads::memory::{MemoryBudget, MemoryEstimate, estimate, feeder_buffers, heap_bytes, table_bytes};
 
-/// Seconds one engine call of `config` is expected to take, where a design
-/// is known to be slow enough to need a warning (lock-step: one barrier per
-/// item, about 60 us an item on the machines measured).
-pub fn expected_seconds(spec: &WorkloadSpec, _config: &Config) -> Option<f64> {
-    match spec.variant() {
-        Some(Variant::LockStep) => Some(spec.params.get("n").unwrap_or(0) as f64 * 60e-6),
-        _ => None,
-    }
+/// Seconds one engine call of `config` is expected to take, where the
+/// workload knows its design is slow enough to need a warning
+/// ([`crate::workloads::Workload::expected_seconds`]).
+pub fn expected_seconds(spec: &WorkloadSpec, config: &Config) -> Option<f64> {
+    spec.name.workload().expected_seconds(spec, config)
 }
 
 /// A plan refused for its cost.
@@ -148,6 +145,7 @@ impl SweepPlan {
 mod tests {
     use super::*;
     use crate::engine::FeederKind;
+    use crate::workloads::Variant;
     use crate::workloads::WorkloadKind;
 
     #[test]

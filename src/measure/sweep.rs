@@ -251,7 +251,7 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
     /// A timed measurement ended: the experiment gets it, and is handed out to be saved.
     fn measured_one(&mut self) {
         self.measured += 1;
-        fill(&mut self.exp, &self.steps, &self.refs, &self.accs, running(self.measured, self.plan.total_measurements()));
+        write_into(&mut self.exp, &self.steps, &self.refs, &self.accs, running(self.measured, self.plan.total_measurements()));
         (self.on_measured)(&self.exp);
     }
 
@@ -265,7 +265,7 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
             }
             Err(e) => Status::Stopped { done, total, by: StopCause::Error { message: e.to_string() } },
         };
-        fill(&mut self.exp, &self.steps, &self.refs, &self.accs, status);
+        write_into(&mut self.exp, &self.steps, &self.refs, &self.accs, status);
         self.exp
     }
 }
@@ -305,7 +305,7 @@ fn running(done: usize, total: usize) -> Status {
 
 /// Writes what was measured so far into `exp`, with `status`: the strong
 /// step into its baseline and runs, the weak steps into [`Experiment::weak`].
-fn fill(exp: &mut Experiment, steps: &[Step], refs: &[Reference], accs: &[Acc], status: Status) {
+fn write_into(exp: &mut Experiment, steps: &[Step], refs: &[Reference], accs: &[Acc], status: Status) {
     exp.status = status;
     for (s, step) in steps.iter().enumerate() {
         let (baseline, runs) = records(&refs[s], accs.iter().filter(|a| a.step == s));

@@ -234,6 +234,11 @@ impl Workload for Aggregates {
     /// queues may), one item (lock-step, cooperative), or the shared chunks
     /// in flight (chunked: the queue's chunks and two more, reserved whole).
     /// The result is a few numbers.
+    /// Lock-step pays one barrier per item, about 60 us an item on the machines measured.
+    fn expected_seconds(&self, spec: &WorkloadSpec, _config: &Config) -> Option<f64> {
+        (spec.variant() == Some(Variant::LockStep)).then(|| spec.get("n") as f64 * 60e-6)
+    }
+
     fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate {
         let n = spec.get("n");
         let chunk = config.chunk.or(AUTO_CHUNK).get() as u64;

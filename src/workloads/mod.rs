@@ -76,7 +76,7 @@ registry! {
     /// Counting keys in one locked map, or locally and merged.
     Contention => contention::Contention,
     /// A streaming sum over a buffer larger than the caches: memory-bound.
-    Stream => stream::Stream,
+    Stream => stream::StreamSum,
 }
 
 impl From<WorkloadKind> for &'static str {
@@ -146,6 +146,13 @@ pub trait Workload: Sync {
     /// RSS in `tests/memory.rs`: an estimate, not a worst case, but never
     /// far below what the run takes.
     fn memory(&self, spec: &WorkloadSpec, config: &Config) -> MemoryEstimate;
+
+    /// Seconds one call of `config` is expected to take, where the design is
+    /// known to be slow enough that a long plan needs `--yes`; `None` (the
+    /// default) where it is not.
+    fn expected_seconds(&self, _spec: &WorkloadSpec, _config: &Config) -> Option<f64> {
+        None
+    }
 
     /// Bytes of memory one run reads, where that is what the workload is
     /// about (`stream`); its runs are then compared with the machine's

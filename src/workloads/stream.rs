@@ -78,9 +78,9 @@ fn block_sum(buf: &[u64], blocks: u64, i: u64) -> u64 {
 
 /// The `stream` workload (see [`INFO`]).
 #[derive(Debug)]
-pub struct Stream;
+pub struct StreamSum;
 
-impl Workload for Stream {
+impl Workload for StreamSum {
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }
