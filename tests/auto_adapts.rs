@@ -33,7 +33,7 @@ fn a_cheap_prefix_then_dear_items_gives_the_sequential_result_and_a_plan_that_re
     // build VM), so the test checks that every switch states its reason the
     // right way round, that the plan's words list it, and that the dear
     // items never end on one core.
-    let plan = out.report.plan.clone().unwrap_or_default();
+    let plan = out.report.plan().unwrap_or_default();
     for s in switches {
         match s.to {
             Ran::OneCore => assert!(s.reason.contains("slower"), "{s}"),
@@ -58,6 +58,6 @@ fn dear_items_run_on_every_worker() {
     // On a quiet machine auto keeps both workers to the end ("adaptive
     // dispenser x2"); on a loaded one it may rightly go fused for a while,
     // so the test asserts only what holds either way.
-    assert!(out.report.workers.iter().all(|w| w.items > 0), "{:?} {:?}", out.report.workers, out.report.plan);
-    assert!(out.report.used.starts_with("auto: "), "{}", out.report.used);
+    assert!(out.report.workers.iter().all(|w| w.items > 0), "{:?} {:?}", out.report.workers, out.report.plan());
+    assert!(out.report.used().starts_with("auto: "), "{}", out.report.used());
 }

@@ -20,17 +20,16 @@ fn auto(threads: usize) -> Config {
     Config { feeder: FeederKind::Auto, ..Config::new(threads).unwrap() }
 }
 
-/// `used`, `plan` and `switches` agree with `ran`.
+/// The words derived from `ran` and `switches` say what they hold.
 fn check_words(r: &Report, threads: usize) {
-    let plan = r.plan.clone().unwrap();
+    let (plan, used) = (r.plan().unwrap(), r.used());
     match r.ran {
-        Ran::OneCore => assert_eq!(r.used, "auto: fused on one core (after a parallel start)"),
+        Ran::OneCore => assert_eq!(used, "auto: fused on one core (after a parallel start)"),
         Ran::Mixed { one_core_share } => {
             assert!(one_core_share > 0.0 && one_core_share <= 0.9, "{one_core_share}");
-            let used = format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", one_core_share * 100.0);
-            assert_eq!(r.used, used);
+            assert_eq!(used, format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", one_core_share * 100.0));
         }
-        Ran::Workers => assert_eq!(r.used, format!("auto: adaptive dispenser x{threads}")),
+        Ran::Workers => assert_eq!(used, format!("auto: adaptive dispenser x{threads}")),
     }
     assert!(plan.starts_with(&format!("started {threads} workers on adaptive chunks")), "{plan}");
     assert_eq!(r.switches.is_empty(), plan.contains("and kept them: the source was never the bottleneck"), "{plan}");
@@ -53,7 +52,7 @@ fn the_report_says_the_same_in_types_and_words() {
     assert_eq!(out.report.items(), n, "every item once");
     check_words(&out.report, 16);
     if out.report.ran == Ran::Workers {
-        eprintln!("note: auto kept its 16 workers here: {:?}", out.report.plan);
+        eprintln!("note: auto kept its 16 workers here: {:?}", out.report.plan());
     }
 }
 
@@ -62,8 +61,8 @@ fn one_thread_is_the_fused_loop() {
     let out = Run::new(&auto(1)).map_reduce(Counter::new(100_000), cheap, u64::wrapping_add).unwrap();
     assert_eq!(out.value, Some(Counter::new(100_000).map(cheap).fold(0, u64::wrapping_add)));
     let r = &out.report;
-    assert_eq!((r.ran, r.used.as_str(), r.threads_used), (Ran::OneCore, "auto: fused", 0));
-    assert_eq!(r.plan.as_deref(), Some("1 thread asked: fused loop on one core"));
+    assert_eq!((r.ran, r.used().as_str(), r.threads_used), (Ran::OneCore, "auto: fused", 0));
+    assert_eq!(r.plan().as_deref(), Some("1 thread asked: fused loop on one core"));
     assert!(r.switches.is_empty());
 }
 
@@ -120,7 +119,7 @@ fn auto_sends_started_once() {
     let (tx, rx) = crossbeam_channel::unbounded();
     let hooks = Hooks { progress: Some(tx), interval: Some(Duration::from_millis(1)), ..Hooks::none() };
     let out = Run::new(&auto(2)).hooks(hooks).map_reduce(Counter::new(2_000_000), cheap, u64::wrapping_add).unwrap();
-    assert!(out.report.plan.is_some());
+    assert!(out.report.plan().is_some());
     let events: Vec<ProgressEvent> = rx.try_iter().map(|p| p.event).collect();
     let started = events.iter().filter(|e| matches!(e, ProgressEvent::Started { .. })).count();
     assert_eq!(started, 1, "the protocol: Started once, first");
@@ -130,5 +129,5 @@ fn auto_sends_started_once() {
     assert!(
         at(&|e| matches!(e, ProgressEvent::Started { .. })) < decided && decided < at(&|e| matches!(e, ProgressEvent::Finished { .. }))
     );
-    assert!(matches!(&events[decided], ProgressEvent::Decided { plan, .. } if Some(plan) == out.report.plan.as_ref()));
+    assert!(matches!(&events[decided], ProgressEvent::Decided { plan, .. } if Some(plan) == out.report.plan().as_ref()));
 }

@@ -49,7 +49,7 @@ fn auto_running_fewer_workers_than_threads_reports_progress() {
         .map_reduce(0..3_000_000u64, |x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3, |a, b| a + b)
         .unwrap();
     assert_eq!(out.value, Some((0..3_000_000u64).map(|x| (0..24u64).fold(x, |a, i| a.wrapping_mul(31).wrapping_add(i)) % 3).sum()));
-    assert!(out.report.plan.is_some());
+    assert!(out.report.plan().is_some());
     let finished = rx.try_iter().filter(|p| matches!(p.event, ProgressEvent::Finished { .. })).count();
     assert_eq!(finished, 1);
 }

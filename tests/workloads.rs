@@ -167,10 +167,10 @@ fn ordered_map_every_variant_thread_count_and_chunk_counts_the_primes_exactly() 
                 let what = format!("{variant} x{threads} chunk {chunk:?}");
                 assert_eq!(got.value, want, "{what}");
                 assert_eq!(got.report.items(), 30_011, "{what}");
-                let buffer = got.report.buffer.unwrap();
+                let buffer = got.report.buffer.clone().unwrap();
                 assert_eq!(buffer.bound, Some(threads as u64 * 32), "{what}");
                 assert!(buffer.peak <= threads as u64 * 32, "{what}: {buffer:?}");
-                assert!(got.report.used.starts_with(variant), "{what}: {}", got.report.used);
+                assert!(got.report.used().starts_with(variant), "{what}: {}", got.report.used());
             }
         }
     }

@@ -14,12 +14,11 @@ mod kernel;
 pub mod keyed;
 pub mod ordered;
 mod progress;
+mod report;
 mod run;
 mod sync;
 
 use std::time::Instant;
-
-use serde::{Deserialize, Serialize};
 
 pub use cancel::CancelToken;
 pub use config::{Chunk, ChunkSize, Config, FeederKind, Hooks, MAX_CHUNK, MAX_THREADS, Threads};
@@ -28,95 +27,12 @@ pub(crate) use crew::{Failures, scope as crew_scope};
 pub use error::{ConfigError, EngineError};
 pub(crate) use progress::Reporter;
 pub use progress::{BufferStats, CallEnd, CallId, Phase, PhaseTime, Progress, ProgressEvent, Span, SpanKind, WorkerStats};
+pub use report::{MAX_SWITCHES_KEPT, Ran, Report, Shape, Switch};
+pub(crate) use report::{fold_words, plan_words};
 
 use crew::Mark;
 use kernel::Ops;
 use run::Shared;
-
-/// What ran, typed (the words are in [`Report::used`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum Ran {
-    /// Worker threads shared the input.
-    #[default]
-    Workers,
-    /// One fused loop on one core (`sequential`, `auto` with one thread,
-    /// or `auto` fused for 90% of the items or more).
-    OneCore,
-    /// `auto`: workers, with a share of the items on one fused core.
-    Mixed {
-        /// Items run on one core, as a share of all.
-        one_core_share: f64,
-    },
-}
-
-impl Ran {
-    /// Whether most of the input ran on one core.
-    pub fn mostly_one_core(self) -> bool {
-        match self {
-            Ran::OneCore => true,
-            Ran::Mixed { one_core_share } => one_core_share >= 0.5,
-            Ran::Workers => false,
-        }
-    }
-}
-
-/// One of `auto`'s switches between its workers and one fused core.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Switch {
-    /// When, seconds since the call began.
-    pub at_s: f64,
-    /// What it switched to: [`Ran::Workers`] or [`Ran::OneCore`].
-    pub to: Ran,
-    /// Why, with the measured costs (e.g. "the workers did 3.1M items/s,
-    /// one fused core does 9.8M/s").
-    pub reason: String,
-}
-
-impl std::fmt::Display for Switch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let to = if self.to == Ran::OneCore { "one fused core" } else { "the workers" };
-        write!(f, "at {:.1} ms -> {to} ({})", self.at_s * 1e3, self.reason)
-    }
-}
-
-/// What ran and how each worker spent its time.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// The feeder asked for.
-    pub feeder: FeederKind,
-    /// What actually ran, in words (e.g. `auto: fused`).
-    pub used: String,
-    /// What actually ran, typed.
-    #[serde(default)]
-    pub ran: Ran,
-    /// `auto`'s decisions with their evidence, in words; `None` for other feeders.
-    pub plan: Option<String>,
-    /// `auto`'s switches, typed (the first few; `plan` counts the rest).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub switches: Vec<Switch>,
-    /// Worker threads that ran (0 when a fused loop ran on the calling thread).
-    pub threads_used: usize,
-    /// Per-worker totals; their `items` add up to the input length.
-    pub workers: Vec<WorkerStats>,
-    /// Wall time of the whole call, seconds.
-    pub wall_s: f64,
-    /// Per-worker spans, when asked for with [`Run::record_spans`].
-    pub spans: Vec<Span>,
-    /// The phases of a keyed map-reduce; empty for other calls.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub phases: Vec<PhaseTime>,
-    /// What a buffering design held at most (ordered stream, broadcast).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub buffer: Option<BufferStats>,
-}
-
-impl Report {
-    /// Items mapped, summed over workers.
-    pub fn items(&self) -> u64 {
-        self.workers.iter().map(|w| w.items).sum()
-    }
-}
 
 /// A result and the report of the call that made it.
 #[derive(Clone, Debug)]
@@ -284,8 +200,10 @@ impl<'c> Run<'c> {
             shared.finished(progress::CallEnd::of(&verdict));
             return Err(verdict.err().unwrap_or_else(|| EngineError::Cancelled { items_done: 0, workers: vec![] }));
         };
-        if let Some(plan) = &partials.plan {
-            shared.lifecycle(ProgressEvent::Decided { feeder: partials.used.clone(), plan: plan.clone() });
+        if config.feeder == FeederKind::Auto {
+            let used = fold_words(config.feeder, config.chunk, partials.ran, partials.workers);
+            let plan = plan_words(partials.workers, &partials.switches, partials.more);
+            shared.lifecycle(ProgressEvent::Decided { feeder: used, plan });
         }
         // `Finished` says how the call ended, so it goes after the final reduce.
         let verdict = shared.verdict();
@@ -314,10 +232,11 @@ impl<'c> Run<'c> {
         }
         let report = Report {
             feeder: config.feeder,
-            used: partials.used,
+            shape: Shape::Fold,
+            chunk: config.chunk,
             ran: partials.ran,
-            plan: partials.plan,
             switches: partials.switches,
+            more_switches: partials.more,
             threads_used: partials.workers,
             workers,
             wall_s: shared.origin.elapsed().as_secs_f64(),

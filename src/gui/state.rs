@@ -206,11 +206,6 @@ impl JobKind {
     }
 }
 
-/// The largest `n` at which "Compare variants" includes lock-step: it pays
-/// a barrier per item (tens of microseconds), so a million items would take
-/// minutes.
-pub const LOCK_STEP_MAX_N: u64 = 50_000;
-
 /// Chunk sizes a chunk sweep covers (checked when the crate is built).
 pub const CHUNK_SWEEP: [Chunk; 7] =
     [Chunk::of(1), Chunk::of(10), Chunk::of(100), Chunk::of(1_000), Chunk::of(10_000), Chunk::of(100_000), Chunk::of(1_000_000)];
@@ -294,20 +289,19 @@ impl Settings {
         v
     }
 
-    /// The variants "Compare variants" runs, and why one was left out.
+    /// The variants "Compare variants" runs, and why any was left out
+    /// (each variant says up to which `n` it runs in reasonable time).
     pub fn compare_variants(&self) -> (Vec<Variant>, Option<String>) {
         let spec = self.spec();
-        let mut names: Vec<Variant> = spec.name.design().variants().to_vec();
         let n = spec.get("n");
-        if names.contains(&Variant::LockStep) && n > LOCK_STEP_MAX_N {
-            names.retain(|&v| v != Variant::LockStep);
-            let why = format!(
-                "lock-step is left out at n = {n}: a barrier per item costs tens of microseconds, so it would take minutes. \
-                 Set n to at most {LOCK_STEP_MAX_N} to see it."
-            );
-            return (names, Some(why));
-        }
-        (names, None)
+        let (kept, left): (Vec<Variant>, Vec<Variant>) =
+            spec.name.design().variants().iter().partition(|v| v.max_n().is_none_or(|(max, _)| n <= max));
+        let why = left
+            .iter()
+            .filter_map(|v| v.max_n().map(|(max, why)| (v, max, why)))
+            .map(|(v, max, why)| format!("{} is left out at n = {n}: {why}. Set n to at most {max} to see it.", v.name()));
+        let why: Vec<String> = why.collect();
+        (kept, (!why.is_empty()).then(|| why.join(" ")))
     }
 
     /// The threads "Compare feeders" and "GIL off vs on" go up to on a

@@ -351,9 +351,9 @@ fn records<'a>(reference: &Reference, accs: impl Iterator<Item = &'a Acc>) -> (O
                     .iter()
                     .map(|w| WorkerRecord { items: w.items, chunks: w.chunks, busy_s: w.busy_s, wait_s: w.wait_s })
                     .collect(),
-                used: report.used.clone(),
+                used: report.used(),
                 ran: Some(report.ran),
-                plan: report.plan.clone(),
+                plan: report.plan(),
                 switches: report.switches.clone(),
                 spans: report.spans.clone(),
                 spans_cut: a.spans_cut.get(mid).copied().unwrap_or(false),

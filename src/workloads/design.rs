@@ -148,6 +148,16 @@ impl Variant {
         }
     }
 
+    /// The largest `n` at which a comparison of all variants includes this
+    /// one, and why: lock-step pays a barrier per item (tens of
+    /// microseconds), so a million items would take minutes.
+    pub fn max_n(self) -> Option<(u64, &'static str)> {
+        match self {
+            Variant::LockStep => Some((50_000, "a barrier per item costs tens of microseconds, so it would take minutes")),
+            _ => None,
+        }
+    }
+
     /// One line for people.
     pub fn help(self) -> &'static str {
         match self {

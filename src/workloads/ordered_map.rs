@@ -91,12 +91,12 @@ impl Workload for OrderedMap {
         if position != n || seen != expected {
             return Err(WorkloadError::Incorrect(format!("{position} results for {n} inputs (or some twice)")));
         }
-        let variant = if ordered { "ordered" } else { "unordered" };
         let report = Report {
             feeder: config.feeder,
-            used: format!("{variant} stream: {} workers, chunk {chunk}, window {} chunks", config.threads, stream.window()),
-            plan: None,
+            shape: crate::engine::Shape::Stream { ordered, window: stream.window() },
+            chunk: crate::engine::ChunkSize::Fixed(chunk),
             switches: vec![],
+            more_switches: 0,
             ran: crate::engine::Ran::Workers,
             threads_used: config.threads.get(),
             workers: stream.workers(),

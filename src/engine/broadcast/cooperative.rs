@@ -112,7 +112,7 @@ where
     let complete = shared.produce(|mark| driver.drive(mark, input.into_iter()));
     let (value, workers) = shared.conclude(driver.fed(complete))?;
     let report = Report {
-        used: format!("cooperative: {k} aggregates polled in turn on the calling thread, one item at a time"),
+        shape: crate::engine::Shape::Cooperative,
         threads_used: 0,
         workers,
         wall_s: shared.origin.elapsed().as_secs_f64(),

@@ -284,7 +284,7 @@ where
     let fed = produce::feed(&shared, input.into_iter(), consumers, config);
     let (value, workers) = shared.conclude(fed)?;
     let report = Report {
-        used: format!("{}: {k} aggregate threads, the calling thread reads", config.strategy),
+        shape: crate::engine::Shape::Broadcast { strategy: config.strategy },
         threads_used: k,
         workers,
         wall_s: shared.origin.elapsed().as_secs_f64(),

@@ -183,7 +183,7 @@ const RECHECK: Duration = Duration::from_millis(3);
 /// How long a parked worker sleeps before looking again.
 const PARK: Duration = Duration::from_micros(500);
 /// Decisions recorded in the plan (past them, only a count).
-const MAX_LOGGED: usize = 6;
+const MAX_LOGGED: usize = crate::engine::MAX_SWITCHES_KEPT;
 
 /// The fewest items a timed chunk must hold to count: two clock reads
 /// (tens of nanoseconds) spread over fewer items would read as a cost.
@@ -328,15 +328,7 @@ where
 {
     let mut local = shared.local(0);
     let acc = sequential::fused(&mut source, k, shared, &mut local, k.identity());
-    Partials {
-        accs: vec![acc],
-        spans: local.into_spans(),
-        workers: 0,
-        used: "auto: fused".into(),
-        plan: Some("1 thread asked: fused loop on one core".to_string()),
-        ran: Ran::OneCore,
-        switches: vec![],
-    }
+    Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, ran: Ran::OneCore, switches: vec![], more: 0 }
 }
 
 /// The hand-off between the workers and one fused core, all of it through
@@ -716,32 +708,15 @@ where
         let fused_items = self.fused_total.into_inner();
         let total: u64 = progress_items(self.shared);
         let share = if total > 0 { fused_items as f64 / total as f64 } else { 0.0 };
-        let threads = self.threads;
-        let (ran, used) = if share > 0.9 {
-            (Ran::OneCore, "auto: fused on one core (after a parallel start)".to_string())
+        let ran = if share > 0.9 {
+            Ran::OneCore
         } else if share > 0.0 {
-            let used = format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", share * 100.0);
-            (Ran::Mixed { one_core_share: share }, used)
+            Ran::Mixed { one_core_share: share }
         } else {
-            (Ran::Workers, format!("auto: adaptive dispenser x{threads}"))
+            Ran::Workers
         };
-        Partials { accs, spans, workers: threads, used, plan: Some(plan(threads, &lines, more)), ran, switches: lines }
+        Partials { accs, spans, workers: self.threads, ran, switches: lines, more }
     }
-}
-
-/// The plan in words: the start, then every logged switch.
-fn plan(threads: usize, lines: &[Switch], more: usize) -> String {
-    let mut plan = format!("started {threads} workers on adaptive chunks");
-    if lines.is_empty() {
-        plan.push_str(" and kept them: the source was never the bottleneck");
-    }
-    for l in lines {
-        plan.push_str(&format!("; {l}"));
-    }
-    if more > 0 {
-        plan.push_str(&format!("; and {more} more switches"));
-    }
-    plan
 }
 
 /// Items done by every worker, from their published counters (read after the join).

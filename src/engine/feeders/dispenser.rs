@@ -46,15 +46,7 @@ where
             chunker.observe(n as usize, t2 - t1, remaining);
         }
     });
-    Partials {
-        accs,
-        spans,
-        workers: threads,
-        used: format!("dispenser x{threads}, chunk {chunk}"),
-        plan: None,
-        ran: Ran::Workers,
-        switches: vec![],
-    }
+    Partials { accs, spans, workers: threads, ran: Ran::Workers, switches: vec![], more: 0 }
 }
 
 /// The hand-off: under the source's lock, fills `buf` with up to `n` items.

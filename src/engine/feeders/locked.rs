@@ -68,13 +68,5 @@ where
             }
         }
     });
-    Partials {
-        accs,
-        spans,
-        workers: threads,
-        used: format!("locked x{threads}, one item per lock"),
-        plan: None,
-        ran: Ran::Workers,
-        switches: vec![],
-    }
+    Partials { accs, spans, workers: threads, ran: Ran::Workers, switches: vec![], more: 0 }
 }

@@ -12,20 +12,18 @@ use super::progress::Span;
 use super::{Ran, Switch};
 
 /// What a feeder hands back to the call: one accumulator per worker that
-/// finished, the recorded spans, and a description of what ran.
+/// finished, the recorded spans, and what ran.
 pub(crate) struct Partials<A> {
     pub accs: Vec<A>,
     pub spans: Vec<Span>,
     /// Worker threads that ran (0 for a fused loop on the calling thread).
     pub workers: usize,
-    /// What ran, e.g. `dispenser x2, chunk 1024`.
-    pub used: String,
-    /// `auto`'s decision and its evidence.
-    pub plan: Option<String>,
-    /// What ran, typed.
+    /// What ran.
     pub ran: Ran,
-    /// `auto`'s switches.
+    /// `auto`'s switches, the first [`MAX_SWITCHES_KEPT`](crate::engine::MAX_SWITCHES_KEPT).
     pub switches: Vec<Switch>,
+    /// `auto`'s switches past those.
+    pub more: usize,
 }
 
 /// Fills `buf` with up to `n` items from `source`, by explicit `next()` calls.

@@ -26,15 +26,7 @@ where
     let chunker = Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>());
     let producer = Producer { source, tx, chunker, shared, cost: &cost };
     let (accs, spans) = execute(shared, threads, Some(move || producer.run()), |_, local, _| consume(k, shared, &rx, &cost, local));
-    Partials {
-        accs,
-        spans,
-        workers: threads,
-        used: format!("queue x{threads} + producer, chunk {chunk}"),
-        plan: None,
-        ran: Ran::Workers,
-        switches: vec![],
-    }
+    Partials { accs, spans, workers: threads, ran: Ran::Workers, switches: vec![], more: 0 }
 }
 
 /// The producer thread: it owns the source and packs the chunks.

@@ -36,7 +36,7 @@ where
         Ok(built) => built,
         Err(e) => {
             shared.fail(crew::Failure { thread: "rayon's pool".into(), stage: Stage::Start, message: e.to_string() });
-            return partials(vec![], 0, "rayon".into());
+            return partials(vec![], 0);
         }
     };
     let result = Bridge { k, shared, threads }.fold_sampled(&pool, source);
@@ -55,7 +55,7 @@ where
             vec![]
         }
     };
-    partials(accs, threads, format!("rayon par_bridge x{threads}"))
+    partials(accs, threads)
 }
 
 /// A pool of exactly `threads` threads built for the call, and a channel
@@ -73,8 +73,8 @@ fn pool(threads: usize) -> Result<(ThreadPool, Receiver<()>), ThreadPoolBuildErr
 }
 
 /// What the call gets back: rayon records no spans and makes no plan.
-fn partials<A>(accs: Vec<A>, workers: usize, used: String) -> Partials<A> {
-    Partials { accs, spans: vec![], workers, used, plan: None, ran: Ran::Workers, switches: vec![] }
+fn partials<A>(accs: Vec<A>, workers: usize) -> Partials<A> {
+    Partials { accs, spans: vec![], workers, ran: Ran::Workers, switches: vec![], more: 0 }
 }
 
 /// One call's fold on the pool: what every fold split reads.

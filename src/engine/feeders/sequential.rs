@@ -80,13 +80,5 @@ where
 {
     let mut local = shared.local(0);
     let acc = fused(&mut source, k, shared, &mut local, k.identity());
-    Partials {
-        accs: vec![acc],
-        spans: local.into_spans(),
-        workers: 0,
-        used: "sequential (fused loop)".into(),
-        plan: None,
-        ran: Ran::OneCore,
-        switches: vec![],
-    }
+    Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, ran: Ran::OneCore, switches: vec![], more: 0 }
 }
