@@ -34,7 +34,7 @@ pub struct ScalescopeApp {
     /// The controls' values (persisted).
     pub settings: Settings,
     /// This machine.
-    pub machine: MachineInfo,
+    pub(crate) machine: MachineInfo,
     /// The running job and its live picture.
     pub jobs: Jobs,
     /// Every experiment, and which the plots show.
@@ -42,26 +42,26 @@ pub struct ScalescopeApp {
     /// Saves and PNG exports.
     pub export: Exporter,
     /// Frame times.
-    pub frames: FrameStats,
+    pub(crate) frames: FrameStats,
     /// The message line.
     pub message: Option<Message>,
     /// Text of each parameter field, by "workload/param".
-    pub param_text: BTreeMap<String, String>,
+    pub(crate) param_text: BTreeMap<String, String>,
     /// A typed path per file action: when set, that action uses it instead
     /// of a file dialog (keyboards, scripts, tests, desktops without a
     /// file-dialog portal).
     pub paths: FilePaths,
     /// The "Why not ideal?" panel's selections.
-    pub why: super::panels::why::WhyState,
+    pub(crate) why: super::panels::why::WhyState,
     /// Where the tab on show was drawn last frame (for PNG export).
-    pub tab_rect: Option<egui::Rect>,
+    pub(crate) tab_rect: Option<egui::Rect>,
     pub(crate) ctx: Option<egui::Context>,
 }
 
 impl ScalescopeApp {
     /// The app, with settings restored from `storage` when there are any,
     /// and the user's experiments library reopened.
-    pub fn new(storage: Option<&dyn eframe::Storage>) -> Self {
+    pub(crate) fn new(storage: Option<&dyn eframe::Storage>) -> Self {
         let settings = storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)).unwrap_or_default();
         match Library::default_location() {
             Ok(library) => Self::with_library(settings, library),
@@ -115,7 +115,7 @@ impl ScalescopeApp {
     }
 
     /// Shows an error at the top of the window.
-    pub fn error(&mut self, text: impl Into<String>) {
+    pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.message = Some(Message { error: true, text: text.into() });
     }
 
@@ -138,7 +138,7 @@ impl ScalescopeApp {
 
     /// Starts a job of `plan`. Refused (with a message) while one runs or
     /// when the plan is invalid.
-    pub fn start_plan(&mut self, kind: JobKind, plan: SweepPlan) {
+    pub(crate) fn start_plan(&mut self, kind: JobKind, plan: SweepPlan) {
         let ctx = self.ctx.clone();
         let wake = move || {
             if let Some(ctx) = &ctx {
@@ -155,14 +155,14 @@ impl ScalescopeApp {
     }
 
     /// Asks the running job to stop.
-    pub fn cancel(&mut self) {
+    pub(crate) fn cancel(&mut self) {
         if self.jobs.cancel() {
             self.info("Cancelling...");
         }
     }
 
     /// Takes in what the job sent since the last frame. Never blocks.
-    pub fn poll(&mut self) {
+    pub(crate) fn poll(&mut self) {
         let polled = self.jobs.poll();
         if let Some(e) = polled.save_failed {
             self.error(format!("Cannot save to the experiments library: {e}"));
@@ -234,7 +234,7 @@ impl ScalescopeApp {
     }
 
     /// Sets the word-count text file after checking it can be opened.
-    pub fn set_text_file(&mut self, path: PathBuf) {
+    pub(crate) fn set_text_file(&mut self, path: PathBuf) {
         match std::fs::File::open(&path) {
             Ok(_) => {
                 self.settings.spec_mut().file = Some(path.clone());
@@ -250,7 +250,7 @@ impl ScalescopeApp {
     }
 
     /// Answers the pending question: `yes` replaces the file.
-    pub fn answer(&mut self, yes: bool) {
+    pub(crate) fn answer(&mut self, yes: bool) {
         let file = self.shelf.merged(self.settings.view);
         if let Some(said) = self.export.answer(yes, file) {
             self.say(said);
@@ -370,7 +370,7 @@ impl ScalescopeApp {
     }
 
     /// Stops and joins the job (closing the window mid-run).
-    pub fn shutdown(&mut self) {
+    pub(crate) fn shutdown(&mut self) {
         self.jobs.shutdown();
         if std::env::var_os("SCALESCOPE_FRAME_STATS").is_some() {
             eprintln!("{}", self.frames.summary());

@@ -6,19 +6,19 @@ use std::time::Instant;
 
 /// Recent frame times, bounded.
 #[derive(Debug, Default)]
-pub struct FrameStats {
+pub(crate) struct FrameStats {
     /// Frame build times, milliseconds (the last 600 frames).
-    pub build_ms: VecDeque<f32>,
+    pub(crate) build_ms: VecDeque<f32>,
     /// Frame build times while a job ran, milliseconds (the last 2000 such frames).
-    pub busy_build_ms: VecDeque<f32>,
+    pub(crate) busy_build_ms: VecDeque<f32>,
     /// Time between frames while a job ran, milliseconds (the last 2000).
-    pub busy_interval_ms: VecDeque<f32>,
+    pub(crate) busy_interval_ms: VecDeque<f32>,
     last: Option<Instant>,
 }
 
 impl FrameStats {
     /// Records a frame that began at `t0` and ends now; `busy`: a job ran.
-    pub fn record(&mut self, t0: Instant, busy: bool) {
+    pub(crate) fn record(&mut self, t0: Instant, busy: bool) {
         let build_ms = t0.elapsed().as_secs_f32() * 1e3;
         push_capped(&mut self.build_ms, build_ms, 600);
         if busy {
@@ -31,12 +31,12 @@ impl FrameStats {
     }
 
     /// The 95th percentile of recent frame build times, milliseconds.
-    pub fn p95_ms(&self) -> Option<f32> {
+    pub(crate) fn p95_ms(&self) -> Option<f32> {
         p95(&self.build_ms)
     }
 
     /// One line on the frames drawn while jobs ran.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         format!(
             "frames while a job ran: {} frames, build time p95 {:.2} ms, time between frames p95 {:.1} ms",
             self.busy_build_ms.len(),
@@ -54,7 +54,7 @@ fn push_capped(q: &mut VecDeque<f32>, v: f32, cap: usize) {
 }
 
 /// The 95th percentile (nearest rank), or `None` for no samples.
-pub fn p95(samples: &VecDeque<f32>) -> Option<f32> {
+pub(crate) fn p95(samples: &VecDeque<f32>) -> Option<f32> {
     if samples.is_empty() {
         return None;
     }

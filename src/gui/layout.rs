@@ -12,7 +12,7 @@ use super::panels;
 use super::state::Tab;
 
 /// Builds one frame.
-pub fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
+pub(crate) fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
     let t0 = Instant::now();
     let ctx = ui.ctx().clone();
     let was_running = app.is_running();

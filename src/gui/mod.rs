@@ -9,12 +9,12 @@
 //! module per panel, drawing only, asking for [`panels::Action`]s);
 //! [`layout`] (the window); and [`app`] (carries out the actions).
 
-pub mod app;
+mod app;
 pub mod export;
 pub mod files;
-pub mod frame_stats;
+pub(crate) mod frame_stats;
 pub mod jobs;
-pub mod layout;
+pub(crate) mod layout;
 pub mod live;
 pub mod panels;
 pub mod plot_data;
