@@ -141,7 +141,7 @@ fn run(who: Who, case: &Case, threads: usize, pool: &rayon::ThreadPool) -> (u64,
             let t = if who == Who::AutoOneThread { 1 } else { threads };
             let config = Config { feeder, chunk: ChunkSize::Auto, ..Config::new(t).expect("threads") };
             let out = Run::new(&config).map_reduce(Counter::new(n), map, u64::wrapping_add).expect("no failure");
-            said = format!("{}: {}", out.report.used, out.report.plan.unwrap_or_default());
+            said = format!("{}: {}", out.report.used(), out.report.plan().unwrap_or_default());
             out.value.unwrap_or(0)
         }
         Who::Rayon => pool.install(|| Counter::new(n).par_bridge().map(map).reduce(|| 0, u64::wrapping_add)),

@@ -62,6 +62,11 @@ pub fn human_duration(s: f64) -> String {
     }
 }
 
+/// `n` and the noun, singular for one: `1 configuration`, `3 configurations`.
+pub fn count_of(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

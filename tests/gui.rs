@@ -17,9 +17,10 @@ mod common;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn harness() -> Harness<'static, ScalescopeApp> {
-    Harness::builder()
-        .with_size([1400.0, 1000.0])
-        .build_ui_state(|ui, app: &mut ScalescopeApp| app.draw(ui), ScalescopeApp::with_settings(Settings::default()))
+    Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(
+        |ui, app: &mut ScalescopeApp| app.draw(ui),
+        ScalescopeApp::with_settings(Settings { check_first: false, ..Settings::default() }),
+    )
 }
 
 /// Replaces the text of the field labelled `label`.
@@ -459,9 +460,10 @@ fn ordered_map_run_shows_the_reorder_window_and_word_count_its_phases() {
 /// The app with its experiments library in a fresh directory.
 fn harness_with_library(dir: &std::path::Path) -> Harness<'static, ScalescopeApp> {
     let library = scalescope::experiment::Library::at(dir);
-    Harness::builder()
-        .with_size([1400.0, 1000.0])
-        .build_ui_state(|ui, app: &mut ScalescopeApp| app.draw(ui), ScalescopeApp::with_library(Settings::default(), library))
+    Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(
+        |ui, app: &mut ScalescopeApp| app.draw(ui),
+        ScalescopeApp::with_library(Settings { check_first: false, ..Settings::default() }, library),
+    )
 }
 
 #[test]
@@ -519,9 +521,11 @@ fn a_lesson_runs_with_its_own_settings_and_leaves_the_controls_alone() {
     h.step();
     assert!(h.state().is_running(), "{:?}", h.state().message);
     let mut after = h.state().settings.clone();
-    after.tab = before.tab;
+    assert!(after.lesson.is_some(), "the lesson view opened");
+    (after.tab, after.lesson) = (before.tab, before.lesson);
     assert_eq!(after, before, "the lesson changed the person's settings");
     h.step(); // the frame that drew Cancel enabled
+    // The lesson view has its own Cancel (the controls are folded away there).
     h.get_by_label("Cancel").click();
     step_until(&mut h, 20, |app| !app.is_running());
 }
@@ -730,7 +734,11 @@ fn after_a_lesson_on_another_workload_the_plots_show_what_it_ran() {
     // A lesson's own settings: trivial, every feeder (small, so the test is quick).
     let mut lesson = Settings { workload: WorkloadKind::Trivial, reps: 1, ..Settings::default() };
     lesson.spec_mut().params.set("n", 20_000);
-    h.state_mut().act(Action::Try(Box::new(lesson), JobKind::Feeders));
+    let trivial = scalescope::gui::panels::learn::LESSONS.iter().position(|l| l.title == "When no parallel design can win").unwrap();
+    h.state_mut().act(Action::Try(trivial, Box::new(lesson), JobKind::Feeders));
+    // A lesson's run opens its lesson view; back to the tabs.
+    assert_eq!(h.state().settings.lesson, Some(trivial));
+    h.state_mut().act(Action::Lesson(None));
     h.step();
     step_until(&mut h, 60, |app| !app.is_running());
     assert_eq!(h.state().settings.workload, WorkloadKind::Primes, "the controls keep the person's workload");

@@ -8,6 +8,7 @@
 //! `units`. Never `measure`, `export`, `cli` or `gui`.
 
 pub mod diagnosis;
+pub mod headline;
 pub mod models;
 pub mod weak;
 pub mod whatif;

@@ -255,11 +255,15 @@ impl Model {
         )
     }
 
-    /// The changes worth asking about for this run.
-    pub fn changes(&self) -> Vec<Change> {
+    /// The changes worth asking about for a run of `feeder`: another chunk
+    /// size only where the feeder has a chunk setting (not rayon's
+    /// `par_bridge`, not `locked`).
+    pub fn changes(&self, feeder: FeederKind) -> Vec<Change> {
         let c = (self.n / self.chunks).round().max(1.0) as u64;
         let mut v = vec![Change::AsMeasured, Change::FasterSource { factor: 2.0 }, Change::NoLock];
-        v.push(Change::Chunk { items: if c >= 1024 { (c / 16).max(1) } else { (c * 16).min(1 << 16) } });
+        if feeder.takes_chunks() {
+            v.push(Change::Chunk { items: if c >= 1024 { (c / 16).max(1) } else { (c * 16).min(1 << 16) } });
+        }
         if self.gil {
             v.push(Change::NoGil);
         }
@@ -343,7 +347,7 @@ pub fn what_if(file: &Experiment, run: &RunRecord) -> Option<WhatIf> {
     let model = Model::of(run, file.baseline_median_s(), cores)?;
     let ps = curve_threads(cores);
     let scenarios: Vec<Scenario> = model
-        .changes()
+        .changes(run.feeder)
         .into_iter()
         .map(|change| Scenario { change, curve: ps.iter().map(|&p| (p, model.speedup(p, change))).collect() })
         .collect();
@@ -518,14 +522,19 @@ mod tests {
             map_ns: 100.0,
             ..lock_bound()
         };
-        assert!(m.changes().contains(&Change::NoSerialPart));
+        assert!(m.changes(FeederKind::Dispenser).contains(&Change::NoSerialPart));
         // Amdahl with half the time serial: never past 2x.
         assert!(m.speedup(64, Change::AsMeasured) < 2.0);
         // Shared by 16 cores like the map: close to 16x, and never above it.
         let shared = m.speedup(16, Change::NoSerialPart);
         assert!(shared > 12.0 && shared <= 16.0, "{shared}");
         assert!(m.measured().contains("100.0 ms once per run"), "{}", m.measured());
-        assert!(!lock_bound().changes().contains(&Change::NoSerialPart));
+        assert!(!lock_bound().changes(FeederKind::Dispenser).contains(&Change::NoSerialPart));
+        // No chunk advice where the feeder has no chunk setting.
+        for feeder in [FeederKind::Rayon, FeederKind::Locked] {
+            assert!(!lock_bound().changes(feeder).iter().any(|c| matches!(c, Change::Chunk { .. })), "{feeder}");
+        }
+        assert!(lock_bound().changes(FeederKind::Queue).iter().any(|c| matches!(c, Change::Chunk { .. })));
     }
 
     #[test]

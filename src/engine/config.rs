@@ -262,6 +262,15 @@ impl FeederKind {
     }
 }
 
+impl FeederKind {
+    /// Whether it hands out chunks whose size a person can set: `locked`
+    /// takes one item per lock, rayon's `par_bridge` has no chunk setting,
+    /// `sequential` is one loop.
+    pub fn takes_chunks(self) -> bool {
+        matches!(self, FeederKind::Dispenser | FeederKind::Queue | FeederKind::Auto)
+    }
+}
+
 impl fmt::Display for FeederKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

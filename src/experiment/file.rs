@@ -187,6 +187,7 @@ impl V1 {
             created: String::new(),
             status: Status::Complete,
             asked,
+            lesson: None,
             machine: self.machine,
             workload: self.workload,
             baseline: Some(self.baseline),

@@ -48,6 +48,10 @@ pub struct Experiment {
     pub status: Status,
     /// What was asked: the sweep besides the workload.
     pub asked: Asked,
+    /// The lesson it was run for (the lesson's title), when the Learn
+    /// tab's "Try it" started it; shown as text only, never looked up as a path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<String>,
     /// Where it was measured.
     pub machine: MachineInfo,
     /// What was measured.
@@ -222,6 +226,7 @@ impl Experiment {
             created,
             status: Status::Running { done: 0, total: plan.total_measurements(), pid: std::process::id() },
             asked: plan.asked(),
+            lesson: None,
             machine: MachineInfo::detect(),
             workload: plan.workload.clone(),
             baseline: None,

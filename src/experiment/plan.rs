@@ -176,6 +176,10 @@ impl SweepPlan {
             let max = self.workload.name.info().params.iter().find(|p| p.name == "n").map_or(u64::MAX, |p| p.max);
             return Err(WorkloadError::Param { name: "n", value: 0, min: 1, max });
         }
+        let threads = self.threads.iter().map(|t| t.get()).max().unwrap_or(1);
+        if let Some(n) = self.workload.params.get("n").filter(|&n| self.workload.file.is_none() && n < threads as u64) {
+            return Err(WorkloadError::FewerItemsThanThreads { n, threads });
+        }
         Ok(())
     }
 }

@@ -13,11 +13,14 @@ use super::files::{self, FilePaths, Picked, SaveFormat};
 use super::frame_stats::FrameStats;
 use super::jobs::{Ended, Jobs};
 use super::panels::Action;
+use super::panels::learn::LESSONS;
 use super::shelf::{Said, Shelf};
 use super::state::{JobKind, Settings, Tab};
 use crate::experiment::SweepPlan;
 use crate::experiment::{Library, Status, StopCause};
 use crate::machine::MachineInfo;
+use crate::measure::preflight::Preflight;
+use crate::units::count_of;
 
 /// A line shown at the top of the window.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,16 +59,52 @@ pub struct ScalescopeApp {
     /// Where the tab on show was drawn last frame (for PNG export).
     pub(crate) tab_rect: Option<egui::Rect>,
     pub(crate) ctx: Option<egui::Context>,
+    /// A job held back until the person answers what the check before it found.
+    pub asking: Option<Ask>,
+}
+
+/// A job held back by the check before measuring, and what the check found.
+#[derive(Debug)]
+pub struct Ask {
+    kind: JobKind,
+    plan: SweepPlan,
+    lesson: Option<&'static str>,
+    /// What the check found.
+    pub preflight: Preflight,
+}
+
+/// The person's answer to an [`Ask`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Measure anyway.
+    Go,
+    /// Check the machine again (after waiting for the other program).
+    Again,
+    /// Do not start.
+    Cancel,
+}
+
+/// The key the settings are kept under for the library in `dir`: settings
+/// belong to a library, so a fresh library starts from the defaults.
+fn settings_key(dir: &Path) -> String {
+    format!("settings:{}", dir.display())
 }
 
 impl ScalescopeApp {
     /// The app, with settings restored from `storage` when there are any,
     /// and the user's experiments library reopened.
     pub(crate) fn new(storage: Option<&dyn eframe::Storage>) -> Self {
-        let settings = storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)).unwrap_or_default();
+        let stored = |key: &str| storage.and_then(|s| eframe::get_value::<Settings>(s, key));
         match Library::default_location() {
-            Ok(library) => Self::with_library(settings, library),
+            Ok(library) => {
+                // Settings saved before they belonged to a library go to the default one.
+                let unnamed = std::env::var_os(crate::experiment::library::DATA_DIR_VAR).is_none();
+                let settings =
+                    stored(&settings_key(library.dir())).or_else(|| stored(eframe::APP_KEY).filter(|_| unnamed)).unwrap_or_default();
+                Self::with_library(settings, library)
+            }
             Err(e) => {
+                let settings = stored(eframe::APP_KEY).unwrap_or_default();
                 let mut app = Self::with_settings(settings);
                 app.error(format!("No experiments library, so nothing measured is kept: {e}"));
                 app
@@ -102,6 +141,7 @@ impl ScalescopeApp {
             why: Default::default(),
             tab_rect: None,
             ctx: None,
+            asking: None,
         }
     }
 
@@ -131,21 +171,50 @@ impl ScalescopeApp {
     /// while one runs or when the settings are invalid.
     pub fn start(&mut self, kind: JobKind) {
         match self.settings.plan(kind, self.machine.logical_cores) {
-            Ok(plan) => self.start_plan(kind, plan),
+            Ok(plan) => self.check_then_start(kind, plan, None),
             Err(e) => self.error(format!("Cannot start: {e}")),
         }
     }
 
-    /// Starts a job of `plan`. Refused (with a message) while one runs or
-    /// when the plan is invalid.
-    pub(crate) fn start_plan(&mut self, kind: JobKind, plan: SweepPlan) {
+    /// Starts the job, unless the check before measuring finds something
+    /// to ask (a long job, another program using the CPU): then it waits
+    /// for the person's [`Answer`].
+    fn check_then_start(&mut self, kind: JobKind, plan: SweepPlan, lesson: Option<&'static str>) {
+        if self.settings.check_first && !self.jobs.is_running() {
+            let preflight = Preflight::of(&plan, self.machine.logical_cores);
+            if !preflight.questions().is_empty() {
+                self.asking = Some(Ask { kind, plan, lesson, preflight });
+                return;
+            }
+        }
+        self.start_plan(kind, plan, lesson);
+    }
+
+    /// Acts on the person's answer to the check before measuring.
+    pub fn answer_check(&mut self, answer: Answer) {
+        let Some(ask) = self.asking.take() else { return };
+        match answer {
+            Answer::Go => self.start_plan(ask.kind, ask.plan, ask.lesson),
+            Answer::Again => {
+                self.asking = Some(Ask { preflight: Preflight::of(&ask.plan, self.machine.logical_cores), ..ask });
+                if self.asking.as_ref().is_some_and(|a| a.preflight.questions().is_empty()) {
+                    self.answer_check(Answer::Go);
+                }
+            }
+            Answer::Cancel => self.info("Not started."),
+        }
+    }
+
+    /// Starts a job of `plan` (for `lesson`, when a lesson starts it).
+    /// Refused (with a message) while one runs or when the plan is invalid.
+    pub(crate) fn start_plan(&mut self, kind: JobKind, plan: SweepPlan, lesson: Option<&'static str>) {
         let ctx = self.ctx.clone();
         let wake = move || {
             if let Some(ctx) = &ctx {
                 ctx.request_repaint();
             }
         };
-        match self.jobs.start(kind, plan, self.shelf.library.clone(), self.settings.quiet, wake) {
+        match self.jobs.start(kind, plan, lesson, self.shelf.library.clone(), self.settings.quiet, wake) {
             Ok(label) => {
                 self.settings.tab = Tab::Live;
                 self.info(format!("Started: {label}"));
@@ -189,14 +258,15 @@ impl ScalescopeApp {
         }
         match status {
             Status::Stopped { by: StopCause::Error { message }, .. } => {
-                self.error(format!("The job failed: {message} ({kept} configurations measured before it are kept)"));
+                self.error(format!("The job failed: {message} ({} measured before it kept)", count_of(kept, "configuration")));
             }
             Status::Stopped { .. } => self.info(format!(
-                "Cancelled after {elapsed_s:.1} s: {runs_done} of {total_runs} runs completed; the interrupted run had mapped {items} items; {kept} configurations kept."
+                "Cancelled after {elapsed_s:.1} s: {runs_done} of {total_runs} runs completed; the interrupted run had mapped {items} items; {} kept.", count_of(kept, "configuration")
             )),
             _ => {
                 let text = format!(
-                    "Done in {elapsed_s:.1} s: {kept} configurations, {}",
+                    "Done in {elapsed_s:.1} s: {}, {}",
+                    count_of(kept, "configuration"),
                     if bad == 0 { "all verified".to_string() } else { format!("{bad} NOT verified") }
                 );
                 if bad == 0 { self.info(text) } else { self.error(text) }
@@ -332,13 +402,22 @@ impl ScalescopeApp {
                 self.say(said);
             }
             Action::Say(text) => self.info(text),
-            Action::Try(settings, kind) => {
-                // A lesson runs with its own settings; the controls keep the person's.
-                match settings.plan(kind, self.machine.logical_cores) {
-                    Ok(plan) => self.start_plan(kind, plan),
-                    Err(e) => self.error(format!("Cannot start: {e}")),
-                }
+            Action::Try(i, settings, kind) => self.try_lesson(i, &settings, kind),
+            Action::Lesson(i) => self.settings.lesson = i.filter(|&i| i < LESSONS.len()),
+            Action::ToggleControls => self.settings.toggle_controls(),
+        }
+    }
+
+    /// Starts lesson `i`'s job with its own `settings` (the controls keep
+    /// the person's) and shows its lesson view.
+    fn try_lesson(&mut self, i: usize, settings: &Settings, kind: JobKind) {
+        let Some(lesson) = LESSONS.get(i) else { return };
+        match settings.plan(kind, self.machine.logical_cores) {
+            Ok(plan) => {
+                self.settings.lesson = Some(i);
+                self.check_then_start(kind, plan, Some(lesson.title));
             }
+            Err(e) => self.error(format!("Cannot start: {e}")),
         }
     }
 
@@ -385,7 +464,8 @@ impl eframe::App for ScalescopeApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         let settings = Settings { hidden: self.shelf.hidden_ids(), ..self.settings.clone() };
-        eframe::set_value(storage, eframe::APP_KEY, &settings);
+        let key = self.shelf.library.as_ref().map_or_else(|| eframe::APP_KEY.to_string(), |l| settings_key(l.dir()));
+        eframe::set_value(storage, &key, &settings);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

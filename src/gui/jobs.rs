@@ -26,6 +26,8 @@ pub struct Jobs {
     pub current: String,
     /// The timed repetition of the call announced last (`None`: a warm-up).
     pub rep: Option<usize>,
+    /// The workload of the job started last (its description explains the live picture).
+    pub workload: Option<crate::workloads::WorkloadKind>,
 }
 
 /// A job that ended, as [`Jobs::poll`] reports it.
@@ -76,6 +78,7 @@ impl Jobs {
         &mut self,
         kind: JobKind,
         plan: SweepPlan,
+        lesson: Option<&'static str>,
         library: Option<Library>,
         quiet: bool,
         wake: impl Fn() + Send + 'static,
@@ -87,7 +90,8 @@ impl Jobs {
         // The same memory budget as the CLI's default (the app has no flag to raise it).
         plan.check_memory(crate::measure::budget::MemoryBudget::default_for_machine()).map_err(|e| format!("Cannot start: {e}"))?;
         let label = kind.label(&plan);
-        let job = Job::start(label.clone(), plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
+        self.workload = Some(plan.workload.name);
+        let job = Job::start(label.clone(), lesson, plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
         self.job = Some(job);
         self.runs_done = 0;
         self.rep = None;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::app::ScalescopeApp;
+use super::app::{Answer, Ask, ScalescopeApp};
 use super::files::Pending;
 use super::panels;
 use super::state::Tab;
@@ -23,13 +23,21 @@ pub(crate) fn frame(app: &mut ScalescopeApp, ui: &mut egui::Ui) {
     egui::Panel::bottom("status").show(ui, |ui| {
         panels::status::ui(ui, &app.jobs, app.frames.p95_ms(), app.settings.zoom);
     });
-    egui::Panel::left("controls").resizable(true).default_size(330.0).show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| controls(ui, app, &mut actions));
+    if app.settings.controls_shown() {
+        egui::Panel::left("controls").resizable(true).default_size(330.0).min_size(220.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| controls(ui, app, &mut actions));
+        });
+    }
+    let tab_rect = egui::CentralPanel::default().show(ui, |ui| match app.settings.lesson {
+        Some(index) => lesson(ui, app, index, &mut actions),
+        None => tabs(ui, app, &mut actions),
     });
-    let tab_rect = egui::CentralPanel::default().show(ui, |ui| tabs(ui, app, &mut actions));
     app.tab_rect = Some(tab_rect.response.rect);
     if let Some(yes) = replace_question(&ctx, app.export.pending.as_ref()) {
         app.answer(yes);
+    }
+    if let Some(answer) = check_question(&ctx, app.asking.as_ref()) {
+        app.answer_check(answer);
     }
     for a in actions {
         app.act(a);
@@ -52,8 +60,14 @@ fn begin(app: &mut ScalescopeApp, ctx: &egui::Context) {
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
     if app.ctx.is_none() {
-        // The first frame: the presenter zoom the person left it at.
+        // The first frame: the presenter zoom the person left it at, and
+        // small print that a projector still shows (egui's is 9 points).
         ctx.set_zoom_factor(app.settings.zoom.clamp(0.5, 3.0));
+        ctx.all_styles_mut(|style| {
+            if let Some(small) = style.text_styles.get_mut(&egui::TextStyle::Small) {
+                small.size = small.size.max(12.0);
+            }
+        });
     }
     // Ctrl + / Ctrl - / Ctrl 0 are egui's own; the factor is kept in the settings.
     app.settings.zoom = ctx.zoom_factor();
@@ -87,9 +101,29 @@ fn controls(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels
     panels::controls::ui(ui, controls, actions);
 }
 
+/// One lesson on the whole central panel, with its own experiment only.
+fn lesson(ui: &mut egui::Ui, app: &mut ScalescopeApp, index: usize, actions: &mut Vec<panels::Action>) {
+    let labels = app.shelf.labels(&app.machine);
+    let title = panels::learn::LESSONS.get(index).map_or("", |l| l.title);
+    let view = panels::lesson_view::LessonView {
+        index,
+        experiment: app.shelf.of_lesson(&labels, title),
+        jobs: &app.jobs,
+        settings: &app.settings,
+        cores: app.machine.logical_cores,
+    };
+    let mut whole = app.settings.live_whole;
+    panels::lesson_view::ui(ui, &view, &mut whole, actions);
+    app.settings.live_whole = whole;
+}
+
 /// The tab strip, the workload picker of the plot tabs, and the tab on show.
 fn tabs(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels::Action>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        let arrow = if app.settings.controls { "<<" } else { ">> controls" };
+        if ui.button(arrow).on_hover_text("Hide or show the control panel").clicked() {
+            actions.push(panels::Action::ToggleControls);
+        }
         for tab in Tab::ALL {
             ui.selectable_value(&mut app.settings.tab, tab, tab.name());
         }
@@ -157,5 +191,33 @@ fn replace_question(ctx: &egui::Context, pending: Option<&Pending>) -> Option<bo
                 }
             });
         });
+    answer
+}
+
+/// Asks whether to measure after the check before a job found something;
+/// `Some(answer)` once answered.
+fn check_question(ctx: &egui::Context, asking: Option<&Ask>) -> Option<Answer> {
+    let questions = asking?.preflight.questions();
+    let busy = asking?.preflight.outside_cores.is_some_and(|c| c > crate::measure::preflight::BUSY_CORES);
+    let mut answer = None;
+    egui::Window::new("Before measuring").collapsible(false).resizable(false).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(
+        ctx,
+        |ui| {
+            for q in &questions {
+                ui.label(q);
+            }
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Measure anyway").clicked() {
+                    answer = Some(Answer::Go);
+                }
+                if busy && ui.button("Check again").on_hover_text("After the other program is done").clicked() {
+                    answer = Some(Answer::Again);
+                }
+                if ui.button("Don't start").clicked() {
+                    answer = Some(Answer::Cancel);
+                }
+            });
+        },
+    );
     answer
 }

@@ -22,7 +22,7 @@ pub mod runner;
 pub mod shelf;
 pub mod state;
 
-pub use app::ScalescopeApp;
+pub use app::{Answer, Ask, ScalescopeApp};
 
 /// Opens the window and runs the app until it is closed.
 ///

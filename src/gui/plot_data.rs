@@ -259,9 +259,17 @@ pub fn efficiency_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
 
 /// Karp-Flatt serial fraction vs threads (p > 1 only).
 /// Only where it means something: more than one thread and a speedup above
-/// 1 (then `e` lies in 0..1); a slowdown gives no serial fraction.
+/// 1 (then `e` lies in 0..1); a slowdown gives no serial fraction. Its range
+/// is the serial fraction of the fastest and the slowest repetition's
+/// speedup (the faster, the smaller), within 0..1.
 pub fn karp_flatt_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
-    build(sources, by_threads, |_, r| r.karp_flatt.filter(|k| (0.0..=1.0).contains(k) && r.speedup > 1.0).map(|k| (k, k, k)))
+    build(sources, by_threads, |f, r| {
+        let k = r.karp_flatt.filter(|k| (0.0..=1.0).contains(k) && r.speedup > 1.0)?;
+        let p = r.threads as f64;
+        let e = |s: f64| ((1.0 / s - 1.0 / p) / (1.0 - 1.0 / p)).clamp(0.0, 1.0);
+        let (slow, fast) = speedup_range(f, r);
+        Some((k, e(fast).min(k), e(slow).max(k)))
+    })
 }
 
 /// Median time (seconds) vs log10(chunk size), fixed chunks only; one
@@ -533,6 +541,11 @@ mod tests {
         let f = file(vec![run(FeederKind::Auto, 1, ChunkSize::Auto, &[2.0]), run(FeederKind::Auto, 2, ChunkSize::Auto, &[1.0])]);
         let k = karp_flatt_vs_threads(&[("m", &f)]);
         assert_eq!(k[0].points, vec![[2.0, 0.0]]);
+        // Repetitions of 0.8 s and 1.25 s around 1.0: speedups 2.5 (clamped to e = 0) and 1.6.
+        let f = file(vec![run(FeederKind::Auto, 2, ChunkSize::Auto, &[1.0, 1.25, 0.8])]);
+        let k = karp_flatt_vs_threads(&[("m", &f)]);
+        assert_eq!(k[0].points, vec![[2.0, 0.0]]);
+        assert!(k[0].ranges[0][1] == 0.0 && (k[0].ranges[0][2] - 0.25).abs() < 1e-12, "{:?}", k[0].ranges);
     }
 
     #[test]

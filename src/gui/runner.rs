@@ -50,7 +50,8 @@ pub const SETTLE: Duration = Duration::from_millis(150);
 const PROGRESS_CAPACITY: usize = 16_384;
 
 impl Job {
-    /// Starts `plan` as a new experiment named `label` on a thread named
+    /// Starts `plan` as a new experiment named `label` (run for `lesson`, if
+    /// a lesson started it) on a thread named
     /// `scalescope-job`, saving it to `library` after every measurement.
     /// `wake` is called before every call and when the job ends; before a
     /// call of a later timed repetition (of every one, with `quiet`) the
@@ -60,6 +61,7 @@ impl Job {
     /// The thread could not be started.
     pub fn start(
         label: String,
+        lesson: Option<&'static str>,
         plan: SweepPlan,
         library: Option<Library>,
         quiet: bool,
@@ -73,7 +75,7 @@ impl Job {
         let total_runs = plan.total_runs();
         let name = label.clone();
         let handle = std::thread::Builder::new().name("scalescope-job".into()).spawn(move || {
-            let mut exp = Experiment::start(&plan, Some(name));
+            let mut exp = Experiment { lesson: lesson.map(String::from), ..Experiment::start(&plan, Some(name)) };
             let mut saver = Autosave::start(&mut exp, library.clone(), Vec::new()).unwrap_or_else(|e| {
                 let _ = event_tx.send(JobEvent::SaveFailed(e.to_string()));
                 Autosave::start(&mut exp, None, Vec::new()).expect("no destination cannot fail")

@@ -101,6 +101,18 @@ pub struct Settings {
     /// The workload whose experiments the plots show: the one picked in
     /// the controls, or the one an experiment (a lesson's, a file's) ran last.
     pub view: WorkloadKind,
+    /// The lesson on show in the lesson view (an index into the Learn
+    /// tab's lessons), or `None` for the tabs.
+    pub lesson: Option<usize>,
+    /// The control panel is shown beside the tabs (it can be collapsed to
+    /// give the plots the width).
+    pub controls: bool,
+    /// The control panel is shown beside a lesson view (hidden at first: a
+    /// class sees the lesson).
+    pub lesson_controls: bool,
+    /// Before measuring, estimate the job's length and read the machine's
+    /// load, and ask when the job is long or another program uses the CPU.
+    pub check_first: bool,
 }
 
 impl Default for Settings {
@@ -122,6 +134,10 @@ impl Default for Settings {
             zoom: 1.0,
             hidden: std::collections::BTreeSet::new(),
             view: WorkloadKind::default(),
+            lesson: None,
+            controls: true,
+            lesson_controls: false,
+            check_first: true,
         }
     }
 }
@@ -302,6 +318,17 @@ impl Settings {
             .map(|(v, max, why)| format!("{} is left out at n = {n}: {why}. Set n to at most {max} to see it.", v.name()));
         let why: Vec<String> = why.collect();
         (kept, (!why.is_empty()).then(|| why.join(" ")))
+    }
+
+    /// Whether the control panel is shown: beside a lesson view, or beside the tabs.
+    pub fn controls_shown(&self) -> bool {
+        if self.lesson.is_some() { self.lesson_controls } else { self.controls }
+    }
+
+    /// Shows or hides the control panel where it is (lesson view or tabs).
+    pub fn toggle_controls(&mut self) {
+        let shown = if self.lesson.is_some() { &mut self.lesson_controls } else { &mut self.controls };
+        *shown = !*shown;
     }
 
     /// The threads "Compare feeders" and "GIL off vs on" go up to on a

@@ -6,6 +6,7 @@
 //! `units`, `untrusted`. Never `analysis`, `export`, `cli` or `gui`.
 
 pub mod budget;
+pub mod preflight;
 pub mod sweep;
 
 pub use sweep::{SweepEvent, describe, run_sweep};

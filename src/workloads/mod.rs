@@ -426,6 +426,16 @@ pub enum WorkloadError {
         /// Its upper bound.
         max: u64,
     },
+    /// Fewer items than threads: some threads would have nothing to do.
+    #[error(
+        "n = {n} gives fewer items than the {threads} threads asked: every thread needs at least one item (raise n or use fewer threads)"
+    )]
+    FewerItemsThanThreads {
+        /// The items asked for.
+        n: u64,
+        /// The most threads asked for.
+        threads: usize,
+    },
     /// A list of settings with nothing in it.
     #[error("an empty list of {0}")]
     EmptyList(&'static str),

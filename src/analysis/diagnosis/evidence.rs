@@ -19,10 +19,10 @@ pub(crate) enum Chunking {
 
 impl Chunking {
     fn of(feeder: FeederKind, chunk: ChunkSize) -> Self {
-        match (feeder, chunk) {
-            (FeederKind::Locked | FeederKind::Rayon | FeederKind::Sequential, _) => Chunking::None,
-            (_, ChunkSize::Auto) => Chunking::Auto,
-            (_, ChunkSize::Fixed(_)) => Chunking::Fixed,
+        match chunk {
+            _ if !feeder.takes_chunks() => Chunking::None,
+            ChunkSize::Auto => Chunking::Auto,
+            ChunkSize::Fixed(_) => Chunking::Fixed,
         }
     }
 }

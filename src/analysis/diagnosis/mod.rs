@@ -30,7 +30,7 @@
 
 mod evidence;
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 mod prose;
 mod rules;
 

@@ -29,7 +29,8 @@ pub fn ui(ui: &mut egui::Ui, shelf: &Shelf, renaming: &mut Renaming, actions: &m
         ui.label("None yet: every Run, sweep or comparison becomes one, kept in the experiments library.");
         return;
     }
-    egui::ScrollArea::vertical().show(ui, |ui| {
+    // Both ways: at 1280x720 the created and status columns scroll into view.
+    egui::ScrollArea::both().show(ui, |ui| {
         egui::Grid::new("experiments").striped(true).num_columns(6).spacing([14.0, 6.0]).show(ui, |ui| {
             for h in ["shown", "name", "workload", "machine", "created", "status"] {
                 ui.strong(h);

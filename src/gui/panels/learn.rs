@@ -8,14 +8,31 @@ use crate::engine::{Chunk, ChunkSize, FeederKind};
 use crate::gui::state::{JobKind, Settings, ThreadSteps, capped_threads};
 use crate::workloads::WorkloadKind;
 
-struct Lesson {
-    title: &'static str,
-    text: &'static str,
-    button: &'static str,
+/// One lesson: what it explains and the run that shows it.
+#[derive(Debug)]
+pub struct Lesson {
+    /// Its title; also what its experiments record as their lesson.
+    pub title: &'static str,
+    /// The explanation.
+    pub text: &'static str,
+    /// What its "Try it" button runs.
+    pub button: &'static str,
     setup: fn(&mut Settings) -> JobKind,
 }
 
-const LESSONS: &[Lesson] = &[
+impl Lesson {
+    /// The lesson's own settings and job, from the defaults (not the
+    /// person's settings, so a large n set elsewhere never reaches a
+    /// lesson), keeping the person's repetitions, warm-up and quiet mode.
+    pub fn plan(&self, person: &Settings) -> (Settings, JobKind) {
+        let mut s = Settings { reps: person.reps, warmup: person.warmup, quiet: person.quiet, ..Settings::default() };
+        let kind = (self.setup)(&mut s);
+        (s, kind)
+    }
+}
+
+/// Every lesson, in the order of the Learn tab.
+pub const LESSONS: &[Lesson] = &[
     Lesson {
         title: "Concurrency vs parallelism",
         text: "Concurrency is dealing with many things at once: several tasks in progress, taking turns. Parallelism is doing many things at once: several cores computing in the same instant. A thread that sleeps (waits for a disk or a network) leaves its core free, so more threads than cores still help when work blocks. CPU work only speeds up to the number of cores.",
@@ -175,17 +192,22 @@ const LESSONS: &[Lesson] = &[
     },
 ];
 
-/// Draws the lessons; a "Try it" button sets the controls and starts a job.
+/// Draws the lessons; "Try it" starts a lesson's run and opens its view,
+/// "Open" opens its view.
 pub fn ui(ui: &mut egui::Ui, settings: &Settings, running: bool, actions: &mut Vec<Action>) {
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for lesson in LESSONS {
+        for (i, lesson) in LESSONS.iter().enumerate() {
             ui.heading(lesson.title);
             ui.label(lesson.text);
-            if ui.add_enabled(!running, egui::Button::new(RichText::new(lesson.button).strong())).clicked() {
-                let mut s = settings.clone();
-                let kind = (lesson.setup)(&mut s);
-                actions.push(Action::Try(Box::new(s), kind));
-            }
+            ui.horizontal_wrapped(|ui| {
+                if ui.add_enabled(!running, egui::Button::new(RichText::new(lesson.button).strong())).clicked() {
+                    let (s, kind) = lesson.plan(settings);
+                    actions.push(Action::Try(i, Box::new(s), kind));
+                }
+                if ui.button("Open the lesson view").clicked() {
+                    actions.push(Action::Lesson(Some(i)));
+                }
+            });
             ui.add_space(12.0);
         }
     });

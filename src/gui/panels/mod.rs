@@ -1,10 +1,12 @@
 //! One module per panel. Each draws from state it is given and reports what
 //! the user asked for as [`Action`]s; none starts work itself.
 
+pub mod axes;
 pub mod bars;
 pub mod controls;
 pub mod experiments;
 pub mod learn;
+pub mod lesson_view;
 pub mod live_view;
 pub mod scaling;
 pub mod status;
@@ -34,8 +36,13 @@ pub enum Action {
     ExportPng,
     /// Hide every experiment from the plots.
     Clear,
-    /// Start a job with a lesson's own settings (the controls keep theirs).
-    Try(Box<Settings>, JobKind),
+    /// Start lesson `i`'s job with its own settings (the controls keep
+    /// theirs) and show the lesson view.
+    Try(usize, Box<Settings>, JobKind),
+    /// Show the lesson view of lesson `i`, or (`None`) the tabs again.
+    Lesson(Option<usize>),
+    /// Show or hide the control panel.
+    ToggleControls,
     /// Show (true) or hide an experiment on the plots.
     SetShown(crate::gui::shelf::Key, bool),
     /// Rename an experiment (saved to the library).

@@ -8,6 +8,7 @@ mod weak;
 use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
+use super::axes::{self, AxisSpec, Kind};
 use super::{bars, chip, hint};
 use crate::gui::plot_data::{self, Analysed, Labelled, Series};
 use crate::units::human_count;
@@ -45,7 +46,8 @@ pub fn ui(ui: &mut egui::Ui, analysed: &[Analysed<'_>], kind: WorkloadKind, core
     // One legend for the thread plots, outside every plot: it never covers data.
     legend(ui, "threads-legend", &speedup, cores);
     let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);
-    let w = (full / 2.0 - 14.0).max(200.0);
+    // Two plots and the grid's 12 px between them, clear of the scroll bar.
+    let w = ((full - 12.0 - 12.0) / 2.0).max(150.0);
     let cell = Cell { w, h, cores };
     if weak.is_empty() {
         strong(ui, &cell, labelled, &speedup);
@@ -93,7 +95,8 @@ fn memory_read(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], memory
         }
     }
     legend(ui, "memory-legend", memory, 0);
-    threads_plot("memory", cell.w, cell.h).y_axis_label("GB/s").include_y(0.0).label_formatter(hover("threads", "GB/s")).show(ui, |plot| {
+    let plot = threads_plot("memory", cell.w, cell.h).y_axis_label("GB/s").include_y(0.0);
+    plot.label_formatter(hover_spread("threads", "read", (|v| format!("{v:.1}"), " GB/s"), memory)).show(ui, |plot| {
         core_line(plot, cell.cores);
         draw(plot, memory);
     });
@@ -113,21 +116,18 @@ fn chunks(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>]) {
         ui.painter().rect_stroke(rect, 4.0, ui.visuals().widgets.noninteractive.bg_stroke, egui::StrokeKind::Inside);
         ui.put(rect, egui::Label::new("No fixed chunk sizes measured yet: press 'Sweep chunks' to fill this plot."));
     } else {
-        Plot::new("chunks")
+        // Half a decade either side of the sizes measured, so that their powers of ten show.
+        let xs = chunks.iter().flat_map(|s| s.points.iter().map(|p| p[0]));
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+        let x = AxisSpec::new("chunk size (items, log scale)", Kind::Log10, human_count);
+        axes::plot("chunks", x, AxisSpec::numbers("median seconds"))
+            .allow_scroll(false)
             .width(cell.w)
             .height(cell.h)
-            .x_axis_label("chunk size (items, log scale)")
-            .y_axis_label("median seconds")
             .include_y(0.0)
-            .x_axis_formatter(|m, _| {
-                if (m.value - m.value.round()).abs() < 1e-6 { human_count(10f64.powf(m.value.round())) } else { String::new() }
-            })
-            .label_formatter(|h| match h {
-                HoverPosition::NearDataPoint { plot_name, position: p, .. } => {
-                    Some(format!("{plot_name}\nchunk {:.0}: {:.4} s", 10f64.powf(p.x), p.y))
-                }
-                HoverPosition::Elsewhere { .. } => None,
-            })
+            .include_x(lo - 0.5)
+            .include_x(hi + 0.5)
+            .label_formatter(hover_chunks(&chunks))
             .show(ui, |plot| draw(plot, &chunks));
     }
     hint(
@@ -189,8 +189,12 @@ impl Cell {
         max_p: f64,
         more: impl FnOnce(&mut egui_plot::PlotUi<'_>),
     ) {
-        let plot =
-            threads_plot("speedup", self.w, self.h).y_axis_label("speedup").include_y(0.0).label_formatter(hover("threads", "speedup"));
+        let plot = threads_plot("speedup", self.w, self.h).y_axis_label("speedup").include_y(0.0).label_formatter(hover_spread(
+            "threads",
+            "speedup",
+            (|v| format!("{v:.2}"), "x"),
+            series,
+        ));
         self.show(ui, title, hint_text, plot, |p| {
             ideal_line(p, max_p);
             draw(p, series);
@@ -211,7 +215,7 @@ impl Cell {
             .y_axis_label("efficiency")
             .include_y(0.0)
             .include_y(1.1)
-            .label_formatter(hover("threads", "efficiency"));
+            .label_formatter(hover_spread("threads", "efficiency", (|v| format!("{v:.2}"), ""), series));
         self.show(ui, title, hint_text, plot, |p| {
             p.hline(HLine::new("ideal (y = 1)", 1.0).style(LineStyle::dashed_loose()).color(Color32::GRAY));
             draw(p, series);
@@ -225,7 +229,7 @@ impl Cell {
             .y_axis_label("serial fraction e")
             .include_y(0.0)
             .include_y(1.0)
-            .label_formatter(hover("threads", "e"));
+            .label_formatter(hover_spread("threads", "e", (|v| format!("{v:.3}"), ""), series));
         // One point cannot be flat or rising: say what would show it.
         let one = series.iter().all(|s| s.points.len() <= 1);
         let hint_text = if one {
@@ -239,26 +243,23 @@ impl Cell {
     }
 }
 
-/// A plot over thread counts: integer ticks only, from 0.
-fn threads_plot(id: &str, w: f32, h: f32) -> Plot<'static> {
-    Plot::new(id).width(w).height(h).x_axis_label("threads").include_x(0.0).x_axis_formatter(whole_threads)
-}
-
-/// An x-axis tick over thread counts: whole numbers only (no "1.5 threads").
-pub fn whole_threads(m: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>) -> String {
-    if m.value >= 0.0 && (m.value - m.value.round()).abs() < 1e-6 { format!("{}", m.value.round()) } else { String::new() }
+/// A plot over thread counts, from 0 to 2 threads at least: whole-thread
+/// ticks on x, round numbers on y (title it with `y_axis_label`), three
+/// labels or more on each axis whatever the size ([`axes`]). The mouse
+/// wheel scrolls the tab, not the plot.
+fn threads_plot<'a>(id: &str, w: f32, h: f32) -> Plot<'a> {
+    // The mouse wheel scrolls the tab, not the plot under it (drag pans, Ctrl+wheel zooms).
+    let plot = axes::plot(id, AxisSpec::threads("threads"), AxisSpec::numbers("")).allow_scroll(false);
+    plot.width(w).height(h).include_x(0.0).include_x(2.0)
 }
 
 /// A speedup plot of model curves over thread counts, `height` high, with
 /// `max_p` threads in view: whole-thread ticks, and hovering near a point
 /// names its series, threads and speedup. Draw [`speedup_guides`] in it.
 pub(crate) fn speedup_plot(id: &str, height: f32, x_label: &str, y_label: &str, max_p: f64) -> Plot<'static> {
-    Plot::new(id)
+    axes::plot(id, AxisSpec::threads(x_label), AxisSpec::numbers(y_label))
         .allow_scroll(false)
         .height(height)
-        .x_axis_label(x_label)
-        .x_axis_formatter(whole_threads)
-        .y_axis_label(y_label)
         .include_x(max_p)
         .label_formatter(|h| match h {
             HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\nthreads {:.0}: {:.2}x", p.x, p.y)),
@@ -318,11 +319,54 @@ fn cores_name(cores: usize) -> String {
     format!("{cores} cores (this machine)")
 }
 
-/// Hovering a point shows its series and numbers.
+/// Hovering a point shows its series and numbers (for plots whose points
+/// carry no spread; [`hover_spread`] for those that do).
 fn hover(x: &'static str, y: &'static str) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
     move |h| match h {
         HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!("{plot_name}\n{x} {:.0}: {y} {:.3}", p.x, p.y)),
         HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
+/// A number format and the unit written after a value (not after its range).
+type Format = (fn(f64) -> String, &'static str);
+
+/// Hovering a point of `series` shows its series, its median as `fmt`
+/// writes it and the range of its repetitions: "speedup 1.94x (1.90-1.97)".
+/// Other points (ideal lines, fits) show their value alone.
+fn hover_spread(x: &'static str, y: &'static str, fmt: Format, series: &[Series]) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
+    let series = series.to_vec();
+    move |h| match h {
+        HoverPosition::NearDataPoint { plot_name, position: p, .. } => {
+            Some(format!("{plot_name}\n{x} {:.0}: {y} {}", p.x, with_spread(&series, plot_name, [p.x, p.y], fmt)))
+        }
+        HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
+/// Hovering a point of the chunk plot: its chunk size, median time and range.
+fn hover_chunks(series: &[Series]) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
+    let series = series.to_vec();
+    move |h| match h {
+        HoverPosition::NearDataPoint { plot_name, position: p, .. } => {
+            let time = with_spread(&series, plot_name, [p.x, p.y], (axes::number, " s"));
+            Some(format!("{plot_name}\nchunk {}: median {time}", human_count(10f64.powf(p.x))))
+        }
+        HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
+/// The value at `at` as `fmt` writes it, with the range of the repetitions
+/// where `at` is a point of the series `name` that has one: "1.94x (1.90-1.97)".
+pub(crate) fn with_spread(series: &[Series], name: &str, at: [f64; 2], (fmt, unit): Format) -> String {
+    let range = series
+        .iter()
+        .filter(|s| s.name == name)
+        .find_map(|s| s.points.iter().position(|q| *q == at).and_then(|i| s.ranges.get(i)))
+        .filter(|r| r[2] > r[1]);
+    match range {
+        Some(r) => format!("{}{unit} ({}-{})", fmt(at[1]), fmt(r[1]), fmt(r[2])),
+        None => format!("{}{unit}", fmt(at[1])),
     }
 }
 
@@ -332,28 +376,105 @@ fn draw(plot: &mut egui_plot::PlotUi<'_>, series: &[Series]) {
     }
 }
 
-/// One series: its line, its points and a bar per point over the repetitions.
+/// One series: its line, its points and a bar per point over the
+/// repetitions. Only the points answer a hover: the ends of a bar are the
+/// fastest and slowest repetition, not the value of the point.
 fn draw_one(plot: &mut egui_plot::PlotUi<'_>, s: &Series, color: Color32) {
     plot.line(Line::new(s.name.clone(), s.points.clone()).color(color).width(1.5));
     plot.points(Points::new(s.name.clone(), s.points.clone()).color(color).radius(3.5));
     for r in &s.ranges {
         if (r[2] - r[1]).abs() > f64::EPSILON {
-            plot.line(Line::new(s.name.clone(), PlotPoints::from(vec![[r[0], r[1]], [r[0], r[2]]])).color(color).width(1.0));
+            let whisker = Line::new(s.name.clone(), PlotPoints::from(vec![[r[0], r[1]], [r[0], r[2]]]));
+            plot.line(whisker.color(color).width(1.0).allow_hover(false));
         }
     }
 }
 
-/// The colour of the `i`-th series.
+/// The colour of the `i`-th series of a plot: never the same for two
+/// series (of the first [`PALETTE_LEN`]), and never near the core-count
+/// line's gold ([`CORES`]) or the grey of the ideal and reference lines.
+/// Ten chosen colours, then hues a golden angle apart, leaving out those
+/// near the ten, gold, grey or a colour already taken.
 pub fn palette(i: usize) -> Color32 {
-    const C: [Color32; 8] = [
+    static TABLE: std::sync::LazyLock<Vec<Color32>> = std::sync::LazyLock::new(palette_table);
+    TABLE.get(i).copied().unwrap_or_else(|| generated(i))
+}
+
+/// How many series colours [`palette`] keeps apart.
+pub const PALETTE_LEN: usize = 256;
+
+fn palette_table() -> Vec<Color32> {
+    let mut out = vec![
         Color32::from_rgb(80, 140, 230),
         Color32::from_rgb(230, 120, 60),
         Color32::from_rgb(70, 170, 90),
         Color32::from_rgb(200, 80, 160),
         Color32::from_rgb(150, 120, 220),
-        Color32::from_rgb(200, 180, 60),
         Color32::from_rgb(60, 180, 190),
         Color32::from_rgb(180, 90, 80),
+        Color32::from_rgb(140, 200, 70),
+        Color32::from_rgb(120, 200, 250),
+        Color32::from_rgb(240, 110, 120),
     ];
-    C[i % C.len()]
+    let chosen = out.len();
+    let dist = |a: Color32, b: Color32| (0..3).map(|k| (i32::from(a[k]) - i32::from(b[k])).abs()).sum::<i32>();
+    for c in (0..100_000).map(generated) {
+        if out.len() == PALETTE_LEN {
+            break;
+        }
+        let guides = dist(c, CORES) >= 90 && dist(c, Color32::GRAY) >= 90;
+        if guides && out[..chosen].iter().all(|&f| dist(c, f) >= 60) && out[chosen..].iter().all(|&f| dist(c, f) >= 6) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The `k`-th generated colour: hues a golden angle apart, in six shades
+/// (so that two hues a few degrees apart still differ).
+fn generated(k: usize) -> Color32 {
+    let hue = (k as f32 * 137.507_77 + 200.0) % 360.0;
+    let (s, v) = [(0.65, 0.95), (0.85, 0.75), (0.45, 0.85), (0.9, 0.95), (0.55, 0.65), (0.35, 0.95)][k % 6];
+    egui::ecolor::Hsva::new(hue / 360.0, s, v, 1.0).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn distance(a: Color32, b: Color32) -> i32 {
+        (0..3).map(|k| (i32::from(a.to_array()[k]) - i32::from(b.to_array()[k])).abs()).sum()
+    }
+
+    #[test]
+    fn the_palette_never_repeats_and_keeps_clear_of_the_guides() {
+        let colours: Vec<Color32> = (0..PALETTE_LEN).map(palette).collect();
+        assert_eq!(palette_table().len(), PALETTE_LEN);
+        for (i, a) in colours.iter().enumerate() {
+            assert!(distance(*a, CORES) >= 60, "series {i} {a:?} looks like the core line");
+            assert!(distance(*a, Color32::GRAY) >= 60, "series {i} {a:?} looks like the grey guides");
+            for (j, b) in colours.iter().enumerate().skip(i + 1) {
+                assert_ne!(a, b, "series {i} and {j} share a colour");
+                if j < 20 {
+                    assert!(distance(*a, *b) >= 40, "series {i} and {j} look alike: {a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_hovered_point_shows_its_median_and_the_range_of_its_repetitions() {
+        let s =
+            Series { name: "here: auto".into(), points: vec![[1.0, 1.0], [2.0, 1.94]], ranges: vec![[1.0, 1.0, 1.0], [2.0, 1.9, 1.97]] };
+        let fmt: Format = (|v| format!("{v:.2}"), "x");
+        let series = std::slice::from_ref(&s);
+        assert_eq!(with_spread(series, "here: auto", [2.0, 1.94], fmt), "1.94x (1.90-1.97)");
+        // One repetition: no range to show.
+        assert_eq!(with_spread(series, "here: auto", [1.0, 1.0], fmt), "1.00x");
+        // A point of another item (the ideal line): its value alone.
+        assert_eq!(with_spread(series, "ideal (y = p)", [2.0, 2.0], fmt), "2.00x");
+        let hover = hover_spread("threads", "speedup", fmt, series);
+        let at = HoverPosition::NearDataPoint { plot_name: "here: auto", position: egui_plot::PlotPoint::new(2.0, 1.94), index: 1 };
+        assert_eq!(hover(&at).as_deref(), Some("here: auto\nthreads 2: speedup 1.94x (1.90-1.97)"));
+    }
 }

@@ -1,6 +1,7 @@
 //! The per-variant comparison: median time and the most each variant held
-//! at once, side by side (the view that teaches the one-pass aggregates and
-//! the ordered vs unordered stream).
+//! at once, side by side on a wide panel, one above the other on a narrow
+//! one (the view that teaches the one-pass aggregates and the ordered vs
+//! unordered stream).
 
 use super::bars::{self, Scale};
 use super::hint;
@@ -14,29 +15,39 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], height: f32) {
         ui.label("No variant runs yet: press Compare variants.");
         return;
     }
-    let h = (height - 90.0).max(140.0);
     // Only the buffering designs (streams, one-pass aggregates) hold items;
-    // the others get the whole width for their times.
+    // the others get the whole width for their times. Two charts side by
+    // side where each gets 480 px, else one under the other (a chart too
+    // narrow for its names letters its bars and names them in a table).
     let buffers = bars.iter().any(|b| b.peak.is_some());
-    let w = if buffers { (ui.available_width() / 2.0 - 8.0).max(200.0) } else { ui.available_width() };
-    ui.horizontal_top(|ui| {
-        ui.vertical(|ui| {
-            ui.strong("Median time per variant");
-            let times = plot_data::variant_groups(sources);
-            let scale = Scale { unit: "ms", log: true, fmt: &|ms| fmt_ms(ms), reference: None };
-            bars::grouped(ui, "variant-time", w, h, &times, &scale);
+    let full = ui.available_width();
+    let beside = buffers && full >= 2.0 * 480.0 + 16.0;
+    let w = if beside { full / 2.0 - 8.0 } else { full };
+    let h = if buffers && !beside { ((height - 120.0) / 2.0).max(140.0) } else { (height - 90.0).max(140.0) };
+    let times = |ui: &mut egui::Ui| {
+        ui.strong("Median time per variant");
+        let times = plot_data::variant_groups(sources);
+        let scale = Scale { unit: "ms", log: true, fmt: &|ms| fmt_ms(ms), reference: None };
+        bars::grouped(ui, "variant-time", w, h, &times, &scale);
+    };
+    let peaks = |ui: &mut egui::Ui| {
+        ui.strong("Most held at once");
+        let (peaks, unit) = plot_data::variant_peak_groups(sources);
+        let unit = format!("{unit} held");
+        let scale = Scale { unit: &unit, log: true, fmt: &|p| format!("{p:.0}"), reference: None };
+        bars::grouped(ui, "variant-peak", w, h, &peaks, &scale);
+    };
+    if beside {
+        ui.horizontal_top(|ui| {
+            ui.vertical(times);
+            ui.vertical(peaks);
         });
-        if !buffers {
-            return;
+    } else {
+        times(ui);
+        if buffers {
+            peaks(ui);
         }
-        ui.vertical(|ui| {
-            ui.strong("Most held at once");
-            let (peaks, unit) = plot_data::variant_peak_groups(sources);
-            let unit = format!("{unit} held");
-            let scale = Scale { unit: &unit, log: true, fmt: &|p| format!("{p:.0}"), reference: None };
-            bars::grouped(ui, "variant-peak", w, h, &peaks, &scale);
-        });
-    });
+    }
     for b in &bars {
         let peak = match &b.peak {
             Some((p, Some(bound), unit)) => format!(", held at most {p} {unit} (bound {bound})"),

@@ -1,0 +1,147 @@
+//! The line a class reads first: the best run's speedup with the spread of
+//! its repetitions, against the ideal, with its verdict; and, where a run
+//! was much slower (a comparison), that one too.
+
+use std::fmt;
+
+use super::Analysis;
+use crate::experiment::{Experiment, RunRecord};
+
+/// A speedup as the median of the repetitions and their range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    /// The median repetition's speedup.
+    pub median: f64,
+    /// The slowest repetition's speedup.
+    pub low: f64,
+    /// The fastest repetition's speedup.
+    pub high: f64,
+}
+
+impl Spread {
+    /// The speedup of `run` against a reference of `baseline_s` seconds,
+    /// from the median and the extremes of its timed repetitions.
+    pub fn of(run: &RunRecord, baseline_s: f64) -> Self {
+        let s = |t: f64| if t > 0.0 { baseline_s / t } else { 0.0 };
+        Spread { median: s(run.median_s), low: s(run.max_s), high: s(run.min_s) }
+    }
+}
+
+impl fmt::Display for Spread {
+    /// `1.94x (1.90-1.97)`; the median alone when the repetitions agree to
+    /// the shown digits or there was one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = if self.median < 0.1 { 3 } else { 2 };
+        let (m, lo, hi) = (format!("{:.d$}", self.median), format!("{:.d$}", self.low), format!("{:.d$}", self.high));
+        if lo == hi { write!(f, "{m}x") } else { write!(f, "{m}x ({lo}-{hi})") }
+    }
+}
+
+/// One headline: which run, its speedup against the ideal, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Headline {
+    /// The run, for people: `auto, 2 threads`.
+    pub run: String,
+    /// Its threads.
+    pub threads: usize,
+    /// Its speedup and spread.
+    pub speedup: Spread,
+    /// The machine's logical cores.
+    pub cores: usize,
+    /// The diagnosis' headline for this run.
+    pub verdict: String,
+}
+
+impl Headline {
+    /// The numbers in one line: `auto, 2 threads: 1.94x (1.90-1.97) of an ideal 2x`.
+    pub fn numbers(&self) -> String {
+        let ideal = if self.threads > self.cores && self.cores > 0 {
+            format!("on {} cores (ideal {}x for CPU work)", self.cores, self.cores)
+        } else {
+            format!("of an ideal {}x", self.threads)
+        };
+        format!("{}: {} {ideal}", self.run, self.speedup)
+    }
+}
+
+/// A ratio below which the slowest run is headlined too: a comparison
+/// whose worst design lost most of what the best one gained.
+const CONTRAST: f64 = 0.5;
+
+/// The best run's headline; then the slowest run's, when it reached less
+/// than half the best's speedup (the other side of a comparison). Empty
+/// without a reference or runs.
+pub fn headlines(exp: &Experiment, analysis: &Analysis) -> Vec<Headline> {
+    let base = exp.baseline_median_s();
+    if base <= 0.0 || exp.runs.is_empty() {
+        return Vec::new();
+    }
+    let one = |i: usize| {
+        let r = &exp.runs[i];
+        let design = r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string());
+        let gil = if r.gil { " with the GIL" } else { "" };
+        let threads = if r.threads == 1 { "1 thread".to_string() } else { format!("{} threads", r.threads) };
+        Headline {
+            run: format!("{design}{gil}, {threads}"),
+            threads: r.threads,
+            speedup: Spread::of(r, base),
+            cores: exp.machine.logical_cores,
+            verdict: analysis.diagnoses.get(i).map(|d| d.headline.clone()).unwrap_or_default(),
+        }
+    };
+    let speedup = |i: &usize| exp.runs[*i].speedup;
+    // The best; of equals, the one on fewer threads.
+    let best = (0..exp.runs.len())
+        .max_by(|a, b| speedup(a).total_cmp(&speedup(b)).then(exp.runs[*b].threads.cmp(&exp.runs[*a].threads)))
+        .unwrap_or(0);
+    let worst = (0..exp.runs.len()).min_by(|a, b| speedup(a).total_cmp(&speedup(b))).unwrap_or(0);
+    let mut out = vec![one(best)];
+    if worst != best && exp.runs[worst].speedup < CONTRAST * exp.runs[best].speedup {
+        out.push(one(worst));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::diagnosis::fixture::run;
+    use crate::engine::FeederKind;
+
+    #[test]
+    fn the_spread_reads_as_median_and_range() {
+        let mut r = run(FeederKind::Dispenser, 2, 0.5, 1.0, &[(50, 0.5, 0.0); 2]);
+        (r.min_s, r.max_s) = (0.49, 0.52);
+        let s = Spread::of(&r, 0.97);
+        assert_eq!(s.to_string(), "1.94x (1.87-1.98)");
+        (r.min_s, r.max_s) = (0.5, 0.5);
+        assert_eq!(Spread::of(&r, 1.0).to_string(), "2.00x");
+        r.median_s = 50.0;
+        (r.min_s, r.max_s) = (49.0, 51.0);
+        assert_eq!(Spread::of(&r, 1.0).to_string(), "0.020x");
+    }
+
+    #[test]
+    fn the_best_run_leads_and_a_much_slower_one_follows_with_its_verdict() {
+        let mut exp = crate::analysis::diagnosis::fixture::experiment(vec![
+            run(FeederKind::Dispenser, 2, 0.52, 1.0, &[(50, 0.5, 0.0); 2]),
+            run(FeederKind::Locked, 2, 50.0, 1.0, &[(50, 10.0, 39.0); 2]),
+        ]);
+        exp.machine.logical_cores = 2;
+        let analysis = Analysis::of(&exp);
+        let h = headlines(&exp, &analysis);
+        assert_eq!(h.len(), 2, "{h:?}");
+        assert_eq!(h[0].numbers(), "dispenser, 2 threads: 1.92x of an ideal 2x");
+        assert_eq!(h[0].verdict, analysis.diagnoses[0].headline);
+        assert!(h[1].numbers().starts_with("locked, 2 threads: 0.020x"), "{}", h[1].numbers());
+        assert!(h[1].verdict.contains("lock"), "{}", h[1].verdict);
+    }
+
+    #[test]
+    fn past_the_cores_the_ideal_is_the_cores() {
+        let mut exp = crate::analysis::diagnosis::fixture::experiment(vec![run(FeederKind::Dispenser, 8, 0.5, 1.0, &[(50, 0.5, 0.0); 8])]);
+        exp.machine.logical_cores = 2;
+        let h = headlines(&exp, &Analysis::of(&exp));
+        assert_eq!(h[0].numbers(), "dispenser, 8 threads: 2.00x on 2 cores (ideal 2x for CPU work)");
+    }
+}
