@@ -7,14 +7,14 @@ fn main() {
     };
     let code = match cli.command {
         Some(command) => scalescope::cli::run_command(command),
-        None => app(),
+        None => app(cli.open),
     };
     std::process::exit(code);
 }
 
 #[cfg(feature = "gui")]
-fn app() -> i32 {
-    match scalescope::gui::launch() {
+fn app(open: scalescope::cli::args::OpenArgs) -> i32 {
+    match scalescope::gui::launch(open) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: could not open the window: {e}");
@@ -24,7 +24,7 @@ fn app() -> i32 {
 }
 
 #[cfg(not(feature = "gui"))]
-fn app() -> i32 {
+fn app(_: scalescope::cli::args::OpenArgs) -> i32 {
     eprintln!("error: this scalescope was built without the app (the `gui` feature); run `scalescope --help` for the commands");
     2
 }

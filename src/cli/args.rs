@@ -14,6 +14,29 @@ pub struct Cli {
     /// What to do; none opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// How the app opens (without a command).
+    #[command(flatten)]
+    pub open: OpenArgs,
+}
+
+/// How the desktop app opens: for a class, on a lesson, at a zoom.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Args)]
+pub struct OpenArgs {
+    /// Open the app on lesson N of the Learn tab (1 = the first), in the lesson view.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=99))]
+    pub lesson: Option<u16>,
+    /// With --lesson: start the lesson's run at once.
+    #[arg(long, requires = "lesson")]
+    pub run: bool,
+    /// The presenter zoom to open at, from 0.5 to 3 (1 = 100%).
+    #[arg(long, value_name = "FACTOR", value_parser = zoom_factor)]
+    pub zoom: Option<f32>,
+}
+
+/// A zoom factor from 0.5 to 3.
+fn zoom_factor(s: &str) -> Result<f32, String> {
+    let z: f32 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if (0.5..=3.0).contains(&z) { Ok(z) } else { Err(format!("{z} is outside 0.5..=3")) }
 }
 
 /// The headless commands.

@@ -246,7 +246,9 @@ impl FeederKind {
     /// One line on the design, for people.
     pub fn explain(self) -> &'static str {
         match self {
-            FeederKind::Sequential => "No threads: a plain loop on one core. Every speedup is measured against this.",
+            FeederKind::Sequential => {
+                "No threads: the engine's own loop on one core, with its progress and cancel checks. Speedups are measured against the plain loop (the sequential reference), which has neither."
+            }
             FeederKind::Locked => {
                 "Naive: every worker locks the iterator for EACH item. The lock is taken once per item, so workers queue on it."
             }

@@ -61,6 +61,8 @@ pub struct ScalescopeApp {
     pub(crate) ctx: Option<egui::Context>,
     /// A job held back until the person answers what the check before it found.
     pub asking: Option<Ask>,
+    /// Start the open lesson's run at the first frame (`--lesson N --run`).
+    run_at_start: bool,
 }
 
 /// A job held back by the check before measuring, and what the check found.
@@ -142,6 +144,30 @@ impl ScalescopeApp {
             tab_rect: None,
             ctx: None,
             asking: None,
+            run_at_start: false,
+        }
+    }
+
+    /// The app as `open` asks: on a lesson's view (and its run started at
+    /// the first frame, with `run`), at a zoom.
+    pub fn opened(mut self, open: crate::cli::args::OpenArgs) -> Self {
+        if let Some(i) = open.lesson.map(|n| usize::from(n) - 1).filter(|&i| i < LESSONS.len()) {
+            self.settings.lesson = Some(i);
+            self.run_at_start = open.run;
+        }
+        if let Some(z) = open.zoom {
+            self.settings.zoom = z;
+        }
+        self
+    }
+
+    /// At the first frame: the lesson's run `--run` asked for.
+    pub(crate) fn first_frame(&mut self) {
+        if std::mem::take(&mut self.run_at_start)
+            && let Some(i) = self.settings.lesson
+        {
+            let (settings, kind) = LESSONS[i].plan(&self.settings);
+            self.try_lesson(i, &settings, kind);
         }
     }
 

@@ -91,7 +91,8 @@ impl Jobs {
         plan.check_memory(crate::measure::budget::MemoryBudget::default_for_machine()).map_err(|e| format!("Cannot start: {e}"))?;
         let label = kind.label(&plan);
         self.workload = Some(plan.workload.name);
-        let job = Job::start(label.clone(), lesson, plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
+        let job =
+            Job::start(label.clone(), lesson, plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
         self.job = Some(job);
         self.runs_done = 0;
         self.rep = None;

@@ -71,7 +71,11 @@ fn begin(app: &mut ScalescopeApp, ctx: &egui::Context) {
     }
     // Ctrl + / Ctrl - / Ctrl 0 are egui's own; the factor is kept in the settings.
     app.settings.zoom = ctx.zoom_factor();
+    let first = app.ctx.is_none();
     app.ctx = Some(ctx.clone());
+    if first {
+        app.first_frame();
+    }
     app.poll();
     app.dropped_files(ctx);
     app.finish_png(ctx.pixels_per_point());

@@ -17,18 +17,21 @@ pub mod jobs;
 pub(crate) mod layout;
 pub mod live;
 pub mod panels;
-pub mod plot_data;
+/// The plot data, shared with the report ([`crate::export::plot_data`]).
+pub use crate::export::plot_data;
+
 pub mod runner;
 pub mod shelf;
 pub mod state;
 
 pub use app::{Answer, Ask, ScalescopeApp};
 
-/// Opens the window and runs the app until it is closed.
+/// Opens the window as `open` asks (a lesson, a zoom) and runs the app
+/// until it is closed.
 ///
 /// # Errors
 /// The window or its graphics context could not be created.
-pub fn launch() -> eframe::Result {
+pub fn launch(open: crate::cli::args::OpenArgs) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("scalescope")
@@ -36,5 +39,5 @@ pub fn launch() -> eframe::Result {
             .with_min_inner_size([900.0, 600.0]),
         ..Default::default()
     };
-    eframe::run_native("scalescope", options, Box::new(|cc| Ok(Box::new(ScalescopeApp::new(cc.storage)))))
+    eframe::run_native("scalescope", options, Box::new(move |cc| Ok(Box::new(ScalescopeApp::new(cc.storage).opened(open)))))
 }

@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::panels::experiments::Renaming;
-use super::plot_data::Labelled;
 use crate::analysis::Analysis;
 use crate::experiment::{Experiment, Library};
+use crate::export::plot_data::Labelled;
 use crate::machine::MachineInfo;
 use crate::untrusted::escape_path;
 use crate::workloads::WorkloadKind;
@@ -255,7 +255,7 @@ impl Shelf {
     }
 
     /// The shown experiments of `kind` with their labels and analyses, borrowed (this runs every frame).
-    pub fn analysed<'a>(&'a self, labels: &'a [String], kind: WorkloadKind) -> Vec<super::plot_data::Analysed<'a>> {
+    pub fn analysed<'a>(&'a self, labels: &'a [String], kind: WorkloadKind) -> Vec<crate::export::plot_data::Analysed<'a>> {
         self.results
             .iter()
             .zip(labels)
@@ -269,7 +269,7 @@ impl Shelf {
     /// The latest experiment run for the lesson titled `lesson`, with its
     /// label and analysis, shown or hidden: a lesson view shows its own
     /// experiment and nothing else.
-    pub fn of_lesson<'a>(&'a self, labels: &'a [String], lesson: &str) -> Option<super::plot_data::Analysed<'a>> {
+    pub fn of_lesson<'a>(&'a self, labels: &'a [String], lesson: &str) -> Option<crate::export::plot_data::Analysed<'a>> {
         let i = self.results.iter().rposition(|x| x.lesson.as_deref() == Some(lesson))?;
         Some((labels.get(i)?.as_str(), &self.results[i], &self.slots[i].analysis))
     }

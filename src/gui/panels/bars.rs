@@ -14,7 +14,7 @@ use egui_plot::{Bar, BarChart, Line, PlotPoint, Text};
 use super::axes::{self, AxisSpec, Kind};
 use super::chip;
 use super::scaling::palette;
-use crate::gui::plot_data::Grouped;
+use crate::export::plot_data::Grouped;
 
 /// How the values are drawn.
 pub struct Scale<'a> {

@@ -107,7 +107,7 @@ fn unreadable(ui: &mut egui::Ui, files: &[(std::path::PathBuf, String)]) {
 /// One line naming what each shown experiment measured (`#1: primes
 /// n=5M, 3 reps`), so that runs of different sizes are never overlaid
 /// unsaid.
-pub fn caption(ui: &mut egui::Ui, shown: &[crate::gui::plot_data::Labelled<'_>]) {
+pub fn caption(ui: &mut egui::Ui, shown: &[crate::export::plot_data::Labelled<'_>]) {
     let parts: Vec<String> = shown.iter().map(|(label, x)| format!("{label}: {}, {} reps", workload_text(x), x.asked.reps)).collect();
     let mut kinds: Vec<&crate::workloads::WorkloadSpec> = shown.iter().map(|(_, x)| &x.workload).collect();
     kinds.dedup();
@@ -120,12 +120,15 @@ pub fn caption(ui: &mut egui::Ui, shown: &[crate::gui::plot_data::Labelled<'_>])
 /// `primes n=5M`, with the variant or text file when set.
 pub fn workload_text(x: &Experiment) -> String {
     let mut parts = vec![x.workload.name.to_string()];
-    parts.extend(x.workload.params.0.iter().map(|(k, v)| format!("{k}={}", human_count(*v as f64))));
+    // A text file replaces the generator: its parameters would only mislead.
+    if x.workload.file.is_none() {
+        parts.extend(x.workload.params.0.iter().map(|(k, v)| format!("{k}={}", human_count(*v as f64))));
+    }
     if let Some(v) = x.workload.variant {
         parts.push(v.to_string());
     }
     if let Some(f) = &x.workload.file {
-        parts.push(f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        parts.push(f.file_name().map_or_else(String::new, |n| crate::untrusted::escape(&n.to_string_lossy()).into_owned()));
     }
     parts.join(" ")
 }

@@ -9,8 +9,8 @@ use eframe::egui::{self, RichText, TextStyle};
 use super::Action;
 use super::learn::{LESSONS, Lesson};
 use crate::analysis::headline::headlines;
+use crate::export::plot_data::Analysed;
 use crate::gui::jobs::Jobs;
-use crate::gui::plot_data::Analysed;
 use crate::gui::state::Settings;
 
 /// Below this width (points) the text goes above the picture, not beside it.

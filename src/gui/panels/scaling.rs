@@ -10,7 +10,7 @@ use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points,
 
 use super::axes::{self, AxisSpec, Kind};
 use super::{bars, chip, hint};
-use crate::gui::plot_data::{self, Analysed, Labelled, Series};
+use crate::export::plot_data::{self, Analysed, Labelled, Series};
 use crate::units::human_count;
 use crate::workloads::WorkloadKind;
 
@@ -76,15 +76,34 @@ fn strong(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], speedup: &[
         cell.speedup(ui, "Speedup vs threads", SPEEDUP_HINT, speedup, max_p, |_| {});
         cell.efficiency(ui, "Efficiency vs threads", EFFICIENCY_HINT, &efficiency, |_| {});
         ui.end_row();
-        ui.vertical(|ui| {
-            ui.set_max_width(cell.w);
-            let memory = plot_data::bandwidth_vs_threads(labelled);
-            if memory.is_empty() { chunks(ui, cell, labelled) } else { memory_read(ui, cell, labelled, &memory) }
-        });
-        cell.karp_flatt(ui, "Karp-Flatt serial fraction vs threads", KARP_FLATT_HINT, &kf);
-        ui.end_row();
+        // An empty plot is noise on a projector: each plot below is drawn
+        // where there is something in it, else one line says what fills it.
+        let memory = plot_data::bandwidth_vs_threads(labelled);
+        let has_chunks = !plot_data::time_vs_chunk(labelled).is_empty();
+        if !memory.is_empty() || has_chunks || !kf.is_empty() {
+            ui.vertical(|ui| {
+                ui.set_max_width(cell.w);
+                if !memory.is_empty() {
+                    memory_read(ui, cell, labelled, &memory);
+                } else if has_chunks {
+                    chunks(ui, cell, labelled);
+                } else {
+                    ui.label(egui::RichText::new("Time vs chunk size: press 'Sweep chunks' to measure it.").weak());
+                }
+            });
+            if kf.is_empty() {
+                ui.label(egui::RichText::new(KARP_FLATT_EMPTY).weak());
+            } else {
+                cell.karp_flatt(ui, "Karp-Flatt serial fraction vs threads", KARP_FLATT_HINT, &kf);
+            }
+            ui.end_row();
+        }
     });
 }
+
+/// Why the Karp-Flatt plot is not drawn: it reads a serial fraction out of a speedup above 1.
+const KARP_FLATT_EMPTY: &str = "Karp-Flatt serial fraction: no run here reached a speedup above 1 on more than one thread, \
+     so there is no serial fraction to read from it (it would be 1 or more).";
 
 /// Memory read vs threads, with what each source's bandwidth probe says.
 fn memory_read(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], memory: &[Series]) {
@@ -106,33 +125,27 @@ fn memory_read(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], memory
     );
 }
 
-/// Time vs chunk size on a log axis, or a frame saying how to fill it.
+/// Time vs chunk size on a log axis (drawn only where fixed chunk sizes were measured).
 fn chunks(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>]) {
     let chunks = plot_data::time_vs_chunk(labelled);
     ui.strong("Time vs chunk size");
     legend(ui, "chunk-legend", &chunks, 0);
-    if chunks.is_empty() {
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(cell.w, cell.h), egui::Sense::hover());
-        ui.painter().rect_stroke(rect, 4.0, ui.visuals().widgets.noninteractive.bg_stroke, egui::StrokeKind::Inside);
-        ui.put(rect, egui::Label::new("No fixed chunk sizes measured yet: press 'Sweep chunks' to fill this plot."));
-    } else {
-        // Half a decade either side of the sizes measured, so that their powers of ten show.
-        let xs = chunks.iter().flat_map(|s| s.points.iter().map(|p| p[0]));
-        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
-        let x = AxisSpec::new("chunk size (items, log scale)", Kind::Log10, human_count);
-        axes::plot("chunks", x, AxisSpec::numbers("median seconds"))
-            .allow_scroll(false)
-            .width(cell.w)
-            .height(cell.h)
-            .include_y(0.0)
-            .include_x(lo - 0.5)
-            .include_x(hi + 0.5)
-            .label_formatter(hover_chunks(&chunks))
-            .show(ui, |plot| draw(plot, &chunks));
-    }
+    // Half a decade either side of the sizes measured, so that their powers of ten show.
+    let xs = chunks.iter().flat_map(|s| s.points.iter().map(|p| p[0]));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let x = AxisSpec::new("chunk size (items, log scale)", Kind::Log10, human_count);
+    axes::plot("chunks", x, AxisSpec::numbers("median seconds"))
+        .allow_scroll(false)
+        .width(cell.w)
+        .height(cell.h)
+        .include_y(0.0)
+        .include_x(lo - 0.5)
+        .include_x(hi + 0.5)
+        .label_formatter(hover_chunks(&chunks))
+        .show(ui, |plot| draw(plot, &chunks));
     hint(
         ui,
-        "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot. Run 'Sweep chunks' to fill it.",
+        "tiny chunks pay the lock on every few items; huge chunks leave workers idle at the end. The floor between them is the sweet spot.",
     );
 }
 

@@ -3,8 +3,8 @@
 use eframe::egui::{self, Color32, RichText};
 
 use super::Action;
+use crate::export::plot_data::Labelled;
 use crate::gui::files::SaveFormat;
-use crate::gui::plot_data::Labelled;
 use crate::workloads::ResultValue;
 
 /// Draws one row per run of every source.

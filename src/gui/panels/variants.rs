@@ -5,7 +5,7 @@
 
 use super::bars::{self, Scale};
 use super::hint;
-use crate::gui::plot_data::{self, Labelled};
+use crate::export::plot_data::{self, Labelled};
 use eframe::egui::{self, Color32, RichText};
 
 /// Draws both bar charts, `height` tall.

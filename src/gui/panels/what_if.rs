@@ -10,7 +10,7 @@ use egui_plot::{Line, LineStyle, Points};
 use super::chip;
 use crate::analysis::whatif::{self, Change};
 use crate::experiment::{Experiment, RunRecord};
-use crate::gui::plot_data::Analysed;
+use crate::export::plot_data::Analysed;
 
 /// A run a model can be built from: (source index, run index, its name).
 type Candidate = (usize, usize, String);

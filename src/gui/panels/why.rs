@@ -10,8 +10,8 @@ use crate::analysis::diagnosis::Severity;
 use crate::analysis::{Analysis, FitRecord, MIN_EXTRAPOLATE};
 use crate::engine::SpanKind;
 use crate::experiment::{Experiment, RunRecord};
-use crate::gui::plot_data::{Analysed, Labelled};
-use crate::gui::plot_data::{LaneBin, lanes, timeline_runs};
+use crate::export::plot_data::{Analysed, Labelled};
+use crate::export::plot_data::{LaneBin, lanes, timeline_runs};
 
 /// What the panel remembers between frames.
 #[derive(Clone, Debug, Default)]
@@ -30,7 +30,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut
         ui.label("No results for this workload yet: run something, or open a results file.");
         return;
     }
-    let labelled = crate::gui::plot_data::labelled(sources);
+    let labelled = crate::export::plot_data::labelled(sources);
     super::experiments::caption(ui, &labelled);
     egui::ScrollArea::vertical().show(ui, |ui| {
         diagnoses(ui, sources);

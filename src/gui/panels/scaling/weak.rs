@@ -7,7 +7,7 @@ use eframe::egui::{self, Color32};
 use egui_plot::{HLine, Line, LineStyle, Points};
 
 use super::{Cell, chip, draw_one, hint, hover, palette, speedup_guides, threads_plot};
-use crate::gui::plot_data::{self, Labelled, Series, WeakCurve};
+use crate::export::plot_data::{self, Labelled, Series, WeakCurve};
 
 /// Draws the grid of the four plots; `speedup` is the strong sweep's.
 pub(super) fn strong_and_weak(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], speedup: &[Series], weak: &[WeakCurve]) {

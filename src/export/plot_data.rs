@@ -278,9 +278,7 @@ pub fn time_vs_chunk(sources: &[Labelled<'_>]) -> Vec<Series> {
     build(
         sources,
         |label, r| match r.chunk_size {
-            ChunkSize::Fixed(c) if matches!(r.feeder.name(), "dispenser" | "queue" | "auto") => {
-                Some((series_name(label, r, true, false), (c.get() as f64).log10()))
-            }
+            ChunkSize::Fixed(c) if r.feeder.takes_chunks() => Some((series_name(label, r, true, false), (c.get() as f64).log10())),
             _ => None,
         },
         |_, r| Some((r.median_s, r.min_s, r.max_s)),
