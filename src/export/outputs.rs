@@ -122,7 +122,8 @@ fn is_ours(path: &Path, kind: OutputKind) -> bool {
             use std::io::Read;
             let mut head = [0u8; 16];
             let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-            crate::export::csv::HEADER.as_bytes().starts_with(&head[..n]) && n == head.len()
+            let ours = |header: &str| header.as_bytes().starts_with(&head[..n]);
+            n == head.len() && (ours(crate::export::csv::HEADER) || ours(crate::export::csv::LEGACY_HEADER))
         }
         OutputKind::Extrap => {
             use std::io::Read;

@@ -63,6 +63,8 @@ pub struct ScalescopeApp {
     pub asking: Option<Ask>,
     /// Start the open lesson's run at the first frame (`--lesson N --run`).
     run_at_start: bool,
+    /// What a save waiting for the "replace?" answer will write.
+    saving: Option<Vec<crate::experiment::Experiment>>,
 }
 
 /// A job held back by the check before measuring, and what the check found.
@@ -145,6 +147,7 @@ impl ScalescopeApp {
             ctx: None,
             asking: None,
             run_at_start: false,
+            saving: None,
         }
     }
 
@@ -324,9 +327,28 @@ impl ScalescopeApp {
     /// # Errors
     /// Nothing to save, or the file cannot be written; the message is also shown.
     pub fn save_results(&mut self, path: &Path, format: SaveFormat) -> Result<(), String> {
-        let said = super::export::save(self.shelf.merged(self.settings.view), path, format);
+        let said = super::export::save(&self.shelf.shown_of(self.settings.view), path, format);
         self.say(said.clone());
         said.map(|_| ())
+    }
+
+    /// Saves `files` as `format` to a path from the dialog (or the typed
+    /// one); a results file there is asked about first.
+    fn save_as(&mut self, format: SaveFormat, files: Vec<crate::experiment::Experiment>) {
+        let (ext, name) = format.file();
+        let dialog = || rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file();
+        match files::pick(&self.paths.save, dialog) {
+            Picked::Path(path) => {
+                let text = self.settings.spec().file;
+                let inputs: Vec<&Path> = text.iter().map(PathBuf::as_path).collect();
+                match self.export.request_save(&files, path, format, &inputs) {
+                    Some(said) => self.say(said),
+                    None => self.saving = Some(files),
+                }
+            }
+            Picked::NoDialog => self.no_dialog("save to"),
+            Picked::Cancelled => {}
+        }
     }
 
     /// Sets the word-count text file after checking it can be opened.
@@ -347,8 +369,8 @@ impl ScalescopeApp {
 
     /// Answers the pending question: `yes` replaces the file.
     pub(crate) fn answer(&mut self, yes: bool) {
-        let file = self.shelf.merged(self.settings.view);
-        if let Some(said) = self.export.answer(yes, file) {
+        let files = self.saving.take().unwrap_or_else(|| self.shelf.shown_of(self.settings.view));
+        if let Some(said) = self.export.answer(yes, &files) {
             self.say(said);
         }
     }
@@ -376,21 +398,10 @@ impl ScalescopeApp {
                     Picked::Cancelled => {}
                 }
             }
-            Action::Save(format) => {
-                let (ext, name) = format.file();
-                let dialog = || rfd::FileDialog::new().set_title("Save results").add_filter(ext, &[ext]).set_file_name(name).save_file();
-                match files::pick(&self.paths.save, dialog) {
-                    Picked::Path(path) => {
-                        let text = self.settings.spec().file;
-                        let inputs: Vec<&Path> = text.iter().map(PathBuf::as_path).collect();
-                        let file = self.shelf.merged(self.settings.view);
-                        if let Some(said) = self.export.request_save(file, path, format, &inputs) {
-                            self.say(said);
-                        }
-                    }
-                    Picked::NoDialog => self.no_dialog("save to"),
-                    Picked::Cancelled => {}
-                }
+            Action::Save(format) => self.save_as(format, self.shelf.shown_of(self.settings.view)),
+            Action::SaveOne(key, format) => {
+                let one: Vec<_> = self.shelf.get(key).cloned().into_iter().collect();
+                self.save_as(format, one);
             }
             Action::ExportPng => {
                 let dialog = || {

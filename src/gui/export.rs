@@ -27,12 +27,12 @@ pub struct Exporter {
 }
 
 impl Exporter {
-    /// Saves `file` to `path` after the checks of [`files::check_save`]: a
+    /// Saves `files` to `path` (see [`save`]) after the checks of [`files::check_save`]: a
     /// file of another kind (or one of the `inputs`) is refused, one of the
     /// same kind is asked about first (see [`Self::answer`]).
-    pub fn request_save(&mut self, file: Option<Experiment>, path: PathBuf, format: SaveFormat, inputs: &[&Path]) -> Option<Said> {
+    pub fn request_save(&mut self, files: &[Experiment], path: PathBuf, format: SaveFormat, inputs: &[&Path]) -> Option<Said> {
         match files::check_save(&path, format.kind(), inputs) {
-            SaveCheck::Write => Some(save(file, &path, format)),
+            SaveCheck::Write => Some(save(files, &path, format)),
             SaveCheck::AskFirst => {
                 self.pending = Some(Pending::Replace { path, format });
                 None
@@ -41,10 +41,10 @@ impl Exporter {
         }
     }
 
-    /// Answers the pending question: `yes` replaces the file with `file`.
-    pub fn answer(&mut self, yes: bool, file: Option<Experiment>) -> Option<Said> {
+    /// Answers the pending question: `yes` replaces the file with `files`.
+    pub fn answer(&mut self, yes: bool, files: &[Experiment]) -> Option<Said> {
         match self.pending.take()? {
-            Pending::Replace { path, format } if yes => Some(save(file, &path, format)),
+            Pending::Replace { path, format } if yes => Some(save(files, &path, format)),
             Pending::Replace { path, .. } => Some(Ok(format!("Kept {} as it was.", path.display()))),
         }
     }
@@ -81,17 +81,29 @@ impl Exporter {
     }
 }
 
-/// Writes `file` to `path` as JSON, CSV or Extra-P text, atomically.
-pub fn save(file: Option<Experiment>, path: &Path, format: SaveFormat) -> Said {
-    let Some(file) = file else { return Err("Nothing to save yet: run something first.".into()) };
-    let mut said = format!("Saved {} runs to {}", file.runs.len(), path.display());
-    let written = match format {
-        SaveFormat::Csv => write_atomically(path, csv::to_csv(&file).as_bytes()).map_err(|e| e.to_string()),
-        SaveFormat::Json => file.save(path).map_err(|e| e.to_string()),
-        SaveFormat::Extrap => match extrap::to_extrap(&file) {
+/// Writes `files` to `path`, atomically, keeping experiments apart: CSV
+/// holds each experiment's rows (with its id and its own baseline); JSON
+/// and Extra-P text hold one experiment, the newest of `files`, and the
+/// news says which and how to save the others.
+pub fn save(files: &[Experiment], path: &Path, format: SaveFormat) -> Said {
+    let Some(newest) = files.last() else { return Err("Nothing to save yet: run something first.".into()) };
+    let others = match files.len() {
+        1 => String::new(),
+        n => format!(" (the newest of the {n} shown: one experiment per file; save another from the Experiments tab)"),
+    };
+    let name = crate::untrusted::escape(&newest.name);
+    let (written, said) = match format {
+        SaveFormat::Csv => {
+            let all: Vec<&Experiment> = files.iter().collect();
+            let runs: usize = files.iter().map(|x| x.runs.len()).sum();
+            let said = format!("Saved {runs} runs of {} to {}", crate::units::count_of(files.len(), "experiment"), path.display());
+            (write_atomically(path, csv::to_csv_many(&all).as_bytes()).map_err(|e| e.to_string()), said)
+        }
+        SaveFormat::Json => (newest.save(path).map_err(|e| e.to_string()), format!("Saved '{name}' to {}{others}", path.display())),
+        SaveFormat::Extrap => match extrap::to_extrap(newest) {
             Ok(out) => {
-                said = format!("Saved Extra-P text to {}: {}", path.display(), out.summary());
-                write_atomically(path, out.text.as_bytes()).map_err(|e| e.to_string())
+                let said = format!("Saved Extra-P text of '{name}' to {}: {}{others}", path.display(), out.summary());
+                (write_atomically(path, out.text.as_bytes()).map_err(|e| e.to_string()), said)
             }
             Err(e) => return Err(format!("Nothing to write for Extra-P: {e}")),
         },

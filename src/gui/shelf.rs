@@ -234,14 +234,15 @@ impl Shelf {
         said
     }
 
-    /// The shown experiments of `kind`, merged into one (each run keeps the
-    /// speedup measured against its own reference): what Save writes.
-    pub fn merged(&self, kind: WorkloadKind) -> Option<Experiment> {
-        let shown = || self.results.iter().enumerate().filter(|(i, _)| self.is_shown(*i)).map(|(_, r)| r);
-        let latest = shown().rfind(|r| r.workload.name == kind)?;
-        let mut merged = latest.clone();
-        merged.runs = shown().filter(|r| r.workload == latest.workload).flat_map(|r| r.runs.clone()).collect();
-        Some(merged)
+    /// The shown experiments of `kind`, oldest first, each whole and apart
+    /// (what a save writes: never merged under one id).
+    pub fn shown_of(&self, kind: WorkloadKind) -> Vec<Experiment> {
+        self.results.iter().enumerate().filter(|(i, x)| x.workload.name == kind && self.is_shown(*i)).map(|(_, x)| x.clone()).collect()
+    }
+
+    /// The experiment of `key`, if it is on the shelf.
+    pub fn get(&self, key: Key) -> Option<&Experiment> {
+        self.slots.iter().position(|s| s.key == key).map(|i| &self.results[i])
     }
 
     /// Each experiment's short, unique label: `#3`, and the CPU where it was

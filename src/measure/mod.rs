@@ -8,5 +8,6 @@
 pub mod budget;
 pub mod preflight;
 pub mod sweep;
+pub mod thin;
 
 pub use sweep::{SweepEvent, describe, run_sweep};

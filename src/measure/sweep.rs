@@ -232,6 +232,9 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
 
     /// Adds a timed repetition of configuration `i`: its time, result, report and CPU share.
     fn record(&mut self, i: usize, mut out: Outcome<Computed>, share: Option<CpuShare>) {
+        // Neighbouring spans merged to what a picture can show, then cut to
+        // what the experiment holds in memory.
+        super::thin::thin(&mut out.report.spans);
         let cut = cut_spans(&mut out.report.spans, MAX_SPANS_PER_EXPERIMENT.saturating_sub(self.spans_held));
         self.spans_held += out.report.spans.len();
         let reference = self.refs[self.accs[i].step].result.as_ref();

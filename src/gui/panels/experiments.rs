@@ -7,6 +7,7 @@ use eframe::egui::{self, RichText};
 
 use super::Action;
 use crate::experiment::Experiment;
+use crate::gui::files::SaveFormat;
 use crate::gui::shelf::{Key, Shelf};
 use crate::units::human_count;
 
@@ -78,6 +79,16 @@ fn name_cell(ui: &mut egui::Ui, x: &Experiment, key: Key, same_id: &[usize], ren
             }
             if ui.small_button("Delete").on_hover_text(format!("delete {}", x.name)).clicked() {
                 actions.push(Action::Delete(key));
+            }
+            // Each experiment on its own: never merged with the others shown.
+            for (label, format) in [("JSON", SaveFormat::Json), ("CSV", SaveFormat::Csv)] {
+                if ui
+                    .small_button(label)
+                    .on_hover_text(format!("save {} alone as {label} (the 'save to' path or a dialog)", x.name))
+                    .clicked()
+                {
+                    actions.push(Action::SaveOne(key, format));
+                }
             }
         }
         if close {

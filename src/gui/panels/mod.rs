@@ -32,6 +32,8 @@ pub enum Action {
     PickResults,
     /// Save the shown results (file dialog): JSON, CSV or Extra-P text.
     Save(crate::gui::files::SaveFormat),
+    /// Save one experiment on its own (file dialog, or the typed path).
+    SaveOne(crate::gui::shelf::Key, crate::gui::files::SaveFormat),
     /// Export the tab on show as a PNG (file dialog).
     ExportPng,
     /// Hide every experiment from the plots.
