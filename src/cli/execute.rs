@@ -94,6 +94,10 @@ fn announce(exp: &Experiment, plan: &SweepPlan, lib_path: &Path) {
         say!("            (runs its own design, named by the variant; --feeder does not apply)");
     }
     say!("experiment: {} ({})", exp.id, escape_path(lib_path));
+    // The machine as it is before measuring (as pyperf's system check does).
+    if let Some(busy) = crate::measure::preflight::outside_load().filter(|&c| c > crate::measure::preflight::BUSY_CORES) {
+        tell!("warning: another program is using {busy:.1} of a core: the numbers will be disturbed");
+    }
 }
 
 /// Runs the sweep with a progress bar on a terminal, saving as it goes;

@@ -83,6 +83,14 @@ impl Preflight {
     }
 }
 
+/// The cores other programs use now, read over [`LOAD_WINDOW`]; `None`
+/// where `/proc` cannot be read.
+pub fn outside_load() -> Option<f64> {
+    let before = CpuClock::now()?;
+    std::thread::sleep(LOAD_WINDOW);
+    Some(CpuClock::now()?.share_since(&before).other_processes)
+}
+
 /// Times the plain loop of `spec` at growing sizes up to its own `n`,
 /// until one takes [`PROBE_S`]; `None` without a size or on an error.
 fn probe(spec: &WorkloadSpec) -> Option<Probe> {
