@@ -5,6 +5,7 @@
 mod common;
 
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use scalescope::experiment::Experiment;
 use scalescope::gui::ScalescopeApp;
 use scalescope::gui::files::SaveFormat;
@@ -61,4 +62,19 @@ fn json_holds_one_experiment_whole_and_says_so() {
     assert_eq!((back.id, back.runs.len()), (b.id, b.runs.len()), "the newest shown, whole, under its own id");
     let said = &h.state().message.as_ref().unwrap().text;
     assert!(said.contains("the newest of the 2 shown"), "{said}");
+}
+
+#[test]
+fn two_experiments_of_one_workload_are_compared_point_by_point_on_the_why_tab() {
+    let plan = common::small_plan(WorkloadKind::Trivial, 200_000, &[1, 2], 3);
+    let (a, b) = (common::measured(&plan), common::measured(&plan));
+    let points = scalescope::analysis::compare::compare(&a, &b);
+    assert!(!points.is_empty());
+    let mut h = app_with(vec![a, b]);
+    h.state_mut().settings.tab = scalescope::gui::state::Tab::Why;
+    h.run_steps(3);
+    assert!(h.query_by_label("Compared").is_some());
+    for p in &points {
+        assert!(h.query_by_label(&p.to_string()).is_some(), "'{p}' shown");
+    }
 }

@@ -7,6 +7,7 @@
 //! May import: `experiment`, `workloads`, `engine`, `machine`, `stats`,
 //! `units`. Never `measure`, `export`, `cli` or `gui`.
 
+pub mod compare;
 pub mod diagnosis;
 pub mod headline;
 pub mod models;

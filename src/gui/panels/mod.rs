@@ -3,6 +3,7 @@
 
 pub mod axes;
 pub mod bars;
+pub mod compare;
 pub mod controls;
 pub mod experiments;
 pub mod learn;

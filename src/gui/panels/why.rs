@@ -33,6 +33,10 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut
     let labelled = crate::export::plot_data::labelled(sources);
     super::experiments::caption(ui, &labelled);
     egui::ScrollArea::vertical().show(ui, |ui| {
+        if sources.len() > 1 {
+            super::compare::ui(ui, sources);
+            ui.separator();
+        }
         diagnoses(ui, sources);
         ui.separator();
         fits(ui, sources, cores, state);
@@ -54,7 +58,8 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
         for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("{name}: {}", label(r))).strong());
-                ui.label(format!("(speedup {:.2}, efficiency {:.2}):", r.speedup, r.efficiency));
+                let spread = crate::analysis::headline::Spread::of(r, file.baseline_median_s());
+                ui.label(format!("(speedup {spread}, efficiency {:.2}):", r.efficiency));
                 ui.label(RichText::new(&d.headline).color(severity_color(d.severity(r))));
             });
             ui.label(RichText::new(format!("   evidence: {}", d.evidence)).small());
