@@ -138,7 +138,7 @@ fn sweep_writes_the_documented_json_and_csv() {
     assert!(runs.iter().any(|r| r["chunk_size"] == 100));
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(csv_text.lines().count(), 11);
-    assert!(csv_text.starts_with("workload,feeder,threads"));
+    assert!(csv_text.starts_with("experiment,workload,feeder,threads"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -338,7 +338,8 @@ fn a_results_file_from_the_cli_opens_over_the_plots() {
     h.step();
     h.step();
     assert!(h.query_by_label_contains("Opened other-machine.json").is_some());
-    assert!(h.query_by_label("Karp-Flatt serial fraction vs threads").is_some());
+    // The plot, or the line saying why it has nothing (a speedup below 1 under load).
+    assert!(h.query_by_label_contains("Karp-Flatt serial fraction").is_some());
     // What was opened is an experiment like any other: it saves again.
     assert!(h.state_mut().save_results(&dir.join("x.json"), scalescope::gui::files::SaveFormat::Json).is_ok());
     // And as Extra-P's text input, from the app as from `scalescope export --extrap`.

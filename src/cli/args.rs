@@ -54,6 +54,27 @@ pub enum Command {
     Export(ExportArgs),
     /// Copy results files (from this or another machine) into the library.
     Import(ImportArgs),
+    /// Write a report of experiments of the library: one self-contained HTML
+    /// page (every plot, the verdicts, the models) and/or a Markdown summary.
+    Report(ReportArgs),
+}
+
+/// `scalescope report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The experiments' ids, or the start of each (see `scalescope list`);
+    /// each is shown on its own, and two or more of one workload are compared.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Write one self-contained HTML page here (it opens offline in any browser).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown summary here (tables and verdicts, for a pull request or an issue).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Overwrite an existing file even if it is not a scalescope report.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `scalescope export`.

@@ -19,7 +19,7 @@ use crate::export::{csv, extrap};
 use crate::untrusted::{escape, escape_path};
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 pub use args::{Cli, Command};
-use args::{ExportArgs, ImportArgs, RunArgs, SweepArgs, WorkloadArgs};
+use args::{ExportArgs, ImportArgs, ReportArgs, RunArgs, SweepArgs, WorkloadArgs};
 use console::{say, tell};
 use execute::{execute, output_targets};
 pub use signals::EXIT_SIGNAL;
@@ -243,6 +243,58 @@ fn export(a: &ExportArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `scalescope report ID... --html F --markdown G`: each `ID` an id in the
+/// library (or the start of one), never a path; each experiment shown on
+/// its own; the reports written atomically.
+fn report(a: &ReportArgs) -> Result<i32> {
+    use crate::export::report::{self, ReportKind};
+    let mut targets: Vec<(Output, ReportKind)> = Vec::new();
+    if let Some(p) = &a.html {
+        targets.push((Output { flag: "--html", path: p.clone(), kind: OutputKind::Json }, ReportKind::Html));
+    }
+    if let Some(p) = &a.markdown {
+        targets.push((Output { flag: "--markdown", path: p.clone(), kind: OutputKind::Json }, ReportKind::Markdown));
+    }
+    if targets.is_empty() {
+        return Err(usage("report needs --html FILE or --markdown FILE (or both)"));
+    }
+    // The shared checks (a regular, writable file in an existing directory,
+    // no two outputs the same file) with `force`: whether an existing file
+    // may be written over is decided by the report's own test just below.
+    let outs: Vec<Output> = targets.iter().map(|(o, _)| o.clone()).collect();
+    outputs::check(&outs, &[], true).map_err(|e| usage(e.to_string()))?;
+    for (o, kind) in &targets {
+        if !a.force && o.path.exists() && !kind.is_report(&o.path) {
+            return Err(usage(format!(
+                "{} {}: exists and is not a scalescope report; it would be destroyed (pass --force to overwrite it)",
+                o.flag,
+                escape_path(&o.path)
+            )));
+        }
+    }
+    let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
+    let mut found: Vec<crate::experiment::Experiment> = Vec::new();
+    for id in &a.ids {
+        crate::experiment::ExperimentId::parse(id).map_err(|e| usage(format!("'{}': {e}", escape(id))))?;
+        let (_, exp) = library.find(id).map_err(usage)?;
+        if found.iter().any(|e| e.id == exp.id) {
+            return Err(usage(format!("{} is named twice: each experiment is shown once", exp.id)));
+        }
+        found.push(exp);
+    }
+    let experiments: Vec<&crate::experiment::Experiment> = found.iter().collect();
+    let what = crate::units::count_of(experiments.len(), "experiment");
+    for (o, kind) in &targets {
+        let text = match kind {
+            ReportKind::Html => report::html(&experiments),
+            ReportKind::Markdown => report::markdown(&experiments),
+        };
+        write_atomically(&o.path, text.as_bytes())?;
+        say!("wrote {} ({what}, {} bytes)", escape_path(&o.path), text.len());
+    }
+    Ok(0)
+}
+
 /// `scalescope import FILE...`: each file read only if it is a regular file
 /// of a bounded size, kept under a valid, free id.
 fn import(a: &ImportArgs) -> Result<i32> {
@@ -307,6 +359,7 @@ pub fn run_command(command: Command) -> i32 {
         Command::List => list(),
         Command::Export(a) => export(&a),
         Command::Import(a) => import(&a),
+        Command::Report(a) => report(&a),
     };
     match result {
         Ok(code) => code,

@@ -7,4 +7,5 @@ pub mod csv;
 pub mod extrap;
 pub mod outputs;
 pub mod plot_data;
+pub mod report;
 pub mod table;

@@ -89,7 +89,8 @@ fn top(ui: &mut egui::Ui, app: &ScalescopeApp) {
     });
     if let Some(m) = &app.message {
         let color = if m.error { Color32::from_rgb(220, 60, 60) } else { ui.visuals().text_color() };
-        ui.label(RichText::new(&m.text).color(color));
+        // One line: a long message is cut, the whole of it on hover.
+        ui.add(egui::Label::new(RichText::new(&m.text).color(color)).truncate()).on_hover_text(&m.text);
     }
 }
 

@@ -81,15 +81,14 @@ fn name_cell(ui: &mut egui::Ui, x: &Experiment, key: Key, same_id: &[usize], ren
                 actions.push(Action::Delete(key));
             }
             // Each experiment on its own: never merged with the others shown.
-            for (label, format) in [("JSON", SaveFormat::Json), ("CSV", SaveFormat::Csv)] {
-                if ui
-                    .small_button(label)
-                    .on_hover_text(format!("save {} alone as {label} (the 'save to' path or a dialog)", x.name))
-                    .clicked()
-                {
-                    actions.push(Action::SaveOne(key, format));
+            ui.menu_button("Save", |ui| {
+                for (label, format) in [("as JSON...", SaveFormat::Json), ("as CSV...", SaveFormat::Csv)] {
+                    if ui.button(label).on_hover_text("this experiment alone (the 'save to' path or a dialog)").clicked() {
+                        actions.push(Action::SaveOne(key, format));
+                        ui.close();
+                    }
                 }
-            }
+            });
         }
         if close {
             *renaming = None;

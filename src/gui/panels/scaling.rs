@@ -80,24 +80,25 @@ fn strong(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], speedup: &[
         // where there is something in it, else one line says what fills it.
         let memory = plot_data::bandwidth_vs_threads(labelled);
         let has_chunks = !plot_data::time_vs_chunk(labelled).is_empty();
-        if !memory.is_empty() || has_chunks || !kf.is_empty() {
+        ui.vertical(|ui| {
+            ui.set_max_width(cell.w);
+            if !memory.is_empty() {
+                memory_read(ui, cell, labelled, &memory);
+            } else if has_chunks {
+                chunks(ui, cell, labelled);
+            } else {
+                ui.label(egui::RichText::new("Time vs chunk size: press 'Sweep chunks' to measure it.").weak());
+            }
+        });
+        if kf.is_empty() {
             ui.vertical(|ui| {
                 ui.set_max_width(cell.w);
-                if !memory.is_empty() {
-                    memory_read(ui, cell, labelled, &memory);
-                } else if has_chunks {
-                    chunks(ui, cell, labelled);
-                } else {
-                    ui.label(egui::RichText::new("Time vs chunk size: press 'Sweep chunks' to measure it.").weak());
-                }
+                ui.add(egui::Label::new(egui::RichText::new(KARP_FLATT_EMPTY).weak()).wrap());
             });
-            if kf.is_empty() {
-                ui.label(egui::RichText::new(KARP_FLATT_EMPTY).weak());
-            } else {
-                cell.karp_flatt(ui, "Karp-Flatt serial fraction vs threads", KARP_FLATT_HINT, &kf);
-            }
-            ui.end_row();
+        } else {
+            cell.karp_flatt(ui, "Karp-Flatt serial fraction vs threads", KARP_FLATT_HINT, &kf);
         }
+        ui.end_row();
     });
 }
 

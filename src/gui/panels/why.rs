@@ -301,7 +301,10 @@ fn timeline(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
 fn timeline_plot(ui: &mut egui::Ui, run: &RunRecord) {
     let workers = run.spans.iter().map(|s| s.worker).max().unwrap_or(0) + 1;
     let bins = lanes(&run.spans, (1600 / workers).clamp(50, 400));
+    // The last lane is the calling thread's final reduce, where there is one.
+    let reduce_lane = run.spans.iter().find(|s| s.kind == SpanKind::Reduce).map(|s| s.worker);
     Plot::new("timeline")
+        .y_axis_formatter(move |m, _| lane_name(m.value, reduce_lane, workers))
         .height((workers as f32 * 26.0 + 60.0).clamp(120.0, 420.0))
         .x_axis_label("seconds since the call began")
         .y_axis_label("worker")
@@ -319,6 +322,15 @@ fn timeline_plot(ui: &mut egui::Ui, run: &RunRecord) {
         });
 }
 
+/// A lane's name on the y axis: `w0`, `w1`, ... and `reduce` for the calling thread's lane.
+fn lane_name(y: f64, reduce_lane: Option<usize>, lanes: usize) -> String {
+    if y < -0.01 || y.fract().abs() > 0.01 || y.round() as usize >= lanes {
+        return String::new();
+    }
+    let lane = y.round() as usize;
+    if Some(lane) == reduce_lane { "reduce".into() } else { format!("w{lane}") }
+}
+
 /// One bin of a lane: a thick segment named with its shares of the time.
 fn lane(b: &LaneBin) -> Line<'static> {
     let color = match b.dominant() {
@@ -327,9 +339,10 @@ fn lane(b: &LaneBin) -> Line<'static> {
         _ => Color32::from_rgb(80, 140, 230),
     };
     let len = b.end_s - b.start_s;
+    let who =
+        if b.reduce_s > 0.0 && b.map_s == 0.0 { "the final reduce (calling thread)".to_string() } else { format!("worker {}", b.worker) };
     let name = format!(
-        "worker {}, {:.4}..{:.4} s: map {:.0}%, waiting {:.0}%, reduce {:.0}%, idle {:.0}%; {} items",
-        b.worker,
+        "{who}, {:.4}..{:.4} s: map {:.0}%, waiting {:.0}%, reduce {:.0}%, idle {:.0}%; {} items",
         b.start_s,
         b.end_s,
         100.0 * b.map_s / len,
