@@ -78,3 +78,31 @@ fn two_experiments_of_one_workload_are_compared_point_by_point_on_the_why_tab() 
         assert!(h.query_by_label(&p.to_string()).is_some(), "'{p}' shown");
     }
 }
+
+#[test]
+fn save_report_writes_one_page_of_the_experiments_shown_and_markdown_is_copied() {
+    use scalescope::gui::panels::Action;
+    let plan = common::small_plan(WorkloadKind::Trivial, 200_000, &[1, 2], 2);
+    let (a, b) = (common::measured(&plan), common::measured(&plan));
+    let mut h = app_with(vec![a.clone(), b.clone()]);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("r.html");
+    h.state_mut().paths.report = page.to_string_lossy().into_owned();
+    h.state_mut().act(Action::SaveReport(None));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains(&a.id.to_string()) && html.contains(&b.id.to_string()),
+        "both experiments"
+    );
+    assert!(html.contains("<svg"), "with its plots");
+    // A file that is not a report is left alone.
+    let mine = dir.path().join("mine.html");
+    std::fs::write(&mine, "my own page").unwrap();
+    h.state_mut().paths.report = mine.to_string_lossy().into_owned();
+    h.state_mut().act(Action::SaveReport(None));
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my own page");
+    assert!(h.state().message.as_ref().is_some_and(|m| m.error && m.text.contains("not a scalescope report")));
+    h.state_mut().act(Action::CopyMarkdown);
+    let md = h.state().last_markdown.clone().expect("copied");
+    assert!(md.contains("| ") && md.contains(&a.name), "a table: {md}");
+}

@@ -64,12 +64,13 @@ impl Headline {
     }
 }
 
-/// A ratio below which the slowest run is headlined too: a comparison
-/// whose worst design lost most of what the best one gained.
-const CONTRAST: f64 = 0.5;
+/// A ratio below which the slowest run is headlined too: the other side
+/// of a comparison (a chunk size, a design, the GIL) that lost a quarter
+/// or more of the best one's speedup.
+const CONTRAST: f64 = 0.75;
 
 /// The best run's headline; then the slowest run's, when it reached less
-/// than half the best's speedup (the other side of a comparison). Empty
+/// than [`CONTRAST`] of the best's speedup (the other side of a comparison). Empty
 /// without a reference or runs.
 pub fn headlines(exp: &Experiment, analysis: &Analysis) -> Vec<Headline> {
     let base = exp.baseline_median_s();
@@ -80,9 +81,13 @@ pub fn headlines(exp: &Experiment, analysis: &Analysis) -> Vec<Headline> {
         let r = &exp.runs[i];
         let design = r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string());
         let gil = if r.gil { " with the GIL" } else { "" };
+        let chunk = match r.chunk_size {
+            crate::engine::ChunkSize::Fixed(c) if r.feeder.takes_chunks() => format!(" chunk {}", crate::units::fmt_count(c.get() as u64)),
+            _ => String::new(),
+        };
         let threads = if r.threads == 1 { "1 thread".to_string() } else { format!("{} threads", r.threads) };
         Headline {
-            run: format!("{design}{gil}, {threads}"),
+            run: format!("{design}{chunk}{gil}, {threads}"),
             threads: r.threads,
             speedup: Spread::of(r, base),
             cores: exp.machine.logical_cores,

@@ -65,6 +65,8 @@ pub struct ScalescopeApp {
     run_at_start: bool,
     /// What a save waiting for the "replace?" answer will write.
     saving: Option<Vec<crate::experiment::Experiment>>,
+    /// The Markdown copied last (what the clipboard was given).
+    pub last_markdown: Option<String>,
 }
 
 /// A job held back by the check before measuring, and what the check found.
@@ -148,6 +150,7 @@ impl ScalescopeApp {
             asking: None,
             run_at_start: false,
             saving: None,
+            last_markdown: None,
         }
     }
 
@@ -351,6 +354,64 @@ impl ScalescopeApp {
         }
     }
 
+    /// The experiments a report holds: `key`'s alone, or those shown of the view.
+    fn report_of(&self, key: Option<super::shelf::Key>) -> Vec<crate::experiment::Experiment> {
+        match key {
+            Some(k) => self.shelf.get(k).cloned().into_iter().collect(),
+            None => self.shelf.shown_of(self.settings.view),
+        }
+    }
+
+    /// Writes a report page to a path from the dialog (or the typed one);
+    /// a file that is not a report is never written over.
+    fn save_report(&mut self, key: Option<super::shelf::Key>) {
+        use crate::export::report::{ReportKind, html_with_lesson};
+        let files = self.report_of(key);
+        if files.is_empty() {
+            return self.error("Nothing to report yet: run something first.");
+        }
+        let dialog = || {
+            rfd::FileDialog::new()
+                .set_title("Save report")
+                .add_filter("html", &["html"])
+                .set_file_name("scalescope-report.html")
+                .save_file()
+        };
+        let path = match files::pick(&self.paths.report, dialog) {
+            Picked::Path(path) => path,
+            Picked::NoDialog => return self.no_dialog("report file"),
+            Picked::Cancelled => return,
+        };
+        if path.exists() && !ReportKind::Html.is_report(&path) {
+            return self
+                .error(format!("Not saved: {} is not a scalescope report, so it is left as it is.", crate::untrusted::escape_path(&path)));
+        }
+        let all: Vec<&crate::experiment::Experiment> = files.iter().collect();
+        // A lesson's report (from its view) carries the lesson's text: the handout.
+        let lesson = key.and(self.settings.lesson).and_then(|i| LESSONS.get(i)).map(|l| (l.title, l.text));
+        match crate::experiment::write_atomically(&path, html_with_lesson(&all, lesson).as_bytes()) {
+            Ok(()) => {
+                self.info(format!("Saved a report of {} to {}", count_of(files.len(), "experiment"), crate::untrusted::escape_path(&path)))
+            }
+            Err(e) => self.error(format!("Cannot save {}: {e}", crate::untrusted::escape_path(&path))),
+        }
+    }
+
+    /// Copies the Markdown summary of the experiments shown to the clipboard.
+    fn copy_markdown(&mut self) {
+        let files = self.report_of(None);
+        if files.is_empty() {
+            return self.error("Nothing to copy yet: run something first.");
+        }
+        let all: Vec<&crate::experiment::Experiment> = files.iter().collect();
+        let text = crate::export::report::markdown(&all);
+        if let Some(ctx) = &self.ctx {
+            ctx.copy_text(text.clone());
+        }
+        self.last_markdown = Some(text);
+        self.info(format!("Copied a Markdown summary of {} to the clipboard.", count_of(files.len(), "experiment")));
+    }
+
     /// Sets the word-count text file after checking it can be opened.
     pub(crate) fn set_text_file(&mut self, path: PathBuf) {
         match std::fs::File::open(&path) {
@@ -399,6 +460,8 @@ impl ScalescopeApp {
                 }
             }
             Action::Save(format) => self.save_as(format, self.shelf.shown_of(self.settings.view)),
+            Action::SaveReport(key) => self.save_report(key),
+            Action::CopyMarkdown => self.copy_markdown(),
             Action::SaveOne(key, format) => {
                 let one: Vec<_> = self.shelf.get(key).cloned().into_iter().collect();
                 self.save_as(format, one);

@@ -20,6 +20,8 @@ pub struct FilePaths {
     pub save: String,
     /// Where Export PNG writes.
     pub png: String,
+    /// Where Save report writes (an HTML page).
+    pub report: String,
 }
 
 /// The outcome of asking for a path.

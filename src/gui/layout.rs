@@ -110,9 +110,11 @@ fn controls(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels
 fn lesson(ui: &mut egui::Ui, app: &mut ScalescopeApp, index: usize, actions: &mut Vec<panels::Action>) {
     let labels = app.shelf.labels(&app.machine);
     let title = panels::learn::LESSONS.get(index).map_or("", |l| l.title);
+    let found = app.shelf.of_lesson(&labels, title);
     let view = panels::lesson_view::LessonView {
         index,
-        experiment: app.shelf.of_lesson(&labels, title),
+        key: found.as_ref().map(|(k, _)| *k),
+        experiment: found.map(|(_, x)| x),
         jobs: &app.jobs,
         settings: &app.settings,
         cores: app.machine.logical_cores,

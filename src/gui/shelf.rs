@@ -270,9 +270,9 @@ impl Shelf {
     /// The latest experiment run for the lesson titled `lesson`, with its
     /// label and analysis, shown or hidden: a lesson view shows its own
     /// experiment and nothing else.
-    pub fn of_lesson<'a>(&'a self, labels: &'a [String], lesson: &str) -> Option<crate::export::plot_data::Analysed<'a>> {
+    pub fn of_lesson<'a>(&'a self, labels: &'a [String], lesson: &str) -> Option<(Key, crate::export::plot_data::Analysed<'a>)> {
         let i = self.results.iter().rposition(|x| x.lesson.as_deref() == Some(lesson))?;
-        Some((labels.get(i)?.as_str(), &self.results[i], &self.slots[i].analysis))
+        Some((self.slots[i].key, (labels.get(i)?.as_str(), &self.results[i], &self.slots[i].analysis)))
     }
 
     /// The shown experiments of `kind` with their labels, borrowed (this runs every frame).

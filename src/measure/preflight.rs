@@ -18,21 +18,46 @@ pub const ASK_PAST_S: f64 = 120.0;
 /// Warn when other programs use more than this many cores.
 pub const BUSY_CORES: f64 = 0.25;
 
-/// The plain loop timed at a small size.
+/// The plain loop timed at small sizes, fitted as a fixed cost (a serial
+/// part, a setup) plus a cost that grows as `n^exponent` (1: linear; primes
+/// grow faster, as a bigger number takes longer to test).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Probe {
-    /// The size probed.
+    /// The largest size probed.
     pub n: u64,
     /// Its plain loop's time, seconds.
     pub seconds: f64,
-    /// How the time grows with n (1: linear), from the last two sizes probed.
+    /// The time that does not grow with n, seconds.
+    pub fixed_s: f64,
+    /// How the rest grows with n.
     pub exponent: f64,
 }
 
 impl Probe {
+    /// Fitted through the last three sizes probed, each four times the one
+    /// before (`(n, seconds)`, smallest first); through the last two, or
+    /// the last alone, when there are fewer.
+    fn fit(points: &[(u64, f64)]) -> Option<Self> {
+        let &(n, seconds) = points.last()?;
+        let growth = match points {
+            [.., (_, t0), (_, t1), (_, t2)] if t1 > t0 && t2 > t1 => ((t2 - t1) / (t1 - t0)).log(4.0),
+            _ => 1.0,
+        };
+        let exponent = growth.clamp(1.0, 2.0);
+        // The fixed part: what the last two times share beyond their growth.
+        let fixed = match points {
+            [.., (n1, t1), (n2, t2)] if n2 > n1 => {
+                let r = (*n2 as f64 / *n1 as f64).powf(exponent);
+                ((r * t1 - t2) / (r - 1.0)).clamp(0.0, *t2)
+            }
+            _ => 0.0,
+        };
+        Some(Probe { n, seconds, fixed_s: fixed, exponent })
+    }
+
     /// The plain loop's expected time at size `n`.
     pub fn at(&self, n: u64) -> f64 {
-        self.seconds * (n as f64 / self.n.max(1) as f64).powf(self.exponent)
+        self.fixed_s + (self.seconds - self.fixed_s) * (n as f64 / self.n.max(1) as f64).powf(self.exponent)
     }
 }
 
@@ -91,25 +116,30 @@ pub fn outside_load() -> Option<f64> {
     Some(CpuClock::now()?.share_since(&before).other_processes)
 }
 
-/// Times the plain loop of `spec` at growing sizes up to its own `n`,
-/// until one takes [`PROBE_S`]; `None` without a size or on an error.
+/// Times the plain loop of `spec` at sizes growing four times a step up
+/// to its own `n`, until one takes [`PROBE_S`], then once more at four
+/// times that size; `None` without a size or on an error.
 fn probe(spec: &WorkloadSpec) -> Option<Probe> {
     let sized = spec.file.is_none() && spec.name.info().params.iter().any(|p| p.name == "n");
     let n = Some(spec.get("n")).filter(|&n| sized && n > 0)?;
-    let mut m = n.min(4096);
-    let mut last: Option<(u64, f64)> = None;
-    loop {
-        let small = spec.clone().with("n", m);
+    let time = |m: u64| -> Option<(u64, f64)> {
         let t = Instant::now();
-        crate::workloads::reference(&small).ok()?;
-        let s = t.elapsed().as_secs_f64().max(1e-7);
-        let exponent = last.map_or(1.0, |(m0, s0)| ((s / s0).ln() / (m as f64 / m0 as f64).ln()).clamp(1.0, 2.0));
-        if s >= PROBE_S || m >= n {
-            return Some(Probe { n: m, seconds: s, exponent });
+        crate::workloads::reference(&spec.clone().with("n", m)).ok()?;
+        Some((m, t.elapsed().as_secs_f64().max(1e-7)))
+    };
+    let mut points = vec![time(n.min(4096))?];
+    let mut extra = 1;
+    loop {
+        let &(m, t) = points.last()?;
+        if m >= n || (t >= PROBE_S && extra == 0) {
+            break;
         }
-        last = Some((m, s));
-        m = m.saturating_mul(4).min(n);
+        if t >= PROBE_S {
+            extra -= 1;
+        }
+        points.push(time(m.saturating_mul(4).min(n))?);
     }
+    Probe::fit(&points)
 }
 
 /// The job's time if every configuration reached its ideal speedup: each
@@ -135,15 +165,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_probe_extrapolates_with_its_measured_growth() {
-        let p = Probe { n: 1000, seconds: 0.01, exponent: 1.5 };
-        assert!((p.at(4000) - 0.08).abs() < 1e-9);
-        assert!((Probe { exponent: 1.0, ..p }.at(100_000) - 1.0).abs() < 1e-9);
+    fn a_probe_separates_a_fixed_cost_from_a_cost_that_grows() {
+        // 66 ms of a serial part, then 1 us per item.
+        let at = |n: u64| 0.066 + n as f64 * 1e-6;
+        let p = Probe::fit(&[(4096, at(4096)), (16_384, at(16_384)), (65_536, at(65_536))]).unwrap();
+        assert!((p.exponent - 1.0).abs() < 1e-6 && (p.fixed_s - 0.066).abs() < 1e-6, "{p:?}");
+        assert!((p.at(1_000_000) - at(1_000_000)).abs() < 1e-6);
+        // A cost growing as n^1.5 with no fixed part.
+        let grow = |n: u64| (n as f64).powf(1.5) * 1e-9;
+        let q = Probe::fit(&[(1000, grow(1000)), (4000, grow(4000)), (16_000, grow(16_000))]).unwrap();
+        assert!((q.exponent - 1.5).abs() < 1e-6 && q.fixed_s.abs() < 1e-9, "{q:?}");
+        assert!((q.at(1_000_000) / grow(1_000_000) - 1.0).abs() < 1e-6);
     }
 
     #[test]
     fn long_jobs_and_busy_machines_are_asked_about_and_others_are_not() {
-        let p = Some(Probe { n: 1000, seconds: 0.05, exponent: 1.0 });
+        let p = Some(Probe { n: 1000, seconds: 0.05, fixed_s: 0.0, exponent: 1.0 });
         let quiet = Preflight { probe: p, expected_s: Some(30.0), outside_cores: Some(0.05) };
         assert!(quiet.questions().is_empty());
         let long = Preflight { expected_s: Some(400.0), ..quiet.clone() };
@@ -159,6 +196,6 @@ mod tests {
     fn the_probe_measures_a_real_plain_loop_and_stops_at_the_size_asked() {
         let spec = WorkloadSpec::new(crate::workloads::WorkloadKind::Primes).with("n", 5000);
         let p = probe(&spec).expect("primes has a size");
-        assert!(p.n <= 5000 && p.seconds > 0.0 && (1.0..=2.0).contains(&p.exponent), "{p:?}");
+        assert!(p.n <= 5000 && p.seconds > 0.0 && (1.0..=2.0).contains(&p.exponent) && p.fixed_s >= 0.0, "{p:?}");
     }
 }

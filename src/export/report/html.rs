@@ -58,9 +58,18 @@ nav ul { columns: 2; }
 /// assert!(page.contains("&lt;b&gt;mine&lt;/b&gt;") && !page.contains("<b>mine"));
 /// ```
 pub fn html(experiments: &[&Experiment]) -> String {
+    html_with_lesson(experiments, None)
+}
+
+/// The page of [`html`], with a lesson's `(title, text)` first: the
+/// handout of what a class saw.
+pub fn html_with_lesson(experiments: &[&Experiment], lesson: Option<(&str, &str)>) -> String {
     let analyses: Vec<Analysis> = experiments.iter().map(|e| Analysis::of(e)).collect();
     let mut out = String::with_capacity(256 * 1024);
     head(&mut out, experiments);
+    if let Some((title, body)) = lesson {
+        let _ = writeln!(out, "<section class=\"lesson\">\n<h2>Lesson: {}</h2>\n<p>{}</p>\n</section>", text(title), text(body));
+    }
     for (i, (exp, analysis)) in experiments.iter().zip(&analyses).enumerate() {
         section(&mut out, i, experiments.len(), exp, analysis);
     }

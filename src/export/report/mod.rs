@@ -26,7 +26,7 @@ use crate::analysis::diagnosis::{Diagnosis, Severity};
 use crate::analysis::headline::Spread;
 use crate::experiment::{Experiment, RunRecord};
 
-pub use html::html;
+pub use html::{html, html_with_lesson};
 pub use markdown::markdown;
 
 /// The kinds of report.

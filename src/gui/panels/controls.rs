@@ -296,6 +296,19 @@ fn results_files(ui: &mut egui::Ui, app: &mut Controls<'_>, actions: &mut Vec<Ac
                 actions.push(Action::Save(SaveFormat::Csv));
             }
         });
+        path_row(ui, "report file", &mut app.paths.report, |ui| {
+            if ui
+                .button("Save report...")
+                .on_hover_text("One HTML page of the experiments shown: plots, verdicts, machine; opens offline")
+                .clicked()
+            {
+                actions.push(Action::SaveReport(None));
+            }
+            if ui.button("Copy as Markdown").on_hover_text("The table and the verdicts, to paste into an issue or a pull request").clicked()
+            {
+                actions.push(Action::CopyMarkdown);
+            }
+        });
         path_row(ui, "PNG file", &mut app.paths.png, |ui| {
             if ui.button("Export tab PNG...").on_hover_text(format!("a picture of the {} tab", app.settings.tab.name())).clicked() {
                 actions.push(Action::ExportPng);

@@ -21,6 +21,8 @@ const SIDE_BY_SIDE: f32 = 900.0;
 pub struct LessonView<'a> {
     /// Which lesson (an index into the Learn tab's lessons).
     pub index: usize,
+    /// The lesson's latest experiment's key, if it has run.
+    pub key: Option<crate::gui::shelf::Key>,
     /// The lesson's latest experiment, if it has run.
     pub experiment: Option<Analysed<'a>>,
     /// The job, for the live picture while one runs.
@@ -41,7 +43,11 @@ pub fn ui(ui: &mut egui::Ui, view: &LessonView<'_>, whole: &mut bool, actions: &
     if ui.available_width() >= SIDE_BY_SIDE {
         ui.columns(2, |cols| {
             let [text, picture] = cols else { return };
-            egui::ScrollArea::vertical().id_salt("lesson text").show(text, |ui| words(ui, view, lesson, running, actions));
+            egui::ScrollArea::vertical().id_salt("lesson text").show(text, |ui| {
+                // Clear of the scroll bar.
+                ui.set_max_width(ui.available_width() - 14.0);
+                words(ui, view, lesson, running, actions);
+            });
             picture_of(picture, view, whole);
         });
     } else {
@@ -103,6 +109,10 @@ fn words(ui: &mut egui::Ui, view: &LessonView<'_>, lesson: &Lesson, running: boo
     }
     if running {
         ui.label(RichText::new("A run is going on: the picture is live.").weak());
+    } else if view.key.is_some()
+        && ui.button("Save a report of this lesson's run...").on_hover_text("one HTML page: the handout of what the class saw").clicked()
+    {
+        actions.push(Action::SaveReport(view.key));
     }
 }
 

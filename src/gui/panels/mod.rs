@@ -35,6 +35,11 @@ pub enum Action {
     Save(crate::gui::files::SaveFormat),
     /// Save one experiment on its own (file dialog, or the typed path).
     SaveOne(crate::gui::shelf::Key, crate::gui::files::SaveFormat),
+    /// Save a report (one HTML page) of the experiments shown, or (`Some`)
+    /// of that one experiment (a lesson's).
+    SaveReport(Option<crate::gui::shelf::Key>),
+    /// Copy a Markdown summary of the experiments shown to the clipboard.
+    CopyMarkdown,
     /// Export the tab on show as a PNG (file dialog).
     ExportPng,
     /// Hide every experiment from the plots.
