@@ -69,8 +69,9 @@ impl Headline {
 /// or more of the best one's speedup.
 const CONTRAST: f64 = 0.75;
 
-/// The best run's headline; then the slowest run's, when it reached less
-/// than [`CONTRAST`] of the best's speedup (the other side of a comparison). Empty
+/// The best run's headline; then the slowest run's at the same thread
+/// count, when it reached less than [`CONTRAST`] of the best's speedup (the
+/// other side of a comparison: a chunk size, a design, the GIL). Empty
 /// without a reference or runs.
 pub fn headlines(exp: &Experiment, analysis: &Analysis) -> Vec<Headline> {
     let base = exp.baseline_median_s();
@@ -99,7 +100,10 @@ pub fn headlines(exp: &Experiment, analysis: &Analysis) -> Vec<Headline> {
     let best = (0..exp.runs.len())
         .max_by(|a, b| speedup(a).total_cmp(&speedup(b)).then(exp.runs[*b].threads.cmp(&exp.runs[*a].threads)))
         .unwrap_or(0);
-    let worst = (0..exp.runs.len()).min_by(|a, b| speedup(a).total_cmp(&speedup(b))).unwrap_or(0);
+    // The other side of a comparison is at the same thread count (in a
+    // thread sweep the one-thread run is no contrast).
+    let same = |i: &usize| exp.runs[*i].threads == exp.runs[best].threads;
+    let worst = (0..exp.runs.len()).filter(same).min_by(|a, b| speedup(a).total_cmp(&speedup(b))).unwrap_or(best);
     let mut out = vec![one(best)];
     if worst != best && exp.runs[worst].speedup < CONTRAST * exp.runs[best].speedup {
         out.push(one(worst));

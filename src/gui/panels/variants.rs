@@ -49,9 +49,11 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Labelled<'_>], height: f32) {
         }
     }
     for b in &bars {
+        // "1 item", "6000 items": the unit is plural, one is not.
+        let held = |p: &u64, unit: &str| if *p == 1 { format!("1 {}", unit.trim_end_matches('s')) } else { format!("{p} {unit}") };
         let peak = match &b.peak {
-            Some((p, Some(bound), unit)) => format!(", held at most {p} {unit} (bound {bound})"),
-            Some((p, None, unit)) => format!(", held at most {p} {unit} (no bound)"),
+            Some((p, Some(bound), unit)) => format!(", held at most {} (bound {bound})", held(p, unit)),
+            Some((p, None, unit)) => format!(", held at most {} (no bound)", held(p, unit)),
             None => String::new(),
         };
         let line = format!("{}: {} ({}..{}){peak}", b.name, fmt_ms(b.median_s * 1e3), fmt_ms(b.min_s * 1e3), fmt_ms(b.max_s * 1e3));
