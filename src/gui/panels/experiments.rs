@@ -30,10 +30,10 @@ pub fn ui(ui: &mut egui::Ui, shelf: &Shelf, renaming: &mut Renaming, actions: &m
         ui.label("None yet: every Run, sweep or comparison becomes one, kept in the experiments library.");
         return;
     }
-    // Both ways: at 1280x720 the created and status columns scroll into view.
-    egui::ScrollArea::both().show(ui, |ui| {
+    egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("experiments").striped(true).num_columns(6).spacing([14.0, 6.0]).show(ui, |ui| {
-            for h in ["shown", "name", "workload", "machine", "created", "status"] {
+            // The machine last: at 1280x720 the columns that say when and how it ended stay in view.
+            for h in ["shown", "name", "workload", "created", "status", "machine"] {
                 ui.strong(h);
             }
             ui.end_row();
@@ -44,9 +44,9 @@ pub fn ui(ui: &mut egui::Ui, shelf: &Shelf, renaming: &mut Renaming, actions: &m
                 }
                 name_cell(ui, x, slot.key, &shelf.same_id(i), renaming, actions);
                 ui.label(workload_text(x));
-                ui.label(format!("{} cores, {}", x.machine.logical_cores, x.machine.cpu_model));
                 ui.label(x.created.replace('T', " ").trim_end_matches('Z'));
                 ui.label(x.status.describe());
+                ui.label(format!("{} cores, {}", x.machine.logical_cores, x.machine.cpu_model));
                 ui.end_row();
             }
         });
