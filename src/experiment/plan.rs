@@ -177,7 +177,8 @@ impl SweepPlan {
             return Err(WorkloadError::Param { name: "n", value: 0, min: 1, max });
         }
         let threads = self.threads.iter().map(|t| t.get()).max().unwrap_or(1);
-        if let Some(n) = self.workload.params.get("n").filter(|&n| self.workload.file.is_none() && n < threads as u64) {
+        let items = self.workload.name.workload().items(&self.workload);
+        if let Some(n) = self.workload.params.get("n").filter(|_| self.workload.file.is_none() && items < threads as u64) {
             return Err(WorkloadError::FewerItemsThanThreads { n, threads });
         }
         Ok(())

@@ -154,6 +154,13 @@ pub trait Workload: Sync {
         None
     }
 
+    /// How many items the engine hands out, where `n` does not count them
+    /// itself (`stream`'s `n` is MiB); by default `n`. A plan with fewer
+    /// items than threads is refused.
+    fn items(&self, spec: &WorkloadSpec) -> u64 {
+        spec.get("n")
+    }
+
     /// Bytes of memory one run reads, where that is what the workload is
     /// about (`stream`); its runs are then compared with the machine's
     /// measured memory bandwidth.

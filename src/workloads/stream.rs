@@ -81,6 +81,11 @@ fn block_sum(buf: &[u64], blocks: u64, i: u64) -> u64 {
 pub struct StreamSum;
 
 impl Workload for StreamSum {
+    /// The buffer's 8-byte elements: `n` MiB of them.
+    fn items(&self, spec: &WorkloadSpec) -> u64 {
+        spec.get("n").saturating_mul(1 << 17)
+    }
+
     fn info(&self) -> &'static WorkloadInfo {
         &INFO
     }

@@ -36,8 +36,11 @@ pub struct LessonView<'a> {
 /// Draws the lesson view; `whole` is the live plot's span (as on the Live tab).
 pub fn ui(ui: &mut egui::Ui, view: &LessonView<'_>, whole: &mut bool, actions: &mut Vec<Action>) {
     let Some(lesson) = LESSONS.get(view.index) else { return };
-    large_type(ui.style_mut());
-    nav(ui, view, actions);
+    // Large type for the words; the plots keep theirs, so their tick labels fit between the ticks.
+    ui.scope(|ui| {
+        large_type(ui.style_mut());
+        nav(ui, view, actions);
+    });
     ui.separator();
     let running = view.jobs.is_running();
     if ui.available_width() >= SIDE_BY_SIDE {
@@ -52,7 +55,7 @@ pub fn ui(ui: &mut egui::Ui, view: &LessonView<'_>, whole: &mut bool, actions: &
         });
     } else {
         egui::ScrollArea::vertical().id_salt("lesson").show(ui, |ui| {
-            words(ui, view, lesson, running, actions);
+            ui.scope(|ui| words(ui, view, lesson, running, actions));
             ui.separator();
             picture_of(ui, view, whole);
         });
@@ -95,8 +98,9 @@ fn nav(ui: &mut egui::Ui, view: &LessonView<'_>, actions: &mut Vec<Action>) {
     });
 }
 
-/// The title, the headline, the lesson's text and its button.
+/// The title, the headline, the lesson's text and its button, in large type.
 fn words(ui: &mut egui::Ui, view: &LessonView<'_>, lesson: &Lesson, running: bool, actions: &mut Vec<Action>) {
+    large_type(ui.style_mut());
     ui.heading(lesson.title);
     headline(ui, view.experiment.as_ref());
     ui.add_space(8.0);

@@ -90,12 +90,12 @@ fn weak_legend(ui: &mut egui::Ui, c: &WeakCurve, colour: Color32) {
         chip(ui, colour, &format!("{} measured (solid)", c.measured.name));
         let mut fitted = Vec::new();
         if let Some(s) = c.gustafson {
-            fitted.push(format!("dashed: Gustafson's law fitted here, serial share s = {s:.2}"));
+            fitted.push(format!("dashed: Gustafson, s = {s:.2}"));
         }
         if let Some(a) = c.amdahl {
-            fitted.push(format!("dotted: the strong speedup by Amdahl's law, for contrast (serial share 1 - f = {:.2})", 1.0 - a.f));
+            fitted.push(format!("dotted: Amdahl, 1 - f = {:.2}", 1.0 - a.f));
         }
-        fitted.push("grey dashed: ideal (p)".into());
+        fitted.push("grey: ideal".into());
         if fitted.is_empty() {
             fitted.push("the fitted lines appear once the experiment is analysed".into());
         }
