@@ -50,11 +50,17 @@ pub struct Headline {
     pub cores: usize,
     /// The diagnosis' headline for this run.
     pub verdict: String,
+    /// The design fixes the thread count (one thread per aggregate): no
+    /// ideal to measure against, only the plain loop.
+    pub fixed_threads: bool,
 }
 
 impl Headline {
     /// The numbers in one line: `auto, 2 threads: 1.94x (1.90-1.97) of an ideal 2x`.
     pub fn numbers(&self) -> String {
+        if self.fixed_threads {
+            return format!("{}: {} the plain loop's speed (the design fixes the threads)", self.run, self.speedup);
+        }
         let ideal = if self.threads > self.cores && self.cores > 0 {
             format!("on {} cores (ideal {}x for CPU work)", self.cores, self.cores)
         } else {
@@ -93,6 +99,7 @@ pub fn headlines(exp: &Experiment, analysis: &Analysis) -> Vec<Headline> {
             speedup: Spread::of(r, base),
             cores: exp.machine.logical_cores,
             verdict: analysis.diagnoses.get(i).map(|d| d.headline.clone()).unwrap_or_default(),
+            fixed_threads: exp.workload.name.design().threads_param().is_some(),
         }
     };
     let speedup = |i: &usize| exp.runs[*i].speedup;
@@ -152,5 +159,14 @@ mod tests {
         exp.machine.logical_cores = 2;
         let h = headlines(&exp, &Analysis::of(&exp));
         assert_eq!(h[0].numbers(), "dispenser, 8 threads: 2.00x on 2 cores (ideal 2x for CPU work)");
+    }
+
+    #[test]
+    fn a_design_that_fixes_its_threads_is_measured_against_the_plain_loop_only() {
+        let mut exp = crate::analysis::diagnosis::fixture::experiment(vec![run(FeederKind::Queue, 6, 12.5, 1.0, &[(50, 1.0, 0.0); 6])]);
+        exp.workload = crate::workloads::WorkloadSpec::new(crate::workloads::WorkloadKind::Aggregates);
+        exp.machine.logical_cores = 2;
+        let h = headlines(&exp, &Analysis::of(&exp));
+        assert_eq!(h[0].numbers(), "queue, 6 threads: 0.080x the plain loop's speed (the design fixes the threads)");
     }
 }
