@@ -31,7 +31,8 @@ impl fmt::Display for Spread {
     /// `1.94x (1.90-1.97)`; the median alone when the repetitions agree to
     /// the shown digits or there was one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = if self.median < 0.1 { 3 } else { 2 };
+        // Two significant digits below 0.1: a 20,000x loss reads 0.000047x, not 0.000x.
+        let d = if self.median >= 0.1 || self.median <= 0.0 { 2 } else { ((-self.median.log10()).floor() as usize + 2).min(6) };
         let (m, lo, hi) = (format!("{:.d$}", self.median), format!("{:.d$}", self.low), format!("{:.d$}", self.high));
         if lo == hi { write!(f, "{m}x") } else { write!(f, "{m}x ({lo}-{hi})") }
     }
@@ -135,6 +136,8 @@ mod tests {
         r.median_s = 50.0;
         (r.min_s, r.max_s) = (49.0, 51.0);
         assert_eq!(Spread::of(&r, 1.0).to_string(), "0.020x");
+        (r.median_s, r.min_s, r.max_s) = (21_400.0, 21_400.0, 21_400.0);
+        assert_eq!(Spread::of(&r, 1.0).to_string(), "0.000047x");
     }
 
     #[test]
