@@ -47,6 +47,24 @@ pub struct Step {
 }
 
 impl SweepPlan {
+    /// `workload` run once: `feeder` at `threads`, auto chunks, no GIL, one
+    /// timed repetition, no warm-up, no spans, no variants, no weak half.
+    /// Build on it with struct update syntax for other sweeps.
+    pub fn single(workload: WorkloadSpec, feeder: FeederKind, threads: &[Threads]) -> Self {
+        SweepPlan {
+            workload,
+            feeders: vec![feeder],
+            threads: threads.to_vec(),
+            chunks: vec![ChunkSize::Auto],
+            gil: vec![false],
+            reps: 1,
+            warmup: 0,
+            spans: false,
+            variants: vec![],
+            weak: false,
+        }
+    }
+
     /// One configuration per combination, without duplicates: feeders that
     /// ignore the chunk size (`locked`, `rayon`, `sequential`) run once per
     /// thread count, and `sequential` once in all.

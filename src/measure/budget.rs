@@ -171,18 +171,12 @@ mod tests {
 
     #[test]
     fn a_weak_sweep_counts_its_grown_buffers() {
-        use crate::engine::{ChunkSize, Threads};
+        use crate::engine::Threads;
+        let threads = [Threads::ONE, Threads::new(4).expect("4 threads")];
+        let stream = WorkloadSpec::new(WorkloadKind::Stream).with("n", 1024);
         let plan = |weak| crate::experiment::SweepPlan {
-            workload: WorkloadSpec::new(WorkloadKind::Stream).with("n", 1024),
-            feeders: vec![FeederKind::Dispenser],
-            threads: vec![Threads::ONE, Threads::new(4).expect("4 threads")],
-            chunks: vec![ChunkSize::Auto],
-            gil: vec![false],
-            reps: 1,
-            warmup: 0,
-            spans: false,
-            variants: vec![],
             weak,
+            ..crate::experiment::SweepPlan::single(stream.clone(), FeederKind::Dispenser, &threads)
         };
         let budget: MemoryBudget = "2G".parse().expect("a budget");
         assert!(plan(false).check_memory(budget).is_ok(), "1 GiB fits in 2");
@@ -208,18 +202,11 @@ mod tests {
 
     #[test]
     fn a_plan_counts_the_results_its_sweep_keeps() {
-        use crate::engine::{ChunkSize, Threads};
-        let plan = |threads: Vec<usize>, reps| crate::experiment::SweepPlan {
-            workload: WorkloadSpec::new(WorkloadKind::Contention).with("keys", 100_000).with("n", 1_000_000),
-            feeders: vec![FeederKind::Dispenser],
-            threads: threads.into_iter().map(|t| Threads::new(t).expect("threads")).collect(),
-            chunks: vec![ChunkSize::Auto],
-            gil: vec![false],
-            reps,
-            warmup: 0,
-            spans: false,
-            variants: vec![],
-            weak: false,
+        use crate::engine::Threads;
+        let plan = |threads: Vec<usize>, reps| {
+            let threads: Vec<Threads> = threads.into_iter().map(|t| Threads::new(t).expect("threads")).collect();
+            let contention = WorkloadSpec::new(WorkloadKind::Contention).with("keys", 100_000).with("n", 1_000_000);
+            crate::experiment::SweepPlan { reps, ..crate::experiment::SweepPlan::single(contention, FeederKind::Dispenser, &threads) }
         };
         let config = Config::new(1).expect("1 thread").feeder(FeederKind::Dispenser);
         let one = estimate(&plan(vec![1], 1).workload, &config);

@@ -74,18 +74,9 @@ pub fn threads_left(prefix: &str) -> Vec<String> {
 /// A small sweep plan: `kind` at size `n`, the `auto` feeder on auto
 /// chunks at `threads`, `reps` timed repetitions, no warm-up.
 pub fn small_plan(kind: scalescope::workloads::WorkloadKind, n: u64, threads: &[usize], reps: usize) -> scalescope::experiment::SweepPlan {
-    scalescope::experiment::SweepPlan {
-        workload: scalescope::workloads::WorkloadSpec::new(kind).with("n", n),
-        feeders: vec![FeederKind::Auto],
-        threads: threads.iter().map(|&t| Threads::new(t).expect("a thread count in range")).collect(),
-        chunks: vec![ChunkSize::Auto],
-        gil: vec![false],
-        reps,
-        warmup: 0,
-        spans: false,
-        variants: vec![],
-        weak: false,
-    }
+    let threads: Vec<Threads> = threads.iter().map(|&t| Threads::new(t).expect("a thread count in range")).collect();
+    let workload = scalescope::workloads::WorkloadSpec::new(kind).with("n", n);
+    scalescope::experiment::SweepPlan { reps, ..scalescope::experiment::SweepPlan::single(workload, FeederKind::Auto, &threads) }
 }
 
 /// `plan` measured for real, as one experiment.

@@ -33,18 +33,8 @@ pub(crate) fn fixed(n: usize) -> ChunkSize {
 /// A finished thread sweep of `runs` against a plain loop of 1 s, on a
 /// machine of the default description.
 pub(crate) fn experiment(runs: Vec<RunRecord>) -> crate::experiment::Experiment {
-    let plan = crate::experiment::SweepPlan {
-        workload: crate::workloads::WorkloadSpec::new(crate::workloads::WorkloadKind::Primes),
-        feeders: vec![FeederKind::Dispenser],
-        threads: vec![crate::engine::Threads::new(2).expect("threads")],
-        chunks: vec![ChunkSize::Auto],
-        gil: vec![false],
-        reps: 1,
-        warmup: 0,
-        spans: false,
-        variants: vec![],
-        weak: false,
-    };
+    let primes = crate::workloads::WorkloadSpec::new(crate::workloads::WorkloadKind::Primes);
+    let plan = crate::experiment::SweepPlan::single(primes, FeederKind::Dispenser, &[crate::engine::Threads::new(2).expect("threads")]);
     crate::experiment::Experiment {
         machine: crate::machine::MachineInfo::default(),
         baseline: Some(crate::experiment::Baseline { median_s: 1.0, times_s: vec![1.0], result: ResultValue::Number(0) }),
