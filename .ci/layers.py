@@ -13,6 +13,7 @@ import sys
 LAYERS = [
     ("untrusted", "units", "stats"),
     ("machine",),
+    ("program",),
     ("engine",),
     ("workloads",),
     ("experiment",),

@@ -21,6 +21,7 @@ pub mod export;
 pub mod gui;
 pub mod machine;
 pub mod measure;
+pub mod program;
 pub mod stats;
 pub mod units;
 pub mod untrusted;

@@ -226,6 +226,13 @@ fn cases(kind: WorkloadKind, dir: &Path) -> Vec<Case> {
         WorkloadKind::Stream => {
             vec![case("the buffer", true, "-w stream --n 128 --passes 1 -t 2 -f dispenser --reps 2", "-w stream --n 1 --passes 1 --reps 1")]
         }
+        // The program runs in its own process: this one holds only its output's digest.
+        WorkloadKind::Command => vec![case(
+            "another process",
+            false,
+            "--cmd=true --env=T={threads} -t 2 --reps 2",
+            "--cmd=true --env=T={threads} --reps 1",
+        )],
     }
 }
 

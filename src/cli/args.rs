@@ -131,6 +131,43 @@ pub struct WorkloadArgs {
     /// Hold a simulated global interpreter lock around every map call.
     #[arg(long)]
     pub gil: bool,
+    /// Your own program instead of a workload (`--cmd`, `--env`, ...).
+    #[command(flatten)]
+    pub program: CommandArgs,
+}
+
+/// Flags of the `command` workload: your own program, run at each thread count.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CommandArgs {
+    /// Measure your own program: `--cmd 'xz -T{threads} -c big.tar'`.
+    /// `{threads}` is replaced by the thread count (and `{n}` by `--n`, which
+    /// `--weak` grows). Split into words as a shell would, and run without one.
+    #[arg(long, value_name = "COMMAND")]
+    pub cmd: Option<String>,
+    /// Set a variable for it, `{threads}` replaced: `--env OMP_NUM_THREADS={threads}` (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Run the command through `sh -c` (pipes, globs, `&&`).
+    #[arg(long)]
+    pub shell: bool,
+    /// Run this before each timed run, untimed (same placeholders).
+    #[arg(long, value_name = "COMMAND")]
+    pub prepare: Option<String>,
+    /// Run this after each timed run, untimed.
+    #[arg(long, value_name = "COMMAND")]
+    pub cleanup: Option<String>,
+    /// The directory the commands run in.
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// End a run that takes longer than this many seconds (it fails).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// The sequential reference, when it is not the command at 1 thread.
+    #[arg(long, value_name = "COMMAND")]
+    pub reference: Option<String>,
+    /// Fail a run whose standard output differs from the reference's.
+    #[arg(long)]
+    pub check_output: bool,
 }
 
 /// Flags for measurement and output.

@@ -43,7 +43,8 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 /// # Errors
 /// An unknown workload, a parameter it does not take or out of bounds, an unreadable file.
 pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
-    let kind: WorkloadKind = a.workload.parse().map_err(|e| usage(format!("{e}")))?;
+    let command = command_spec(&a.program)?;
+    let kind: WorkloadKind = if command.is_some() { WorkloadKind::Command } else { a.workload.parse().map_err(|e| usage(format!("{e}")))? };
     let mut spec = WorkloadSpec::new(kind);
     for &(name, v) in &a.params.0 {
         let flag = format!("--{}", name.replace('_', "-"));
@@ -57,6 +58,7 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
     }
     spec.file = a.file.clone();
     spec.max_line = a.max_line;
+    spec.command = command;
     if spec.max_line.is_some() && spec.file.is_none() {
         return Err(usage("--max-line applies to a --file only"));
     }
@@ -65,6 +67,31 @@ pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
     }
     spec.validate().map_err(|e| usage(e.to_string()))?;
     Ok(spec)
+}
+
+/// The `command` workload's spec from `--cmd` and its flags; `None` without `--cmd`.
+fn command_spec(a: &args::CommandArgs) -> Result<Option<crate::program::CommandSpec>> {
+    let Some(cmd) = &a.cmd else {
+        let stray = !a.env.is_empty() || a.shell || a.prepare.is_some() || a.cleanup.is_some() || a.reference.is_some();
+        if stray || a.workdir.is_some() || a.timeout.is_some() || a.check_output {
+            return Err(usage("--env, --shell, --prepare, --cleanup, --workdir, --timeout, --reference and --check-output go with --cmd"));
+        }
+        return Ok(None);
+    };
+    let env = a.env.iter().map(|e| e.parse()).collect::<Result<Vec<_>, _>>().map_err(|e| usage(format!("{e}")))?;
+    let spec = crate::program::CommandSpec {
+        command: cmd.clone(),
+        env,
+        shell: a.shell,
+        prepare: a.prepare.clone(),
+        cleanup: a.cleanup.clone(),
+        workdir: a.workdir.clone(),
+        timeout_s: a.timeout,
+        reference: a.reference.clone(),
+        check_output: a.check_output,
+    };
+    spec.check().map_err(|e| usage(e.to_string()))?;
+    Ok(Some(spec))
 }
 
 /// The `--variant` list, `all` expanded, each checked against the workload.

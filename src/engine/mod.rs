@@ -243,6 +243,7 @@ impl<'c> Run<'c> {
             spans,
             phases: vec![],
             buffer: None,
+            process: None,
         };
         Ok(Outcome { value, report })
     }

@@ -74,6 +74,8 @@ pub enum Shape {
     },
     /// A broadcast to aggregates polled in turn on the calling thread.
     Cooperative,
+    /// An outside program timed as a black box ([`Report::process`] says what it used).
+    Program,
 }
 
 /// What ran and how each worker spent its time. What ran is typed
@@ -112,6 +114,10 @@ pub struct Report {
     /// What a buffering design held at most (ordered stream, broadcast).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffer: Option<BufferStats>,
+    /// For an outside program timed as a black box (the `command`
+    /// workload): what its process tree used. `None` for engine calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<crate::program::TreeUse>,
 }
 
 /// `auto` keeps this many switches; it counts the rest.
@@ -140,6 +146,15 @@ impl Report {
             Shape::Cooperative => {
                 format!("cooperative: {} aggregates polled in turn on the calling thread, one item at a time", self.workers.len())
             }
+            Shape::Program => match &self.process {
+                Some(p) => format!(
+                    "the program: {} threads in {} processes, {:.2} cores busy on average",
+                    p.threads_seen,
+                    p.processes_seen,
+                    p.cores_used()
+                ),
+                None => "the program".into(),
+            },
         }
     }
 

@@ -262,13 +262,22 @@ pub fn workload_line(spec: &WorkloadSpec) -> String {
     if let Some(v) = &spec.variant {
         s.push(format!("variant={v}"));
     }
+    if let Some(c) = &spec.command {
+        s = vec![c.command.clone()];
+        s.extend(c.env.iter().map(|e| format!("with {e}")));
+    }
     s.join(" ")
 }
 
 /// `primes: threads 1,2 x feeders auto,dispenser x chunk auto`.
 fn default_name(plan: &SweepPlan) -> String {
     let list = |v: Vec<String>| v.join(",");
-    let mut parts = vec![format!("threads {}", list(plan.threads.iter().map(ToString::to_string).collect()))];
+    let threads = format!("threads {}", list(plan.threads.iter().map(ToString::to_string).collect()));
+    let weak = if plan.weak { ", weak scaling" } else { "" };
+    if let Some(c) = &plan.workload.command {
+        return format!("{}: {threads}{weak}", c.command);
+    }
+    let mut parts = vec![threads];
     if plan.variants.is_empty() && plan.workload.name.design().takes_feeder() {
         parts.push(format!("feeder {}", list(plan.feeders.iter().map(ToString::to_string).collect())));
     }
@@ -276,6 +285,5 @@ fn default_name(plan: &SweepPlan) -> String {
         parts.push(format!("variant {}", list(plan.variants.iter().map(ToString::to_string).collect())));
     }
     parts.push(format!("chunk {}", list(plan.chunks.iter().map(ToString::to_string).collect())));
-    let weak = if plan.weak { ", weak scaling" } else { "" };
     format!("{}: {}{weak}", plan.workload.name, parts.join(" x "))
 }

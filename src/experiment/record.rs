@@ -93,6 +93,11 @@ pub struct RunRecord {
     /// other processes. Empty where `/proc` could not be read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpu: Vec<crate::machine::load::CpuShare>,
+    /// Per timed repetition (in the order of `times_s`), what an outside
+    /// program's process tree used (the `command` workload): CPU time,
+    /// peak memory, exit status. Empty for the engine's workloads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub process: Vec<crate::program::TreeUse>,
 }
 
 impl RunRecord {
@@ -132,6 +137,7 @@ impl RunRecord {
             phases: Vec::new(),
             buffer: None,
             cpu: Vec::new(),
+            process: Vec::new(),
         }
     }
 

@@ -88,6 +88,8 @@ pub fn check(spec: &WorkloadSpec) -> Result<(), WorkloadError> {
         ))
     } else if let Some(k) = spec.name.design().threads_param() {
         Some(format!("{} runs one thread per aggregate ({k} = {}), so the threads cannot grow", spec.name, spec.get(k)))
+    } else if spec.command.as_ref().is_some_and(|c| !c.uses_size()) {
+        Some("the command has no {n} for the size to grow; put {n} where the size goes (--n sets it at 1 thread)".to_string())
     } else if spec.get(SIZE_PARAM) == 0 {
         Some(format!("{SIZE_PARAM} = 0 has nothing to grow; give --{SIZE_PARAM} 1 or more"))
     } else {

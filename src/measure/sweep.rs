@@ -44,6 +44,8 @@ struct Acc {
     /// Per timed repetition, whether its timeline was cut to fit the experiment's limit.
     spans_cut: Vec<bool>,
     cpu: Vec<CpuShare>,
+    /// Per timed repetition, what an outside program's process tree used.
+    process: Vec<crate::program::TreeUse>,
 }
 
 /// One step's sequential reference: its timed repetitions and its result.
@@ -137,6 +139,7 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
                 reports: vec![],
                 spans_cut: vec![],
                 cpu: vec![],
+                process: vec![],
             })
             .collect();
         Sweep { plan, hooks, steps, refs, accs, exp, on_event, on_measured, done: 0, measured: 0, spans_held: 0, origin: Instant::now() }
@@ -182,9 +185,7 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
         if s == 0 {
             self.probe_memory();
         }
-        let t0 = Instant::now();
-        let r = workloads::reference_watched(&self.steps[s].workload, &ref_hooks)?;
-        let t = t0.elapsed().as_secs_f64();
+        let (r, t) = workloads::reference_timed(&self.steps[s].workload, &ref_hooks)?;
         self.refs[s].result.get_or_insert(r);
         self.done += 1;
         if self.rep(round).is_some() {
@@ -242,11 +243,16 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
         acc.times.push(out.report.wall_s);
         acc.verified &= reference.is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
         acc.result = Some(out.value);
+        acc.process.extend(out.report.process);
         acc.reports.push(out.report);
         acc.spans_cut.push(cut);
-        if let Some(share) = share
+        if let Some(mut share) = share
             && acc.cpu.len() + 1 == acc.times.len()
         {
+            // An outside program's own process tree is the run, not outside load.
+            if let Some(p) = acc.process.last().filter(|_| acc.process.len() == acc.times.len()) {
+                share.other_processes = (share.other_processes - p.cores_used()).max(0.0);
+            }
             acc.cpu.push(share);
         }
     }
@@ -282,6 +288,9 @@ fn cancel_error() -> WorkloadError {
 /// those with their own design.
 pub fn label(spec: &WorkloadSpec, c: &Config) -> String {
     let design = spec.name.design();
+    if let Some(command) = &spec.command {
+        return format!("{} x{}", command.program(), c.threads);
+    }
     match spec.variant() {
         Some(v) => {
             let threads = if design.threads_param().is_some() { String::new() } else { format!(" x{}", c.threads) };
@@ -364,6 +373,7 @@ fn records<'a>(reference: &Reference, accs: impl Iterator<Item = &'a Acc>) -> (O
                 phases: report.phases.clone(),
                 buffer: report.buffer.clone(),
                 cpu: if a.cpu.len() == a.times.len() { a.cpu.clone() } else { Vec::new() },
+                process: if a.process.len() == a.times.len() { a.process.clone() } else { Vec::new() },
                 ..RunRecord::measured(&a.config, &a.times, base.median, value, a.verified)
             }
         })

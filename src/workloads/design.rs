@@ -30,13 +30,16 @@ pub enum Design {
     /// Map-reduce over the feeder the user picks, counting keys either in
     /// one locked map or in local tables merged at the end (the keyed design).
     SharedState,
+    /// A user's own program, run as a black box at each thread count
+    /// (`{threads}` in its command line or environment): no feeder, no chunks.
+    Program,
 }
 
 impl Design {
     /// The variants of this design, the default first; empty where it runs one way.
     pub fn variants(self) -> &'static [Variant] {
         match self {
-            Design::MapReduce | Design::KeyedMapReduce => &[],
+            Design::MapReduce | Design::KeyedMapReduce | Design::Program => &[],
             Design::OrderedStream => &[Variant::Ordered, Variant::Unordered],
             Design::SharedCounters => &[Variant::Packed, Variant::Padded],
             Design::SharedState => &[Variant::LockedMap, Variant::LocalMerge],
@@ -63,6 +66,7 @@ impl Design {
             Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState => None,
             Design::OrderedStream => Some(FeederKind::Dispenser),
             Design::Broadcast => Some(FeederKind::Queue),
+            Design::Program => Some(FeederKind::Auto),
         }
     }
 
@@ -83,6 +87,7 @@ impl Design {
             }
             Design::OrderedStream => "chunk auto: 1,024 numbers per chunk (the feeder setting does not apply)",
             Design::Broadcast => "chunk auto: 8,192 items per shared chunk (the feeder and thread settings do not apply)",
+            Design::Program => "the program decides how it splits its work (the feeder and chunk settings do not apply)",
         }
     }
 }

@@ -77,6 +77,8 @@ registry! {
     Contention => contention::Contention,
     /// A streaming sum over a buffer larger than the caches: memory-bound.
     Stream => stream::StreamSum,
+    /// A user's own program, run at each thread count.
+    Command => command::Command,
 }
 
 impl From<WorkloadKind> for &'static str {
@@ -161,6 +163,14 @@ pub trait Workload: Sync {
         spec.get("n")
     }
 
+    /// The reference run under `hooks` and its time in seconds, for a
+    /// workload that times itself (an outside program, timed without its
+    /// prepare and cleanup commands); `None` (the default): the caller
+    /// times [`Workload::reference`].
+    fn timed_reference(&self, _spec: &WorkloadSpec, _hooks: &crate::engine::Hooks) -> Option<Result<(Computed, f64), WorkloadError>> {
+        None
+    }
+
     /// Bytes of memory one run reads, where that is what the workload is
     /// about (`stream`); its runs are then compared with the machine's
     /// measured memory bandwidth.
@@ -224,6 +234,10 @@ pub struct WorkloadSpec {
     /// [`word_count::DEFAULT_MAX_LINE`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_line: Option<u64>,
+    /// The `command` workload's command line and how to run it. A command
+    /// read from a file is data: it runs only when a user asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<crate::program::CommandSpec>,
     /// The text as [`WorkloadSpec::prepare`] fixed it: read once (a pipe) or
     /// fingerprinted (a file). Not saved.
     #[serde(skip)]
@@ -331,6 +345,7 @@ impl WorkloadSpec {
                 std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
             }
         }
+        command::check(self)?;
         if let Some(0) = self.max_line {
             return Err(WorkloadError::Param { name: "max-line", value: 0, min: 1, max: u64::MAX });
         }
@@ -486,6 +501,13 @@ pub enum WorkloadError {
     /// The engine failed (cancel, panic, configuration).
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The `command` workload's command cannot run as given.
+    #[error(transparent)]
+    Command(#[from] crate::program::CommandError),
+    /// The user's program failed: it could not start, exited with an error,
+    /// ran past its timeout, or gave another output than the reference.
+    #[error("{0}")]
+    Program(String),
 }
 
 /// Runs `spec` on the engine with the given call.
@@ -544,6 +566,22 @@ pub fn reference_watched(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> R
     };
     watch.reporter.lifecycle(ProgressEvent::Finished { elapsed, workers: vec![watch.stats(elapsed)], end });
     out
+}
+
+/// The sequential reference under `hooks` and its time, seconds: timed by
+/// the workload itself where it does ([`Workload::timed_reference`]),
+/// else around [`reference_watched`].
+///
+/// # Errors
+/// As [`reference_watched`].
+pub fn reference_timed(spec: &WorkloadSpec, hooks: &crate::engine::Hooks) -> Result<(Computed, f64), WorkloadError> {
+    spec.validate()?;
+    if let Some(timed) = spec.name.workload().timed_reference(spec, hooks) {
+        return timed;
+    }
+    let t0 = Instant::now();
+    let r = reference_watched(spec, hooks)?;
+    Ok((r, t0.elapsed().as_secs_f64()))
 }
 
 /// What the sequential reference is called in progress events.

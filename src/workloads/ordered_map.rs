@@ -104,6 +104,7 @@ impl Workload for OrderedMap {
             spans: vec![],
             phases: vec![],
             buffer: Some(BufferStats { peak: stream.peak_buffered_chunks() as u64, bound: Some(stream.window()), unit: "chunks".into() }),
+            process: None,
         };
         Ok(Outcome { value: Computed::Number(primes), report })
     }
