@@ -29,6 +29,15 @@ fn small(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::FalseSharing => spec.with("n", 50_000).with("adds", 4),
         WorkloadKind::Contention => spec.with("n", 50_000).with("keys", 300),
         WorkloadKind::Stream => spec.with("n", 8).with("passes", 3),
+        // A real program whose output must not depend on the threads.
+        WorkloadKind::Command => WorkloadSpec {
+            command: Some(scalescope::program::CommandSpec {
+                shell: true,
+                check_output: true,
+                ..scalescope::program::CommandSpec::new("seq 3000 | sort -n -r --parallel={threads} | head -3")
+            }),
+            ..spec
+        },
     }
 }
 
