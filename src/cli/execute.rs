@@ -90,7 +90,9 @@ fn prepare_input(plan: &SweepPlan, stop: &StopOnSignal) -> Result<Option<SweepPl
 fn announce(exp: &Experiment, plan: &SweepPlan, lib_path: &Path) {
     say!("machine:    {}", escape(&exp.machine.describe()));
     say!("workload:   {}", escape(&exp.workload_line()));
-    if !plan.workload.name.design().takes_feeder() {
+    if plan.workload.command.is_some() {
+        say!("            (your program at each thread count; the reference is the command at 1 thread, or --reference)");
+    } else if !plan.workload.name.design().takes_feeder() {
         say!("            (runs its own design, named by the variant; --feeder does not apply)");
     }
     say!("experiment: {} ({})", exp.id, escape_path(lib_path));

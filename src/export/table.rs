@@ -6,6 +6,9 @@ use crate::experiment::Experiment;
 /// column for the size and, per grown size, its own reference and runs
 /// (their speedup is the scaled speedup against that reference).
 pub fn to_table(file: &Experiment) -> String {
+    if let Some(c) = &file.workload.command {
+        return program_table(file, c);
+    }
     let variants = file.runs.iter().any(|r| r.variant.is_some());
     let buffers = file.runs.iter().any(|r| r.buffer.is_some());
     let weak = file.weak.as_ref();
@@ -26,6 +29,17 @@ pub fn to_table(file: &Experiment) -> String {
         rows.push(reference_row(step.baseline.as_ref(), size(step.size), buffers));
         rows.extend(step.runs.iter().map(|r| run_row(r, size(step.size), buffers)));
     }
+    let mut out = aligned(&rows);
+    for r in file.runs.iter().filter(|r| r.plan.is_some()) {
+        if let Some(plan) = &r.plan {
+            out.push_str(&format!("auto at {} threads: {plan}\n", r.threads));
+        }
+    }
+    out
+}
+
+/// The rows as aligned columns, a rule under the first.
+fn aligned(rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
@@ -37,12 +51,46 @@ pub fn to_table(file: &Experiment) -> String {
             out.push('\n');
         }
     }
-    for r in file.runs.iter().filter(|r| r.plan.is_some()) {
-        if let Some(plan) = &r.plan {
-            out.push_str(&format!("auto at {} threads: {plan}\n", r.threads));
-        }
-    }
     out
+}
+
+/// A program's table: its threads, times and what its process tree used
+/// (medians over the repetitions), weak steps after the strong sweep.
+fn program_table(file: &Experiment, c: &crate::program::CommandSpec) -> String {
+    let head = ["program", "threads", "median", "min..max", "speedup", "efficiency", "karp-flatt", "cores used", "cpu time", "peak rss", "output same"];
+    let mut rows = vec![head.map(String::from).to_vec()];
+    let steps = std::iter::once((file.baseline.as_ref(), &file.runs)).chain(file.weak.iter().flat_map(|w| w.steps.iter().map(|s| (s.baseline.as_ref(), &s.runs))));
+    for (baseline, runs) in steps {
+        let (median, times) = baseline.map_or((0.0, &[][..]), |b| (b.median_s, &b.times_s[..]));
+        let mut reference = vec!["(reference)".to_string(), "1".into(), ms(median), range(times), "1.00".into(), "1.00".into()];
+        reference.extend(["-", "-", "-", "-", "-"].map(String::from));
+        rows.push(reference);
+        rows.extend(runs.iter().map(|r| program_row(r, c)));
+    }
+    aligned(&rows)
+}
+
+fn program_row(r: &crate::experiment::RunRecord, c: &crate::program::CommandSpec) -> Vec<String> {
+    let med = |f: &dyn Fn(&crate::program::TreeUse) -> f64| crate::stats::Summary::of(&r.process.iter().map(f).collect::<Vec<_>>()).median;
+    let known = !r.process.is_empty();
+    let or_dash = |s: String| if known { s } else { "-".into() };
+    vec![
+        c.program(),
+        r.threads.to_string(),
+        ms(r.median_s),
+        range(&r.times_s),
+        format!("{:.2}", r.speedup),
+        format!("{:.2}", r.efficiency),
+        r.karp_flatt.map_or("-".into(), |k| format!("{k:.3}")),
+        or_dash(format!("{:.2}", med(&|p| p.cores_used()))),
+        or_dash(format!("{:.2} s", med(&|p| p.cpu_s()))),
+        or_dash(crate::units::human_bytes(med(&|p| p.peak_rss_bytes as f64) as u64)),
+        match (c.check_output, r.verified) {
+            (false, _) => "not compared".into(),
+            (true, true) => "yes".into(),
+            (true, false) => "NO".into(),
+        },
+    ]
 }
 
 fn reference_row(b: Option<&crate::experiment::Baseline>, size: Option<String>, buffers: bool) -> Vec<String> {
