@@ -189,13 +189,18 @@ fn exit_code(exp: &Experiment, saver: &Autosave, failed: &[String], lib_path: &P
             return EXIT_SIGNAL;
         }
         Status::Stopped { by: StopCause::Error { message }, .. } => {
-            tell!("error: {message}");
+            // A program's error output is untrusted text: escaped.
+            tell!("error: {}", escape(message));
             if exp.baseline.is_some() {
                 tell!("(the measurements finished before it are kept in {})", escape_path(lib_path));
             }
             return EXIT_FAILED;
         }
         _ => {}
+    }
+    if !exp.all_verified() && exp.workload.command.is_some() {
+        tell!("error: not the same output as the 1-thread run (marked NO above)");
+        return EXIT_FAILED;
     }
     if !exp.all_verified() {
         tell!("error: some runs did not reproduce the sequential result (marked NO above)");
