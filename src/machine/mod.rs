@@ -1,11 +1,16 @@
 //! What machine this is: shown in the app and written into results files.
 
+pub mod cpus;
 pub mod load;
+pub mod topology;
 
 use serde::{Deserialize, Serialize};
 
+pub use cpus::{Allowed, CpuList, Root};
+pub use topology::{CoreType, Topology};
+
 /// The machine a result was measured on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct MachineInfo {
     /// Logical cores (hardware threads).
     pub logical_cores: usize,
@@ -16,17 +21,81 @@ pub struct MachineInfo {
     /// The operating system and architecture.
     #[serde(default)]
     pub os: String,
+    /// What the measuring process was allowed to use (its CPUs, its cgroup
+    /// quota), read when the experiment started; absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Allowed>,
+    /// What the CPUs are (SMT siblings, core types, NUMA nodes, governor);
+    /// absent in older files and where `/sys` does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<Topology>,
+}
+
+/// A thread count worth a line on a plot: where the machine changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// The thread count.
+    pub threads: usize,
+    /// What it is: `allowed CPUs`, `physical cores`, `logical CPUs`.
+    pub what: &'static str,
 }
 
 impl MachineInfo {
-    /// Reads this machine.
+    /// Reads this machine, and what this process may use of it.
     pub fn detect() -> Self {
+        Self::read(&Root::system())
+    }
+
+    /// Reads the machine whose `/proc` and `/sys` are under `root`.
+    pub fn read(root: &Root) -> Self {
+        let topology = Topology::read(root);
+        let allowed = Some(Allowed::read(root)).filter(|a| !a.cpus.is_empty());
+        let (logical, physical) = match &topology {
+            Some(t) => (t.logical, t.physical),
+            None if root.is_system() => (num_cpus::get(), num_cpus::get_physical()),
+            None => (1, 1),
+        };
         MachineInfo {
-            logical_cores: num_cpus::get(),
-            physical_cores: num_cpus::get_physical(),
-            cpu_model: cpu_model().unwrap_or_else(|| "unknown CPU".to_string()),
+            logical_cores: logical,
+            physical_cores: physical,
+            cpu_model: cpu_model(root).unwrap_or_else(|| "unknown CPU".to_string()),
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            allowed,
+            topology,
         }
+    }
+
+    /// The CPUs this process could run on (all logical CPUs where unknown).
+    pub fn allowed_cpus(&self) -> usize {
+        self.allowed.as_ref().map_or(self.logical_cores, |a| a.cpus.len()).max(1)
+    }
+
+    /// The thread counts worth measuring: 1, 2, 4, ... up to the logical
+    /// CPUs, then the allowed CPUs, the physical cores, the logical CPUs and
+    /// twice the logical CPUs, ascending, without duplicates.
+    pub fn ladder(&self) -> Vec<usize> {
+        let logical = self.logical_cores.max(1);
+        let mut out: Vec<usize> = std::iter::successors(Some(1usize), |&p| Some(p * 2)).take_while(|&p| p <= logical).collect();
+        out.extend([self.allowed_cpus(), self.physical_cores.max(1), logical, 2 * logical]);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The lines a scaling plot draws: the allowed CPUs, the physical cores
+    /// and the logical CPUs, each only where it differs from the ones after it.
+    pub fn marks(&self) -> Vec<Mark> {
+        let logical = self.logical_cores.max(1);
+        let mut out = vec![Mark { threads: logical, what: "logical CPUs" }];
+        if self.physical_cores > 0 && self.physical_cores != logical {
+            out.insert(0, Mark { threads: self.physical_cores, what: "physical cores" });
+        }
+        let allowed = self.allowed_cpus();
+        if allowed != logical && out.iter().all(|m| m.threads != allowed) {
+            out.insert(0, Mark { threads: allowed, what: "allowed CPUs" });
+        }
+        out.sort_by_key(|m| m.threads);
+        out
     }
 
     /// One line for people.
@@ -35,8 +104,8 @@ impl MachineInfo {
     }
 }
 
-fn cpu_model() -> Option<String> {
-    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+fn cpu_model(root: &Root) -> Option<String> {
+    let text = root.read("/proc/cpuinfo")?;
     text.lines()
         .find(|l| l.starts_with("model name") || l.starts_with("Model") || l.starts_with("Hardware"))
         .and_then(|l| l.split_once(':'))
