@@ -96,6 +96,10 @@ fn announce(exp: &Experiment, plan: &SweepPlan, lib_path: &Path) {
         say!("            (runs its own design, named by the variant; --feeder does not apply)");
     }
     say!("experiment: {} ({})", exp.id, escape_path(lib_path));
+    let most = plan.threads.iter().map(|t| t.get()).max().unwrap_or(1);
+    if let Some(warning) = crate::measure::preflight::crowded(&exp.machine, most) {
+        tell!("warning: {}", escape(&warning));
+    }
     // The machine as it is before measuring (as pyperf's system check does).
     if let Some(busy) = crate::measure::preflight::outside_load().filter(|&c| c > crate::measure::preflight::BUSY_CORES) {
         tell!("warning: another program is using {busy:.1} of a core: the numbers will be disturbed");

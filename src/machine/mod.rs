@@ -1,6 +1,7 @@
 //! What machine this is: shown in the app and written into results files.
 
 pub mod cpus;
+mod describe;
 pub mod load;
 pub mod topology;
 
@@ -100,7 +101,9 @@ impl MachineInfo {
 
     /// One line for people.
     pub fn describe(&self) -> String {
-        format!("{} ({} logical / {} physical cores, {})", self.cpu_model, self.logical_cores, self.physical_cores, self.os)
+        let allowed = self.allowed.as_ref().filter(|a| a.cpus.len() < self.logical_cores || a.quota_cpus.is_some());
+        let allowed = allowed.map_or(String::new(), |_| format!(", this process: {}", self.allowed_words()));
+        format!("{} ({} logical / {} physical cores{allowed}, {})", self.cpu_model, self.logical_cores, self.physical_cores, self.os)
     }
 }
 

@@ -199,3 +199,17 @@ mod tests {
         assert!(p.n <= 5000 && p.seconds > 0.0 && (1.0..=2.0).contains(&p.exponent) && p.fixed_s >= 0.0, "{p:?}");
     }
 }
+
+/// The warning before measuring `threads` threads where this process may
+/// use fewer CPUs (its CPU set, or its cgroup's quota): `None` where they fit.
+pub fn crowded(machine: &crate::machine::MachineInfo, threads: usize) -> Option<String> {
+    let a = machine.allowed.as_ref()?;
+    let set = (threads > a.cpus.len()).then(|| {
+        let of = if a.cpus.len() < machine.logical_cores { format!(" of {}", machine.logical_cores) } else { String::new() };
+        let past = crate::units::count_of(a.cpus.len(), "thread");
+        format!("this process may run on {}{of} CPUs (its CPU set: {}): the runs past {past} are oversubscribed", a.cpus.len(), a.cpus)
+    });
+    let quota = a.quota_cpus.filter(|&q| threads as f64 > q).map(|q| format!("the cgroup allows {q:.2} CPUs: runs of more threads are throttled"));
+    let both: Vec<String> = set.into_iter().chain(quota).collect();
+    (!both.is_empty()).then(|| both.join("; "))
+}
