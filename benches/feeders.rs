@@ -24,12 +24,14 @@ fn spec(kind: WorkloadKind) -> WorkloadSpec {
         WorkloadKind::FalseSharing => s.with("n", 1_000_000),
         WorkloadKind::Contention => s.with("n", 1_000_000),
         WorkloadKind::Stream => s.with("n", 256).with("passes", 2),
+        // Outside programs are not the engine's feeders: skipped below.
+        WorkloadKind::Command | WorkloadKind::Code => s,
     }
 }
 
 fn feeders(c: &mut Criterion) {
     let threads = num_cpus::get().max(2);
-    for kind in WorkloadKind::ALL {
+    for kind in WorkloadKind::ALL.into_iter().filter(|k| k.design().runs_here() && k.design() != scalescope::workloads::Design::Program) {
         let spec = spec(kind);
         let want = workloads::reference(&spec).expect("reference");
         let mut group = c.benchmark_group(kind.name());

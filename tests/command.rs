@@ -31,7 +31,8 @@ fn scalescope(dir: &Path, args: &[&str]) -> (i32, String, String) {
 /// The one experiment in `dir`'s library.
 fn the_experiment(dir: &Path) -> Experiment {
     let exps = dir.join("lib/experiments");
-    let files: Vec<PathBuf> = std::fs::read_dir(&exps).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    let files: Vec<PathBuf> =
+        std::fs::read_dir(&exps).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap()
 }
@@ -160,6 +161,7 @@ fn lanes_are_the_programs_threads_read_from_proc() {
     assert!(busy.len() >= 2, "two threads did the work: {:?}", out.report.workers);
     assert!(usage.cpu_s() >= busy.iter().sum::<f64>() * 0.9, "the tree's CPU time holds its threads': {usage:?} {busy:?}");
     assert!(usage.peak_rss_bytes > 1 << 20, "{usage:?}");
-    let lanes_sent = rx.try_iter().filter(|p| matches!(p.event, scalescope::engine::ProgressEvent::Worker { stats, .. } if stats.busy_s > 0.0)).count();
+    let lanes_sent =
+        rx.try_iter().filter(|p| matches!(p.event, scalescope::engine::ProgressEvent::Worker { stats, .. } if stats.busy_s > 0.0)).count();
     assert!(lanes_sent > 0, "live lanes were sent while it ran");
 }

@@ -3,10 +3,27 @@
 //! process may use, the thread ladder and the plot's lines.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
+use scalescope::analysis::machine::notes;
+use scalescope::engine::Config;
+use scalescope::experiment::{Baseline, Experiment, RunRecord, SweepPlan};
 use scalescope::machine::{MachineInfo, Root};
+use scalescope::workloads::{ResultValue, WorkloadKind, WorkloadSpec};
 
 fn machine(name: &str) -> MachineInfo {
     MachineInfo::read(&Root::at(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/machines").join(name)))
+}
+
+/// An experiment measured on `m`: a 1-second reference and one run per (threads, median seconds).
+fn measured_on(m: MachineInfo, runs: &[(usize, f64)]) -> Experiment {
+    let plan = SweepPlan::single(WorkloadSpec::new(WorkloadKind::Primes), scalescope::engine::FeederKind::Auto, &[]);
+    let mut exp = Experiment { machine: m, ..Experiment::start(&plan, None) };
+    exp.baseline = Some(Baseline { median_s: 1.0, times_s: vec![1.0], result: ResultValue::Number(1) });
+    exp.runs = runs.iter().map(|&(t, s)| RunRecord::measured(&Config::new(t).unwrap(), &[s], 1.0, ResultValue::Number(1), true)).collect();
+    exp
+}
+
+fn headlines(exp: &Experiment) -> Vec<String> {
+    notes(exp).into_iter().map(|n| n.headline).collect()
 }
 
 fn marks(m: &MachineInfo) -> Vec<(usize, &'static str)> {
@@ -26,6 +43,12 @@ fn a_16_core_32_thread_smt_machine() {
     assert_eq!(m.allowed_cpus(), 32);
     assert_eq!(m.ladder(), [1, 2, 4, 8, 16, 32, 64]);
     assert_eq!(marks(&m), [(16, "physical cores"), (32, "logical CPUs")]);
+    // 32 threads on 16 cores' sibling pairs: 1.2x the speed of 16.
+    let exp = measured_on(m, &[(1, 1.0), (16, 1.0 / 15.0), (32, 1.0 / 18.0)]);
+    let n = notes(&exp);
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(n[0].headline, "past the 16 physical cores, threads run on SMT siblings that share a core's units");
+    assert!(n[0].evidence.contains("32 threads ran 1.20x as fast as 16 (ideal for 32 separate cores: 2.00x)"), "{}", n[0].evidence);
 }
 
 #[test]
@@ -41,6 +64,16 @@ fn an_intel_hybrid_with_performance_and_efficiency_cores() {
     assert_eq!(t.mhz, Some((400, 4700)));
     assert_eq!(m.ladder(), [1, 2, 4, 8, 14, 16, 20, 40]);
     assert_eq!(marks(&m), [(14, "physical cores"), (20, "logical CPUs")]);
+    let exp = measured_on(m, &[(1, 1.0), (8, 1.0 / 7.5), (12, 1.0 / 10.0), (16, 1.0 / 10.5)]);
+    assert_eq!(
+        headlines(&exp),
+        [
+            "past the 14 physical cores, threads run on SMT siblings that share a core's units",
+            "the efficiency cores (CPUs 12-19) joined past 12 threads: threads on them run slower",
+            "the governor is powersave: the clock may change during the run",
+        ]
+    );
+    assert!(notes(&exp)[1].evidence.contains("16 threads ran 1.05x as fast as 12"), "{:?}", notes(&exp)[1]);
 }
 
 #[test]
@@ -52,6 +85,8 @@ fn a_two_socket_numa_machine() {
     let nodes: Vec<String> = t.numa_nodes.iter().map(ToString::to_string).collect();
     assert_eq!(nodes, ["0-7,16-23", "8-15,24-31"]);
     assert_eq!(m.ladder(), [1, 2, 4, 8, 16, 32, 64]);
+    // Within the physical cores, on the performance governor: nothing to say.
+    assert_eq!(headlines(&measured_on(m, &[(1, 1.0), (16, 0.07)])), Vec::<String>::new());
 }
 
 #[test]
@@ -63,6 +98,10 @@ fn a_container_with_a_cpu_quota_of_one_and_a_half() {
     assert_eq!(a.cpus.len(), 8);
     assert!((a.usable() - 1.5).abs() < 1e-12);
     assert_eq!(m.ladder(), [1, 2, 4, 8, 16]);
+    let exp = measured_on(m.clone(), &[(1, 1.0), (2, 0.68), (4, 0.67)]);
+    assert_eq!(headlines(&exp)[0], "the cgroup allows 1.50 CPUs: runs of more threads are throttled, not parallel");
+    assert_eq!(scalescope::measure::preflight::crowded(&m, 4).unwrap(), "the cgroup allows 1.50 CPUs: runs of more threads are throttled");
+    assert_eq!(scalescope::measure::preflight::crowded(&m, 1), None);
 }
 
 #[test]
@@ -75,6 +114,11 @@ fn taskset_to_one_cpu_of_two() {
     assert_eq!(m.topology.as_ref().unwrap().governor, None);
     assert_eq!(m.ladder(), [1, 2, 4]);
     assert_eq!(marks(&m), [(1, "allowed CPUs"), (2, "logical CPUs")]);
+    let exp = measured_on(m.clone(), &[(1, 1.0), (2, 1.02)]);
+    assert_eq!(headlines(&exp), ["this process may run on 1 of 2 CPUs (its CPU set: 0): every run past 1 thread is oversubscribed"]);
+    assert!(notes(&exp)[0].evidence.contains("2 threads ran 0.98x as fast as 1 thread"), "{:?}", notes(&exp));
+    let warn = scalescope::measure::preflight::crowded(&m, 2).unwrap();
+    assert!(warn.contains("its CPU set: 0"), "{warn}");
 }
 
 #[test]
@@ -82,4 +126,35 @@ fn this_machine_reads_without_error() {
     let m = MachineInfo::detect();
     assert!(m.logical_cores >= 1 && m.physical_cores >= 1 && m.allowed_cpus() >= 1, "{m:?}");
     assert!(m.ladder().contains(&m.logical_cores) && m.ladder().contains(&(2 * m.logical_cores)));
+}
+
+/// Runs the CLI through `sh -c PREFIX scalescope ARGS` with a scratch library.
+fn cli_under(name: &str, prefix: &str, args: &str) -> (String, String) {
+    let dir = std::env::temp_dir().join(format!("scalescope-machine-{name}-{}", std::process::id()));
+    let line = format!("{prefix} '{}' {args}", env!("CARGO_BIN_EXE_scalescope"));
+    let out = std::process::Command::new("sh").arg("-c").arg(line).env("SCALESCOPE_DATA_DIR", &dir).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn taskset_to_one_cpu_is_recorded_warned_and_diagnosed() {
+    assert!(MachineInfo::detect().logical_cores >= 2, "this check needs a machine of 2 or more CPUs");
+    let (out, err) = cli_under("taskset", "taskset -c 0", "sweep -w primes --n 200000 -t 1,2 -f auto --reps 1 --warmup 0 --fit");
+    assert!(err.contains("warning: this process may run on 1 of") && err.contains("its CPU set: 0"), "warned before measuring: {err}");
+    assert!(out.contains("this process: 1 of"), "recorded with the machine: {out}");
+    assert!(out.contains("The machine:") && out.contains("every run past 1 thread is oversubscribed"), "diagnosed: {out}");
+}
+
+#[test]
+#[ignore = "needs root and cgroup v2 (cgroup.controllers at /sys/fs/cgroup with cpu enabled); this project's build machines run cgroup v1"]
+fn a_cgroup_quota_the_test_sets_up_is_recorded_and_diagnosed() {
+    let group = format!("/sys/fs/cgroup/scalescope-test-{}", std::process::id());
+    std::fs::create_dir(&group).unwrap();
+    std::fs::write(format!("{group}/cpu.max"), "50000 100000").unwrap();
+    let prefix = format!("echo $$ > {group}/cgroup.procs && exec");
+    let (out, err) = cli_under("quota", &prefix, "sweep -w primes --n 200000 -t 1,2 -f auto --reps 1 --warmup 0 --fit");
+    let _ = std::fs::remove_dir(&group);
+    assert!(err.contains("the cgroup allows 0.50 CPUs"), "{err}");
+    assert!(out.contains("the cgroup allows 0.50 CPUs: runs of more threads are throttled"), "{out}");
 }

@@ -227,8 +227,9 @@ fn plural(n: usize) -> &'static str {
 
 /// Whether two specs name the same workload with the same parameters (the
 /// text that was prepared at run time is not saved and not compared).
+/// Same workload, same parameters; for programs, the same command run the same way.
 fn same_workload(a: &WorkloadSpec, b: &WorkloadSpec) -> bool {
-    (a.name, &a.params, &a.file, a.variant, a.max_line) == (b.name, &b.params, &b.file, b.variant, b.max_line)
+    (a.name, &a.params, &a.file, a.variant, a.max_line, &a.command) == (b.name, &b.params, &b.file, b.variant, b.max_line, &b.command)
 }
 
 /// One point measured in both: (config, threads, A's times, B's times).
@@ -241,7 +242,8 @@ fn matched<'a>(a: &'a Experiment, b: &'a Experiment) -> Vec<Matched<'a>> {
     let plain = a.baseline.as_ref().zip(b.baseline.as_ref()).map(|(x, y)| (PLAIN_LOOP.to_string(), 1, &x.times_s[..], &y.times_s[..]));
     let runs = a.runs.iter().filter_map(|r| {
         let twin = b.runs.iter().find(|s| key(s) == key(r))?;
-        Some((config(r), r.threads, &r.times_s[..], &twin.times_s[..]))
+        let name = if a.workload.command.is_some() { a.run_name(r) } else { config(r) };
+        Some((name, r.threads, &r.times_s[..], &twin.times_s[..]))
     });
     plain.into_iter().chain(runs).filter(|(_, _, x, y)| !x.is_empty() && !y.is_empty()).collect()
 }

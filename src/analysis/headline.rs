@@ -87,10 +87,16 @@ pub fn headlines(exp: &Experiment, analysis: &Analysis) -> Vec<Headline> {
     }
     let one = |i: usize| {
         let r = &exp.runs[i];
-        let design = r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string());
+        // A user's own program is named by its program, not a feeder it never had.
+        let design = match &exp.workload.command {
+            Some(c) => c.program(),
+            None => r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string()),
+        };
         let gil = if r.gil { " with the GIL" } else { "" };
         let chunk = match r.chunk_size {
-            crate::engine::ChunkSize::Fixed(c) if r.feeder.takes_chunks() => format!(" chunk {}", crate::units::fmt_count(c.get() as u64)),
+            crate::engine::ChunkSize::Fixed(c) if r.feeder.takes_chunks() && exp.workload.command.is_none() => {
+                format!(" chunk {}", crate::units::fmt_count(c.get() as u64))
+            }
             _ => String::new(),
         };
         let threads = if r.threads == 1 { "1 thread".to_string() } else { format!("{} threads", r.threads) };
@@ -154,6 +160,23 @@ mod tests {
         assert_eq!(h[0].verdict, analysis.diagnoses[0].headline);
         assert!(h[1].numbers().starts_with("locked, 2 threads: 0.020x"), "{}", h[1].numbers());
         assert!(h[1].verdict.contains("lock"), "{}", h[1].verdict);
+    }
+
+    #[test]
+    fn a_program_is_named_by_its_program_with_its_verdict() {
+        use crate::analysis::diagnosis::fixture::program;
+        let mut exp = crate::analysis::diagnosis::fixture::experiment(vec![
+            program(1, 1.0, 1.0, &[(1.0, 1.0); 3], &[(1.0, 0.0)]),
+            program(2, 0.99, 1.0, &[(0.99, 1.0); 3], &[(0.95, 0.0), (0.05, 0.9)]),
+        ]);
+        exp.workload = crate::workloads::WorkloadSpec {
+            command: Some(crate::program::CommandSpec::new("/usr/bin/xz -T{threads} -c f")),
+            ..crate::workloads::WorkloadSpec::new(crate::workloads::WorkloadKind::Command)
+        };
+        exp.machine.logical_cores = 2;
+        let h = headlines(&exp, &Analysis::of(&exp));
+        assert_eq!(h[0].numbers(), "xz, 2 threads: 1.01x of an ideal 2x");
+        assert!(h[0].verdict.contains("the program ran serially"), "{}", h[0].verdict);
     }
 
     #[test]

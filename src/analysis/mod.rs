@@ -10,6 +10,7 @@
 pub mod compare;
 pub mod diagnosis;
 pub mod headline;
+pub mod machine;
 pub mod models;
 pub mod weak;
 pub mod whatif;
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{ChunkSize, FeederKind};
 use crate::experiment::{Experiment, RunRecord};
-use diagnosis::{Diagnosis, diagnose};
+use diagnosis::Diagnosis;
 use models::{self as fit, Amdahl, Quality, Usl};
 
 /// Thread counts the fits are extrapolated to.
@@ -78,7 +79,11 @@ impl FitRecord {
 /// below the core count of the machine that measured it: oversubscribed
 /// points measure the sharing of cores, not the model, and are not fitted.
 pub fn fits(file: &Experiment) -> Vec<FitRecord> {
-    let cores = file.machine.logical_cores.max(1);
+    // An unknown machine (an import) sets no core limit.
+    let cores = match file.machine.logical_cores {
+        0 => usize::MAX,
+        c => c,
+    };
     type Key = (FeederKind, ChunkSize, bool, Option<crate::workloads::Variant>);
     /// (threads, speedup, low, high)
     type Point = (f64, f64, f64, f64);
@@ -129,6 +134,15 @@ pub fn fits(file: &Experiment) -> Vec<FitRecord> {
         .collect()
 }
 
+/// A fitted series' name: the program (`xz`), or `feeder chunk C + GIL` with its variant.
+fn series_name(file: &Experiment, f: &FitRecord) -> String {
+    if let Some(c) = &file.workload.command {
+        return c.program();
+    }
+    let who = f.variant.map_or_else(|| f.feeder.to_string(), |v| format!("{v} ({})", f.feeder));
+    format!("{who} chunk {}{}", f.chunk_size, if f.gil { " + GIL" } else { "" })
+}
+
 /// Thread counts (at or below the core count) a fit needs before it is extrapolated.
 pub const MIN_EXTRAPOLATE: usize = 3;
 
@@ -149,6 +163,8 @@ pub struct Analysis {
     pub gustafson: Vec<weak::Gustafson>,
     /// What-if models per series, with their predicted curves.
     pub what_if: Vec<whatif::WhatIf>,
+    /// What the machine did to the runs (its CPU set, quota, SMT, core types, governor).
+    pub machine: Vec<machine::Note>,
     /// The what-if models checked against the other measured runs.
     pub what_if_check: Vec<whatif::Check>,
 }
@@ -156,9 +172,10 @@ pub struct Analysis {
 impl Analysis {
     /// The analysis of `exp`.
     pub fn of(exp: &Experiment) -> Self {
-        let cores = exp.machine.logical_cores;
+        // Oversubscription is judged against the CPUs this process could use.
+        let cores = exp.machine.allowed_cpus().min(exp.machine.logical_cores);
         let base = exp.baseline_median_s();
-        let mut diagnoses: Vec<Diagnosis> = exp.runs.iter().map(|r| diagnose(r, base, cores)).collect();
+        let mut diagnoses: Vec<Diagnosis> = diagnosis::diagnose_runs(&exp.runs, base, cores);
         for (i, d) in twins(&exp.runs) {
             diagnoses[i] = d;
         }
@@ -168,7 +185,7 @@ impl Analysis {
             .flat_map(|w| &w.steps)
             .map(|step| {
                 let base = step.baseline.as_ref().map_or(0.0, |b| b.median_s);
-                step.runs.iter().map(|r| diagnose(r, base, cores)).collect()
+                diagnosis::diagnose_runs(&step.runs, base, cores)
             })
             .collect();
         memory(exp, &mut diagnoses, &mut weak_diagnoses);
@@ -176,7 +193,7 @@ impl Analysis {
         let gustafson = weak::fits(exp);
         let what_if = whatif::series_runs(exp).into_iter().filter_map(|r| whatif::what_if(exp, r)).collect();
         let what_if_check = whatif::check(exp);
-        Analysis { diagnoses, weak_diagnoses, fits, gustafson, what_if, what_if_check }
+        Analysis { diagnoses, weak_diagnoses, fits, gustafson, what_if, what_if_check, machine: machine::notes(exp) }
     }
 
     /// The fits of the series `run` belongs to.
@@ -283,10 +300,8 @@ pub fn describe(file: &Experiment, analysis: &Analysis) -> String {
         }
         for f in &analysis.fits {
             out.push_str(&format!(
-                "  {} chunk {}{} (threads {:?}):\n    Amdahl: parallel fraction f = {:.4}, ceiling {} (rmse {:.3}; {})\n",
-                f.variant.map_or_else(|| f.feeder.to_string(), |v| format!("{v} ({})", f.feeder)),
-                f.chunk_size,
-                if f.gil { " + GIL" } else { "" },
+                "  {} (threads {:?}):\n    Amdahl: parallel fraction f = {:.4}, ceiling {} (rmse {:.3}; {})\n",
+                series_name(file, f),
                 f.threads,
                 f.amdahl.f,
                 f.amdahl_ceiling.map_or("unbounded".to_string(), |c| format!("{c:.1}x")),
@@ -323,21 +338,20 @@ pub fn describe(file: &Experiment, analysis: &Analysis) -> String {
     if !analysis.what_if.is_empty() {
         out.push_str(&whatif::describe(analysis));
     }
+    if let Some(why) = whatif::black_box(file) {
+        out.push_str(&format!("\nWhat if: {why}\n"));
+    }
     out.push_str(&weak::describe(file, analysis));
+    if !analysis.machine.is_empty() {
+        out.push_str("\nThe machine:\n");
+        for n in &analysis.machine {
+            out.push_str(&format!("  {}\n      evidence: {}\n", n.headline, n.evidence));
+        }
+    }
     out.push_str("\nWhy not ideal?\n");
     for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
-        {
-            out.push_str(&format!(
-                "  {} x{} chunk {}{}: {}\n      evidence: {}\n      try: {}\n",
-                r.feeder,
-                r.threads,
-                r.chunk_size,
-                if r.gil { " GIL" } else { "" },
-                d.headline,
-                d.evidence,
-                d.suggestion
-            ));
-        }
+        let name = file.run_name(r);
+        out.push_str(&format!("  {name}: {}\n      evidence: {}\n      try: {}\n", d.headline, d.evidence, d.suggestion));
     }
     out
 }

@@ -27,6 +27,10 @@
 //! [`check`] builds the model from one run of a series and predicts the
 //! others (other thread counts, chunk sizes); its error is the model's
 //! honest accuracy.
+//!
+//! A user's own program (the `command` workload, a hyperfine import) has
+//! no items, chunks or lock to model: there is no what-if for it, and
+//! [`black_box`] says why.
 
 use serde::{Deserialize, Serialize};
 
@@ -129,7 +133,8 @@ impl Model {
     pub fn of(run: &RunRecord, t1_s: f64, cores: usize) -> Option<Model> {
         // A fused loop on one core (`sequential`, `auto` fused) has no lock to model.
         let one_core = run.ran.is_some_and(|r| r.mostly_one_core());
-        if run.feeder == FeederKind::Sequential || one_core || run.variant.is_some() || run.workers.is_empty() || t1_s <= 0.0 {
+        let program = !run.process.is_empty();
+        if run.feeder == FeederKind::Sequential || one_core || program || run.variant.is_some() || run.workers.is_empty() || t1_s <= 0.0 {
             return None;
         }
         let n = run.workers.iter().map(|w| w.items).sum::<u64>() as f64;
@@ -336,6 +341,16 @@ fn memory_caveat(file: &Experiment) -> String {
     )
 }
 
+/// Why a program cannot be modelled, in words.
+pub const BLACK_BOX: &str = "a command is a black box: what-if needs the engine's own costs (items, chunks, the lock's waits), which a program does not report; sweep its thread count instead";
+
+/// [`BLACK_BOX`] for an experiment of a user's own program (the `command`
+/// workload, a hyperfine import), which has no what-if; `None` for the engine's workloads.
+pub fn black_box(file: &Experiment) -> Option<&'static str> {
+    let program = file.workload.command.is_some() || file.runs.iter().any(|r| !r.process.is_empty());
+    program.then_some(BLACK_BOX)
+}
+
 /// A run's name in the what-if answers and their checks.
 pub fn label(run: &RunRecord) -> String {
     format!("{} x{} chunk {}{}", run.feeder, run.threads, run.chunk_size, if run.gil { " + GIL" } else { "" })
@@ -491,6 +506,28 @@ pub fn describe(analysis: &super::Analysis) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_is_a_black_box_with_no_what_if() {
+        use crate::analysis::diagnosis::fixture::{experiment, program};
+        let mut exp = experiment(vec![
+            program(1, 1.0, 1.0, &[(1.0, 1.0); 3], &[(1.0, 0.0)]),
+            program(2, 0.6, 1.0, &[(0.6, 1.1); 3], &[(0.55, 0.05); 2]),
+        ]);
+        exp.workload = crate::workloads::WorkloadSpec {
+            command: Some(crate::program::CommandSpec::new("xz -T{threads} -c f")),
+            ..crate::workloads::WorkloadSpec::new(crate::workloads::WorkloadKind::Command)
+        };
+        assert!(exp.runs.iter().all(|r| what_if(&exp, r).is_none()));
+        assert!(series_runs(&exp).is_empty() && check(&exp).is_empty());
+        assert_eq!(black_box(&exp), Some(BLACK_BOX));
+        assert!(BLACK_BOX.starts_with("a command is a black box: what-if needs the engine's own costs"));
+        let analysis = crate::analysis::Analysis::of(&exp);
+        assert!(analysis.what_if.is_empty() && analysis.what_if_check.is_empty());
+        // The engine's workloads have their what-if.
+        let engine = experiment(vec![crate::analysis::diagnosis::fixture::run(FeederKind::Dispenser, 2, 0.6, 1.0, &[(50, 0.5, 0.05); 2])]);
+        assert_eq!(black_box(&engine), None);
+    }
 
     /// A lock-bound run: 1M items of 10 ns map, a 100 ns critical section per one-item chunk.
     fn lock_bound() -> Model {

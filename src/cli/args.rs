@@ -48,6 +48,10 @@ pub enum Command {
     Run(RunArgs),
     /// Run every combination of thread counts, chunk sizes and feeders.
     Sweep(SweepArgs),
+    /// Show this machine as a run sees it: its CPUs, SMT siblings, core
+    /// types, NUMA nodes, governor, what this process may use, and the
+    /// default thread ladder.
+    Machine,
     /// List the experiments in the library (every run and sweep is kept there).
     List,
     /// Write one experiment of the library out as JSON and/or CSV.
@@ -100,9 +104,16 @@ pub struct ExportArgs {
 /// `scalescope import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Results files (schema 1 or 2).
+    /// Results files (schema 1 or 2), or hyperfine JSON exports of a scan of
+    /// thread counts (`hyperfine -P threads 1 8 'xz -T{threads} -c f' --export-json scan.json`),
+    /// read as they are: the command is never run.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The hyperfine parameter that holds the thread count (by default the
+    /// first of threads, num_threads, j, jobs, t); with it every file is read
+    /// as a hyperfine export.
+    #[arg(long, value_name = "NAME")]
+    pub param: Option<String>,
 }
 
 /// Flags that pick the workload and its parameters.
@@ -233,7 +244,8 @@ pub struct SweepArgs {
     /// The workload and its parameters.
     #[command(flatten)]
     pub workload: WorkloadArgs,
-    /// Thread counts, comma-separated (default: 1, 2, 4, ... up to the logical core count).
+    /// Thread counts, comma-separated (default: the machine's ladder: 1, 2, 4, ...,
+    /// the allowed CPUs, the physical cores, the logical CPUs, twice the logical CPUs; see `scalescope machine`).
     #[arg(long, short = 't', value_delimiter = ',')]
     pub threads: Vec<String>,
     /// Chunk sizes, comma-separated, each a number or `auto`.

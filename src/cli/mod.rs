@@ -44,7 +44,13 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 /// An unknown workload, a parameter it does not take or out of bounds, an unreadable file.
 pub fn workload_spec(a: &WorkloadArgs) -> Result<WorkloadSpec> {
     let command = command_spec(&a.program)?;
-    let kind: WorkloadKind = if command.is_some() { WorkloadKind::Command } else { a.workload.parse().map_err(|e| usage(format!("{e}")))? };
+    let kind: WorkloadKind =
+        if command.is_some() { WorkloadKind::Command } else { a.workload.parse().map_err(|e| usage(format!("{e}")))? };
+    if !kind.design().runs_here() {
+        return Err(usage(format!(
+            "workload '{kind}' cannot run from the command line: it is your own Rust code, measured inside your program by scalescope::measure::Scaling (see examples/own_code.rs); its experiments show in 'scalescope list' and the app"
+        )));
+    }
     let mut spec = WorkloadSpec::new(kind);
     for &(name, v) in &a.params.0 {
         let flag = format!("--{}", name.replace('_', "-"));
@@ -132,16 +138,17 @@ fn parse_list<T, E: std::fmt::Display>(items: &[String], flag: &str, nouns: &str
 }
 
 /// 1, 2, 4, ... up to the logical core count, and that count.
+/// The machine's thread ladder ([`crate::machine::MachineInfo::ladder`]).
 fn default_threads() -> Vec<Threads> {
-    let cores = num_cpus::get().clamp(1, crate::engine::MAX_THREADS);
-    let mut v = vec![1];
-    while *v.last().unwrap_or(&1) * 2 <= cores {
-        v.push(v.last().unwrap_or(&1) * 2);
+    crate::machine::MachineInfo::detect().ladder().into_iter().filter_map(|t| Threads::new(t).ok()).collect()
+}
+
+/// `scalescope machine`: every fact, one a line, escaped.
+fn machine() -> i32 {
+    for (what, fact) in crate::machine::MachineInfo::detect().details() {
+        say!("{:<22} {}", format!("{what}:"), escape(&fact));
     }
-    if v.last() != Some(&cores) {
-        v.push(cores);
-    }
-    v.into_iter().filter_map(|t| Threads::new(t).ok()).collect()
+    0
 }
 
 /// The checked plan of `scalescope run`.
@@ -323,27 +330,47 @@ fn report(a: &ReportArgs) -> Result<i32> {
 }
 
 /// `scalescope import FILE...`: each file read only if it is a regular file
-/// of a bounded size, kept under a valid, free id.
+/// of a bounded size, kept under a valid, free id. A hyperfine export (or
+/// any file, with `--param`) is read as a scan of thread counts; its
+/// command is shown, escaped, and never run.
 fn import(a: &ImportArgs) -> Result<i32> {
     let library = Library::default_location().map_err(|e| usage(e.to_string()))?;
     library.ensure_writable().map_err(|e| usage(format!("the experiments library cannot be written: {e}")))?;
     let mut code = 0;
     for f in &a.files {
-        match library.import(f) {
-            Ok(i) => {
+        let scan = a.param.is_some() || crate::experiment::hyperfine::sniff(f);
+        let done = if scan {
+            import_scan(&library, f, a.param.as_deref())
+        } else {
+            library.import(f).map(|i| (i, None)).map_err(|e| e.to_string())
+        };
+        match done {
+            Ok((i, scan)) => {
                 let x = &i.experiment;
-                let what = format!("{}, {}", escape(&x.workload_line()), escape(&x.machine.describe()));
+                let what = match &scan {
+                    Some(_) => format!(
+                        "hyperfine scan of {}, threads {}, {} runs each",
+                        escape(&x.workload_line()),
+                        x.runs.iter().map(|r| r.threads.to_string()).collect::<Vec<_>>().join(","),
+                        x.asked.reps
+                    ),
+                    None => format!("{}, {}", escape(&x.workload_line()), escape(&x.machine.describe())),
+                };
                 if i.already {
                     say!("{} is already in the library as {} ({what})", escape_path(f), x.id);
                 } else {
                     say!("imported {} as {} ({what})", escape_path(f), x.id);
                 }
-                if let Some(note) = &i.note {
+                let (notes, warnings) = scan.unwrap_or_default();
+                for note in i.note.iter().chain(&notes) {
                     say!("  note: {}", escape(note));
+                }
+                for w in &warnings {
+                    tell!("warning: {}", escape(w));
                 }
             }
             Err(e) => {
-                tell!("error: {}", escape(&e.to_string()));
+                tell!("error: {}", escape(&e));
                 code = EXIT_USAGE;
             }
         }
@@ -351,9 +378,27 @@ fn import(a: &ImportArgs) -> Result<i32> {
     Ok(code)
 }
 
+/// What a scan's import said besides the experiment: its notes and warnings.
+type ScanNotes = (Vec<String>, Vec<String>);
+
+/// A hyperfine export into the library.
+fn import_scan(
+    library: &Library,
+    f: &std::path::Path,
+    param: Option<&str>,
+) -> Result<(crate::experiment::library::Imported, Option<ScanNotes>), String> {
+    use crate::experiment::hyperfine::{self, HyperfineError};
+    let scan = hyperfine::read(f, param).map_err(|e| match e {
+        HyperfineError::Io { .. } => e.to_string(),
+        HyperfineError::Invalid(_) => format!("{}: {e}", escape_path(f)),
+    })?;
+    let i = library.import_built(scan.experiment).map_err(|e| e.to_string())?;
+    Ok((i, Some((scan.notes, scan.warnings))))
+}
+
 fn list_workloads() {
     say!("Workloads:");
-    for k in WorkloadKind::ALL {
+    for k in WorkloadKind::ALL.into_iter().filter(|k| k.design().runs_here()) {
         let info = k.info();
         say!("  {:<11} {}", info.name, info.summary);
         for p in info.params {
@@ -386,6 +431,7 @@ pub fn run_command(command: Command) -> i32 {
         Command::List => list(),
         Command::Export(a) => export(&a),
         Command::Import(a) => import(&a),
+        Command::Machine => Ok(machine()),
         Command::Report(a) => report(&a),
     };
     match result {

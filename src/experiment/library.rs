@@ -293,7 +293,24 @@ impl Library {
     /// The file is not an experiment (or not a regular file, or too large), or
     /// the library cannot be written.
     pub fn import(&self, path: &Path) -> Result<Imported, FileError> {
-        let (mut exp, mut note) = read_untrusted(path)?;
+        let (exp, note) = read_untrusted(path)?;
+        self.keep(exp, note)
+    }
+
+    /// Copies an experiment built elsewhere (a hyperfine scan, see
+    /// [`super::hyperfine`]) into the library as [`Self::import`] does: left
+    /// alone if the very same one is there under its id, given a fresh id
+    /// if another holds it. Never writes over a file.
+    ///
+    /// # Errors
+    /// Its measured values are out of bounds, or the library cannot be written.
+    pub fn import_built(&self, exp: Experiment) -> Result<Imported, FileError> {
+        exp.check_values().map_err(|message| FileError::Corrupt { path: exp.name.clone(), message })?;
+        self.keep(exp, None)
+    }
+
+    /// Keeps `exp` (read or built), with `note` on what changed on the way in.
+    fn keep(&self, mut exp: Experiment, mut note: Option<String>) -> Result<Imported, FileError> {
         let existing = self.path_of(&exp.id);
         if Experiment::read(&existing, Links::Refuse).is_ok_and(|x| x == exp) {
             return Ok(Imported { experiment: exp, path: existing, note, already: true });

@@ -12,6 +12,7 @@
 
 pub mod autosave;
 pub mod file;
+pub mod hyperfine;
 mod id;
 pub mod library;
 mod plan;
@@ -244,6 +245,25 @@ impl Experiment {
     /// Whether every run reproduced its reference's result (weak steps included).
     pub fn all_verified(&self) -> bool {
         self.runs.iter().chain(self.weak.iter().flat_map(|w| w.steps.iter().flat_map(|s| &s.runs))).all(|r| r.verified)
+    }
+
+    /// A run's name: `xz x2` for a program, else `ordered, dispenser x4 chunk auto + GIL`.
+    pub fn run_name(&self, r: &RunRecord) -> String {
+        if let Some(c) = &self.workload.command {
+            return format!("{} x{}", c.program(), r.threads);
+        }
+        let variant = r.variant.map_or_else(String::new, |v| format!("{v}, "));
+        format!("{variant}{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
+    }
+
+    /// What the reference is: `xz at 1 thread (reference)` for a program
+    /// (or its `--reference` command), else `sequential reference (plain loop)`.
+    pub fn reference_name(&self) -> String {
+        match &self.workload.command {
+            Some(c) if c.reference.is_some() => "the reference command".into(),
+            Some(c) => format!("{} at 1 thread (reference)", c.program()),
+            None => "sequential reference (plain loop)".into(),
+        }
     }
 
     /// `word-count n=300000 vocabulary=20000`, with the file and variant when set.

@@ -31,8 +31,17 @@ pub fn labelled<'a>(sources: &[Analysed<'a>]) -> Vec<Labelled<'a>> {
     sources.iter().map(|(l, x, _)| (*l, *x)).collect()
 }
 
-fn series_name(source: &str, r: &RunRecord, with_threads: bool, with_chunk: bool) -> String {
-    let design = r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string());
+/// What ran, for a series' name: the program's name for a command (its
+/// feeder and chunk size mean nothing there; escaped, as it may come from a
+/// file), else the variant or the feeder.
+pub fn design_name(file: &Experiment, r: &RunRecord) -> String {
+    match &file.workload.command {
+        Some(c) => crate::untrusted::escape(&c.program()).into_owned(),
+        None => r.variant.map_or_else(|| r.feeder.to_string(), |v| v.to_string()),
+    }
+}
+
+fn series_name(source: &str, design: &str, r: &RunRecord, with_threads: bool, with_chunk: bool) -> String {
     let mut s = format!("{source}: {design}");
     if with_chunk {
         s.push_str(&format!(" chunk {}", r.chunk_size));
@@ -50,14 +59,14 @@ fn series_name(source: &str, r: &RunRecord, with_threads: bool, with_chunk: bool
 /// point at the same x replaces an earlier one.
 fn build(
     sources: &[Labelled<'_>],
-    key: impl Fn(&str, &RunRecord) -> Option<(String, f64)>,
+    key: impl Fn(&str, &Experiment, &RunRecord) -> Option<(String, f64)>,
     value: impl Fn(&Experiment, &RunRecord) -> Option<(f64, f64, f64)>,
 ) -> Vec<Series> {
     // name -> x bits -> (x, y, low, high)
     let mut groups: BTreeMap<String, BTreeMap<u64, Point>> = BTreeMap::new();
     for (label, file) in sources {
         for r in &file.runs {
-            let Some((name, x)) = key(label, r) else { continue };
+            let Some((name, x)) = key(label, file, r) else { continue };
             let Some((y, lo, hi)) = value(file, r) else { continue };
             groups.entry(name).or_default().insert(x.to_bits(), (x, y, lo, hi));
         }
@@ -72,11 +81,9 @@ fn build(
         .collect()
 }
 
-fn by_threads(label: &str, r: &RunRecord) -> Option<(String, f64)> {
-    Some((
-        series_name(label, r, false, r.feeder.name() != "locked" && r.feeder.name() != "rayon" && r.feeder.name() != "sequential"),
-        r.threads as f64,
-    ))
+fn by_threads(label: &str, file: &Experiment, r: &RunRecord) -> Option<(String, f64)> {
+    let chunked = file.workload.command.is_none() && !matches!(r.feeder.name(), "locked" | "rayon" | "sequential");
+    Some((series_name(label, &design_name(file, r), r, false, chunked), r.threads as f64))
 }
 
 fn speedup_range(f: &Experiment, r: &RunRecord) -> (f64, f64) {
@@ -191,7 +198,8 @@ pub fn design_bars(sources: &[Labelled<'_>]) -> Option<Grouped> {
     let mut out = Grouped::default();
     for (label, file) in sources {
         for r in file.runs.iter().filter(|r| r.threads > 1 || r.feeder.name() == "sequential") {
-            let group = series_name("", r, false, matches!(r.chunk_size, ChunkSize::Fixed(_)) && r.feeder.name() != "locked");
+            let fixed = matches!(r.chunk_size, ChunkSize::Fixed(_)) && r.feeder.name() != "locked";
+            let group = series_name("", &design_name(file, r), r, false, fixed);
             let group = group.trim_start_matches(": ").to_string();
             let threads = if r.feeder.name() == "sequential" { 2 } else { r.threads };
             let (lo, hi) = speedup_range(file, r);
@@ -277,8 +285,10 @@ pub fn karp_flatt_vs_threads(sources: &[Labelled<'_>]) -> Vec<Series> {
 pub fn time_vs_chunk(sources: &[Labelled<'_>]) -> Vec<Series> {
     build(
         sources,
-        |label, r| match r.chunk_size {
-            ChunkSize::Fixed(c) if r.feeder.takes_chunks() => Some((series_name(label, r, true, false), (c.get() as f64).log10())),
+        |label, file, r| match r.chunk_size {
+            ChunkSize::Fixed(c) if r.feeder.takes_chunks() && file.workload.command.is_none() => {
+                Some((series_name(label, &design_name(file, r), r, true, false), (c.get() as f64).log10()))
+            }
             _ => None,
         },
         |_, r| Some((r.median_s, r.min_s, r.max_s)),
@@ -307,7 +317,7 @@ pub fn weak_scaling(sources: &[Analysed<'_>]) -> Vec<WeakCurve> {
             // Named as the strong series of the same runs, so the two read as one.
             let same = |r: &&RunRecord| (r.feeder, r.chunk_size, r.gil, r.variant) == (feeder, chunk, gil, variant);
             let steps = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| &s.runs);
-            let Some((name, _)) = file.runs.iter().chain(steps).find(same).and_then(|r| by_threads(label, r)) else { continue };
+            let Some((name, _)) = file.runs.iter().chain(steps).find(same).and_then(|r| by_threads(label, file, r)) else { continue };
             let fit = analysis.gustafson.iter().find(|g| (g.feeder, g.chunk_size, g.gil, g.variant) == (feeder, chunk, gil, variant));
             let strong = analysis.fit_of(feeder, chunk, gil, variant);
             let p = |x: &crate::analysis::weak::WeakPoint| x.threads as f64;
@@ -508,6 +518,19 @@ mod tests {
         f.runs.push(small);
         let names: Vec<String> = variant_bars(&[("here", &f)]).into_iter().map(|b| b.name).collect();
         assert_eq!(names, ["plain loop", "chunked, chunk auto", "tee, chunk auto", "chunked, chunk 100"]);
+    }
+
+    #[test]
+    fn a_program_series_is_named_by_the_program_not_the_feeder() {
+        let mut f = file(vec![run(FeederKind::Auto, 1, ChunkSize::Auto, &[2.0]), run(FeederKind::Auto, 2, ChunkSize::Auto, &[1.1])]);
+        f.workload = WorkloadSpec {
+            command: Some(crate::program::CommandSpec::new("/usr/bin/xz -T{threads} -c big.tar")),
+            ..WorkloadSpec::new(WorkloadKind::Command)
+        };
+        let s = speedup_vs_threads(&[("#1", &f)]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].name, "#1: xz");
+        assert!(time_vs_chunk(&[("#1", &f)]).is_empty());
     }
 
     #[test]

@@ -57,9 +57,22 @@ fn aligned(rows: &[Vec<String>]) -> String {
 /// A program's table: its threads, times and what its process tree used
 /// (medians over the repetitions), weak steps after the strong sweep.
 fn program_table(file: &Experiment, c: &crate::program::CommandSpec) -> String {
-    let head = ["program", "threads", "median", "min..max", "speedup", "efficiency", "karp-flatt", "cores used", "cpu time", "peak rss", "output same"];
+    let head = [
+        "program",
+        "threads",
+        "median",
+        "min..max",
+        "speedup",
+        "efficiency",
+        "karp-flatt",
+        "cores used",
+        "cpu time",
+        "peak rss",
+        "output same",
+    ];
     let mut rows = vec![head.map(String::from).to_vec()];
-    let steps = std::iter::once((file.baseline.as_ref(), &file.runs)).chain(file.weak.iter().flat_map(|w| w.steps.iter().map(|s| (s.baseline.as_ref(), &s.runs))));
+    let steps = std::iter::once((file.baseline.as_ref(), &file.runs))
+        .chain(file.weak.iter().flat_map(|w| w.steps.iter().map(|s| (s.baseline.as_ref(), &s.runs))));
     for (baseline, runs) in steps {
         let (median, times) = baseline.map_or((0.0, &[][..]), |b| (b.median_s, &b.times_s[..]));
         let mut reference = vec!["(reference)".to_string(), "1".into(), ms(median), range(times), "1.00".into(), "1.00".into()];

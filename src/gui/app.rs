@@ -61,12 +61,17 @@ pub struct ScalescopeApp {
     pub(crate) ctx: Option<egui::Context>,
     /// A job held back until the person answers what the check before it found.
     pub asking: Option<Ask>,
+    /// A job held back until the person has seen its command, which came
+    /// from a file (see [`super::panels::command`]).
+    pub confirming: Option<Held>,
     /// Start the open lesson's run at the first frame (`--lesson N --run`).
     run_at_start: bool,
     /// What a save waiting for the "replace?" answer will write.
     saving: Option<Vec<crate::experiment::Experiment>>,
     /// The Markdown copied last (what the clipboard was given).
     pub last_markdown: Option<String>,
+    /// The watch on the library's folder (see [`super::watch`]).
+    pub(crate) watch: Option<super::watch::LibraryWatch>,
 }
 
 /// A job held back by the check before measuring, and what the check found.
@@ -79,6 +84,15 @@ pub struct Ask {
     pub preflight: Preflight,
 }
 
+/// A job held back before it starts.
+#[derive(Debug)]
+pub struct Held {
+    kind: JobKind,
+    /// What it would run.
+    pub plan: SweepPlan,
+    lesson: Option<&'static str>,
+}
+
 /// The person's answer to an [`Ask`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -88,6 +102,16 @@ pub enum Answer {
     Again,
     /// Do not start.
     Cancel,
+}
+
+/// Settings read back from disk: a command in them was not typed in this
+/// session, so it is marked as from the saved settings (and asked about
+/// before it runs: their trust is never saved).
+fn restored(mut settings: Settings) -> Settings {
+    if settings.specs.iter().any(|s| s.command.is_some()) {
+        settings.command_from = Some("the settings saved when the app last closed".into());
+    }
+    settings
 }
 
 /// The key the settings are kept under for the library in `dir`: settings
@@ -107,11 +131,11 @@ impl ScalescopeApp {
                 let unnamed = std::env::var_os(crate::experiment::library::DATA_DIR_VAR).is_none();
                 let settings =
                     stored(&settings_key(library.dir())).or_else(|| stored(eframe::APP_KEY).filter(|_| unnamed)).unwrap_or_default();
-                Self::with_library(settings, library)
+                Self::with_library(restored(settings), library)
             }
             Err(e) => {
                 let settings = stored(eframe::APP_KEY).unwrap_or_default();
-                let mut app = Self::with_settings(settings);
+                let mut app = Self::with_settings(restored(settings));
                 app.error(format!("No experiments library, so nothing measured is kept: {e}"));
                 app
             }
@@ -148,9 +172,11 @@ impl ScalescopeApp {
             tab_rect: None,
             ctx: None,
             asking: None,
+            confirming: None,
             run_at_start: false,
             saving: None,
             last_markdown: None,
+            watch: None,
         }
     }
 
@@ -212,8 +238,13 @@ impl ScalescopeApp {
     /// to ask (a long job, another program using the CPU): then it waits
     /// for the person's [`Answer`].
     fn check_then_start(&mut self, kind: JobKind, plan: SweepPlan, lesson: Option<&'static str>) {
+        if self.untrusted(&plan) {
+            // A command from a file: the person sees all of it first.
+            self.confirming = Some(Held { kind, plan, lesson });
+            return;
+        }
         if self.settings.check_first && !self.jobs.is_running() {
-            let preflight = Preflight::of(&plan, self.machine.logical_cores);
+            let preflight = self.preflight(&plan);
             if !preflight.questions().is_empty() {
                 self.asking = Some(Ask { kind, plan, lesson, preflight });
                 return;
@@ -228,7 +259,7 @@ impl ScalescopeApp {
         match answer {
             Answer::Go => self.start_plan(ask.kind, ask.plan, ask.lesson),
             Answer::Again => {
-                self.asking = Some(Ask { preflight: Preflight::of(&ask.plan, self.machine.logical_cores), ..ask });
+                self.asking = Some(Ask { preflight: self.preflight(&ask.plan), ..ask });
                 if self.asking.as_ref().is_some_and(|a| a.preflight.questions().is_empty()) {
                     self.answer_check(Answer::Go);
                 }
@@ -237,9 +268,37 @@ impl ScalescopeApp {
         }
     }
 
+    /// Whether `plan` runs a command the person has not typed or confirmed.
+    fn untrusted(&self, plan: &SweepPlan) -> bool {
+        plan.workload.command.as_ref().is_some_and(|c| !self.settings.command_trusted(c))
+    }
+
+    /// The check before measuring `plan` (a program is never probed: see [`Preflight::of`]).
+    fn preflight(&self, plan: &SweepPlan) -> Preflight {
+        Preflight::of(plan, self.machine.logical_cores)
+    }
+
+    /// Acts on the person's answer to the question before a command from a
+    /// file runs: `run` trusts it (it then runs, after the usual check),
+    /// else nothing runs.
+    pub fn answer_command(&mut self, run: bool) {
+        let Some(held) = self.confirming.take() else { return };
+        match (run, &held.plan.workload.command) {
+            (true, Some(c)) => {
+                self.settings.trust_command(c.clone());
+                self.check_then_start(held.kind, held.plan, held.lesson);
+            }
+            _ => self.info("Not run: the command from the file was not started."),
+        }
+    }
+
     /// Starts a job of `plan` (for `lesson`, when a lesson starts it).
-    /// Refused (with a message) while one runs or when the plan is invalid.
+    /// Refused (with a message) while one runs, when the plan is invalid,
+    /// or when it runs a command the person has not typed or confirmed.
     pub(crate) fn start_plan(&mut self, kind: JobKind, plan: SweepPlan, lesson: Option<&'static str>) {
+        if self.untrusted(&plan) {
+            return self.error("Not started: the command came from a file and has not been confirmed.");
+        }
         let ctx = self.ctx.clone();
         let wake = move || {
             if let Some(ctx) = &ctx {
@@ -271,6 +330,7 @@ impl ScalescopeApp {
         if let Some(ended) = polled.ended {
             self.ended(ended);
         }
+        self.watch_library();
     }
 
     fn ended(&mut self, ended: Ended) {
@@ -501,11 +561,28 @@ impl ScalescopeApp {
                 let said = self.shelf.undo_delete();
                 self.say(said);
             }
+            Action::UseSettings(key) => self.use_settings(key),
             Action::Say(text) => self.info(text),
             Action::Try(i, settings, kind) => self.try_lesson(i, &settings, kind),
             Action::Lesson(i) => self.settings.lesson = i.filter(|&i| i < LESSONS.len()),
             Action::ToggleControls => self.settings.toggle_controls(),
         }
+    }
+
+    /// Sets the controls as the experiment `key` ran; a command in it is
+    /// marked as from its file, and asked about before it runs.
+    fn use_settings(&mut self, key: super::shelf::Key) {
+        let Some(i) = self.shelf.slots.iter().position(|s| s.key == key) else { return };
+        let x = self.shelf.results[i].clone();
+        let from = format!("experiment #{} ({})", i + 1, x.name);
+        self.settings.use_experiment(&x, from);
+        // The fields show the loaded values, not what was typed before.
+        let prefix = format!("{}/", x.workload.name.name());
+        self.param_text.retain(|k, _| !k.starts_with(&prefix));
+        self.settings.lesson = None;
+        self.settings.controls = true;
+        let ask = if x.workload.command.is_some() { " Its command is shown to you before it runs." } else { "" };
+        self.info(format!("The controls are set as #{} ran: press Run or a sweep to run it here.{ask}", i + 1));
     }
 
     /// Starts lesson `i`'s job with its own `settings` (the controls keep
@@ -546,6 +623,17 @@ impl ScalescopeApp {
     /// Draws one frame: the whole UI.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         super::layout::frame(self, ui);
+        self.confirm_command(ui.ctx());
+    }
+
+    /// The question before a command from a file runs, while one waits.
+    fn confirm_command(&mut self, ctx: &egui::Context) {
+        let Some(held) = &self.confirming else { return };
+        let threads = held.plan.threads.iter().map(|t| t.get()).collect();
+        let asked = super::panels::command::Asked { spec: &held.plan.workload, threads, from: self.settings.command_from.as_deref() };
+        if let Some(run) = super::panels::command::confirm(ctx, &asked) {
+            self.answer_command(run);
+        }
     }
 
     /// Stops and joins the job (closing the window mid-run).

@@ -28,6 +28,9 @@ pub struct Jobs {
     pub rep: Option<usize>,
     /// The workload of the job started last (its description explains the live picture).
     pub workload: Option<crate::workloads::WorkloadKind>,
+    /// The command of the job started last, when it runs a program: its
+    /// lanes are the program's threads, and its CPU use is shown, not items.
+    pub program: Option<crate::program::CommandSpec>,
 }
 
 /// A job that ended, as [`Jobs::poll`] reports it.
@@ -91,6 +94,7 @@ impl Jobs {
         plan.check_memory(crate::measure::budget::MemoryBudget::default_for_machine()).map_err(|e| format!("Cannot start: {e}"))?;
         let label = kind.label(&plan);
         self.workload = Some(plan.workload.name);
+        self.program = plan.workload.command.clone();
         let job =
             Job::start(label.clone(), lesson, plan, library, quiet, wake).map_err(|e| format!("Could not start the job's thread: {e}"))?;
         self.job = Some(job);

@@ -81,11 +81,25 @@ fn begin(app: &mut ScalescopeApp, ctx: &egui::Context) {
     app.finish_png(ctx.pixels_per_point());
 }
 
+/// Every fact of `machine`, one a row.
+fn machine_details(ui: &mut egui::Ui, machine: &crate::machine::MachineInfo) {
+    egui::Grid::new("machine-details").num_columns(2).striped(true).show(ui, |ui| {
+        for (what, fact) in machine.details() {
+            ui.strong(what);
+            ui.label(fact);
+            ui.end_row();
+        }
+    });
+}
+
 /// The top bar: the name, the machine, and the message line.
 fn top(ui: &mut egui::Ui, app: &ScalescopeApp) {
     ui.horizontal_wrapped(|ui| {
         ui.heading("scalescope");
-        ui.label(RichText::new(app.machine.describe()).weak());
+        // The machine panel: every fact it recorded, one a row (as `scalescope machine`).
+        ui.menu_button(RichText::new(app.machine.describe()).weak(), |ui| machine_details(ui, &app.machine))
+            .response
+            .on_hover_text("The machine as a run sees it: click for its CPUs, SMT siblings, core types, NUMA nodes, governor and what this process may use");
     });
     if let Some(m) = &app.message {
         let color = if m.error { Color32::from_rgb(220, 60, 60) } else { ui.visuals().text_color() };
@@ -149,7 +163,7 @@ fn tabs(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels::Ac
             // A small window scrolls to the lower plots.
             egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &analysed, app.settings.view, cores));
         }
-        Tab::Why => panels::why::ui(ui, &analysed, cores, &mut app.why),
+        Tab::Why => panels::why::ui(ui, &analysed, &mut app.why),
         Tab::Results => panels::table::ui(ui, &shown, actions),
         Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), actions),
         Tab::Experiments => {

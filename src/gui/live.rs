@@ -15,6 +15,9 @@ pub struct LiveRun {
     pub workers: Vec<WorkerStats>,
     /// Per worker: (seconds since the call began, items done).
     pub history: Vec<Vec<(f64, u64)>>,
+    /// Per worker: (seconds since the call began, its CPU time so far in
+    /// microseconds); what a program's threads report (their items stay 0).
+    pub cpu_us: Vec<Vec<(f64, u64)>>,
     /// Seconds since the call began, at the latest event.
     pub elapsed_s: f64,
     /// Whether `Finished` arrived.
@@ -72,6 +75,7 @@ impl LiveRun {
                 self.elapsed_s = self.elapsed_s.max(elapsed.as_secs_f64());
                 self.workers[stats.worker] = *stats;
                 self.history[stats.worker].push((elapsed.as_secs_f64(), stats.items));
+                self.cpu_us[stats.worker].push((elapsed.as_secs_f64(), micros(stats.busy_s)));
             }
             ProgressEvent::Phase { elapsed, phase, done, total } => {
                 let t = elapsed.as_secs_f64();
@@ -107,6 +111,7 @@ impl LiveRun {
                 for w in workers {
                     self.workers[w.worker] = *w;
                     self.history[w.worker].push((self.elapsed_s, w.items));
+                    self.cpu_us[w.worker].push((self.elapsed_s, micros(w.busy_s)));
                 }
                 self.finished = true;
             }
@@ -118,6 +123,7 @@ impl LiveRun {
             let worker = self.workers.len();
             self.workers.push(WorkerStats { worker, ..Default::default() });
             self.history.push(vec![(0.0, 0)]);
+            self.cpu_us.push(vec![(0.0, 0)]);
         }
     }
 
@@ -125,6 +131,29 @@ impl LiveRun {
     pub fn items(&self) -> u64 {
         self.workers.iter().map(|w| w.items).sum()
     }
+
+    /// Whether it is the sequential reference: the engine's workloads name
+    /// it as the feeder; a program's reference is the program, so its
+    /// label (the sweep's) says it.
+    pub fn is_reference(&self) -> bool {
+        self.used == crate::workloads::REFERENCE || self.label.starts_with(crate::workloads::REFERENCE)
+    }
+
+    /// CPU seconds of all workers (of a program: all its threads).
+    pub fn cpu_s(&self) -> f64 {
+        self.workers.iter().map(|w| w.busy_s).sum()
+    }
+
+    /// Cores kept busy on average so far: CPU time over elapsed time.
+    pub fn cores(&self) -> Option<f64> {
+        let cpu = self.cpu_s();
+        (self.elapsed_s > 0.0 && cpu > 0.0).then(|| cpu / self.elapsed_s)
+    }
+}
+
+/// Seconds as whole microseconds (what the CPU histories hold).
+fn micros(s: f64) -> u64 {
+    (s.max(0.0) * 1e6).round() as u64
 }
 
 /// One finished engine call (or reference run) of the experiment, as the
@@ -154,6 +183,11 @@ pub struct CallTrace {
     /// Whether it was too short to draw its rate over time (`rate` is then
     /// flat: its average).
     pub short: bool,
+    /// CPU seconds its workers used (of a program: all its threads).
+    pub cpu_s: f64,
+    /// Cores busy over time, x in seconds since the experiment began (a
+    /// call too short for two bins: its average, flat).
+    pub cpu: Vec<[f64; 2]>,
 }
 
 /// Steps of [`CallTrace::done`].
@@ -176,6 +210,11 @@ impl CallTrace {
     /// Its middle, seconds since the experiment began.
     pub fn mid_s(&self) -> f64 {
         self.at_s + self.duration_s / 2.0
+    }
+
+    /// Cores it kept busy on average: CPU time over its time.
+    pub fn cores(&self) -> Option<f64> {
+        (self.duration_s > 0.0 && self.cpu_s > 0.0).then(|| self.cpu_s / self.duration_s)
     }
 }
 
@@ -244,7 +283,7 @@ impl LiveExperiment {
         }
         Some(CallTrace {
             label: run.label.clone(),
-            reference: run.used == crate::workloads::REFERENCE,
+            reference: run.is_reference(),
             at_s: self.current_at_s,
             duration_s: run.elapsed_s,
             items: run.items(),
@@ -253,6 +292,8 @@ impl LiveExperiment {
             done: done_curve(&run.history, run.elapsed_s),
             steady: steady(run),
             short: self.too_short(),
+            cpu_s: run.cpu_s(),
+            cpu: self.current_cpu(),
         })
     }
 
@@ -272,7 +313,7 @@ impl LiveExperiment {
     pub fn headline(&self) -> (Option<f64>, Speedup) {
         let run = &self.current;
         let rate = average_rate(run);
-        if run.used == crate::workloads::REFERENCE {
+        if run.is_reference() {
             return (rate, Speedup::Reference);
         }
         let speedup = match self.reference() {
@@ -302,6 +343,35 @@ impl LiveExperiment {
         let run = &self.current;
         let Some(h) = run.history.get(worker) else { return vec![] };
         total_rate(std::slice::from_ref(h), rate_bin(run.elapsed_s)).into_iter().map(|[t, r]| [self.current_at_s + t, r]).collect()
+    }
+
+    /// The latest sequential reference filed before the call on show that
+    /// took any time: for a program, whose items stay 0.
+    pub fn program_reference(&self) -> Option<&CallTrace> {
+        self.traces.iter().rev().find(|t| t.reference && t.duration_s > 0.0)
+    }
+
+    /// The current call's cores busy over time on the experiment's axis
+    /// (as [`LiveExperiment::current_rate`], of CPU time); a call too short
+    /// for two bins is drawn as its average over its whole time.
+    pub fn current_cpu(&self) -> Vec<[f64; 2]> {
+        let run = &self.current;
+        let cores = total_rate(&run.cpu_us, cpu_bin(run.elapsed_s));
+        let at = self.current_at_s;
+        if cores.len() >= 2 {
+            return cores.into_iter().map(|[t, us]| [at + t, us / 1e6]).collect();
+        }
+        match run.cores() {
+            Some(c) => vec![[at, c], [at + run.elapsed_s, c]],
+            None => vec![],
+        }
+    }
+
+    /// One worker's (a program thread's) cores busy on the experiment's axis.
+    pub fn worker_cpu(&self, worker: usize) -> Vec<[f64; 2]> {
+        let run = &self.current;
+        let Some(h) = run.cpu_us.get(worker) else { return vec![] };
+        total_rate(std::slice::from_ref(h), cpu_bin(run.elapsed_s)).into_iter().map(|[t, us]| [self.current_at_s + t, us / 1e6]).collect()
     }
 
     /// Whether the current call is too short to draw over time (under two bins).
@@ -520,6 +590,70 @@ pub fn fastest(points: &[SummaryPoint]) -> Option<&SummaryPoint> {
     points.iter().filter(|p| !p.reference).max_by(|a, b| a.rate.total_cmp(&b.rate))
 }
 
+/// One configuration of a program's experiment, as its summary shows it:
+/// its time rather than a rate (a program's items are its own business).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgramPoint {
+    /// What ran.
+    pub label: String,
+    /// Whether it is the sequential reference.
+    pub reference: bool,
+    /// Its median time over its timed calls (over its warm-ups where it
+    /// had no timed call), seconds: as the experiment records it, so one
+    /// disturbed run does not move it.
+    pub time_s: f64,
+    /// The cores its calls kept busy, on average (`None`: no CPU time seen).
+    pub cores: Option<f64>,
+    /// The median of the reference's time run last before each call over
+    /// the call's (`None` where no reference ran before one).
+    pub speedup: Option<f64>,
+    /// The middle of its last call, seconds since the experiment began.
+    pub at_s: f64,
+    /// Calls it averages.
+    pub calls: usize,
+}
+
+/// One point per configuration of a program's experiment (per label), in
+/// the order they first ran.
+pub fn program_summary(calls: &[CallTrace]) -> Vec<ProgramPoint> {
+    let mut groups: Vec<Vec<(&CallTrace, Option<f64>)>> = vec![];
+    let mut plain: Option<f64> = None;
+    for c in calls.iter().filter(|c| c.duration_s > 0.0) {
+        if c.reference {
+            plain = Some(c.duration_s);
+        }
+        let entry = (c, plain.map(|p| p / c.duration_s));
+        match groups.iter_mut().find(|g| g[0].0.label == c.label) {
+            Some(g) => g.push(entry),
+            None => groups.push(vec![entry]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let timed: Vec<_> = g.iter().filter(|e| e.0.rep.is_some()).collect();
+            let used = if timed.is_empty() { g.iter().collect() } else { timed };
+            let cores: Vec<f64> = used.iter().filter_map(|e| e.0.cores()).collect();
+            let speedups: Option<Vec<f64>> = used.iter().map(|e| e.1).collect();
+            let times: Vec<f64> = used.iter().map(|e| e.0.duration_s).collect();
+            ProgramPoint {
+                label: g[0].0.label.clone(),
+                reference: g[0].0.reference,
+                time_s: crate::stats::median(&times),
+                cores: (!cores.is_empty()).then(|| cores.iter().sum::<f64>() / cores.len() as f64),
+                speedup: speedups.map(|s| crate::stats::median(&s)),
+                at_s: g.last().map_or(0.0, |e| e.0.mid_s()),
+                calls: used.len(),
+            }
+        })
+        .collect()
+}
+
+/// The quickest configuration of a program that is not the reference.
+pub fn quickest(points: &[ProgramPoint]) -> Option<&ProgramPoint> {
+    points.iter().filter(|p| !p.reference).min_by(|a, b| a.time_s.total_cmp(&b.time_s))
+}
+
 /// The call that ran at `x` seconds since the experiment began, else the
 /// nearest one within `slack_s` of it.
 pub fn call_at(calls: &[CallTrace], x: f64, slack_s: f64) -> Option<&CallTrace> {
@@ -570,6 +704,13 @@ pub fn rate_bin(span_s: f64) -> f64 {
     (span_s / 40.0).clamp(0.05, 1.0)
 }
 
+/// A bin for CPU use over `span_s` seconds: about 40 points, and never
+/// less than 200 ms. CPU time is read from `/proc` every 50 ms in clock
+/// ticks of 10 ms: finer bins show the sampling, not the program.
+pub fn cpu_bin(span_s: f64) -> f64 {
+    (span_s / 40.0).clamp(0.2, 1.0)
+}
+
 /// A worker's time split: (busy, waiting for input, idle) fractions of `elapsed_s`.
 pub fn time_split(w: &WorkerStats, elapsed_s: f64) -> (f64, f64, f64) {
     if elapsed_s <= 0.0 {
@@ -591,6 +732,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::workloads::REFERENCE;
 
     fn snap(worker: usize, items: u64, busy_s: f64, wait_s: f64) -> WorkerStats {
         WorkerStats { worker, items, chunks: 1, busy_s, wait_s }
@@ -637,7 +779,20 @@ mod tests {
     fn trace(label: &str, reference: bool, at_s: f64, duration_s: f64, items: u64, rep: Option<usize>) -> CallTrace {
         let done = (0..=DONE_POINTS).map(|i| i as f64 / DONE_POINTS as f64).map(|f| [f * duration_s, f * items as f64]).collect();
         let rate = vec![[at_s, items as f64 / duration_s], [at_s + duration_s, items as f64 / duration_s]];
-        CallTrace { label: label.into(), reference, at_s, duration_s, items, rate, rep, done, steady: true, short: false }
+        CallTrace {
+            label: label.into(),
+            reference,
+            at_s,
+            duration_s,
+            items,
+            rate,
+            rep,
+            done,
+            steady: true,
+            short: false,
+            cpu_s: 0.0,
+            cpu: vec![],
+        }
     }
 
     fn event(call: u64, event: ProgressEvent) -> Progress {
@@ -771,6 +926,40 @@ mod tests {
         // No plain loop before a call: no speedup for it.
         assert_eq!(summary(&calls[..1])[0].speedup, None);
         assert_eq!(fastest(&summary(&calls[1..2])), None);
+    }
+
+    #[test]
+    fn a_programs_reference_is_told_by_its_label_and_its_summary_is_of_time_and_cpu() {
+        let ms = Duration::from_millis;
+        let mut exp = LiveExperiment::new("starting");
+        // A program names itself in `Started`, its reference too; its items stay 0.
+        exp.expect(CallId(1), REFERENCE.into(), 0.0, Some(0));
+        exp.apply(&event(1, ProgressEvent::Started { workers: 1, feeder: "xz".into(), plan: None }));
+        exp.apply(&event(1, ProgressEvent::Worker { elapsed: ms(500), stats: snap(0, 0, 0.5, 0.0) }));
+        assert!(exp.current.is_reference());
+        exp.apply(&event(
+            1,
+            ProgressEvent::Finished { end: crate::engine::CallEnd::Completed, elapsed: ms(1000), workers: vec![snap(0, 0, 1.0, 0.0)] },
+        ));
+        exp.expect(CallId(2), "xz x2".into(), 1.0, Some(0));
+        exp.apply(&event(2, ProgressEvent::Started { workers: 2, feeder: "xz".into(), plan: None }));
+        for t in [100, 200, 300, 400, 500] {
+            let busy = t as f64 / 1e3;
+            exp.apply(&event(2, ProgressEvent::Worker { elapsed: ms(t), stats: snap(0, 0, busy * 0.9, busy * 0.1) }));
+            exp.apply(&event(2, ProgressEvent::Worker { elapsed: ms(t), stats: snap(1, 0, busy * 0.9, busy * 0.1) }));
+        }
+        assert!(!exp.current.is_reference());
+        assert!((exp.current.cores().unwrap() - 1.8).abs() < 1e-9);
+        let cpu = exp.current_cpu();
+        assert!(cpu.len() >= 2 && cpu.iter().all(|p| (p[1] - 1.8).abs() < 1e-6), "{cpu:?}");
+        assert_eq!(exp.program_reference().map(|r| r.duration_s), Some(1.0));
+        let points = program_summary(&exp.calls());
+        assert_eq!(points.len(), 2);
+        assert!(points[0].reference && (points[0].cores.unwrap() - 1.0).abs() < 1e-9);
+        assert!((points[1].time_s - 0.5).abs() < 1e-9 && (points[1].speedup.unwrap() - 2.0).abs() < 1e-9, "{points:?}");
+        assert_eq!(quickest(&points).map(|p| p.label.as_str()), Some("xz x2"));
+        // The engine's workloads see no change: their rate, no program summary needed.
+        assert_eq!(summary(&exp.calls()).len(), 0, "no items, no item rate");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub use crate::export::plot_data;
 pub mod runner;
 pub mod shelf;
 pub mod state;
+mod watch;
 
 pub use app::{Answer, Ask, ScalescopeApp};
 

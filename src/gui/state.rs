@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::engine::{Chunk, ChunkSize, FeederKind, MAX_CHUNK, MAX_THREADS, Threads};
 use crate::experiment::SweepPlan;
+use crate::program::CommandSpec;
 use crate::workloads::{Variant, WorkloadKind, WorkloadSpec};
 
 /// How a thread sweep steps from 1 to the maximum.
@@ -113,12 +114,23 @@ pub struct Settings {
     /// Before measuring, estimate the job's length and read the machine's
     /// load, and ask when the job is long or another program uses the CPU.
     pub check_first: bool,
+    /// The command the person typed (or saw and confirmed) in this session.
+    /// A command in the specs that is not this one came from elsewhere (an
+    /// experiment's file, the settings saved last time): it is shown, and
+    /// runs only once the person has seen it and said so. Never saved, so
+    /// restored settings are never trusted.
+    #[serde(skip)]
+    pub typed_command: Option<CommandSpec>,
+    /// Where the command in the specs came from when it was not typed here
+    /// ("experiment #2, xz sweep"), for the mark beside it.
+    #[serde(skip)]
+    pub command_from: Option<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            specs: WorkloadKind::ALL.iter().map(|&k| WorkloadSpec::new(k)).collect(),
+            specs: WorkloadKind::ALL.iter().filter(|k| k.design().runs_here()).map(|&k| WorkloadSpec::new(k)).collect(),
             workload: WorkloadKind::default(),
             feeder: FeederKind::Auto,
             threads: capped_threads(num_cpus::get()),
@@ -138,8 +150,17 @@ impl Default for Settings {
             controls: true,
             lesson_controls: false,
             check_first: true,
+            typed_command: None,
+            command_from: None,
         }
     }
+}
+
+/// This machine's thread ladder (1, 2, 4, ..., the allowed CPUs, the
+/// physical cores, the logical CPUs, twice those), read once.
+fn machine_ladder() -> &'static [usize] {
+    static LADDER: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    LADDER.get_or_init(|| crate::machine::MachineInfo::detect().ladder())
 }
 
 /// `n` threads brought into 1..=[`MAX_THREADS`]: for counts the app derives
@@ -297,7 +318,7 @@ impl Settings {
         }
         let mut v: Vec<usize> = match self.steps {
             ThreadSteps::EveryOne => (1..=max).collect(),
-            ThreadSteps::Doubling => std::iter::successors(Some(1usize), |&t| (t * 2 <= max).then_some(t * 2)).collect(),
+            ThreadSteps::Doubling => machine_ladder().iter().copied().filter(|&t| t <= max).collect(),
         };
         if v.last() != Some(&max) {
             v.push(max);
@@ -318,6 +339,50 @@ impl Settings {
             .map(|(v, max, why)| format!("{} is left out at n = {n}: {why}. Set n to at most {max} to see it.", v.name()));
         let why: Vec<String> = why.collect();
         (kept, (!why.is_empty()).then(|| why.join(" ")))
+    }
+
+    /// Whether `command` may run without asking: the person typed it, or saw
+    /// it and said run it, in this session.
+    pub fn command_trusted(&self, command: &CommandSpec) -> bool {
+        self.typed_command.as_ref() == Some(command)
+    }
+
+    /// Whether the selected workload's command came from elsewhere than the
+    /// person's typing (it is asked about before it runs).
+    pub fn command_from_file(&self) -> bool {
+        self.spec().command.as_ref().is_some_and(|c| !self.command_trusted(c))
+    }
+
+    /// Trusts `command`: the person typed it, or saw it and said run it.
+    pub fn trust_command(&mut self, command: CommandSpec) {
+        self.typed_command = Some(command);
+        self.command_from = None;
+    }
+
+    /// The controls set as `x` ran: its workload with its parameters (and
+    /// its command, marked as from `from`: not trusted), the most threads
+    /// it asked for, its repetitions and warm-up, and its feeder, chunk
+    /// size and GIL where it had one each.
+    pub fn use_experiment(&mut self, x: &crate::experiment::Experiment, from: String) {
+        let kind = x.workload.name;
+        self.workload = kind;
+        self.view = kind;
+        *self.spec_mut() = WorkloadSpec { input: None, ..x.workload.clone() };
+        if let Some(t) = x.asked.threads.iter().map(|t| t.get()).max() {
+            self.threads = capped_threads(t);
+        }
+        if let [feeder] = x.asked.feeders[..] {
+            self.feeder = feeder;
+        }
+        if let [chunk] = x.asked.chunks[..] {
+            self.chunk = chunk;
+        }
+        if let [gil] = x.asked.gil[..] {
+            self.gil = gil;
+        }
+        self.reps = x.asked.reps.clamp(1, 20);
+        self.warmup = x.asked.warmup.min(5);
+        self.command_from = self.command_from_file().then_some(from);
     }
 
     /// Whether the control panel is shown: beside a lesson view, or beside the tabs.

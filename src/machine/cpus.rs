@@ -151,7 +151,9 @@ pub struct Allowed {
 impl Allowed {
     /// Reads this process's (`/proc/self`) affinity, quota and cpuset under `root`.
     pub fn read(root: &Root) -> Self {
-        let cpus = field(&root.read("/proc/self/status").unwrap_or_default(), "Cpus_allowed_list").and_then(|v| v.parse().ok()).unwrap_or_default();
+        let cpus = field(&root.read("/proc/self/status").unwrap_or_default(), "Cpus_allowed_list")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default();
         let groups = root.read("/proc/self/cgroup").unwrap_or_default();
         Allowed { cpus, quota_cpus: quota(root, &groups), cpuset: cpuset(root, &groups) }
     }
@@ -183,7 +185,8 @@ fn group_path(groups: &str, controller: Option<&str>) -> Option<String> {
 
 /// The quota in CPUs: v2 `cpu.max` ("max 100000": none), else v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`.
 fn quota(root: &Root, groups: &str) -> Option<f64> {
-    let ratio = |q: &str, p: &str| Some(q.trim().parse::<f64>().ok()? / p.trim().parse::<f64>().ok().filter(|&p| p > 0.0)?).filter(|&r| r > 0.0);
+    let ratio =
+        |q: &str, p: &str| Some(q.trim().parse::<f64>().ok()? / p.trim().parse::<f64>().ok().filter(|&p| p > 0.0)?).filter(|&r| r > 0.0);
     if let Some(g) = group_path(groups, None)
         && let Some(max) = root.read(&format!("/sys/fs/cgroup{}/cpu.max", slash(&g)))
     {

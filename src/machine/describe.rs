@@ -12,10 +12,13 @@ impl MachineInfo {
         let mut out = vec![
             ("CPU", self.cpu_model.clone()),
             ("logical CPUs", self.logical_cores.to_string()),
-            ("physical cores", match t.map_or(1, |t| t.packages) {
-                1 => self.physical_cores.to_string(),
-                p => format!("{} in {p} sockets", self.physical_cores),
-            }),
+            (
+                "physical cores",
+                match t.map_or(1, |t| t.packages) {
+                    1 => self.physical_cores.to_string(),
+                    p => format!("{} in {p} sockets", self.physical_cores),
+                },
+            ),
         ];
         let smt = t.filter(|t| !t.smt_siblings.is_empty()).map_or_else(
             || "none: one thread per core".to_string(),
@@ -31,7 +34,8 @@ impl MachineInfo {
         let nodes: Vec<String> = t.map_or(vec![], |t| t.numa_nodes.iter().enumerate().map(|(i, n)| format!("node {i}: {n}")).collect());
         out.push(("NUMA", if nodes.is_empty() { "one node".into() } else { nodes.join("; ") }));
         let clock = t.and_then(|t| t.mhz).map_or(String::new(), |(lo, hi)| format!(", {lo}-{hi} MHz"));
-        let governor = t.and_then(|t| t.governor.clone()).map_or_else(|| "not reported (no cpufreq)".to_string(), |g| format!("{g}{clock}"));
+        let governor =
+            t.and_then(|t| t.governor.clone()).map_or_else(|| "not reported (no cpufreq)".to_string(), |g| format!("{g}{clock}"));
         out.push(("governor", governor));
         out.push(("this process may use", self.allowed_words()));
         let ladder: Vec<String> = self.ladder().iter().map(ToString::to_string).collect();

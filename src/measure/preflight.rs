@@ -71,6 +71,9 @@ pub struct Preflight {
     pub expected_s: Option<f64>,
     /// Cores other programs used during the check.
     pub outside_cores: Option<f64>,
+    /// Where the plan asks for more threads than this process's CPU set or
+    /// cgroup quota allows: the warning ([`crowded`]).
+    pub crowded: Option<String>,
 }
 
 impl Preflight {
@@ -88,7 +91,9 @@ impl Preflight {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        Preflight { probe, expected_s, outside_cores }
+        let most = plan.threads.iter().map(|t| t.get()).max().unwrap_or(1);
+        let crowded = crowded(&crate::machine::MachineInfo::detect(), most);
+        Preflight { probe, expected_s, outside_cores, crowded }
     }
 
     /// What to ask the person before measuring, one line per point; empty
@@ -104,6 +109,13 @@ impl Preflight {
         if let Some(c) = self.outside_cores.filter(|&c| c > BUSY_CORES) {
             out.push(format!("Another program is using {c:.1} of a core: the numbers will be disturbed."));
         }
+        if let Some(w) = &self.crowded {
+            let mut w = w.clone();
+            if let Some(first) = w.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            out.push(format!("{w}."));
+        }
         out
     }
 }
@@ -118,9 +130,12 @@ pub fn outside_load() -> Option<f64> {
 
 /// Times the plain loop of `spec` at sizes growing four times a step up
 /// to its own `n`, until one takes [`PROBE_S`], then once more at four
-/// times that size; `None` without a size or on an error.
+/// times that size; `None` without a size or on an error. A program is
+/// never probed: the probe would run it, untimed, before the person's job.
 fn probe(spec: &WorkloadSpec) -> Option<Probe> {
-    let sized = spec.file.is_none() && spec.name.info().params.iter().any(|p| p.name == "n");
+    let design = spec.name.design();
+    let ours = design.runs_here() && design != crate::workloads::Design::Program;
+    let sized = ours && spec.file.is_none() && spec.name.info().params.iter().any(|p| p.name == "n");
     let n = Some(spec.get("n")).filter(|&n| sized && n > 0)?;
     let time = |m: u64| -> Option<(u64, f64)> {
         let t = Instant::now();
@@ -160,6 +175,26 @@ fn expected(plan: &SweepPlan, probe: &Probe, cores: usize) -> f64 {
         .sum()
 }
 
+/// The warning before measuring `threads` threads where this process may
+/// use fewer CPUs (its CPU set, or its cgroup's quota): `None` where they fit.
+pub fn crowded(machine: &crate::machine::MachineInfo, threads: usize) -> Option<String> {
+    let a = machine.allowed.as_ref()?;
+    // More threads than the machine's CPUs is the ordinary oversubscription the diagnosis reads; this warns of a narrowed set.
+    let set = (threads > a.cpus.len() && a.cpus.len() < machine.logical_cores).then(|| {
+        let past = crate::units::count_of(a.cpus.len(), "thread");
+        format!(
+            "this process may run on {} of {} CPUs (its CPU set: {}): the runs past {past} are oversubscribed",
+            a.cpus.len(),
+            machine.logical_cores,
+            a.cpus
+        )
+    });
+    let quota =
+        a.quota_cpus.filter(|&q| threads as f64 > q).map(|q| format!("the cgroup allows {q:.2} CPUs: runs of more threads are throttled"));
+    let both: Vec<String> = set.into_iter().chain(quota).collect();
+    (!both.is_empty()).then(|| both.join("; "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,7 +216,7 @@ mod tests {
     #[test]
     fn long_jobs_and_busy_machines_are_asked_about_and_others_are_not() {
         let p = Some(Probe { n: 1000, seconds: 0.05, fixed_s: 0.0, exponent: 1.0 });
-        let quiet = Preflight { probe: p, expected_s: Some(30.0), outside_cores: Some(0.05) };
+        let quiet = Preflight { probe: p, expected_s: Some(30.0), outside_cores: Some(0.05), crowded: None };
         assert!(quiet.questions().is_empty());
         let long = Preflight { expected_s: Some(400.0), ..quiet.clone() };
         assert_eq!(
@@ -198,18 +233,4 @@ mod tests {
         let p = probe(&spec).expect("primes has a size");
         assert!(p.n <= 5000 && p.seconds > 0.0 && (1.0..=2.0).contains(&p.exponent) && p.fixed_s >= 0.0, "{p:?}");
     }
-}
-
-/// The warning before measuring `threads` threads where this process may
-/// use fewer CPUs (its CPU set, or its cgroup's quota): `None` where they fit.
-pub fn crowded(machine: &crate::machine::MachineInfo, threads: usize) -> Option<String> {
-    let a = machine.allowed.as_ref()?;
-    let set = (threads > a.cpus.len()).then(|| {
-        let of = if a.cpus.len() < machine.logical_cores { format!(" of {}", machine.logical_cores) } else { String::new() };
-        let past = crate::units::count_of(a.cpus.len(), "thread");
-        format!("this process may run on {}{of} CPUs (its CPU set: {}): the runs past {past} are oversubscribed", a.cpus.len(), a.cpus)
-    });
-    let quota = a.quota_cpus.filter(|&q| threads as f64 > q).map(|q| format!("the cgroup allows {q:.2} CPUs: runs of more threads are throttled"));
-    let both: Vec<String> = set.into_iter().chain(quota).collect();
-    (!both.is_empty()).then(|| both.join("; "))
 }

@@ -1,6 +1,10 @@
 //! A sweep: the sequential reference and a list of configurations, run in
 //! one process with the repetitions interleaved (rep 1 of every
 //! configuration, then rep 2, ...), so drift of the machine hits all alike.
+//!
+//! What is measured is a [`Subject`]: the registry's workloads
+//! ([`run_sweep`]), or a program's own map-reduce (the harness,
+//! [`super::scaling`]); both go through this one loop.
 
 use std::time::Instant;
 
@@ -9,7 +13,7 @@ use crate::experiment::{Baseline, Experiment, RunRecord, Status, StopCause, Work
 use crate::experiment::{Step, SweepPlan};
 use crate::machine::load::{CpuClock, CpuShare};
 use crate::stats::Summary;
-use crate::workloads::{self, Computed, WorkloadError, WorkloadSpec};
+use crate::workloads::{self, Computed, ResultValue, WorkloadError, WorkloadSpec};
 
 /// Progress of a sweep, for a progress bar or the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,13 +37,82 @@ pub enum SweepEvent {
     },
 }
 
-struct Acc {
+/// What a sweep measures: how it runs one configuration and the sequential
+/// reference, and how a result is checked against the reference's and kept.
+pub(crate) trait Subject {
+    /// A run's result.
+    type Value;
+
+    /// Builds what the runs of `spec` read, before anything is timed.
+    fn warm(&mut self, _spec: &WorkloadSpec) {}
+
+    /// One pass of a probe of this machine's memory bandwidth, for a
+    /// workload that reads memory.
+    fn probe_memory(&mut self, _spec: &WorkloadSpec, _cores: usize) -> Option<crate::workloads::bandwidth::Bandwidth> {
+        None
+    }
+
+    /// The sequential reference of `spec` under `hooks`, and its time in seconds.
+    ///
+    /// # Errors
+    /// It could not run; the sweep stops.
+    fn reference(&mut self, spec: &WorkloadSpec, hooks: &Hooks) -> Result<(Self::Value, f64), WorkloadError>;
+
+    /// One engine call of `spec`.
+    ///
+    /// # Errors
+    /// It could not run; the sweep stops.
+    fn run(&mut self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Self::Value>, WorkloadError>;
+
+    /// Whether `got`, a run of `spec` with `config`, reproduces `reference`.
+    ///
+    /// # Errors
+    /// A result that must stop the sweep (recorded as not verified first).
+    fn verify(&mut self, spec: &WorkloadSpec, config: &Config, reference: &Self::Value, got: &Self::Value) -> Result<bool, WorkloadError>;
+
+    /// The result as the experiment keeps it.
+    fn value(&self, v: &Self::Value) -> ResultValue;
+}
+
+/// The registry's workloads: a spec names what runs.
+struct Registry;
+
+impl Subject for Registry {
+    type Value = Computed;
+
+    fn warm(&mut self, spec: &WorkloadSpec) {
+        spec.name.workload().warm(spec);
+    }
+
+    fn probe_memory(&mut self, spec: &WorkloadSpec, cores: usize) -> Option<crate::workloads::bandwidth::Bandwidth> {
+        spec.name.workload().probe_memory(spec, cores)
+    }
+
+    fn reference(&mut self, spec: &WorkloadSpec, hooks: &Hooks) -> Result<(Computed, f64), WorkloadError> {
+        workloads::reference_timed(spec, hooks)
+    }
+
+    fn run(&mut self, spec: &WorkloadSpec, call: Run<'_>) -> Result<Outcome<Computed>, WorkloadError> {
+        workloads::run(spec, call)
+    }
+
+    /// A wrong answer is recorded as not verified; measuring goes on.
+    fn verify(&mut self, spec: &WorkloadSpec, _config: &Config, reference: &Computed, got: &Computed) -> Result<bool, WorkloadError> {
+        Ok(spec.name.workload().verify(reference, got))
+    }
+
+    fn value(&self, v: &Computed) -> ResultValue {
+        v.to_value()
+    }
+}
+
+struct Acc<V> {
     step: usize,
     spec: WorkloadSpec,
     config: Config,
     times: Vec<f64>,
     verified: bool,
-    result: Option<Computed>,
+    result: Option<V>,
     reports: Vec<Report>,
     /// Per timed repetition, whether its timeline was cut to fit the experiment's limit.
     spans_cut: Vec<bool>,
@@ -49,10 +122,9 @@ struct Acc {
 }
 
 /// One step's sequential reference: its timed repetitions and its result.
-#[derive(Default)]
-struct Reference {
+struct Reference<V> {
     times: Vec<f64>,
-    result: Option<Computed>,
+    result: Option<V>,
 }
 
 /// The most per-worker spans one experiment keeps (about 40 bytes each):
@@ -92,21 +164,37 @@ pub fn run_sweep(
     on_event: impl FnMut(SweepEvent),
     on_measured: impl FnMut(&Experiment),
 ) -> Result<Experiment, WorkloadError> {
+    sweep_of(&mut Registry, plan, exp, hooks, on_event, on_measured)
+}
+
+/// [`run_sweep`] of any [`Subject`]: the one loop every sweep goes through.
+///
+/// # Errors
+/// As [`run_sweep`].
+pub(crate) fn sweep_of<S: Subject>(
+    subject: &mut S,
+    plan: &SweepPlan,
+    exp: Experiment,
+    hooks: &Hooks,
+    on_event: impl FnMut(SweepEvent),
+    on_measured: impl FnMut(&Experiment),
+) -> Result<Experiment, WorkloadError> {
     plan.validate()?;
     // A text that cannot be read twice is read once, here; a file is fingerprinted.
     let plan = &SweepPlan { workload: plan.workload.prepare_cancellable(&hooks.cancel.clone().unwrap_or_default())?, ..plan.clone() };
-    let mut sweep = Sweep::new(plan, exp, hooks, on_event, on_measured);
+    let mut sweep = Sweep::new(subject, plan, exp, hooks, on_event, on_measured);
     let outcome = (0..plan.warmup + plan.reps).try_for_each(|round| sweep.round(round));
     Ok(sweep.finish(outcome))
 }
 
 /// A sweep under way: what it has measured so far and where it is.
-struct Sweep<'p, E, M> {
+struct Sweep<'p, S: Subject, E, M> {
+    subject: &'p mut S,
     plan: &'p SweepPlan,
     hooks: &'p Hooks,
     steps: Vec<Step>,
-    refs: Vec<Reference>,
-    accs: Vec<Acc>,
+    refs: Vec<Reference<S::Value>>,
+    accs: Vec<Acc<S::Value>>,
     exp: Experiment,
     on_event: E,
     on_measured: M,
@@ -118,14 +206,14 @@ struct Sweep<'p, E, M> {
     origin: Instant,
 }
 
-impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
-    fn new(plan: &'p SweepPlan, exp: Experiment, hooks: &'p Hooks, on_event: E, on_measured: M) -> Self {
+impl<'p, S: Subject, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, S, E, M> {
+    fn new(subject: &'p mut S, plan: &'p SweepPlan, exp: Experiment, hooks: &'p Hooks, on_event: E, on_measured: M) -> Self {
         let steps = plan.steps();
         // What the runs read is built before anything is timed (the largest size last, so it is the one kept).
         for step in &steps {
-            step.workload.name.workload().warm(&step.workload);
+            subject.warm(&step.workload);
         }
-        let refs = steps.iter().map(|_| Reference::default()).collect();
+        let refs = steps.iter().map(|_| Reference { times: vec![], result: None }).collect();
         let accs = plan
             .runs()
             .into_iter()
@@ -142,7 +230,21 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
                 process: vec![],
             })
             .collect();
-        Sweep { plan, hooks, steps, refs, accs, exp, on_event, on_measured, done: 0, measured: 0, spans_held: 0, origin: Instant::now() }
+        Sweep {
+            subject,
+            plan,
+            hooks,
+            steps,
+            refs,
+            accs,
+            exp,
+            on_event,
+            on_measured,
+            done: 0,
+            measured: 0,
+            spans_held: 0,
+            origin: Instant::now(),
+        }
     }
 
     /// One round: every step's reference, then its configurations in an
@@ -185,7 +287,7 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
         if s == 0 {
             self.probe_memory();
         }
-        let (r, t) = workloads::reference_timed(&self.steps[s].workload, &ref_hooks)?;
+        let (r, t) = self.subject.reference(&self.steps[s].workload, &ref_hooks)?;
         self.refs[s].result.get_or_insert(r);
         self.done += 1;
         if self.rep(round).is_some() {
@@ -197,8 +299,7 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
 
     /// A workload that reads memory: one probe pass per round, between the runs, the best kept.
     fn probe_memory(&mut self) {
-        let spec = &self.steps[0].workload;
-        if let Some(b) = spec.name.workload().probe_memory(spec, self.exp.machine.logical_cores) {
+        if let Some(b) = self.subject.probe_memory(&self.steps[0].workload, self.exp.machine.logical_cores) {
             match &mut self.exp.bandwidth {
                 Some(held) => held.merge(&b),
                 None => self.exp.bandwidth = Some(b),
@@ -221,27 +322,34 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
         self.announce(label, Some(config), round, call.id());
         // /proc is read before and after, outside the timed region.
         let clock = if timed { CpuClock::now() } else { None };
-        let out = workloads::run(&self.accs[i].spec, call)?;
+        let out = self.subject.run(&self.accs[i].spec, call)?;
         let share = clock.and_then(|c| Some(CpuClock::now()?.share_since(&c)));
         self.done += 1;
         if timed {
-            self.record(i, out, share);
+            let verdict = self.record(i, out, share);
             self.measured_one();
+            verdict?;
         }
         Ok(())
     }
 
-    /// Adds a timed repetition of configuration `i`: its time, result, report and CPU share.
-    fn record(&mut self, i: usize, mut out: Outcome<Computed>, share: Option<CpuShare>) {
+    /// Adds a timed repetition of configuration `i`: its time, result, report
+    /// and CPU share. An error: the subject found a result that stops the
+    /// sweep (recorded as not verified).
+    fn record(&mut self, i: usize, mut out: Outcome<S::Value>, share: Option<CpuShare>) -> Result<(), WorkloadError> {
         // Neighbouring spans merged to what a picture can show, then cut to
         // what the experiment holds in memory.
         super::thin::thin(&mut out.report.spans);
         let cut = cut_spans(&mut out.report.spans, MAX_SPANS_PER_EXPERIMENT.saturating_sub(self.spans_held));
         self.spans_held += out.report.spans.len();
         let reference = self.refs[self.accs[i].step].result.as_ref();
+        let verdict = match reference {
+            Some(r) => self.subject.verify(&self.accs[i].spec, &self.accs[i].config, r, &out.value),
+            None => Ok(false),
+        };
         let acc = &mut self.accs[i];
         acc.times.push(out.report.wall_s);
-        acc.verified &= reference.is_some_and(|r| acc.spec.name.workload().verify(r, &out.value));
+        acc.verified &= matches!(verdict, Ok(true));
         acc.result = Some(out.value);
         acc.process.extend(out.report.process);
         acc.reports.push(out.report);
@@ -255,12 +363,14 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
             }
             acc.cpu.push(share);
         }
+        verdict.map(|_| ())
     }
 
     /// A timed measurement ended: the experiment gets it, and is handed out to be saved.
     fn measured_one(&mut self) {
         self.measured += 1;
-        write_into(&mut self.exp, &self.steps, &self.refs, &self.accs, running(self.measured, self.plan.total_measurements()));
+        let status = running(self.measured, self.plan.total_measurements());
+        write_into(&mut self.exp, &*self.subject, &self.steps, &self.refs, &self.accs, status);
         (self.on_measured)(&self.exp);
     }
 
@@ -274,7 +384,7 @@ impl<'p, E: FnMut(SweepEvent), M: FnMut(&Experiment)> Sweep<'p, E, M> {
             }
             Err(e) => Status::Stopped { done, total, by: StopCause::Error { message: e.to_string() } },
         };
-        write_into(&mut self.exp, &self.steps, &self.refs, &self.accs, status);
+        write_into(&mut self.exp, &*self.subject, &self.steps, &self.refs, &self.accs, status);
         self.exp
     }
 }
@@ -317,10 +427,17 @@ fn running(done: usize, total: usize) -> Status {
 
 /// Writes what was measured so far into `exp`, with `status`: the strong
 /// step into its baseline and runs, the weak steps into [`Experiment::weak`].
-fn write_into(exp: &mut Experiment, steps: &[Step], refs: &[Reference], accs: &[Acc], status: Status) {
+fn write_into<S: Subject>(
+    exp: &mut Experiment,
+    subject: &S,
+    steps: &[Step],
+    refs: &[Reference<S::Value>],
+    accs: &[Acc<S::Value>],
+    status: Status,
+) {
     exp.status = status;
     for (s, step) in steps.iter().enumerate() {
-        let (baseline, runs) = records(&refs[s], accs.iter().filter(|a| a.step == s));
+        let (baseline, runs) = records(subject, &refs[s], accs.iter().filter(|a| a.step == s));
         match step.grown_for {
             None => {
                 if baseline.is_some() {
@@ -343,12 +460,20 @@ fn write_into(exp: &mut Experiment, steps: &[Step], refs: &[Reference], accs: &[
 
 /// One step's baseline and run records, from its reference and its runs'
 /// repetitions; nothing until the reference has a timed repetition.
-fn records<'a>(reference: &Reference, accs: impl Iterator<Item = &'a Acc>) -> (Option<Baseline>, Vec<RunRecord>) {
+fn records<'a, S: Subject>(
+    subject: &S,
+    reference: &Reference<S::Value>,
+    accs: impl Iterator<Item = &'a Acc<S::Value>>,
+) -> (Option<Baseline>, Vec<RunRecord>)
+where
+    S::Value: 'a,
+{
     let Some(result) = reference.result.as_ref().filter(|_| !reference.times.is_empty()) else {
         return (None, Vec::new());
     };
     let base = Summary::of(&reference.times);
-    let baseline = Baseline { median_s: base.median, times_s: reference.times.clone(), result: result.to_value() };
+    let reference_value = subject.value(result);
+    let baseline = Baseline { median_s: base.median, times_s: reference.times.clone(), result: reference_value.clone() };
     let runs = accs
         .filter(|a| !a.times.is_empty())
         .map(|a| {
@@ -356,7 +481,7 @@ fn records<'a>(reference: &Reference, accs: impl Iterator<Item = &'a Acc>) -> (O
             let median = Summary::of(&a.times).median;
             let mid = a.times.iter().enumerate().min_by(|x, y| (x.1 - median).abs().total_cmp(&(y.1 - median).abs())).map_or(0, |(i, _)| i);
             let report = &a.reports[mid];
-            let value = a.result.as_ref().map_or(result.to_value(), Computed::to_value);
+            let value = a.result.as_ref().map_or_else(|| reference_value.clone(), |v| subject.value(v));
             RunRecord {
                 workers: report
                     .workers

@@ -201,7 +201,15 @@ impl CommandSpec {
     /// The program's name, for labels: `xz`, or `sh` for a shell command.
     pub fn program(&self) -> String {
         let first = words(&self.command, self.shell).ok().and_then(|w| w.into_iter().next()).unwrap_or_default();
-        let first = if self.shell { self.command.split_whitespace().next().unwrap_or("sh").to_string() } else { first };
+        // A shell command is named by its first program, unless it starts with shell syntax (`if`, `for`, `VAR=`, `(`).
+        let keyword = |w: &str| {
+            ["if", "for", "while", "until", "case", "{", "(", "!", "exec", "time"].contains(&w) || w.contains(['=', '(', ';', '$'])
+        };
+        let first = match self.command.split_whitespace().next() {
+            Some(w) if self.shell && !keyword(w) => w.to_string(),
+            _ if self.shell => "sh".to_string(),
+            _ => first,
+        };
         std::path::Path::new(&first).file_name().map_or(first.clone(), |f| f.to_string_lossy().into_owned())
     }
 }
@@ -265,5 +273,7 @@ mod tests {
         assert_eq!(spec.at(2, 1).unwrap().argv, ["sh", "-c", "sort --parallel=2 big.txt | wc -l"]);
         assert_eq!(spec.program(), "sort");
         assert_eq!(CommandSpec::new("/usr/bin/xz -T{threads}").program(), "xz");
+        let script = CommandSpec { shell: true, ..CommandSpec::new("if [ {threads} -gt 1 ]; then exit 1; fi") };
+        assert_eq!(script.program(), "sh");
     }
 }

@@ -218,12 +218,7 @@ fn spawn(inv: &Invocation) -> Result<Child, RunError> {
 fn waiter(pid: i32) -> crossbeam_channel::Receiver<Instant> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     std::thread::spawn(move || {
-        loop {
-            match waitid(Id::Pid(Pid::from_raw(pid)), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {
-                Err(nix::errno::Errno::EINTR) => {}
-                _ => break,
-            }
-        }
+        while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(Pid::from_raw(pid)), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {}
         let _ = tx.send(Instant::now());
     });
     rx
@@ -358,8 +353,7 @@ impl Sampler {
     /// The lanes with `alive_s` as time since first seen.
     fn snapshot(&self) -> Sample {
         let now = self.start.elapsed().as_secs_f64();
-        let lanes =
-            self.lanes.iter().zip(&self.first_seen).map(|(l, t0)| Lane { alive_s: (now - t0).max(l.cpu_s), ..l.clone() }).collect();
+        let lanes = self.lanes.iter().zip(&self.first_seen).map(|(l, t0)| Lane { alive_s: (now - t0).max(l.cpu_s), ..l.clone() }).collect();
         Sample { elapsed: self.start.elapsed(), lanes, rss_bytes: self.rss_now }
     }
 }

@@ -33,13 +33,17 @@ pub enum Design {
     /// A user's own program, run as a black box at each thread count
     /// (`{threads}` in its command line or environment): no feeder, no chunks.
     Program,
+    /// A Rust program's own map-reduce, measured inside that program by the
+    /// measuring layer's harness (`Scaling`) on the feeder it picks. It runs
+    /// only there: this process has not got the code.
+    OwnCode,
 }
 
 impl Design {
     /// The variants of this design, the default first; empty where it runs one way.
     pub fn variants(self) -> &'static [Variant] {
         match self {
-            Design::MapReduce | Design::KeyedMapReduce | Design::Program => &[],
+            Design::MapReduce | Design::KeyedMapReduce | Design::Program | Design::OwnCode => &[],
             Design::OrderedStream => &[Variant::Ordered, Variant::Unordered],
             Design::SharedCounters => &[Variant::Packed, Variant::Padded],
             Design::SharedState => &[Variant::LockedMap, Variant::LocalMerge],
@@ -54,7 +58,13 @@ impl Design {
 
     /// Whether the feeder (and the simulated GIL) setting applies.
     pub fn takes_feeder(self) -> bool {
-        matches!(self, Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState)
+        matches!(self, Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState | Design::OwnCode)
+    }
+
+    /// Whether this process can run it: false for a program's own code
+    /// ([`Design::OwnCode`]), which only that program can measure again.
+    pub fn runs_here(self) -> bool {
+        self != Design::OwnCode
     }
 
     /// For designs of their own, the feeder the design resembles, recorded in
@@ -63,7 +73,7 @@ impl Design {
     /// down queues (`queue`).
     pub fn recorded_feeder(self) -> Option<FeederKind> {
         match self {
-            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState => None,
+            Design::MapReduce | Design::KeyedMapReduce | Design::SharedCounters | Design::SharedState | Design::OwnCode => None,
             Design::OrderedStream => Some(FeederKind::Dispenser),
             Design::Broadcast => Some(FeederKind::Queue),
             Design::Program => Some(FeederKind::Auto),
@@ -88,6 +98,9 @@ impl Design {
             Design::OrderedStream => "chunk auto: 1,024 numbers per chunk (the feeder setting does not apply)",
             Design::Broadcast => "chunk auto: 8,192 items per shared chunk (the feeder and thread settings do not apply)",
             Design::Program => "the program decides how it splits its work (the feeder and chunk settings do not apply)",
+            Design::OwnCode => {
+                "as the program asked (feeder auto unless it picked another): measure, then run fused on one core or dispense adaptive chunks"
+            }
         }
     }
 }
@@ -226,5 +239,6 @@ mod tests {
         assert!("fastest".parse::<Variant>().is_err());
         assert!(Design::MapReduce.variants().is_empty() && Design::MapReduce.takes_feeder());
         assert_eq!(Design::Broadcast.threads_param(), Some("k"));
+        assert!(!Design::OwnCode.runs_here() && Design::Program.runs_here() && Design::MapReduce.runs_here());
     }
 }

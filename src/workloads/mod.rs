@@ -79,6 +79,9 @@ registry! {
     Stream => stream::StreamSum,
     /// A user's own program, run at each thread count.
     Command => command::Command,
+    /// A Rust program's own map-reduce, measured inside that program (it
+    /// does not run here: [`Design::runs_here`]).
+    Code => code::OwnCode,
 }
 
 impl From<WorkloadKind> for &'static str {
@@ -381,6 +384,27 @@ pub enum ResultValue {
     },
     /// Named values, in order (aggregates).
     Named(std::collections::BTreeMap<String, u64>),
+    /// A value of a program's own code (`rust-code`) as its `Debug` text,
+    /// cut to [`MAX_TEXT_CHARS`] characters.
+    Text(String),
+}
+
+/// The most characters a [`ResultValue::Text`] keeps.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+impl ResultValue {
+    /// `value`'s `Debug` text as a result: a whole number as a number, else
+    /// the text, cut to [`MAX_TEXT_CHARS`] characters (the cut marked `...`).
+    pub fn of_debug(value: &impl fmt::Debug) -> Self {
+        let text = format!("{value:?}");
+        if let Ok(n) = text.parse::<u64>() {
+            return ResultValue::Number(n);
+        }
+        match text.char_indices().nth(MAX_TEXT_CHARS) {
+            Some((cut, _)) => ResultValue::Text(format!("{}...", &text[..cut])),
+            None => ResultValue::Text(text),
+        }
+    }
 }
 
 impl fmt::Display for ResultValue {
@@ -398,6 +422,8 @@ impl fmt::Display for ResultValue {
                 let hist = if hist > 0 { format!(", histogram of {hist} buckets") } else { String::new() };
                 write!(f, "{}{hist}", parts.join(", "))
             }
+            // From a file: escaped, so it shows as one line of visible characters.
+            ResultValue::Text(text) => f.write_str(&crate::untrusted::escape(text)),
         }
     }
 }
@@ -424,7 +450,7 @@ pub fn top_k(map: &HashMap<String, u64>, k: usize) -> Vec<(String, u64)> {
 #[derive(Debug, Error)]
 pub enum WorkloadError {
     /// Not a known workload.
-    #[error("unknown workload '{0}' (choose one of: {names})", names = WorkloadKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
+    #[error("unknown workload '{0}' (choose one of: {names})", names = WorkloadKind::ALL.iter().filter(|k| k.design().runs_here()).map(|k| k.name()).collect::<Vec<_>>().join(", "))]
     Unknown(String),
     /// A variant the workload does not have.
     #[error("workload '{workload}' has no variant '{variant}' (variants: {allowed})")]
@@ -508,6 +534,15 @@ pub enum WorkloadError {
     /// ran past its timeout, or gave another output than the reference.
     #[error("{0}")]
     Program(String),
+    /// A workload that cannot run in this process (`rust-code`: the code is
+    /// in another program).
+    #[error("{0}")]
+    NotHere(&'static str),
+    /// A program's own code, measured by the harness, did not run as the
+    /// harness measures it (no map-reduce in a call, or several), or gave
+    /// another result than the sequential reference.
+    #[error("{0}")]
+    OwnCode(String),
 }
 
 /// Runs `spec` on the engine with the given call.

@@ -20,6 +20,29 @@ pub(crate) fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, wo
     }
 }
 
+/// A run of a program (the `command` workload) at `threads` threads,
+/// `median` s against a reference of `base` s: per repetition `(wall_s,
+/// cpu_s)` of its process tree (exit status 0), and per thread of the
+/// median repetition `(cpu_s, rest of its life s)`.
+pub(crate) fn program(threads: usize, median: f64, base: f64, reps: &[(f64, f64)], lanes: &[(f64, f64)]) -> RunRecord {
+    use crate::program::{Exit, TreeUse};
+    let mut r = run(FeederKind::Auto, threads, median, base, &[]);
+    r.workers = lanes.iter().map(|&(busy_s, wait_s)| WorkerRecord { items: 0, chunks: 0, busy_s, wait_s }).collect();
+    r.process = reps
+        .iter()
+        .map(|&(wall_s, cpu_s)| TreeUse {
+            wall_s,
+            user_s: cpu_s,
+            sys_s: 0.0,
+            peak_rss_bytes: 0,
+            threads_seen: lanes.len(),
+            processes_seen: 1,
+            exit: Exit::Code(0),
+        })
+        .collect();
+    r
+}
+
 /// Outside load of one repetition: the rest of this process, other processes.
 pub(crate) fn share(window: f64, others: f64) -> CpuShare {
     CpuShare { rest_of_process: window, other_processes: others }

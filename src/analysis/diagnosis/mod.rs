@@ -27,12 +27,21 @@
 //! The twin verdicts (false sharing, shared state) and memory-bound runs
 //! need another run or the machine's probe: [`against_twin`],
 //! [`against_memory`].
+//!
+//! A user's own program (a run with [`RunRecord::process`]: the `command`
+//! workload, a hyperfine import) is a black box with rules of its own
+//! (`program`): what its process tree used, against its threads, the
+//! machine's cores and the run at fewer threads ([`diagnose_runs`]). No
+//! feeder, chunk or lock is ever named for it.
 
 mod evidence;
 #[cfg(test)]
 pub(crate) mod fixture;
+mod program;
 mod prose;
 mod rules;
+
+pub use program::{CPU_GREW, IMBALANCE_OVER_FAIR, NO_GAIN, ONE_THREAD_SHARE, SERIAL_CORES};
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +83,16 @@ pub enum Verdict {
     /// The run read memory about as fast as this machine's probe could:
     /// the memory system, not the cores, set its speed.
     MemoryBound,
+    /// A program kept about one core busy (or no more than at fewer
+    /// threads) and got no faster: it ran serially, or did not read the
+    /// thread count it was given.
+    RanSerially,
+    /// A program did not exit with status 0 in a repetition: its times are
+    /// not of its work.
+    Failed,
+    /// A program's CPU use names no single loss: what it used against the
+    /// threads it was given is all that is known.
+    Unexplained,
 }
 
 /// How a verdict should look: good news, a loss worth a look, or a loss
@@ -95,7 +114,7 @@ impl Diagnosis {
         match self.verdict {
             Verdict::ScalesWell => Severity::Good,
             Verdict::OneThread if run.speedup >= 0.9 => Severity::Good,
-            Verdict::OneThread | Verdict::Disturbed => Severity::Bad,
+            Verdict::OneThread | Verdict::Disturbed | Verdict::Failed => Severity::Bad,
             _ if run.efficiency >= 0.6 => Severity::Notice,
             _ => Severity::Bad,
         }
@@ -232,9 +251,32 @@ pub const SERIAL_SHARE: f64 = 0.2;
 /// seconds on a machine with `cores` logical cores. Outside load that does
 /// not explain the loss, and repetitions it disturbed, are counted in the
 /// evidence whatever the verdict.
+///
+/// A program's run (one with [`RunRecord::process`]) is read by the
+/// program's rules, without a run at fewer threads to compare its CPU time
+/// with: [`diagnose_runs`] has one. `cores` 0 is a machine not known (an
+/// import): no verdict then depends on it.
 pub fn diagnose(run: &RunRecord, baseline_s: f64, cores: usize) -> Diagnosis {
+    if !run.process.is_empty() {
+        return program::diagnose(run, None, baseline_s, cores);
+    }
     let e = evidence::Evidence::of(run, baseline_s, cores);
     prose::describe(&rules::first(&e), &e)
+}
+
+/// [`diagnose`] of every run of `runs` (one experiment's, or one weak
+/// step's), each program run next to the same program's run at the fewest
+/// threads below its own, so that the growth of its CPU time is read.
+pub fn diagnose_runs(runs: &[RunRecord], baseline_s: f64, cores: usize) -> Vec<Diagnosis> {
+    runs.iter()
+        .map(|r| {
+            if r.process.is_empty() {
+                diagnose(r, baseline_s, cores)
+            } else {
+                program::diagnose(r, program::fewer(runs, r), baseline_s, cores)
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

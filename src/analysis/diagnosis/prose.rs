@@ -137,7 +137,7 @@ fn gil(e: &Evidence, efficiency: f64, fused: bool) -> Diagnosis {
 }
 
 /// "the window's drawing took 35% of a core" or "other programs took 91% of a core".
-fn who_took(load: CpuShare) -> String {
+pub(crate) fn who_took(load: CpuShare) -> String {
     let pct = |c: f64| format!("{:.0}% of a core", 100.0 * c);
     if load.rest_of_process >= load.other_processes {
         format!("the window's drawing took {}", pct(load.rest_of_process))

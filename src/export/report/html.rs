@@ -126,10 +126,29 @@ fn section(out: &mut String, i: usize, count: usize, exp: &Experiment, analysis:
         figures.iter().for_each(|f| figure(out, f));
     }
     diagnoses(out, exp, analysis);
+    machine(out, exp, analysis);
     fits(out, exp, analysis);
     what_if(out, exp, analysis);
     timelines(out, exp);
     out.push_str("</section>\n");
+}
+
+/// The machine as the experiment recorded it (one fact a row), and what it did to the runs.
+fn machine(out: &mut String, exp: &Experiment, analysis: &Analysis) {
+    out.push_str("<h3>The machine</h3>\n");
+    for n in &analysis.machine {
+        let _ = writeln!(
+            out,
+            "<div class=\"verdict sev-notice\"><p><strong>{}</strong></p>\n<p class=\"small\">evidence: {}</p></div>",
+            text(&n.headline),
+            text(&n.evidence)
+        );
+    }
+    out.push_str("<table class=\"facts\">\n");
+    for (what, fact) in exp.machine.details() {
+        let _ = writeln!(out, "<tr><th>{}</th><td>{}</td></tr>", text(what), text(&fact));
+    }
+    out.push_str("</table>\n");
 }
 
 /// The machine, the date, the status, the id, the workload, what was asked, the lesson.
@@ -244,7 +263,7 @@ fn weak_table(out: &mut String, exp: &Experiment, analysis: &Analysis) {
                 out,
                 "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td>{}</td><td>{verdict}</td></tr>",
                 crate::units::fmt_count(step.size),
-                text(&config(r)),
+                text(&config(exp, r)),
                 super::time_range(r.median_s, r.min_s, r.max_s),
                 headline::Spread::of(r, base),
                 r.efficiency,
@@ -270,7 +289,7 @@ fn diagnoses(out: &mut String, exp: &Experiment, analysis: &Analysis) {
         let _ = writeln!(
             out,
             "<div class=\"verdict {class}\"><p><span class=\"tag {class}\">{word}</span> <strong>{}</strong> (speedup {:.2}, efficiency {:.2}): {}</p>\n<p class=\"small\">evidence: {}</p>\n<p class=\"small\">try: {}</p></div>",
-            text(&config(r)),
+            text(&config(exp, r)),
             r.speedup,
             r.efficiency,
             text(&d.headline),

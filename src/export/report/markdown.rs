@@ -94,6 +94,9 @@ fn experiment(out: &mut String, i: usize, count: usize, exp: &Experiment, analys
             verdict.trim_end()
         );
     }
+    for n in &analysis.machine {
+        let _ = writeln!(out, "\n**The machine:** {} ({})", md(&n.headline), md(&n.evidence));
+    }
     let lines = headline::headlines(exp, analysis);
     if !lines.is_empty() {
         out.push_str("\n**Headline:**\n\n");

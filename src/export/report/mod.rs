@@ -108,10 +108,9 @@ fn heading(i: usize, count: usize, exp: &Experiment) -> String {
     if count > 1 { format!("{}. {}", letter(i), exp.name) } else { exp.name.clone() }
 }
 
-/// A run's configuration: `variant, feeder x4 chunk auto + GIL`.
-fn config(r: &RunRecord) -> String {
-    let variant = r.variant.map_or_else(String::new, |v| format!("{v}, "));
-    format!("{variant}{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
+/// A run's configuration ([`Experiment::run_name`]).
+fn config(exp: &Experiment, r: &RunRecord) -> String {
+    exp.run_name(r)
 }
 
 /// A median and its range in one unit: `12.3 ms (12.1-12.6)`, `1.52 s (1.50-1.55)`.
@@ -149,7 +148,7 @@ fn rows<'a>(exp: &Experiment, analysis: &'a Analysis) -> Vec<Row<'a>> {
     if let Some(b) = &exp.baseline {
         let (min, max) = b.times_s.iter().fold((b.median_s, b.median_s), |(lo, hi), &t| (lo.min(t), hi.max(t)));
         out.push(Row {
-            config: "sequential reference (plain loop)".into(),
+            config: exp.reference_name(),
             median: time_range(b.median_s, min, max),
             speedup: "1.00x".into(),
             efficiency: "1.00".into(),
@@ -160,7 +159,7 @@ fn rows<'a>(exp: &Experiment, analysis: &'a Analysis) -> Vec<Row<'a>> {
     for (i, r) in exp.runs.iter().enumerate() {
         let d = analysis.diagnoses.get(i);
         out.push(Row {
-            config: config(r),
+            config: config(exp, r),
             median: time_range(r.median_s, r.min_s, r.max_s),
             speedup: Spread::of(r, base).to_string(),
             efficiency: format!("{:.2}", r.efficiency),

@@ -61,7 +61,7 @@ fn curves(series: &[Series]) -> Vec<Curve> {
 pub(super) fn scaling(exp: &Experiment, analysis: &Analysis) -> Vec<Figure> {
     let one: [Labelled<'_>; 1] = [("", exp)];
     let cores = exp.machine.logical_cores;
-    let guides = vec![Guide::cores(cores, "the machine")];
+    let guides = Guide::machine(&exp.machine);
     let mut out = Vec::new();
     if let Some(g) = plot_data::design_bars(&one) {
         out.push(bars(
@@ -235,7 +235,7 @@ pub(super) fn fits(exp: &Experiment, analysis: &Analysis) -> Option<Figure> {
     for (i, f) in analysis.fits.iter().enumerate() {
         fit_curves(&mut c, exp, f, i, cores);
     }
-    c.vlines.push(Guide::cores(cores, "the machine"));
+    c.vlines.extend(Guide::machine(&exp.machine));
     Some(figure("Fitted scaling models", c.svg(), FITS_HINT))
 }
 
@@ -272,7 +272,6 @@ fn fit_curves(c: &mut Chart, exp: &Experiment, f: &FitRecord, i: usize, cores: u
 
 /// One plot per what-if model of the experiment.
 pub(super) fn what_if(exp: &Experiment, analysis: &Analysis) -> Vec<Figure> {
-    let cores = exp.machine.logical_cores.max(1);
     analysis
         .what_if
         .iter()
@@ -298,7 +297,7 @@ pub(super) fn what_if(exp: &Experiment, analysis: &Analysis) -> Vec<Figure> {
                 stroke: None,
                 marker: Some(0),
             });
-            c.vlines.push(Guide::cores(cores, "the machine"));
+            c.vlines.extend(Guide::machine(&exp.machine));
             figure(&title, c.svg(), WHAT_IF_HINT)
         })
         .collect()
@@ -329,11 +328,11 @@ pub(super) fn timelines(exp: &Experiment) -> (Vec<Figure>, usize) {
         }
     }
     let recorded = exp.runs.iter().filter(|r| !r.spans.is_empty()).count();
-    let figures = chosen.into_iter().take(MAX_TIMELINES).map(timeline).collect();
+    let figures = chosen.into_iter().take(MAX_TIMELINES).map(|r| timeline(exp, r)).collect();
     (figures, recorded)
 }
 
-fn timeline(run: &RunRecord) -> Figure {
+fn timeline(exp: &Experiment, run: &RunRecord) -> Figure {
     let bins = plot_data::lanes(&run.spans, TIMELINE_BINS);
     let mut segments: Vec<svg::Segment> = Vec::new();
     for b in bins {
@@ -345,7 +344,7 @@ fn timeline(run: &RunRecord) -> Figure {
     }
     let lanes = run.spans.iter().map(|s| s.worker).max().map_or(0, |w| w + 1);
     let names = (0..lanes).map(|w| if w == run.threads { "reduce".to_string() } else { format!("worker {w}") }).collect();
-    let title = format!("Per-worker timeline: {} (median repetition)", super::config(run));
+    let title = format!("Per-worker timeline: {} (median repetition)", super::config(exp, run));
     let cut = if run.spans_cut {
         " This timeline was cut to fit the experiment's limit of recorded spans: it shows the start of the run only."
     } else {

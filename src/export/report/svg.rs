@@ -131,6 +131,23 @@ impl Guide {
     pub(super) fn cores(cores: usize, whose: &str) -> Self {
         Guide { at: cores as f64, name: format!("{cores} cores ({whose})"), colour: CORES, stroke: Stroke::Dotted }
     }
+
+    /// The machine's dotted lines ([`crate::machine::MachineInfo::marks`]):
+    /// the logical CPUs in gold, the allowed CPUs and physical cores before it in their own colours.
+    pub(super) fn machine(m: &crate::machine::MachineInfo) -> Vec<Self> {
+        let marks = m.marks();
+        let colour = |i: usize| if i + 1 == marks.len() { CORES } else { [RGBColor(200, 90, 60), RGBColor(40, 130, 150)][i % 2] };
+        marks
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Guide {
+                at: k.threads as f64,
+                name: format!("{} {}", k.threads, k.what),
+                colour: colour(i),
+                stroke: Stroke::Dotted,
+            })
+            .collect()
+    }
 }
 
 /// How an axis places and labels its ticks.

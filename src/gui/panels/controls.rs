@@ -15,7 +15,7 @@ use super::Action;
 use crate::gui::files::FilePaths;
 use crate::gui::files::SaveFormat;
 use crate::gui::state::{JobKind, Settings, ThreadSteps, capped_threads};
-use crate::workloads::{WorkloadInfo, WorkloadKind};
+use crate::workloads::{Design, WorkloadInfo, WorkloadKind};
 
 /// What the controls read and edit.
 #[derive(Debug)]
@@ -49,12 +49,15 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
     if info.takes_file {
         text_file(ui, &mut app, actions);
     }
+    let program = info.design == Design::Program;
+    let command_problem = if program { super::command::ui(ui, app.settings, app.param_text) } else { None };
 
     ui.separator();
-    ui.heading("Engine");
+    ui.heading(if program { "Threads" } else { "Engine" });
     feeder_picker(ui, app.settings, info);
     threads_control(ui, app.settings, cores, info, actions);
-    let chunk_problem = chunk_field(ui, app.settings, app.param_text);
+    // A program splits its work itself: no chunk size to set.
+    let chunk_problem = if program { None } else { chunk_field(ui, app.settings, app.param_text) };
     if info.design.takes_feeder() {
         ui.checkbox(&mut app.settings.gil, "simulate a GIL")
             .on_hover_text("Hold one process-wide lock around every map call, as CPython's global interpreter lock does.");
@@ -62,7 +65,7 @@ pub fn ui(ui: &mut egui::Ui, app: Controls<'_>, actions: &mut Vec<Action>) {
     measurement(ui, app.settings, actions);
 
     ui.separator();
-    start_buttons(ui, &mut app, info, param_problem.or(chunk_problem), actions);
+    start_buttons(ui, &mut app, info, param_problem.or(command_problem).or(chunk_problem), actions);
     cancel_button(ui, app.running, actions);
 
     ui.separator();
@@ -75,7 +78,7 @@ fn workload_picker(ui: &mut egui::Ui, settings: &mut Settings) -> &'static Workl
     let mut kind = settings.workload;
     // Tall enough for every workload: none hides below a scroll.
     egui::ComboBox::from_label("workload").selected_text(kind.name()).height(f32::INFINITY).show_ui(ui, |ui| {
-        for k in WorkloadKind::ALL {
+        for k in WorkloadKind::ALL.into_iter().filter(|k| k.design().runs_here()) {
             ui.selectable_value(&mut kind, k, k.name());
         }
     });
@@ -127,6 +130,10 @@ fn text_file(ui: &mut egui::Ui, app: &mut Controls<'_>, actions: &mut Vec<Action
 
 /// The feeder picker, or why a workload of its own design has none.
 fn feeder_picker(ui: &mut egui::Ui, settings: &mut Settings, info: &WorkloadInfo) {
+    if info.design == Design::Program {
+        ui.label(RichText::new(info.design.auto_means()).small());
+        return;
+    }
     if !info.design.takes_feeder() {
         ui.label(RichText::new("This workload runs its own design (pick it as the variant): the feeder and the GIL do not apply.").small());
         return;
@@ -242,7 +249,8 @@ fn start_buttons(ui: &mut egui::Ui, app: &mut Controls<'_>, info: &WorkloadInfo,
             button(JobKind::Threads, info.design.threads_param().is_none(), "Sweep threads", format!("threads {threads:?}"));
             let weak = crate::experiment::weak::check(&app.settings.spec()).is_ok();
             button(JobKind::Weak, weak, "Weak scaling", format!("threads {threads:?}, and each count again with n grown with it"));
-            button(JobKind::Chunks, true, "Sweep chunks", "chunk 1, 10, ..., 1,000,000 and auto".into());
+            let chunks = info.design != Design::Program;
+            button(JobKind::Chunks, chunks, "Sweep chunks", "chunk 1, 10, ..., 1,000,000 and auto".into());
             button(JobKind::Feeders, !own_design, "Compare feeders", format!("every feeder at {compare} threads"));
             button(JobKind::Gil, !own_design, "GIL off vs on", format!("threads up to {compare}, GIL off and on"));
         });

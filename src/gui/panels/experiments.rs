@@ -80,6 +80,10 @@ fn name_cell(ui: &mut egui::Ui, x: &Experiment, key: Key, same_id: &[usize], ren
             if ui.small_button("Delete").on_hover_text(format!("delete {}", x.name)).clicked() {
                 actions.push(Action::Delete(key));
             }
+            let again = "Set the controls as this experiment ran, to run it again here (a command from it is shown to you before it runs)";
+            if ui.small_button("Reuse").on_hover_text(again).clicked() {
+                actions.push(Action::UseSettings(key));
+            }
             // Each experiment on its own: never merged with the others shown.
             ui.menu_button("Save", |ui| {
                 for (label, format) in [("as JSON...", SaveFormat::Json), ("as CSV...", SaveFormat::Csv)] {
@@ -127,8 +131,20 @@ pub fn caption(ui: &mut egui::Ui, shown: &[crate::export::plot_data::Labelled<'_
     ui.label(egui::RichText::new(text).small());
 }
 
-/// `primes n=5M`, with the variant or text file when set.
+/// `primes n=5M`, with the variant or text file when set; a program's
+/// command (`command: xz -T{threads} -c big.tar`).
 pub fn workload_text(x: &Experiment) -> String {
+    if let Some(c) = &x.workload.command {
+        // The program's own command (escaped: it may come from a file), cut short; its n only where it uses it.
+        let command = crate::untrusted::escape(&c.command);
+        let cut = if command.chars().count() > 36 {
+            format!("{}...", command.chars().take(33).collect::<String>())
+        } else {
+            command.into_owned()
+        };
+        let n = if c.uses_size() { format!(" n={}", human_count(x.workload.get("n") as f64)) } else { String::new() };
+        return format!("command: {cut}{n}");
+    }
     let mut parts = vec![x.workload.name.to_string()];
     // A text file replaces the generator: its parameters would only mislead.
     if x.workload.file.is_none() {

@@ -3,6 +3,8 @@
 //! time with every run named, and one bar per worker; once the job has
 //! ended, a summary of every configuration with the fastest named.
 
+mod program;
+
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{HoverPosition, Line, Plot, PlotPoint, Points, Text};
 
@@ -45,6 +47,10 @@ pub fn ui(ui: &mut egui::Ui, jobs: &Jobs, whole: &mut bool) {
     if jobs.job.is_none() && calls.is_empty() {
         ui.label("Nothing running. Pick a workload and press Run, or open the Learn tab.");
         return;
+    }
+    if let Some(command) = &jobs.program {
+        // A program's lanes are its threads: CPU use, not items.
+        return program::ui(ui, jobs, command, whole);
     }
     let ended = jobs.job.is_none();
     let points = summary(&calls);
@@ -135,7 +141,7 @@ fn summary_headline(ui: &mut egui::Ui, points: &[SummaryPoint], calls: usize) {
 fn header(ui: &mut egui::Ui, jobs: &Jobs) {
     let exp = &jobs.live;
     let live = &exp.current;
-    let reference = live.used == crate::workloads::REFERENCE;
+    let reference = live.is_reference();
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(&live.label).strong());
         if !live.used.is_empty() && !reference {

@@ -3,6 +3,7 @@
 
 pub mod axes;
 pub mod bars;
+pub mod command;
 pub mod compare;
 pub mod controls;
 pub mod experiments;
@@ -59,6 +60,9 @@ pub enum Action {
     Delete(crate::gui::shelf::Key),
     /// Restore the experiment deleted last.
     UndoDelete,
+    /// Set the controls as this experiment ran, to run it again here (a
+    /// command in it is shown to the person before it runs).
+    UseSettings(crate::gui::shelf::Key),
     /// Tell the person something on the message line (e.g. that a value was clamped).
     Say(String),
 }

@@ -8,6 +8,8 @@ mod weak;
 use eframe::egui::{self, Color32};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
+use crate::machine::Mark;
+
 use super::axes::{self, AxisSpec, Kind};
 use super::{bars, chip, hint};
 use crate::export::plot_data::{self, Analysed, Labelled, Series};
@@ -44,11 +46,13 @@ pub fn ui(ui: &mut egui::Ui, analysed: &[Analysed<'_>], kind: WorkloadKind, core
     let speedup = plot_data::speedup_vs_threads(labelled);
     let weak = plot_data::weak_scaling(analysed);
     // One legend for the thread plots, outside every plot: it never covers data.
-    legend(ui, "threads-legend", &speedup, cores);
+    // The machine's lines (allowed CPUs, physical cores, logical CPUs), from the experiment's own record.
+    let marks = analysed.first().map_or_else(Vec::new, |a| a.1.machine.marks());
+    legend(ui, "threads-legend", &speedup, &marks);
     let h = ((ui.available_height() - 150.0) / 2.0).max(160.0);
     // Two plots and the grid's 12 px between them, clear of the scroll bar.
     let w = ((full - 12.0 - 12.0) / 2.0).max(150.0);
-    let cell = Cell { w, h, cores };
+    let cell = Cell { w, h, cores, marks };
     if weak.is_empty() {
         strong(ui, &cell, labelled, &speedup);
     } else {
@@ -86,6 +90,10 @@ fn strong(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], speedup: &[
                 memory_read(ui, cell, labelled, &memory);
             } else if has_chunks {
                 chunks(ui, cell, labelled);
+            } else if labelled.iter().all(|(_, x)| x.workload.command.is_some()) {
+                // A program has no chunk size: say what it has instead.
+                let text = "A program splits its work itself: there is no chunk size to sweep. The Live tab shows the cores it kept busy; Why not ideal? reads its CPU time.";
+                ui.add(egui::Label::new(egui::RichText::new(text).weak()).wrap());
             } else {
                 ui.label(egui::RichText::new("Time vs chunk size: press 'Sweep chunks' to measure it.").weak());
             }
@@ -114,10 +122,10 @@ fn memory_read(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], memory
             ui.label(egui::RichText::new(format!("{label}: {}", probe_reading(b))).small());
         }
     }
-    legend(ui, "memory-legend", memory, 0);
+    legend(ui, "memory-legend", memory, &cell.marks);
     let plot = threads_plot("memory", cell.w, cell.h).y_axis_label("GB/s").include_y(0.0);
     plot.label_formatter(hover_spread("threads", "read", (|v| format!("{v:.1}"), " GB/s"), memory)).show(ui, |plot| {
-        core_line(plot, cell.cores);
+        machine_lines(plot, &cell.marks);
         draw(plot, memory);
     });
     hint(
@@ -130,7 +138,7 @@ fn memory_read(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>], memory
 fn chunks(ui: &mut egui::Ui, cell: &Cell, labelled: &[Labelled<'_>]) {
     let chunks = plot_data::time_vs_chunk(labelled);
     ui.strong("Time vs chunk size");
-    legend(ui, "chunk-legend", &chunks, 0);
+    legend(ui, "chunk-legend", &chunks, &[]);
     // Half a decade either side of the sizes measured, so that their powers of ten show.
     let xs = chunks.iter().flat_map(|s| s.points.iter().map(|p| p[0]));
     let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
@@ -178,6 +186,7 @@ struct Cell {
     w: f32,
     h: f32,
     cores: usize,
+    marks: Vec<Mark>,
 }
 
 impl Cell {
@@ -186,7 +195,7 @@ impl Cell {
             ui.set_max_width(self.w);
             ui.strong(title);
             plot.show(ui, |p| {
-                core_line(p, self.cores);
+                machine_lines(p, &self.marks);
                 body(p);
             });
             hint(ui, hint_text);
@@ -281,10 +290,10 @@ pub(crate) fn speedup_plot(id: &str, height: f32, x_label: &str, y_label: &str, 
         })
 }
 
-/// The guides of a speedup plot: this machine's core count, and the ideal
+/// The guides of a speedup plot: the machine's lines, and the ideal
 /// line y = p up to `to` (not higher, so it does not squash the curves).
-pub fn speedup_guides(plot: &mut egui_plot::PlotUi<'_>, cores: usize, to: f64) {
-    core_line(plot, cores);
+pub fn speedup_guides(plot: &mut egui_plot::PlotUi<'_>, marks: &[Mark], to: f64) {
+    machine_lines(plot, marks);
     ideal_line(plot, to);
 }
 
@@ -293,24 +302,32 @@ fn ideal_line(plot: &mut egui_plot::PlotUi<'_>, to: f64) {
     plot.line(Line::new("ideal (y = p)", plot_data::ideal_speedup(to)).style(LineStyle::dashed_loose()).color(Color32::GRAY));
 }
 
-/// A vertical line at this machine's core count: past it, threads share cores.
-fn core_line(plot: &mut egui_plot::PlotUi<'_>, cores: usize) {
-    plot.vline(VLine::new(cores_name(cores), cores as f64).style(LineStyle::dotted_dense()).color(CORES));
+/// Vertical lines where the machine changes ([`crate::machine::MachineInfo::marks`]):
+/// past the allowed CPUs runs are oversubscribed, past the physical cores
+/// threads share cores (SMT), past the logical CPUs they take turns.
+fn machine_lines(plot: &mut egui_plot::PlotUi<'_>, marks: &[Mark]) {
+    for (i, m) in marks.iter().enumerate() {
+        plot.vline(VLine::new(mark_name(m), m.threads as f64).style(LineStyle::dotted_dense()).color(mark_colour(i, marks.len())));
+    }
 }
 
-/// The colour of the core-count line.
+/// The colour of the core-count line (the last of the machine's lines).
 pub const CORES: Color32 = Color32::from_rgb(200, 170, 60);
 
+/// The machine's lines in turn: the last (the logical CPUs) in [`CORES`], those before in other warm colours.
+fn mark_colour(i: usize, count: usize) -> Color32 {
+    const EARLIER: [Color32; 2] = [Color32::from_rgb(230, 110, 80), Color32::from_rgb(120, 200, 210)];
+    if i + 1 == count { CORES } else { EARLIER[i % EARLIER.len()] }
+}
+
 /// A legend outside the plots: one colour chip per series, wrapped in rows.
-/// With `cores > 0` it also names the dotted core-count line.
-fn legend(ui: &mut egui::Ui, id: &str, series: &[Series], cores: usize) {
+/// It also names the machine's dotted lines.
+fn legend(ui: &mut egui::Ui, id: &str, series: &[Series], marks: &[Mark]) {
     ui.push_id(id, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 10.0;
             series_chips(ui, series.iter().map(|s| &s.name));
-            if cores > 0 {
-                cores_chip(ui, cores);
-            }
+            cores_chip(ui, marks);
         });
     });
 }
@@ -323,14 +340,16 @@ pub(crate) fn series_chips(ui: &mut egui::Ui, names: impl IntoIterator<Item = im
     }
 }
 
-/// The legend's chip for the dotted core-count line.
-pub(crate) fn cores_chip(ui: &mut egui::Ui, cores: usize) {
-    chip(ui, CORES, &cores_name(cores));
+/// The legend's chips for the machine's dotted lines.
+pub(crate) fn cores_chip(ui: &mut egui::Ui, marks: &[Mark]) {
+    for (i, m) in marks.iter().enumerate() {
+        chip(ui, mark_colour(i, marks.len()), &mark_name(m));
+    }
 }
 
-/// The name of the core-count line, on the plot and in legends.
-fn cores_name(cores: usize) -> String {
-    format!("{cores} cores (this machine)")
+/// The name of one of the machine's lines, on the plot and in legends: `2 logical CPUs`.
+fn mark_name(m: &Mark) -> String {
+    format!("{} {}", m.threads, m.what)
 }
 
 /// Hovering a point shows its series and numbers (for plots whose points

@@ -16,7 +16,7 @@ use crate::export::plot_data::Analysed;
 type Candidate = (usize, usize, String);
 
 /// Draws the section; `chosen` is the (source, run) the model is built from.
-pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, chosen: &mut Option<(usize, usize)>) {
+pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], chosen: &mut Option<(usize, usize)>) {
     ui.heading("What if?");
     let candidates = candidates(sources);
     if candidates.is_empty() {
@@ -40,9 +40,9 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, chosen: &mu
     ui.horizontal_wrapped(|ui| {
         super::scaling::series_chips(ui, w.scenarios.iter().map(|sc| sc.change.label()));
         chip(ui, Color32::WHITE, "measured (this series)");
-        super::scaling::cores_chip(ui, cores);
+        super::scaling::cores_chip(ui, &file.machine.marks());
     });
-    plot(ui, &w, file, run, cores);
+    plot(ui, &w, file, run);
     super::hint(
         ui,
         "each line is the speedup the model predicts on a machine with that many cores; the thick one is the run as measured, the dashed ones change one condition. The white dots are what this series measured here (past this machine's cores they share cores, so they sit below the curve).",
@@ -88,12 +88,12 @@ fn run_picker(ui: &mut egui::Ui, candidates: &[Candidate], chosen: &mut Option<(
 
 /// The predicted speedup of each scenario over the threads, with the
 /// measured points of the series the model was built from.
-fn plot(ui: &mut egui::Ui, w: &whatif::WhatIf, file: &Experiment, run: &RunRecord, cores: usize) {
+fn plot(ui: &mut egui::Ui, w: &whatif::WhatIf, file: &Experiment, run: &RunRecord) {
     let top = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.1)).fold(2.0, f64::max) * 1.1;
     let max_p = w.scenarios.iter().flat_map(|s| s.curve.iter().map(|p| p.0)).max().unwrap_or(16) as f64;
     let plot = super::scaling::speedup_plot("what-if", 260.0, "threads (a machine with that many cores)", "predicted speedup", max_p);
     plot.include_y(0.0).include_y(top).show(ui, |plot| {
-        super::scaling::speedup_guides(plot, cores, top.min(max_p));
+        super::scaling::speedup_guides(plot, &file.machine.marks(), top.min(max_p));
         for (i, sc) in w.scenarios.iter().enumerate() {
             let pts: Vec<[f64; 2]> = sc.curve.iter().map(|&(p, y)| [p as f64, y]).collect();
             let line = Line::new(sc.change.label(), pts).color(color(i)).width(if sc.change == Change::AsMeasured { 2.5 } else { 1.5 });

@@ -25,7 +25,7 @@ pub struct WhyState {
 }
 
 /// Draws the panel.
-pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut WhyState) {
+pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState) {
     if sources.is_empty() {
         ui.label("No results for this workload yet: run something, or open a results file.");
         return;
@@ -39,15 +39,24 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut
         }
         diagnoses(ui, sources);
         ui.separator();
-        fits(ui, sources, cores, state);
+        fits(ui, sources, state);
         ui.separator();
-        super::what_if::ui(ui, sources, cores, &mut state.what_if);
+        super::what_if::ui(ui, sources, &mut state.what_if);
         ui.separator();
         timeline(ui, &labelled, state);
     });
 }
 
-fn label(r: &RunRecord) -> String {
+/// A program's name (the `command` workload), escaped: its runs are named
+/// by it, not by a feeder and chunk size that mean nothing there.
+fn program(file: &Experiment) -> Option<String> {
+    file.workload.command.as_ref().map(|c| crate::untrusted::escape(&c.program()).into_owned())
+}
+
+fn label(file: &Experiment, r: &RunRecord) -> String {
+    if let Some(p) = program(file) {
+        return format!("{p} x{}", r.threads);
+    }
     let variant = r.variant.map_or_else(String::new, |v| format!("{v}, "));
     format!("{variant}{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
 }
@@ -57,7 +66,7 @@ fn diagnoses(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
     for (name, file, analysis) in sources {
         for (r, d) in file.runs.iter().zip(&analysis.diagnoses) {
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(format!("{name}: {}", label(r))).strong());
+                ui.label(RichText::new(format!("{name}: {}", label(file, r))).strong());
                 let spread = crate::analysis::headline::Spread::of(r, file.baseline_median_s());
                 ui.label(format!("(speedup {spread}, efficiency {:.2}):", r.efficiency));
                 ui.label(RichText::new(&d.headline).color(severity_color(d.severity(r))));
@@ -125,7 +134,7 @@ fn fit_quality_line(f: &FitRecord) -> String {
     s
 }
 
-fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut WhyState) {
+fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState) {
     ui.horizontal(|ui| {
         ui.heading("Fitted scaling models");
         ui.checkbox(&mut state.to_128, "extrapolate to 128 threads (else 64)");
@@ -138,12 +147,12 @@ fn fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, state: &mut W
     let asked_p = if state.to_128 { 128.0 } else { 64.0 };
     short_fits(ui, sources, asked_p);
     fit_lines(ui, sources);
-    fits_legend(ui, sources, cores);
+    fits_legend(ui, sources);
     ui.label(
         RichText::new("dashed: Amdahl; solid: USL; shaded: the band between the fits to the fastest and slowest repetitions; dots: measured and fitted; hollow diamonds: measured past the core count, not fitted")
             .small(),
     );
-    fits_plot(ui, sources, cores, asked_p);
+    fits_plot(ui, sources, asked_p);
     hint(
         ui,
         "dots are measured; the dashed curve is Amdahl's law (a fixed serial part: it flattens at its ceiling), the solid one the Universal Scalability Law (contention and crosstalk: it can peak and fall). The shaded band comes from fitting the fastest and the slowest repetitions. Points above this machine's core count make any fit pessimistic.",
@@ -157,8 +166,12 @@ fn reach(f: &FitRecord, asked_p: f64) -> f64 {
     if f.threads.len() >= MIN_EXTRAPOLATE { asked_p } else { f.threads.iter().copied().max().unwrap_or(1) as f64 }
 }
 
-/// A fit's series: the source, the feeder, the chunk size and the GIL.
-fn series_name(name: &str, f: &FitRecord) -> String {
+/// A fit's series: the source, the feeder, the chunk size and the GIL (a
+/// program's: the source and the program).
+fn series_name(name: &str, file: &Experiment, f: &FitRecord) -> String {
+    if let Some(p) = program(file) {
+        return format!("{name}: {p}");
+    }
     format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" })
 }
 
@@ -167,9 +180,8 @@ fn short_fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], asked_p: f64) {
     for (name, file, analysis) in sources {
         for f in analysis.fits.iter().filter(|f| f.threads.len() < MIN_EXTRAPOLATE) {
             ui.label(RichText::new(format!(
-                "{name}: {} chunk {}: fitted from {} thread counts at or below the core count; {MIN_EXTRAPOLATE} are needed to extrapolate, so its curves stop at {} threads{}.",
-                f.feeder,
-                f.chunk_size,
+                "{}: fitted from {} thread counts at or below the core count; {MIN_EXTRAPOLATE} are needed to extrapolate, so its curves stop at {} threads{}.",
+                series_name(name, file, f),
                 f.threads.len(),
                 reach(f, asked_p),
                 if file.machine.logical_cores < MIN_EXTRAPOLATE { " (this machine has too few cores: run `scalescope sweep` on a bigger one and open its file here)" } else { "" }
@@ -180,11 +192,11 @@ fn short_fits(ui: &mut egui::Ui, sources: &[Analysed<'_>], asked_p: f64) {
 
 /// Each fit's parameters in one line, and its quality in a second.
 fn fit_lines(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
-    for (name, _, analysis) in sources {
+    for (name, file, analysis) in sources {
         for f in &analysis.fits {
             let mut text = format!(
                 "{}: Amdahl f = {:.3} (ceiling {})",
-                series_name(name, f),
+                series_name(name, file, f),
                 f.amdahl.f,
                 f.amdahl_ceiling.map_or("unbounded".into(), |c| format!("{c:.1}x"))
             );
@@ -203,15 +215,15 @@ fn fit_lines(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
 }
 
 /// The legend outside the plot, so it never covers a curve.
-fn fits_legend(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize) {
+fn fits_legend(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
     ui.horizontal_wrapped(|ui| {
-        super::scaling::series_chips(ui, sources.iter().flat_map(|(name, _, a)| a.fits.iter().map(|f| series_name(name, f))));
-        super::scaling::cores_chip(ui, cores);
+        super::scaling::series_chips(ui, sources.iter().flat_map(|(name, file, a)| a.fits.iter().map(move |f| series_name(name, file, f))));
+        super::scaling::cores_chip(ui, &sources.first().map_or_else(Vec::new, |s| s.1.machine.marks()));
     });
 }
 
 /// The fitted curves, their bands and the measured points, one colour per fit.
-fn fits_plot(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, asked_p: f64) {
+fn fits_plot(ui: &mut egui::Ui, sources: &[Analysed<'_>], asked_p: f64) {
     let max_p = sources.iter().flat_map(|(_, _, a)| a.fits.iter().map(|f| reach(f, asked_p))).fold(2.0, f64::max);
     super::scaling::speedup_plot("fits", 300.0, "threads", "speedup", max_p).show(ui, |plot| {
         // The ideal line only up to a little above the highest curve, so
@@ -221,10 +233,10 @@ fn fits_plot(ui: &mut egui::Ui, sources: &[Analysed<'_>], cores: usize, asked_p:
             .flat_map(|(_, f, a)| a.fits.iter().flat_map(|fit| fit.predicted.iter().map(|p| p.3)).chain(f.runs.iter().map(|r| r.speedup)))
             .fold(2.0, f64::max)
             * 1.5;
-        super::scaling::speedup_guides(plot, cores, top.min(max_p));
+        super::scaling::speedup_guides(plot, &sources.first().map_or_else(Vec::new, |s| s.1.machine.marks()), top.min(max_p));
         let fits = sources.iter().flat_map(|(name, file, a)| a.fits.iter().map(move |f| (*name, *file, f)));
         for (i, (name, file, f)) in fits.enumerate() {
-            fit_curves(plot, &series_name(name, f), file, f, super::scaling::palette(i), reach(f, asked_p));
+            fit_curves(plot, &series_name(name, file, f), file, f, super::scaling::palette(i), reach(f, asked_p));
         }
     });
 }
@@ -278,9 +290,13 @@ fn timeline(ui: &mut egui::Ui, sources: &[Labelled<'_>], state: &mut WhyState) {
     }
     let Some((si, ri)) = state.timeline else { return };
     let selected = &sources[si].1.runs[ri];
-    egui::ComboBox::from_label("run").selected_text(format!("{}: {}", sources[si].0, label(selected))).show_ui(ui, |ui| {
+    egui::ComboBox::from_label("run").selected_text(format!("{}: {}", sources[si].0, label(sources[si].1, selected))).show_ui(ui, |ui| {
         for &(s, r) in &runs {
-            ui.selectable_value(&mut state.timeline, Some((s, r)), format!("{}: {}", sources[s].0, label(&sources[s].1.runs[r])));
+            ui.selectable_value(
+                &mut state.timeline,
+                Some((s, r)),
+                format!("{}: {}", sources[s].0, label(sources[s].1, &sources[s].1.runs[r])),
+            );
         }
     });
     if selected.spans_cut {

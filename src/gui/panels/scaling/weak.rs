@@ -72,7 +72,7 @@ fn scaled_speedup(ui: &mut egui::Ui, cell: &Cell, weak: &[WeakCurve], colours: &
         let to = max_p.max(8.0);
         let plot = threads_plot("weak", cell.w, cell.h).y_axis_label("scaled speedup").include_y(0.0);
         plot.label_formatter(hover("threads", "scaled speedup")).show(ui, |plot| {
-            speedup_guides(plot, cell.cores, to);
+            speedup_guides(plot, &cell.marks, to);
             for (c, &colour) in weak.iter().zip(colours) {
                 weak_laws(plot, c, colour, to);
             }
