@@ -227,8 +227,9 @@ fn plural(n: usize) -> &'static str {
 
 /// Whether two specs name the same workload with the same parameters (the
 /// text that was prepared at run time is not saved and not compared).
-/// Same workload, same parameters; for programs, the same command run the same way.
-fn same_workload(a: &WorkloadSpec, b: &WorkloadSpec) -> bool {
+/// Same workload, same parameters; for programs, the same command run the
+/// same way: what may be compared point by point (and grouped in a report).
+pub fn same_workload(a: &WorkloadSpec, b: &WorkloadSpec) -> bool {
     (a.name, &a.params, &a.file, a.variant, a.max_line, &a.command) == (b.name, &b.params, &b.file, b.variant, b.max_line, &b.command)
 }
 

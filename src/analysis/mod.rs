@@ -135,7 +135,7 @@ pub fn fits(file: &Experiment) -> Vec<FitRecord> {
 }
 
 /// A fitted series' name: the program (`xz`), or `feeder chunk C + GIL` with its variant.
-fn series_name(file: &Experiment, f: &FitRecord) -> String {
+pub fn series_name(file: &Experiment, f: &FitRecord) -> String {
     if let Some(c) = &file.workload.command {
         return c.program();
     }

@@ -165,6 +165,16 @@ fn facts(out: &mut String, exp: &Experiment) {
     if !a.variants.is_empty() {
         asked.push(format!("variants {}", list(a.variants.iter().map(ToString::to_string).collect())));
     }
+    if let Some(c) = &exp.workload.command {
+        // A program has no feeder, chunk or GIL: its own settings instead.
+        asked.truncate(1);
+        asked.extend(c.shell.then(|| "through sh -c".to_string()));
+        asked.extend(c.workdir.as_ref().map(|d| format!("in {}", d.display())));
+        asked.extend(c.prepare.as_ref().map(|p| format!("prepare: {p}")));
+        asked.extend(c.cleanup.as_ref().map(|p| format!("cleanup: {p}")));
+        asked.extend(c.reference.as_ref().map(|p| format!("reference: {p}")));
+        asked.extend(c.check_output.then(|| "output compared with the reference".to_string()));
+    }
     asked.push(format!("{} timed repetitions after {} warm-up", a.reps, a.warmup));
     if a.spans {
         asked.push("per-worker timelines recorded".into());
@@ -311,10 +321,10 @@ fn diagnoses(out: &mut String, exp: &Experiment, analysis: &Analysis) {
 }
 
 /// A fit's parameters and quality, in two lines.
-fn fit_text(f: &FitRecord) -> (String, String) {
+fn fit_text(exp: &Experiment, f: &FitRecord) -> (String, String) {
     let mut first = format!(
         "{}: Amdahl f = {:.3} (ceiling {})",
-        plots::fit_name(f),
+        plots::fit_name(exp, f),
         f.amdahl.f,
         f.amdahl_ceiling.map_or("unbounded".into(), |c| format!("{c:.1}x"))
     );
@@ -353,7 +363,7 @@ fn fits(out: &mut String, exp: &Experiment, analysis: &Analysis) {
     };
     out.push_str("<ul>\n");
     for f in &analysis.fits {
-        let (first, second) = fit_text(f);
+        let (first, second) = fit_text(exp, f);
         let _ = writeln!(out, "<li>{}<br><span class=\"small\">{}</span></li>", text(&first), text(&second));
     }
     out.push_str("</ul>\n");

@@ -174,13 +174,9 @@ fn rows<'a>(exp: &Experiment, analysis: &'a Analysis) -> Vec<Row<'a>> {
 /// parameters), by index, where two or more were given: what the
 /// comparison sections compare.
 fn same_workload(experiments: &[&Experiment]) -> Vec<Vec<usize>> {
-    let key = |e: &Experiment| {
-        let w = &e.workload;
-        (w.name, w.params.clone(), w.file.clone(), w.variant, w.max_line)
-    };
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (i, e) in experiments.iter().enumerate() {
-        match groups.iter_mut().find(|g| key(experiments[g[0]]) == key(e)) {
+        match groups.iter_mut().find(|g| crate::analysis::compare::same_workload(&experiments[g[0]].workload, &e.workload)) {
             Some(g) => g.push(i),
             None => groups.push(vec![i]),
         }

@@ -209,10 +209,9 @@ fn weak_chart(speedup: &[Series], weak: &[WeakCurve], guides: &[Guide], cores: u
     c
 }
 
-/// A fit's series: the design, the chunk size and the GIL.
-pub(super) fn fit_name(f: &FitRecord) -> String {
-    let design = f.variant.map_or_else(|| f.feeder.to_string(), |v| format!("{v} ({})", f.feeder));
-    format!("{design} chunk {}{}", f.chunk_size, if f.gil { " + GIL" } else { "" })
+/// A fit's series ([`crate::analysis::series_name`]).
+pub(super) fn fit_name(exp: &Experiment, f: &FitRecord) -> String {
+    crate::analysis::series_name(exp, f)
 }
 
 /// How far a fit is drawn: to [`FITS_TO`] threads, or to its last measured
@@ -241,7 +240,7 @@ pub(super) fn fits(exp: &Experiment, analysis: &Analysis) -> Option<Figure> {
 
 /// One fit: Amdahl dashed, the USL solid, the band, the measured points.
 fn fit_curves(c: &mut Chart, exp: &Experiment, f: &FitRecord, i: usize, cores: usize) {
-    let (name, colour, end) = (fit_name(f), svg::colour(i), reach(f));
+    let (name, colour, end) = (fit_name(exp, f), svg::colour(i), reach(f));
     let xs: Vec<f64> = (0..=80).map(|k| 1.0 + (end - 1.0) * f64::from(k) / 80.0).collect();
     let amdahl = xs.iter().map(|&p| [p, f.amdahl.speedup(p)]).collect();
     c.curves.push(Curve::line(&format!("{name}: Amdahl f = {:.3}", f.amdahl.f), amdahl, colour, Stroke::Dashed));

@@ -47,18 +47,8 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState) {
     });
 }
 
-/// A program's name (the `command` workload), escaped: its runs are named
-/// by it, not by a feeder and chunk size that mean nothing there.
-fn program(file: &Experiment) -> Option<String> {
-    file.workload.command.as_ref().map(|c| crate::untrusted::escape(&c.program()).into_owned())
-}
-
 fn label(file: &Experiment, r: &RunRecord) -> String {
-    if let Some(p) = program(file) {
-        return format!("{p} x{}", r.threads);
-    }
-    let variant = r.variant.map_or_else(String::new, |v| format!("{v}, "));
-    format!("{variant}{} x{} chunk {}{}", r.feeder, r.threads, r.chunk_size, if r.gil { " + GIL" } else { "" })
+    file.run_name(r)
 }
 
 fn diagnoses(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
@@ -169,10 +159,7 @@ fn reach(f: &FitRecord, asked_p: f64) -> f64 {
 /// A fit's series: the source, the feeder, the chunk size and the GIL (a
 /// program's: the source and the program).
 fn series_name(name: &str, file: &Experiment, f: &FitRecord) -> String {
-    if let Some(p) = program(file) {
-        return format!("{name}: {p}");
-    }
-    format!("{name}: {} chunk {}{}", f.feeder, f.chunk_size, if f.gil { " + GIL" } else { "" })
+    format!("{name}: {}", crate::analysis::series_name(file, f))
 }
 
 /// A warning for each fit too short to extrapolate.
