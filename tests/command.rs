@@ -100,9 +100,11 @@ fn output_is_compared_with_the_reference_when_asked() {
     }
 }
 
-/// Pids of the processes whose process group is `pgid`.
+/// Pids of the live processes whose process group is `pgid` (a zombie has
+/// ended: an orphan's waits on whoever reaps orphans here).
 fn in_group(pgid: i32) -> Vec<i32> {
-    procfs::process::all_processes().unwrap().flatten().filter_map(|p| p.stat().ok()).filter(|s| s.pgrp == pgid).map(|s| s.pid).collect()
+    let all = procfs::process::all_processes().unwrap().flatten().filter_map(|p| p.stat().ok());
+    all.filter(|s| s.pgrp == pgid && s.state != 'Z').map(|s| s.pid).collect()
 }
 
 #[test]
@@ -164,4 +166,20 @@ fn lanes_are_the_programs_threads_read_from_proc() {
     let lanes_sent =
         rx.try_iter().filter(|p| matches!(p.event, scalescope::engine::ProgressEvent::Worker { stats, .. } if stats.busy_s > 0.0)).count();
     assert!(lanes_sent > 0, "live lanes were sent while it ran");
+}
+
+#[test]
+fn a_cancelled_run_leaves_no_zombie_of_its_own() {
+    // The leader is this process's child: reaping it is this process's job.
+    let c = CommandSpec::new("sleep {threads}0");
+    let cancel = CancelToken::new();
+    let leader = std::cell::Cell::new(0);
+    let out = tree::run(&c.at(3, 1).unwrap(), Duration::from_millis(20), &|| cancel.is_cancelled(), &mut |s| {
+        if let Some(l) = s.lanes.first() {
+            leader.set(l.tid);
+            cancel.cancel();
+        }
+    });
+    assert!(matches!(out, Err(tree::RunError::Cancelled)), "{out:?}");
+    assert!(procfs::process::Process::new(leader.get()).is_err(), "the leader {} was reaped", leader.get());
 }

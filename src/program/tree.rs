@@ -224,10 +224,12 @@ fn waiter(pid: i32) -> crossbeam_channel::Receiver<Instant> {
     rx
 }
 
-/// Ends every process of the group led by `pid` (SIGKILL) and reaps the leader.
+/// Ends every process of the group led by `pid` (SIGKILL) and reaps the
+/// leader (waiting for it: a SIGKILL cannot be caught, so it ends at once;
+/// reaped, no zombie stays in the group).
 fn end_group(pid: i32, child: &mut Child) {
     let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-    let _ = child.try_wait();
+    let _ = child.wait();
 }
 
 fn status_of(s: std::process::ExitStatus) -> Exit {
