@@ -223,8 +223,16 @@ mod tests {
             long.questions(),
             ["This job is expected to take at least about 7 min (from a short probe: the plain loop took 50 ms at n = 1000)."]
         );
-        let busy = Preflight { outside_cores: Some(0.9), ..quiet };
+        let busy = Preflight { outside_cores: Some(0.9), ..quiet.clone() };
         assert_eq!(busy.questions(), ["Another program is using 0.9 of a core: the numbers will be disturbed."]);
+        // The app asks this before a job that asks for more threads than the CPU set allows.
+        let mut one_cpu = crate::machine::MachineInfo { logical_cores: 2, physical_cores: 2, ..Default::default() };
+        one_cpu.allowed = Some(crate::machine::Allowed { cpus: "0".parse().expect("a CPU list"), quota_cpus: None, cpuset: None });
+        let crowded = Preflight { crowded: crowded(&one_cpu, 2), ..quiet };
+        assert_eq!(
+            crowded.questions(),
+            ["This process may run on 1 of 2 CPUs (its CPU set: 0): the runs past 1 thread are oversubscribed."]
+        );
     }
 
     #[test]
