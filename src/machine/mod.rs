@@ -41,6 +41,14 @@ pub struct Mark {
     pub what: &'static str,
 }
 
+impl Mark {
+    /// `2 logical CPUs`, `1 allowed CPU`: its name on a plot and in a legend.
+    pub fn name(&self) -> String {
+        let what = if self.threads == 1 { self.what.trim_end_matches('s') } else { self.what };
+        format!("{} {what}", self.threads)
+    }
+}
+
 impl MachineInfo {
     /// Reads this machine, and what this process may use of it.
     pub fn detect() -> Self {

@@ -140,12 +140,7 @@ impl Guide {
         marks
             .iter()
             .enumerate()
-            .map(|(i, k)| Guide {
-                at: k.threads as f64,
-                name: format!("{} {}", k.threads, k.what),
-                colour: colour(i),
-                stroke: Stroke::Dotted,
-            })
+            .map(|(i, k)| Guide { at: k.threads as f64, name: k.name(), colour: colour(i), stroke: Stroke::Dotted })
             .collect()
     }
 }

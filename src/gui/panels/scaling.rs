@@ -349,7 +349,7 @@ pub(crate) fn cores_chip(ui: &mut egui::Ui, marks: &[Mark]) {
 
 /// The name of one of the machine's lines, on the plot and in legends: `2 logical CPUs`.
 fn mark_name(m: &Mark) -> String {
-    format!("{} {}", m.threads, m.what)
+    m.name()
 }
 
 /// Hovering a point shows its series and numbers (for plots whose points

@@ -38,6 +38,7 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState) {
             ui.separator();
         }
         diagnoses(ui, sources);
+        machine_notes(ui, sources);
         ui.separator();
         fits(ui, sources, state);
         ui.separator();
@@ -45,6 +46,23 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState) {
         ui.separator();
         timeline(ui, &labelled, state);
     });
+}
+
+/// What each experiment's machine did to its runs (its CPU set, quota,
+/// SMT, core types, governor), under "The machine"; nothing where it did nothing.
+fn machine_notes(ui: &mut egui::Ui, sources: &[Analysed<'_>]) {
+    let noted: Vec<_> = sources.iter().filter(|(_, _, a)| !a.machine.is_empty()).collect();
+    if noted.is_empty() {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.heading("The machine");
+    for (name, _, analysis) in noted {
+        for n in &analysis.machine {
+            ui.label(RichText::new(format!("{name}: {}", n.headline)).strong());
+            ui.label(RichText::new(format!("evidence: {}", n.evidence)).small());
+        }
+    }
 }
 
 fn label(file: &Experiment, r: &RunRecord) -> String {
