@@ -314,7 +314,7 @@ fn text(finding: Finding, e: &Evidence) -> Diagnosis {
             let c = e.cores.unwrap_or(0);
             d(
                 Verdict::Oversubscription,
-                format!("more threads than cores: {} on {c} logical cores", threads(p)),
+                format!("more threads than cores: {} on {}", threads(p), crate::units::count_of(c, "logical core")),
                 format!("{}; for CPU-bound work the speedup cannot exceed {c}", cpu_line(e)),
                 format!("give it at most one thread per core ({c} here) for CPU-bound work; more only pays for work that blocks"),
             )

@@ -52,9 +52,10 @@ fn text(finding: &Finding, e: &Evidence) -> Diagnosis {
             Verdict::Oversubscription,
             "more threads than cores for CPU-bound work",
             format!(
-                "{p} threads on {cores} logical cores: speedup {speedup:.2} cannot exceed {cores}; workers were busy {:.0}% of the wall time on average",
+                "{p} threads on {on}: speedup {speedup:.2} cannot exceed {cores}; workers were busy {:.0}% of the wall time on average",
                 100.0 * e.busy_share,
                 p = e.threads,
+                on = crate::units::count_of(e.cores, "logical core"),
                 cores = e.cores
             ),
             "use at most one thread per core for CPU-bound work; more only pays for work that blocks",
