@@ -150,6 +150,13 @@ impl ScalescopeApp {
         // What was hidden stays hidden.
         shelf.hide_ids(&std::mem::take(&mut app.settings.hidden));
         app.shelf = shelf;
+        // The plots open on a workload that has experiments: the latest one's, where the view's has none.
+        let view = app.settings.view;
+        if !app.shelf.results.iter().any(|x| x.workload.name == view)
+            && let Some(latest) = app.shelf.results.last()
+        {
+            app.settings.view = latest.workload.name;
+        }
         if let Some(news) = news {
             app.say(news);
         }
