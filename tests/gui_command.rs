@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use scalescope::engine::{ChunkSize, FeederKind, Threads};
+use scalescope::engine::{FeederKind, Threads};
 use scalescope::experiment::{Experiment, Library, Status, SweepPlan};
 use scalescope::gui::ScalescopeApp;
 use scalescope::gui::state::{Settings, Tab};
@@ -147,18 +147,8 @@ fn a_typed_command_runs_at_each_thread_count_and_its_threads_fill_the_lanes() {
 /// An experiment file whose command creates `marker.<threads>` when it runs.
 fn experiment_with_command(dir: &Path, marker: &Path) -> PathBuf {
     let command = CommandSpec { shell: true, ..CommandSpec::new(format!("sh -c 'touch {}.{{threads}}'", marker.display())) };
-    let plan = SweepPlan {
-        workload: WorkloadSpec { command: Some(command), ..WorkloadSpec::new(WorkloadKind::Command) },
-        feeders: vec![FeederKind::Auto],
-        threads: vec![Threads::new(1).unwrap(), Threads::new(2).unwrap()],
-        chunks: vec![ChunkSize::Auto],
-        gil: vec![false],
-        reps: 1,
-        warmup: 0,
-        spans: false,
-        variants: vec![],
-        weak: false,
-    };
+    let workload = WorkloadSpec { command: Some(command), ..WorkloadSpec::new(WorkloadKind::Command) };
+    let plan = SweepPlan::single(workload, FeederKind::Auto, &[Threads::new(1).unwrap(), Threads::new(2).unwrap()]);
     let x = Experiment { status: Status::Complete, ..Experiment::start(&plan, Some("someone's touch".into())) };
     let path = dir.join("from-someone.json");
     x.save(&path).unwrap();
