@@ -244,13 +244,18 @@ fn a_command_in_restored_settings_is_asked_about_and_editing_it_makes_it_typed()
     assert!(h.state().confirming.is_some() && !h.state().is_running());
     let cancel = h.query_all_by_label("Cancel").find(|n| !n.accesskit_node().is_disabled()).unwrap();
     cancel.click();
-    // The modal's hold on input ends a frame or two after it closes.
-    for _ in 0..4 {
+    // The modal's hold on input ends some frames after it closes.
+    for _ in 0..20 {
         h.step();
     }
+    assert!(h.state().confirming.is_none() && h.query_by_label("Run it").is_none());
     // Editing the command makes it the person's: Run runs it without asking.
-    type_into(&mut h, "command line", &format!("touch {}.{{threads}}", marker.display()));
-    assert!(!h.state().settings.command_from_file());
+    // (A different line, so the edit is a change whatever the field held.)
+    let typed = format!("touch {0}.{{threads}} {0}.typed", marker.display());
+    type_into(&mut h, "command line", &typed);
+    let field = h.get_by_label("command line").accesskit_node().value();
+    assert_eq!(field.as_deref(), Some(typed.as_str()), "the field holds what was typed");
+    assert!(!h.state().settings.command_from_file(), "edited: {:?}", h.state().settings.spec().command);
     assert!(!shows(&h, "From a file: not typed here"));
     h.get_by_label("Run").click();
     h.step();
