@@ -23,24 +23,43 @@ fn auto(threads: usize) -> Config {
 /// The words derived from `ran` and `switches` say what they hold.
 fn check_words(r: &Report, threads: usize) {
     let (plan, used) = (r.plan().unwrap(), r.used());
+    assert!(r.switches.len() <= 6, "{plan}");
+    if r.threads_used == 0 {
+        // The calling thread ran it all: the workers never started.
+        assert_eq!((r.ran, used.as_str()), (Ran::OneCore, "auto: fused"));
+        assert!(plan.starts_with("ran as a plain loop on the calling thread; the workers never started"), "{plan}");
+        for s in &r.switches {
+            assert!(plan.contains(&s.reason), "{plan} does not give {s}");
+        }
+        return;
+    }
+    assert_eq!(r.threads_used, threads);
     match r.ran {
-        Ran::OneCore => assert_eq!(used, "auto: fused on one core (after a parallel start)"),
+        Ran::OneCore => assert_eq!(used, "auto: fused on one core (after the workers lost)"),
         Ran::Mixed { one_core_share } => {
             assert!(one_core_share > 0.0 && one_core_share <= 0.9, "{one_core_share}");
             assert_eq!(used, format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", one_core_share * 100.0));
         }
         Ran::Workers => assert_eq!(used, format!("auto: adaptive dispenser x{threads}")),
     }
-    assert!(plan.starts_with(&format!("started {threads} workers on adaptive chunks")), "{plan}");
-    assert_eq!(r.switches.is_empty(), plan.contains("and kept them: the source was never the bottleneck"), "{plan}");
-    assert!(r.switches.len() <= 6, "{plan}");
+    assert!(plan.starts_with("started as a plain loop on the calling thread; at "), "{plan}");
+    assert_eq!(r.switches.first().map(|s| s.to), Some(Ran::Workers), "the heartbeat started them: {plan}");
+    assert_eq!(r.switches.len() == 1, plan.contains("and kept them: the source was never the bottleneck"), "{plan}");
     for s in &r.switches {
         assert!(plan.contains(&format!("; {s}")), "{plan} does not list {s}");
     }
     if r.ran != Ran::Workers {
-        assert_eq!(r.switches.first().map(|s| s.to), Some(Ran::OneCore), "{plan}");
+        assert_eq!(r.switches.get(1).map(|s| s.to), Some(Ran::OneCore), "{plan}");
     }
-    assert_eq!(r.threads_used, threads);
+}
+
+/// `k` rounds of a linear congruential step: a cost that cannot be folded away.
+fn spin(x: u64, k: u64) -> u64 {
+    let mut h = x;
+    for _ in 0..k {
+        h = std::hint::black_box(h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
+    }
+    h >> 3
 }
 
 #[test]
@@ -51,9 +70,21 @@ fn the_report_says_the_same_in_types_and_words() {
     assert_eq!(out.value, Some(expected));
     assert_eq!(out.report.items(), n, "every item once");
     check_words(&out.report, 16);
-    if out.report.ran == Ran::Workers {
-        eprintln!("note: auto kept its 16 workers here: {:?}", out.report.plan());
-    }
+    assert_eq!(out.report.threads_used, 0, "a cheap map never pays for workers: {:?}", out.report.plan());
+}
+
+#[test]
+fn workers_started_by_the_heartbeat_are_reported_and_every_item_counted_once() {
+    // Dear items first (the heartbeat starts the workers), then cheap ones
+    // (where the workers may lose to one fused core).
+    let n = 8_000_000u64;
+    let map = move |x: u64| if x < n / 16 { spin(x, 60) } else { cheap(x) };
+    let expected = Counter::new(n).map(map).fold(0u64, u64::wrapping_add);
+    let out = Run::new(&auto(2)).map_reduce(Counter::new(n), map, u64::wrapping_add).unwrap();
+    assert_eq!(out.value, Some(expected));
+    assert_eq!(out.report.items(), n, "every item once");
+    check_words(&out.report, 2);
+    assert_eq!(out.report.threads_used, 2, "dear items start the workers: {:?}", out.report.plan());
 }
 
 #[test]

@@ -22,6 +22,23 @@ pub(crate) trait Kernel<T>: Sync {
         });
         (acc, n)
     }
+
+    /// Folds up to `block` items of `items` into `acc`, by `next()` with
+    /// the block's bound tested first; returns the accumulator and how many
+    /// items it took. With the source in a local, the compiler folds the
+    /// two exits (bound, source end) into one trip count and vectorises the
+    /// loop as it does a plain `for`; `take(block)` folded internally tests
+    /// the bound after each item and stays scalar (1.6x slower on `trivial`).
+    #[inline(always)]
+    fn fold_block<It: Iterator<Item = T>>(&self, mut acc: Self::Acc, items: &mut It, block: usize) -> (Self::Acc, usize) {
+        let mut n = 0;
+        while n < block {
+            let Some(x) = items.next() else { break };
+            acc = self.fold(acc, x);
+            n += 1;
+        }
+        (acc, n)
+    }
 }
 
 /// `map_reduce`'s kernel: the accumulator is `None` until the first item,
@@ -103,6 +120,51 @@ where
             })
         };
         (Some(acc), n)
+    }
+
+    #[inline(always)]
+    fn fold_block<It: Iterator<Item = T>>(&self, acc: Option<U>, items: &mut It, block: usize) -> (Option<U>, usize) {
+        let (first, peeled) = match acc {
+            Some(a) => (a, 0),
+            None if block == 0 => return (None, 0),
+            None => match items.next() {
+                Some(x) => (self.map1(x), 1),
+                None => return (None, 0),
+            },
+        };
+        let (acc, n) = self.fold_block_from(first, items, block - peeled);
+        (Some(acc), n + peeled)
+    }
+}
+
+impl<M, R> MapReduce<M, R> {
+    /// [`Kernel::fold_block`] from a first mapped item on: the loop is
+    /// `reduce(acc, map(x))` with no `Option` per item.
+    #[inline(always)]
+    fn fold_block_from<T, U, It>(&self, mut acc: U, items: &mut It, block: usize) -> (U, usize)
+    where
+        It: Iterator<Item = T>,
+        M: Fn(T) -> U,
+        R: Fn(U, U) -> U,
+    {
+        let (map, reduce) = (&self.map, &self.reduce);
+        let mut n = 0;
+        // The GIL switch is tested once per block, not per item.
+        if self.gil {
+            while n < block {
+                let Some(x) = items.next() else { break };
+                let _held = gil::acquire();
+                acc = reduce(acc, map(x));
+                n += 1;
+            }
+        } else {
+            while n < block {
+                let Some(x) = items.next() else { break };
+                acc = reduce(acc, map(x));
+                n += 1;
+            }
+        }
+        (acc, n)
     }
 }
 

@@ -200,9 +200,9 @@ impl<'c> Run<'c> {
             shared.finished(progress::CallEnd::of(&verdict));
             return Err(verdict.err().unwrap_or_else(|| EngineError::Cancelled { items_done: 0, workers: vec![] }));
         };
-        if config.feeder == FeederKind::Auto {
+        if config.feeder == FeederKind::Auto && shared.reporter.is_on() {
             let used = fold_words(config.feeder, config.chunk, partials.ran, partials.workers);
-            let plan = plan_words(partials.workers, &partials.switches, partials.more);
+            let plan = plan_words(slots, partials.workers, &partials.switches, partials.more);
             shared.lifecycle(ProgressEvent::Decided { feeder: used, plan });
         }
         // `Finished` says how the call ended, so it goes after the final reduce.

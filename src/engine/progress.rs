@@ -318,8 +318,22 @@ pub(crate) struct Local<'a> {
 }
 
 impl<'a> Local<'a> {
+    /// Goes on from the totals `slot` holds: `auto`'s calling thread runs
+    /// first on slot 0, and worker 0 takes it over.
     pub(crate) fn new(slot: &'a Slot, worker: usize, origin: Instant, record_spans: bool) -> Self {
-        Local { slot, worker, origin, spans: record_spans.then(Vec::new), items: 0, chunks: 0, busy_ns: 0, wait_ns: 0 }
+        // Relaxed: the slot was last written by this thread or before the
+        // thread that now owns it was spawned.
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Local {
+            slot,
+            worker,
+            origin,
+            spans: record_spans.then(Vec::new),
+            items: load(&slot.items),
+            chunks: load(&slot.chunks),
+            busy_ns: load(&slot.busy_ns),
+            wait_ns: load(&slot.wait_ns),
+        }
     }
 
     /// Records one chunk: waited from `t0` to `t1`, mapped `items` from `t1` to `t2`.

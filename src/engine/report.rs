@@ -161,7 +161,7 @@ impl Report {
     /// `auto`'s decisions with their evidence, in words; `None` for other feeders.
     pub fn plan(&self) -> Option<String> {
         (self.shape == Shape::Fold && self.feeder == FeederKind::Auto)
-            .then(|| plan_words(self.threads_used, &self.switches, self.more_switches))
+            .then(|| plan_words(self.workers.len(), self.threads_used, &self.switches, self.more_switches))
     }
 }
 
@@ -175,7 +175,7 @@ pub(crate) fn fold_words(feeder: FeederKind, chunk: ChunkSize, ran: Ran, threads
         FeederKind::Rayon => format!("rayon par_bridge x{threads}"),
         FeederKind::Auto => match ran {
             Ran::OneCore if threads == 0 => "auto: fused".into(),
-            Ran::OneCore => "auto: fused on one core (after a parallel start)".into(),
+            Ran::OneCore => "auto: fused on one core (after the workers lost)".into(),
             Ran::Mixed { one_core_share } => {
                 format!("auto: adaptive dispenser x{threads} (one core for {:.0}% of the items)", one_core_share * 100.0)
             }
@@ -184,17 +184,26 @@ pub(crate) fn fold_words(feeder: FeederKind, chunk: ChunkSize, ran: Ran, threads
     }
 }
 
-/// `auto`'s plan in words: the start, then every kept switch.
-pub(crate) fn plan_words(threads: usize, switches: &[Switch], more: usize) -> String {
-    if threads == 0 {
+/// `auto`'s plan in words: the start, then every kept switch. `asked`
+/// threads were asked for, `used` workers ran (0: the calling thread alone).
+pub(crate) fn plan_words(asked: usize, used: usize, switches: &[Switch], more: usize) -> String {
+    if asked <= 1 {
         return "1 thread asked: fused loop on one core".into();
     }
-    let mut plan = format!("started {threads} workers on adaptive chunks");
-    if switches.is_empty() {
-        plan.push_str(" and kept them: the source was never the bottleneck");
+    if used == 0 {
+        let mut plan = "ran as a plain loop on the calling thread; the workers never started".to_string();
+        match switches.last() {
+            Some(s) => plan.push_str(&format!(" (last check at {:.1} ms: {})", s.at_s * 1e3, s.reason)),
+            None => plan.push_str(" (the job ended before the first check)"),
+        }
+        return plan;
     }
+    let mut plan = "started as a plain loop on the calling thread".to_string();
     for s in switches {
         plan.push_str(&format!("; {s}"));
+    }
+    if switches.len() == 1 && more == 0 {
+        plan.push_str(", and kept them: the source was never the bottleneck");
     }
     if more > 0 {
         plan.push_str(&format!("; and {more} more switches"));

@@ -23,6 +23,8 @@
 //! choose one core on a prefix that did not represent the rest; here a wrong
 //! guess lasts until the next measurement.
 
+mod heartbeat;
+
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -35,8 +37,10 @@ use super::super::progress::{Local, Span};
 use super::super::run::{Shared, execute};
 use super::super::sync::{AtomicBool, AtomicU64, Mutex, PoisonError};
 use super::super::{Ran, Switch};
+use super::Partials;
 use super::dispenser::take_chunk_and;
-use super::{Partials, sequential};
+use super::sequential::{self, Fused};
+use heartbeat::Heartbeat;
 
 /// Per-item costs, nanoseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -188,6 +192,8 @@ const MAX_LOGGED: usize = crate::engine::MAX_SWITCHES_KEPT;
 /// The fewest items a timed chunk must hold to count: two clock reads
 /// (tens of nanoseconds) spread over fewer items would read as a cost.
 const MIN_TIMED_ITEMS: usize = 256;
+/// ... unless they took this long at least (dear items: a few are enough).
+const MIN_TIMED: Duration = Duration::from_micros(10);
 
 /// Fused samples kept: the estimate is the dearer (see [`Estimate`]).
 const FUSED_KEPT: usize = 2;
@@ -243,7 +249,7 @@ impl Estimate {
     /// A chunk of `items` pulled in `pull` and mapped in `map`; chunks too
     /// small to time (the clock's own cost would dominate) are left out.
     fn split(&mut self, items: usize, pull: Duration, map: Duration) {
-        if items < MIN_TIMED_ITEMS {
+        if items == 0 || (items < MIN_TIMED_ITEMS && pull + map < MIN_TIMED) {
             return;
         }
         let (pull_ns, map_ns) = (per_item(pull, items), per_item(map, items));
@@ -259,7 +265,7 @@ impl Estimate {
         self.update();
     }
     fn fused(&mut self, items: usize, took: Duration) {
-        if items < MIN_TIMED_ITEMS {
+        if items == 0 || (items < MIN_TIMED_ITEMS && took < MIN_TIMED) {
             return;
         }
         self.fused.rotate_right(1);
@@ -297,7 +303,7 @@ impl Estimate {
     }
 }
 
-fn per_item(d: Duration, n: usize) -> f64 {
+pub(super) fn per_item(d: Duration, n: usize) -> f64 {
     d.as_nanos() as f64 / n.max(1) as f64
 }
 
@@ -305,30 +311,37 @@ fn per_item(d: Duration, n: usize) -> f64 {
 /// `Break` with it to leave the worker's loop.
 type Flow<A> = ControlFlow<A, A>;
 
-/// Runs `auto`: the fused loop for one thread, else [`Auto`]'s workers.
+/// Runs `auto`: the fused loop for one thread. For more, the calling
+/// thread starts alone as a plain loop would (see `heartbeat`), and
+/// [`Auto`]'s workers take the rest when the costs say they pay.
 pub(crate) fn run<I, K>(source: I, k: &K, shared: &Shared<'_>, threads: usize, chunk: ChunkSize) -> Partials<K::Acc>
 where
     I: Iterator + Send,
     I::Item: Send,
     K: Kernel<I::Item>,
 {
-    if threads == 1 {
-        return one_core(source, k, shared);
-    }
-    let auto = Auto::new(source, k, shared, threads, chunk);
-    let (accs, spans) = execute(shared, threads, None::<fn()>, |_, local, mark| auto.work(local, mark));
-    auto.partials(accs, spans)
-}
-
-/// One thread asked: the fused loop on the calling thread.
-fn one_core<I, K>(mut source: I, k: &K, shared: &Shared<'_>) -> Partials<K::Acc>
-where
-    I: Iterator,
-    K: Kernel<I::Item>,
-{
     let mut local = shared.local(0);
-    let acc = sequential::fused(&mut source, k, shared, &mut local, k.identity());
-    Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, ran: Ran::OneCore, switches: vec![], more: 0 }
+    if threads == 1 {
+        let acc = sequential::to_the_end(source, k, shared, &mut local);
+        return Partials { accs: vec![acc], spans: local.into_spans(), workers: 0, ran: Ran::OneCore, switches: vec![], more: 0 };
+    }
+    let mut beat = Heartbeat::new(k, threads, shared.origin);
+    let alone =
+        sequential::fused(source, k, shared, &mut local, k.identity(), |src, local, acc, b, worked| beat.beat(src, local, acc, b, worked));
+    let mut spans = local.into_spans();
+    let switches: Vec<Switch> = beat.last.take().into_iter().collect();
+    match alone {
+        Fused::Done(acc) => Partials { accs: vec![acc], spans, workers: 0, ran: Ran::OneCore, switches, more: 0 },
+        Fused::Handed(source, acc) => {
+            let auto = Auto::new(source, k, shared, threads, chunk);
+            auto.fused_total.store(beat.items, Ordering::Relaxed);
+            auto.log.lock().unwrap_or_else(PoisonError::into_inner).lines = switches;
+            let (mut accs, more_spans) = execute(shared, threads, None::<fn()>, |_, local, mark| auto.work(local, mark));
+            accs.insert(0, acc);
+            spans.extend(more_spans);
+            auto.partials(accs, spans)
+        }
+    }
 }
 
 /// The hand-off between the workers and one fused core, all of it through
@@ -708,9 +721,10 @@ where
         let fused_items = self.fused_total.into_inner();
         let total: u64 = progress_items(self.shared);
         let share = if total > 0 { fused_items as f64 / total as f64 } else { 0.0 };
+        // Under 1%: the heartbeat's first beat, before the workers started.
         let ran = if share > 0.9 {
             Ran::OneCore
-        } else if share > 0.0 {
+        } else if share >= 0.01 {
             Ran::Mixed { one_core_share: share }
         } else {
             Ran::Workers
