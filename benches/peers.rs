@@ -205,7 +205,7 @@ where
 }
 
 /// How long a timed batch of the plain loop takes at least.
-const BATCH: std::time::Duration = std::time::Duration::from_millis(20);
+const BATCH: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Milliseconds with four significant digits (a 1e4-item job takes microseconds).
 fn millis(secs: f64) -> String {
@@ -242,7 +242,7 @@ fn main() {
     for case in cases().iter().filter(|c| only.as_ref().is_none_or(|o| o == c.name)) {
         let (expected, plain, _) = (case.run)(Who::PlainLoop, case.n, threads, &pool, 1);
         // A job the plain loop runs in under BATCH is timed in batches of about that long.
-        let batch = (BATCH.as_secs_f64() / plain.max(1e-9)).clamp(1.0, 10_000.0) as u32;
+        let batch = (BATCH.as_secs_f64() / plain.max(1e-9)).clamp(1.0, 1_000.0) as u32;
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); ALL.len()];
         let mut said = vec![String::new(); ALL.len()];
         for rep in 0..reps {

@@ -111,6 +111,11 @@ pub struct Model {
     pub pull_ns: f64,
     /// The lock's critical section per chunk, ns (the pull of the chunk and the hand-off).
     pub critical_ns: f64,
+    /// Of the critical section, what each chunk costs whatever its size,
+    /// ns: taking the lock (or the queue), the cache lines moving, a
+    /// wake-up. A chunk of `c` items holds the lock `hand_off + c x pull`.
+    #[serde(default)]
+    pub hand_off_ns: f64,
     /// The other per-chunk time of a core, ns (at most [`MAX_CHUNK_OVERHEAD_NS`]).
     pub chunk_overhead_ns: f64,
     /// What is left once per run (thread starts, the first chunk's fill), s.
@@ -163,15 +168,9 @@ impl Model {
         let busy_overhead = (total_busy - n * map_ns / 1e9).max(0.0);
         let critical_ns = total_wait * 1e9 / chunks / q;
         let c = n / chunks;
-        // The critical section per chunk is a hand-off plus the chunk's pull.
-        // Chunks of many items tell the pull apart: what is left above a
-        // typical hand-off is the pull. One-item chunks cannot, so the pull
-        // is what one fused core spends per item beyond the map.
-        let pull_ns = if c >= 16.0 {
-            ((critical_ns - HAND_OFF_NS.min(critical_ns)) / c).max(0.0)
-        } else {
-            (per_item_t1 - map_ns).max(0.0).min(critical_ns / c)
-        };
+        let pulled_s: f64 = run.workers.iter().map(|w| w.pull_s * share).sum();
+        let pull_ns = pull_per_item(pulled_s, n, c, critical_ns, per_item_t1 - map_ns);
+        let hand_off_ns = (critical_ns - pull_ns * c).max(0.0);
         // The rest of the cores' time, net of the last chunk's tail (the
         // model's own term), is per-chunk overhead.
         let tail_s = c * map_ns * (1.0 - 1.0 / q) / 1e9;
@@ -189,6 +188,7 @@ impl Model {
             map_ns,
             pull_ns,
             critical_ns,
+            hand_off_ns,
             chunk_overhead_ns: per_chunk,
             fixed_s: (rest - chunks * per_chunk / 1e9).max(0.0) / q,
             imbalance,
@@ -208,7 +208,7 @@ impl Model {
         let mut critical = self.critical_ns;
         let mut lock = true;
         let mut gil = self.gil;
-        let hand_off = (self.critical_ns - self.pull_ns * n / self.chunks).max(0.0);
+        let hand_off = self.hand_off_ns;
         match change {
             Change::AsMeasured => {}
             Change::FasterSource { factor } => critical = hand_off + self.pull_ns * n / self.chunks / factor.max(1e-9),
@@ -250,10 +250,11 @@ impl Model {
         let once =
             if self.fixed_s > 0.0005 { format!(", and {:.1} ms once per run outside the map", self.fixed_s * 1e3) } else { String::new() };
         format!(
-            "measured: map {:.1} ns/item, serial pull {:.2} ns/item, the lock's critical section {:.0} ns and other overhead {:.0} ns per chunk of {:.0} items, imbalance {:.2}{once}",
+            "measured: map {:.1} ns/item, serial pull {:.2} ns/item, the lock's critical section {:.0} ns (a hand-off of {:.0} ns and the pull) and other overhead {:.0} ns per chunk of {:.0} items, imbalance {:.2}{once}",
             self.map_ns,
             self.pull_ns,
             self.critical_ns,
+            self.hand_off_ns,
             self.chunk_overhead_ns,
             self.n / self.chunks,
             self.imbalance
@@ -280,6 +281,21 @@ impl Model {
             v.push(Change::NoSerialPart);
         }
         v
+    }
+}
+
+/// The serial pull per item, ns. Measured where the run timed its fills
+/// (`pulled_s` over `n` items; at most the critical section's share).
+/// Otherwise inferred: chunks of many items (`c`) tell the pull apart,
+/// what is left above a typical hand-off; one-item chunks cannot, so it
+/// is what one fused core spends per item beyond the map (`fused_extra`).
+fn pull_per_item(pulled_s: f64, n: f64, c: f64, critical_ns: f64, fused_extra: f64) -> f64 {
+    if pulled_s > 0.0 {
+        (pulled_s * 1e9 / n).min(critical_ns / c)
+    } else if c >= 16.0 {
+        ((critical_ns - HAND_OFF_NS.min(critical_ns)) / c).max(0.0)
+    } else {
+        fused_extra.max(0.0).min(critical_ns / c)
     }
 }
 
@@ -537,6 +553,7 @@ mod tests {
             map_ns: 10.0,
             pull_ns: 5.0,
             critical_ns: 100.0,
+            hand_off_ns: 95.0,
             chunk_overhead_ns: 20.0,
             fixed_s: 0.0,
             imbalance: 1.0,
@@ -552,6 +569,7 @@ mod tests {
         let m = Model {
             chunks: 1e3,
             critical_ns: 0.0,
+            hand_off_ns: 0.0,
             pull_ns: 0.0,
             chunk_overhead_ns: 0.0,
             fixed_s: 0.1,
@@ -589,7 +607,7 @@ mod tests {
 
     #[test]
     fn this_machine_caps_the_cores_and_a_gil_serialises_the_map() {
-        let m = Model { critical_ns: 0.0, pull_ns: 0.0, chunks: 1000.0, ..lock_bound() };
+        let m = Model { critical_ns: 0.0, hand_off_ns: 0.0, pull_ns: 0.0, chunks: 1000.0, ..lock_bound() };
         assert!(m.time_on(8, Change::AsMeasured, true) > m.time_on(8, Change::AsMeasured, false) * 3.0);
         let gil = Model { gil: true, ..m };
         assert!(gil.time_s(16, Change::AsMeasured) >= 1e6 * 10.0 / 1e9);
@@ -598,7 +616,7 @@ mod tests {
 
     #[test]
     fn even_costs_remove_the_imbalance() {
-        let m = Model { imbalance: 1.5, critical_ns: 0.0, chunks: 100.0, ..lock_bound() };
+        let m = Model { imbalance: 1.5, critical_ns: 0.0, hand_off_ns: 0.0, chunks: 100.0, ..lock_bound() };
         let ratio = m.time_s(4, Change::AsMeasured) / m.time_s(4, Change::EvenCosts);
         assert!(ratio > 1.3 && ratio < 1.6, "{ratio}");
     }

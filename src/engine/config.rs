@@ -315,8 +315,11 @@ pub struct Config {
 impl Default for Config {
     /// One thread per logical core (capped at [`MAX_THREADS`]), automatic chunk, the `auto` feeder, no GIL.
     fn default() -> Self {
-        let cores = num_cpus::get().clamp(1, MAX_THREADS);
-        Config { threads: Threads::new(cores).unwrap_or(Threads::ONE), chunk: ChunkSize::Auto, feeder: FeederKind::Auto, gil: false }
+        // Read once: counting the cores reads /proc and the cgroup (a few
+        // microseconds, more than a small job's whole run).
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let cores = *CORES.get_or_init(|| num_cpus::get().clamp(1, MAX_THREADS));
+        Config::with_threads(Threads::new(cores).unwrap_or(Threads::ONE))
     }
 }
 
@@ -330,7 +333,7 @@ impl Config {
     }
     /// `threads` workers, automatic chunk, the `auto` feeder, no GIL.
     pub fn with_threads(threads: Threads) -> Self {
-        Config { threads, ..Config::default() }
+        Config { threads, chunk: ChunkSize::Auto, feeder: FeederKind::Auto, gil: false }
     }
     /// Sets the feeder.
     pub fn feeder(mut self, feeder: FeederKind) -> Self {

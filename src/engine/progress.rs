@@ -34,6 +34,11 @@ pub struct WorkerStats {
     pub busy_s: f64,
     /// Seconds spent waiting for input: the lock, the queue, or the source itself.
     pub wait_s: f64,
+    /// Of the waiting, seconds the source spent filling this worker's
+    /// chunks (under the lock, or in the queue's producer): the pull
+    /// itself, apart from the hand-off around it. 0 where not measured.
+    #[serde(default)]
+    pub pull_s: f64,
 }
 
 /// What a span of a worker's time was spent on.
@@ -260,6 +265,7 @@ pub(crate) struct Slot {
     chunks: AtomicU64,
     busy_ns: AtomicU64,
     wait_ns: AtomicU64,
+    pull_ns: AtomicU64,
 }
 
 impl Slot {
@@ -271,6 +277,7 @@ impl Slot {
         self.chunks.store(local.chunks, Ordering::Relaxed);
         self.busy_ns.store(local.busy_ns, Ordering::Relaxed);
         self.wait_ns.store(local.wait_ns, Ordering::Relaxed);
+        self.pull_ns.store(local.pull_ns, Ordering::Relaxed);
     }
 
     /// Adds to the counters; for threads that may hold several partial
@@ -296,6 +303,7 @@ impl Slot {
             chunks: self.chunks.load(Ordering::Relaxed),
             busy_s: self.busy_ns.load(Ordering::Relaxed) as f64 * 1e-9,
             wait_s: self.wait_ns.load(Ordering::Relaxed) as f64 * 1e-9,
+            pull_s: self.pull_ns.load(Ordering::Relaxed) as f64 * 1e-9,
         }
     }
 }
@@ -315,6 +323,7 @@ pub(crate) struct Local<'a> {
     chunks: u64,
     busy_ns: u64,
     wait_ns: u64,
+    pull_ns: u64,
 }
 
 impl<'a> Local<'a> {
@@ -333,7 +342,15 @@ impl<'a> Local<'a> {
             chunks: load(&slot.chunks),
             busy_ns: load(&slot.busy_ns),
             wait_ns: load(&slot.wait_ns),
+            pull_ns: load(&slot.pull_ns),
         }
+    }
+
+    /// Notes that filling the next recorded chunk took `d` of its wait
+    /// (published with that chunk).
+    #[inline]
+    pub(crate) fn pulled(&mut self, d: std::time::Duration) {
+        self.pull_ns += d.as_nanos() as u64;
     }
 
     /// Records one chunk: waited from `t0` to `t1`, mapped `items` from `t1` to `t2`.

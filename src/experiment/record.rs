@@ -158,4 +158,8 @@ pub struct WorkerRecord {
     pub busy_s: f64,
     /// Seconds waiting for input.
     pub wait_s: f64,
+    /// Of the waiting, seconds the source spent filling this worker's
+    /// chunks (the pull, apart from the hand-off); 0 where not measured.
+    #[serde(default)]
+    pub pull_s: f64,
 }

@@ -463,7 +463,7 @@ mod tests {
     fn run(feeder: FeederKind, threads: usize, chunk: ChunkSize, times: &[f64]) -> RunRecord {
         let config = crate::engine::Config { threads: crate::engine::Threads::new(threads).expect("threads"), chunk, feeder, gil: false };
         RunRecord {
-            workers: vec![WorkerRecord { items: 1, chunks: 1, busy_s: 0.0, wait_s: 0.0 }],
+            workers: vec![WorkerRecord { items: 1, chunks: 1, busy_s: 0.0, wait_s: 0.0, pull_s: 0.0 }],
             ..RunRecord::measured(&config, times, 2.0, ResultValue::Number(1), true)
         }
     }

@@ -735,7 +735,7 @@ mod tests {
     use crate::workloads::REFERENCE;
 
     fn snap(worker: usize, items: u64, busy_s: f64, wait_s: f64) -> WorkerStats {
-        WorkerStats { worker, items, chunks: 1, busy_s, wait_s }
+        WorkerStats { worker, items, chunks: 1, busy_s, wait_s, pull_s: 0.0 }
     }
 
     #[test]

@@ -486,7 +486,7 @@ where
                 workers: report
                     .workers
                     .iter()
-                    .map(|w| WorkerRecord { items: w.items, chunks: w.chunks, busy_s: w.busy_s, wait_s: w.wait_s })
+                    .map(|w| WorkerRecord { items: w.items, chunks: w.chunks, busy_s: w.busy_s, wait_s: w.wait_s, pull_s: w.pull_s })
                     .collect(),
                 used: report.used(),
                 ran: Some(report.ran),

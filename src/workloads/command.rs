@@ -181,6 +181,6 @@ fn lanes(lanes: &[crate::program::Lane]) -> Vec<WorkerStats> {
     lanes
         .iter()
         .enumerate()
-        .map(|(worker, l)| WorkerStats { worker, items: 0, chunks: 0, busy_s: l.cpu_s, wait_s: (l.alive_s - l.cpu_s).max(0.0) })
+        .map(|(worker, l)| WorkerStats { worker, busy_s: l.cpu_s, wait_s: (l.alive_s - l.cpu_s).max(0.0), ..WorkerStats::default() })
         .collect()
 }

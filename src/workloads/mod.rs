@@ -634,7 +634,7 @@ struct Watch {
 
 impl Watch {
     fn stats(&self, elapsed: Duration) -> WorkerStats {
-        WorkerStats { worker: 0, items: self.items.get(), chunks: 0, busy_s: elapsed.as_secs_f64(), wait_s: 0.0 }
+        WorkerStats { worker: 0, items: self.items.get(), busy_s: elapsed.as_secs_f64(), ..WorkerStats::default() }
     }
 }
 

@@ -15,7 +15,7 @@ pub(crate) fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, wo
         gil: false,
     };
     RunRecord {
-        workers: workers.iter().map(|&(items, busy_s, wait_s)| WorkerRecord { items, chunks: 1, busy_s, wait_s }).collect(),
+        workers: workers.iter().map(|&(items, busy_s, wait_s)| WorkerRecord { items, chunks: 1, busy_s, wait_s, pull_s: 0.0 }).collect(),
         ..RunRecord::measured(&config, &[median], base, ResultValue::Number(0), true)
     }
 }
@@ -27,7 +27,7 @@ pub(crate) fn run(feeder: FeederKind, threads: usize, median: f64, base: f64, wo
 pub(crate) fn program(threads: usize, median: f64, base: f64, reps: &[(f64, f64)], lanes: &[(f64, f64)]) -> RunRecord {
     use crate::program::{Exit, TreeUse};
     let mut r = run(FeederKind::Auto, threads, median, base, &[]);
-    r.workers = lanes.iter().map(|&(busy_s, wait_s)| WorkerRecord { items: 0, chunks: 0, busy_s, wait_s }).collect();
+    r.workers = lanes.iter().map(|&(busy_s, wait_s)| WorkerRecord { items: 0, chunks: 0, busy_s, wait_s, pull_s: 0.0 }).collect();
     r.process = reps
         .iter()
         .map(|&(wall_s, cpu_s)| TreeUse {

@@ -498,6 +498,7 @@ impl<'w, 'l, T> Worker<'w, 'l, T> {
 
     /// Records a mapped split chunk: its span, its chunk size and its costs.
     fn record(&mut self, s: &Split, remaining: Option<usize>) {
+        self.local.pulled(s.t1 - s.ta);
         self.local.chunk(s.n as u64, s.t0, s.t1, s.t2);
         self.chunker.observe(s.n, s.t2 - s.t1, remaining);
         self.est.split(s.n, s.t1 - s.ta, s.t2 - s.t1);

@@ -32,8 +32,9 @@ where
             let t0 = Instant::now();
             mark.set(Stage::Source);
             // `None`: the source panicked in another worker, which recorded it.
-            let Some(remaining) = take_chunk(&source, &mut buf, chunker.size()) else { return acc };
+            let Some((remaining, held)) = take_chunk_and(&source, &mut buf, chunker.size(), Instant::now) else { return acc };
             let t1 = Instant::now();
+            local.pulled(t1 - held);
             if buf.is_empty() {
                 local.last_wait(t0, t1);
                 return acc;
@@ -49,18 +50,13 @@ where
     Partials { accs, spans, workers: threads, ran: Ran::Workers, switches: vec![], more: 0 }
 }
 
-/// The hand-off: under the source's lock, fills `buf` with up to `n` items.
-/// Returns the source's upper size hint, or `None` when the lock is
-/// poisoned (the source panicked in another worker). Each item goes to
-/// exactly one worker: model-checked with loom below.
-#[inline]
-pub(crate) fn take_chunk<I: Iterator>(source: &Mutex<I>, buf: &mut Vec<I::Item>, n: usize) -> Option<Option<usize>> {
-    take_chunk_and(source, buf, n, || ()).map(|(remaining, ())| remaining)
-}
-
-/// [`take_chunk`], calling `held` once the lock is held and before the
-/// first item is pulled; returns what `held` returned too. `auto` reads
-/// the clock there: its pull cost leaves out the wait for the lock.
+/// The hand-off: under the source's lock, fills `buf` with up to `n`
+/// items, calling `held` once the lock is held and before the first item
+/// is pulled (the feeders read the clock there: the pull apart from the
+/// wait for the lock). Returns the source's upper size hint and what
+/// `held` returned, or `None` when the lock is poisoned (the source
+/// panicked in another worker). Each item goes to exactly one worker:
+/// model-checked with loom below.
 #[inline]
 pub(crate) fn take_chunk_and<I: Iterator, R>(
     source: &Mutex<I>,
@@ -92,7 +88,7 @@ mod loom_tests {
                     loom::thread::spawn(move || {
                         let (mut buf, mut mine) = (Vec::new(), Vec::new());
                         loop {
-                            take_chunk(&source, &mut buf, 2).expect("not poisoned");
+                            take_chunk_and(&source, &mut buf, 2, || ()).expect("not poisoned");
                             if buf.is_empty() {
                                 return mine;
                             }

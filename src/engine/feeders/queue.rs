@@ -21,7 +21,7 @@ where
     I::Item: Send,
     K: Kernel<I::Item>,
 {
-    let (tx, rx) = crossbeam_channel::bounded::<Vec<I::Item>>(2 * threads);
+    let (tx, rx) = crossbeam_channel::bounded::<Filled<I::Item>>(2 * threads);
     let cost = AtomicU64::new(0);
     let chunker = Chunker::new(chunk, chunking::MIN, threads, chunking::max_items::<I::Item>());
     let producer = Producer { source, tx, chunker, shared, cost: &cost };
@@ -30,9 +30,13 @@ where
 }
 
 /// The producer thread: it owns the source and packs the chunks.
+/// A chunk and how long the producer took to fill it (the pull, which the
+/// worker that gets it reports apart from its wait).
+type Filled<T> = (Vec<T>, Duration);
+
 struct Producer<'a, I: Iterator> {
     source: I,
-    tx: Sender<Vec<I::Item>>,
+    tx: Sender<Filled<I::Item>>,
     chunker: Chunker,
     shared: &'a Shared<'a>,
     /// The workers' latest map cost per item (f64 bits; 0 = not known yet),
@@ -55,9 +59,10 @@ impl<I: Iterator> Producer<'_, I> {
                 self.shared.abort();
                 return;
             }
+            let t0 = Instant::now();
             let mut buf = Vec::with_capacity(chunk);
             let more = fill(&mut self.source, &mut buf, chunk);
-            if !buf.is_empty() && !self.send(buf) {
+            if !buf.is_empty() && !self.send((buf, t0.elapsed())) {
                 return;
             }
             if !more {
@@ -69,7 +74,7 @@ impl<I: Iterator> Producer<'_, I> {
     /// Sends one chunk; false when the call stopped or the workers are
     /// gone. With a timeout, so that a producer facing stopped workers
     /// (cancel, panic) notices the stop flag instead of blocking forever.
-    fn send(&self, mut pending: Vec<I::Item>) -> bool {
+    fn send(&self, mut pending: Filled<I::Item>) -> bool {
         loop {
             match self.tx.send_timeout(pending, Duration::from_millis(5)) {
                 Ok(()) => return true,
@@ -88,7 +93,7 @@ impl<I: Iterator> Producer<'_, I> {
 
 /// A worker: folds whole chunks until the producer is done or the call
 /// stops, and publishes its map cost per item for the producer.
-fn consume<T, K: Kernel<T>>(k: &K, shared: &Shared<'_>, rx: &Receiver<Vec<T>>, cost: &AtomicU64, local: &mut Local<'_>) -> K::Acc {
+fn consume<T, K: Kernel<T>>(k: &K, shared: &Shared<'_>, rx: &Receiver<Filled<T>>, cost: &AtomicU64, local: &mut Local<'_>) -> K::Acc {
     let mut acc = k.identity();
     loop {
         if shared.should_stop() {
@@ -96,7 +101,7 @@ fn consume<T, K: Kernel<T>>(k: &K, shared: &Shared<'_>, rx: &Receiver<Vec<T>>, c
             return acc;
         }
         let t0 = Instant::now();
-        let Ok(buf) = rx.recv() else {
+        let Ok((buf, filling)) = rx.recv() else {
             local.last_wait(t0, Instant::now());
             return acc;
         };
@@ -104,6 +109,7 @@ fn consume<T, K: Kernel<T>>(k: &K, shared: &Shared<'_>, rx: &Receiver<Vec<T>>, c
         let n = buf.len() as u64;
         acc = k.fold_many(acc, buf.into_iter()).0;
         let t2 = Instant::now();
+        local.pulled(filling);
         local.chunk(n, t0, t1, t2);
         if n > 0 {
             // Relaxed: see the producer's load.

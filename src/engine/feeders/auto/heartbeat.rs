@@ -46,6 +46,9 @@ pub(super) struct Heartbeat<'a, K, T> {
     pub est: Estimate,
     /// Items run on the calling thread.
     pub items: u64,
+    /// Items run in the fused blocks since the last check, and the seconds they took.
+    fused_items: u64,
+    fused_s: f64,
     /// The latest check's decision, with its costs.
     pub last: Option<Switch>,
 }
@@ -59,11 +62,13 @@ where
             k,
             threads,
             origin,
-            next: Instant::now() + FIRST_BEAT,
+            next: origin + FIRST_BEAT,
             buf: Vec::new(),
             max_sample: chunking::max_items::<T>(),
             est: Estimate::default(),
             items: 0,
+            fused_items: 0,
+            fused_s: 0.0,
             last: None,
         }
     }
@@ -83,7 +88,8 @@ where
         I: Iterator<Item = T>,
     {
         self.items += b.items as u64;
-        self.est.fused(b.items, b.t1 - b.t0);
+        self.fused_items += b.items as u64;
+        self.fused_s += (b.t1 - b.t0).as_secs_f64();
         if b.t1 < self.next {
             return ControlFlow::Continue(acc);
         }
@@ -94,25 +100,55 @@ where
             return ControlFlow::Break(acc);
         }
         *worked = true;
-        let (acc, whole) = self.sample(source, local, acc);
+        let (acc, whole) = if self.buf.capacity() == 0 {
+            // The first sample grows the buffer (and touches fresh pages):
+            // untimed, so the pull is not read as 10x dearer than it is.
+            let (acc, whole) = self.sample(source, local, acc, false);
+            if !whole {
+                return ControlFlow::Continue(acc);
+            }
+            self.sample(source, local, acc, true)
+        } else {
+            self.sample(source, local, acc, true)
+        };
         if !whole {
             // The source ended: the next block finds it so.
             return ControlFlow::Continue(acc);
         }
-        let costs = self.est.costs_in(Mode::Fused);
+        let costs = self.costs();
+        // The next check averages the blocks run after this one.
+        (self.fused_items, self.fused_s) = (0, 0.0);
         let to = decide(Mode::Fused, &costs, self.threads, None);
         self.note(Instant::now(), to, reason(&costs, self.threads, None));
         if to == Mode::Parallel { ControlFlow::Break(acc) } else { ControlFlow::Continue(acc) }
     }
 
+    /// The costs a check decides on: the sampled pull, and the average
+    /// fused cost of the blocks since the last check (a heavy tail's rare
+    /// dear items are in it, where one short sample may miss them, and it
+    /// follows costs that change along the input); the map is
+    /// what the fused cost leaves beyond the pull, or the sampled map when
+    /// that is more (a vectorised fused loop costs less than a pull into a
+    /// buffer).
+    fn costs(&self) -> super::Costs {
+        let sampled = self.est.costs;
+        let fused_ns = self.fused_ns();
+        super::Costs { pull_ns: sampled.pull_ns, map_ns: sampled.map_ns.max(fused_ns - sampled.pull_ns), fused_ns }
+    }
+
+    /// The fused loop's cost per item over the blocks since the last check, ns.
+    fn fused_ns(&self) -> f64 {
+        self.fused_s * 1e9 / self.fused_items.max(1) as f64
+    }
+
     /// Times one split chunk of about [`SAMPLE`] of work; the accumulator,
     /// and whether the source gave every item asked for.
-    fn sample<I>(&mut self, source: &mut I, local: &mut Local<'_>, acc: K::Acc) -> (K::Acc, bool)
+    fn sample<I>(&mut self, source: &mut I, local: &mut Local<'_>, acc: K::Acc, timed: bool) -> (K::Acc, bool)
     where
         I: Iterator<Item = T>,
     {
-        let fused_ns = self.est.costs_in(Mode::Fused).fused_ns;
-        let by_time = if fused_ns.is_finite() && fused_ns > 0.0 { (SAMPLE.as_nanos() as f64 / fused_ns) as usize } else { 1 };
+        let fused_ns = self.fused_ns();
+        let by_time = if fused_ns > 0.0 { (SAMPLE.as_nanos() as f64 / fused_ns) as usize } else { 1 };
         let want = by_time.clamp(1, self.max_sample);
         let t0 = Instant::now();
         self.buf.extend(source.by_ref().take(want));
@@ -124,7 +160,9 @@ where
             local.chunk(n as u64, t0, t0, t2);
             self.items += n as u64;
         }
-        self.est.split(n, t1 - t0, t2 - t1);
+        if timed {
+            self.est.split(n, t1 - t0, t2 - t1);
+        }
         (acc, n == want)
     }
 
