@@ -162,3 +162,13 @@ fn auto_sends_started_once() {
     );
     assert!(matches!(&events[decided], ProgressEvent::Decided { plan, .. } if Some(plan) == out.report.plan().as_ref()));
 }
+
+#[test]
+fn a_small_job_runs_as_a_plain_loop_and_never_starts_a_thread() {
+    let n = 10_000u64;
+    let out = Run::new(&auto(2)).map_reduce(Counter::new(n), cheap, u64::wrapping_add).unwrap();
+    assert_eq!(out.value, Some(Counter::new(n).map(cheap).fold(0, u64::wrapping_add)));
+    let r = &out.report;
+    assert_eq!((r.ran, r.threads_used, r.items()), (Ran::OneCore, 0, n));
+    check_words(r, 2);
+}

@@ -61,6 +61,30 @@ pub enum Command {
     /// Write a report of experiments of the library: one self-contained HTML
     /// page (every plot, the verdicts, the models) and/or a Markdown summary.
     Report(ReportArgs),
+    /// Find the size n above which threads beat the plain loop: measures the
+    /// workload at growing n, then narrows in where a model says the lines
+    /// cross, and names the best chunk size there.
+    Crossover(CrossoverArgs),
+}
+
+/// `scalescope crossover`.
+#[derive(Debug, Args)]
+pub struct CrossoverArgs {
+    /// The workload and its parameters (its n is what the search sets).
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    /// Threads that race the plain loop.
+    #[arg(long, short = 't', default_value = "2")]
+    pub threads: Threads,
+    /// Timed repetitions per configuration at each n.
+    #[arg(long, default_value_t = 3)]
+    pub reps: usize,
+    /// The smallest n measured.
+    #[arg(long, default_value_t = 1_000)]
+    pub min_n: u64,
+    /// The largest n measured.
+    #[arg(long, default_value_t = 1_000_000_000)]
+    pub max_n: u64,
 }
 
 /// `scalescope report`.

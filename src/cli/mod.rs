@@ -433,6 +433,7 @@ pub fn run_command(command: Command) -> i32 {
         Command::Import(a) => import(&a),
         Command::Machine => Ok(machine()),
         Command::Report(a) => report(&a),
+        Command::Crossover(a) => crossover(&a),
     };
     match result {
         Ok(code) => code,
@@ -470,4 +471,43 @@ pub fn parse() -> Result<Cli, i32> {
             }
         }
     }
+}
+
+/// `scalescope crossover`: the search, one line per point as it is
+/// measured, then the answer.
+fn crossover(a: &args::CrossoverArgs) -> Result<i32> {
+    use crate::measure::crossover::{self, CrossoverPlan};
+    let spec = workload_spec(&a.workload)?;
+    if a.min_n == 0 || a.min_n > a.max_n {
+        return Err(usage(format!("--min-n {} --max-n {}: give 1 <= min-n <= max-n", a.min_n, a.max_n)));
+    }
+    let plan = CrossoverPlan { reps: a.reps.clamp(1, 50), min_n: a.min_n, max_n: a.max_n, ..CrossoverPlan::new(spec, a.threads) };
+    let stop = signals::StopOnSignal::install().map_err(|e| anyhow::anyhow!("cannot install the signal handlers: {e}"))?;
+    let hooks = crate::engine::Hooks { cancel: Some(stop.token()), ..crate::engine::Hooks::none() };
+    say!(
+        "crossover: {} at {} threads against the plain loop (dispenser, chunks {})",
+        escape(&crate::experiment::workload_line(&plan.workload)),
+        a.threads,
+        chunk_list(&plan.chunks)
+    );
+    say!("{:>14} {:>12} {:>12} {:>9} {:>8}", "n", "plain loop", "threads", "speedup", "chunk");
+    let on_point = |p: &crossover::Point| {
+        let wrong = if p.verified { "" } else { "  WRONG result" };
+        say!(
+            "{:>14} {:>9.3} ms {:>9.3} ms {:>8.2}x {:>8}{wrong}",
+            crate::units::fmt_count(p.n),
+            p.plain_s * 1e3,
+            p.best_s * 1e3,
+            p.speedup,
+            p.chunk.to_string()
+        );
+    };
+    let found = crossover::find(&plan, &hooks, on_point).map_err(|e| usage(e.to_string()))?;
+    say!("{}", found.words());
+    Ok(if found.points.iter().all(|p| p.verified) { 0 } else { 1 })
+}
+
+/// Chunk sizes, comma-separated.
+fn chunk_list(chunks: &[crate::engine::ChunkSize]) -> String {
+    chunks.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }

@@ -270,6 +270,63 @@ impl Experiment {
     pub fn workload_line(&self) -> String {
         workload_line(&self.workload)
     }
+
+    /// Takes in the runs of `other`, a complete experiment of the same
+    /// workload measured on the same machine (a prediction checked with
+    /// one click): each is timed against this experiment's own reference
+    /// (speedup, efficiency, Karp-Flatt again), checked against its
+    /// result, and replaces a run of the same configuration; what was
+    /// asked grows to include them. Returns how many runs came in.
+    ///
+    /// # Errors
+    /// Another workload or machine, `other` incomplete, or no reference here; the text says which.
+    pub fn absorb(&mut self, other: Experiment) -> Result<usize, String> {
+        if other.workload != self.workload {
+            return Err(format!("{} is not this experiment's workload ({})", other.workload_line(), self.workload_line()));
+        }
+        let machine = |m: &crate::machine::MachineInfo| (m.cpu_model.clone(), m.logical_cores, m.os.clone());
+        if machine(&other.machine) != machine(&self.machine) {
+            return Err("measured on another machine".into());
+        }
+        if other.status != Status::Complete {
+            return Err(format!("the check did not complete: {}", other.status.describe()));
+        }
+        let Some(base) = self.baseline.clone() else { return Err("this experiment has no reference yet".into()) };
+        let n = other.runs.len();
+        for mut r in other.runs {
+            let p = r.threads;
+            r.speedup = crate::stats::speedup(base.median_s, r.median_s);
+            r.efficiency = crate::stats::efficiency(r.speedup, p);
+            r.karp_flatt = crate::stats::karp_flatt(r.speedup, p);
+            r.verified = r.verified && r.result == base.result;
+            self.asked.include(&r);
+            let same = |x: &RunRecord| {
+                (x.variant, x.feeder, x.threads, x.chunk_size, x.gil) == (r.variant, r.feeder, r.threads, r.chunk_size, r.gil)
+            };
+            match self.runs.iter().position(same) {
+                Some(i) => self.runs[i] = r,
+                None => self.runs.push(r),
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Asked {
+    /// Adds `r`'s feeder, thread count, chunk size and GIL setting where missing.
+    fn include(&mut self, r: &RunRecord) {
+        fn add<T: PartialEq>(v: &mut Vec<T>, x: T) {
+            if !v.contains(&x) {
+                v.push(x);
+            }
+        }
+        add(&mut self.feeders, r.feeder);
+        if let Ok(t) = crate::engine::Threads::new(r.threads) {
+            add(&mut self.threads, t);
+        }
+        add(&mut self.chunks, r.chunk_size);
+        add(&mut self.gil, r.gil);
+    }
 }
 
 /// `primes n=5000000`, with `file=...` and `variant=...` when set.

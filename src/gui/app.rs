@@ -72,6 +72,8 @@ pub struct ScalescopeApp {
     pub last_markdown: Option<String>,
     /// The watch on the library's folder (see [`super::watch`]).
     pub(crate) watch: Option<super::watch::LibraryWatch>,
+    /// The what-if prediction being checked: its job's runs join its experiment.
+    pub checking: Option<super::panels::what_if::CheckRequest>,
 }
 
 /// A job held back by the check before measuring, and what the check found.
@@ -180,6 +182,7 @@ impl ScalescopeApp {
             ctx: None,
             asking: None,
             confirming: None,
+            checking: None,
             run_at_start: false,
             saving: None,
             last_markdown: None,
@@ -312,7 +315,9 @@ impl ScalescopeApp {
                 ctx.request_repaint();
             }
         };
-        match self.jobs.start(kind, plan, lesson, self.shelf.library.clone(), self.settings.quiet, wake) {
+        // A check's runs join their experiment (saved there): its own is not kept.
+        let library = if kind == JobKind::Check { None } else { self.shelf.library.clone() };
+        match self.jobs.start(kind, plan, lesson, library, self.settings.quiet, wake) {
             Ok(label) => {
                 self.settings.tab = Tab::Live;
                 self.info(format!("Started: {label}"));
@@ -346,6 +351,9 @@ impl ScalescopeApp {
             Ok(file) => file,
             Err(e) => return self.error(format!("The job could not start: {e}")),
         };
+        if let Some(check) = self.checking.take() {
+            return self.checked(&check, file);
+        }
         let grown: Vec<&crate::experiment::RunRecord> = file.weak.iter().flat_map(|w| &w.steps).flat_map(|s| &s.runs).collect();
         let bad = file.runs.iter().chain(grown.iter().copied()).filter(|r| !r.verified).count();
         let kept = file.runs.len() + grown.len();
@@ -370,6 +378,38 @@ impl ScalescopeApp {
                 );
                 if bad == 0 { self.info(text) } else { self.error(text) }
             }
+        }
+    }
+
+    /// Starts the run a what-if prediction names, into its experiment.
+    fn check(&mut self, request: super::panels::what_if::CheckRequest) {
+        if self.jobs.is_running() {
+            return self.error("A job is already running: cancel it first.");
+        }
+        let plan = request.plan.clone();
+        self.checking = Some(request);
+        self.start_plan(JobKind::Check, plan, None);
+        if !self.jobs.is_running() {
+            self.checking = None;
+        }
+    }
+
+    /// A check's job ended: its runs join the experiment, and the message
+    /// says predicted against measured.
+    fn checked(&mut self, check: &super::panels::what_if::CheckRequest, file: crate::experiment::Experiment) {
+        let measured = file.runs.first().map(|r| r.median_s);
+        match (self.shelf.absorb(&check.target, file), measured) {
+            (Ok(()), Some(m)) => {
+                let error = (check.predicted_s - m) / m.max(1e-12) * 100.0;
+                self.info(format!(
+                    "Checked {}: predicted {:.1} ms, measured {:.1} ms (error {error:+.0}%); the run joined its experiment.",
+                    check.what,
+                    check.predicted_s * 1e3,
+                    m * 1e3
+                ));
+            }
+            (Ok(()), None) => self.info("The check measured nothing."),
+            (Err(e), _) => self.error(format!("The check's run could not join its experiment: {e}")),
         }
     }
 
@@ -570,6 +610,7 @@ impl ScalescopeApp {
             }
             Action::UseSettings(key) => self.use_settings(key),
             Action::Say(text) => self.info(text),
+            Action::Check(request) => self.check(*request),
             Action::Try(i, settings, kind) => self.try_lesson(i, &settings, kind),
             Action::Lesson(i) => self.settings.lesson = i.filter(|&i| i < LESSONS.len()),
             Action::ToggleControls => self.settings.toggle_controls(),

@@ -163,7 +163,7 @@ fn tabs(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels::Ac
             // A small window scrolls to the lower plots.
             egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &analysed, app.settings.view, cores));
         }
-        Tab::Why => panels::why::ui(ui, &analysed, &mut app.why),
+        Tab::Why => panels::why::ui(ui, &analysed, &mut app.why, app.jobs.is_running(), actions),
         Tab::Results => panels::table::ui(ui, &shown, actions),
         Tab::Learn => panels::learn::ui(ui, &app.settings, app.jobs.is_running(), actions),
         Tab::Experiments => {

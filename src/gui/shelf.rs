@@ -110,6 +110,23 @@ impl Shelf {
         self.push(x, file);
     }
 
+    /// Takes `other`'s runs into the listed experiment `target` (see
+    /// [`Experiment::absorb`]), saves it to its file and analyses it again.
+    ///
+    /// # Errors
+    /// `target` is not listed, the runs do not fit it, or its file cannot be written.
+    pub fn absorb(&mut self, target: &crate::experiment::ExperimentId, other: Experiment) -> Result<(), String> {
+        let i = self.results.iter().position(|x| x.id == *target).ok_or("its experiment is no longer in the list")?;
+        let mut x = self.results[i].clone();
+        x.absorb(other)?;
+        if let (Some(lib), Some(path)) = (&self.library, &self.slots[i].file) {
+            lib.write(path, &x).map_err(|e| e.to_string())?;
+        }
+        self.slots[i].analysis = Analysis::of(&x);
+        self.results[i] = x;
+        Ok(())
+    }
+
     /// Opens a results file (from this or another machine), imports it into
     /// the library and adds it, unless the very same is listed already.
     ///

@@ -224,6 +224,9 @@ pub enum JobKind {
     /// The thread sweep, and each thread count again with the size grown
     /// with it (weak scaling).
     Weak,
+    /// One configuration a what-if prediction named, run into the
+    /// experiment the prediction came from ("Check it").
+    Check,
 }
 
 impl JobKind {
@@ -239,6 +242,10 @@ impl JobKind {
             JobKind::Feeders => format!("{name}: all feeders"),
             JobKind::Gil => format!("{name}: GIL off vs on"),
             JobKind::Variants => format!("{name}: variants {}", list(plan.variants.iter().map(|v| v.name().to_string()).collect())),
+            JobKind::Check => {
+                let threads = list(plan.threads.iter().map(ToString::to_string).collect());
+                format!("{name}: checking a prediction ({} x{threads})", list(plan.feeders.iter().map(ToString::to_string).collect()))
+            }
         }
     }
 }
@@ -415,7 +422,8 @@ impl Settings {
         let one = |feeder| vec![feeder];
         let compare = self.compare_threads(cores);
         let (feeders, threads, chunks, gil) = match kind {
-            JobKind::Once | JobKind::Variants => (one(self.feeder), vec![self.threads], vec![self.chunk], vec![self.gil]),
+            // A check's plan comes from its prediction; from the controls it is one run.
+            JobKind::Once | JobKind::Variants | JobKind::Check => (one(self.feeder), vec![self.threads], vec![self.chunk], vec![self.gil]),
             JobKind::Threads | JobKind::Weak => {
                 (one(self.feeder), thread_counts("threads list", self.thread_list(), &mut rejected), vec![self.chunk], vec![self.gil])
             }

@@ -7,6 +7,7 @@
 //! `units`, `untrusted`. Never `analysis`, `export`, `cli` or `gui`.
 
 pub mod budget;
+pub mod crossover;
 pub mod preflight;
 pub mod scaling;
 pub mod sweep;

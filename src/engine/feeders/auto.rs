@@ -192,8 +192,6 @@ const MAX_LOGGED: usize = crate::engine::MAX_SWITCHES_KEPT;
 /// The fewest items a timed chunk must hold to count: two clock reads
 /// (tens of nanoseconds) spread over fewer items would read as a cost.
 const MIN_TIMED_ITEMS: usize = 256;
-/// ... unless they took this long at least (dear items: a few are enough).
-const MIN_TIMED: Duration = Duration::from_micros(10);
 
 /// Fused samples kept: the estimate is the dearer (see [`Estimate`]).
 const FUSED_KEPT: usize = 2;
@@ -249,7 +247,7 @@ impl Estimate {
     /// A chunk of `items` pulled in `pull` and mapped in `map`; chunks too
     /// small to time (the clock's own cost would dominate) are left out.
     fn split(&mut self, items: usize, pull: Duration, map: Duration) {
-        if items == 0 || (items < MIN_TIMED_ITEMS && pull + map < MIN_TIMED) {
+        if items < MIN_TIMED_ITEMS {
             return;
         }
         let (pull_ns, map_ns) = (per_item(pull, items), per_item(map, items));
@@ -265,7 +263,7 @@ impl Estimate {
         self.update();
     }
     fn fused(&mut self, items: usize, took: Duration) {
-        if items == 0 || (items < MIN_TIMED_ITEMS && took < MIN_TIMED) {
+        if items < MIN_TIMED_ITEMS {
             return;
         }
         self.fused.rotate_right(1);

@@ -65,6 +65,8 @@ pub enum Action {
     UseSettings(crate::gui::shelf::Key),
     /// Tell the person something on the message line (e.g. that a value was clamped).
     Say(String),
+    /// Run a what-if prediction into its experiment ("Check it").
+    Check(Box<what_if::CheckRequest>),
 }
 
 /// A short "how to read this" hint under a plot.

@@ -2,41 +2,71 @@
 //! the lock's critical section, per-chunk overhead, imbalance) predicts the
 //! speedup at any thread count, as measured and under changed conditions,
 //! over the measured points; it names the change that would help most, and
-//! says how far off it was on the other runs of the experiment.
+//! says how far off it was on the other runs of the experiment. Each
+//! prediction that can be run here (another thread count, another chunk
+//! size where the feeder has one, the GIL off) has a "Check it" button: it
+//! runs that configuration into the same experiment, and the row then
+//! shows predicted against measured.
 
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Line, LineStyle, Points};
 
 use super::chip;
-use crate::analysis::whatif::{self, Change};
-use crate::experiment::{Experiment, RunRecord};
+use crate::analysis::whatif::{self, Change, Model};
+use crate::engine::{ChunkSize, Threads};
+use crate::experiment::{Experiment, ExperimentId, RunRecord, SweepPlan};
 use crate::export::plot_data::Analysed;
+
+/// A prediction the person asked to check: run `plan` into the experiment `target`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckRequest {
+    /// The experiment the run joins.
+    pub target: ExperimentId,
+    /// The one configuration to run.
+    pub plan: SweepPlan,
+    /// What is checked, in words (`x4 threads`, `chunks of 64`).
+    pub what: String,
+    /// The model's prediction, seconds.
+    pub predicted_s: f64,
+}
+
+/// A prediction that can be run here: its words, the configuration and
+/// the predicted seconds.
+struct Runnable {
+    what: String,
+    threads: usize,
+    chunk: ChunkSize,
+    gil: bool,
+    predicted_s: f64,
+}
 
 /// A run a model can be built from: (source index, run index, its name).
 type Candidate = (usize, usize, String);
 
-/// Draws the section; `chosen` is the (source, run) the model is built from.
-pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], chosen: &mut Option<(usize, usize)>) {
+/// Draws the section; `chosen` is the (source, run) the model is built
+/// from; `busy` while a job runs (no check can start). A "Check it" click
+/// comes back as the request to run.
+pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], chosen: &mut Option<(usize, usize)>, busy: bool) -> Option<CheckRequest> {
     ui.heading("What if?");
     let candidates = candidates(sources);
     if candidates.is_empty() {
         ui.label("Run a threaded feeder (dispenser, queue, locked, rayon or auto on several cores) to ask what would change its scaling. The model covers plain map-reduce runs: not the streams, the one-pass aggregates or variants.");
-        return;
+        return None;
     }
     if !chosen.is_some_and(|c| candidates.iter().any(|(s, r, _)| (*s, *r) == c)) {
         *chosen = most_helped(sources, &candidates);
     }
-    let Some((si, ri)) = *chosen else { return };
+    let (si, ri) = (*chosen)?;
     run_picker(ui, &candidates, chosen);
     let (_, file, analysis) = sources[si];
     let run = &file.runs[ri];
-    let Some(w) = whatif::what_if(file, run) else { return };
+    let w = whatif::what_if(file, run)?;
     ui.label(RichText::new(&w.summary).strong());
     ui.label(RichText::new(w.model.measured()).small());
     // The checks were made when the experiment joined the shelf.
     let from = whatif::label(run);
-    let checks: Vec<&whatif::Check> = analysis.what_if_check.iter().filter(|c| c.from == from).collect();
-    ui.label(RichText::new(check_line(&checks)).small().color(ui.visuals().weak_text_color()));
+    let checked: Vec<&whatif::Check> = analysis.what_if_check.iter().filter(|c| c.from == from).collect();
+    ui.label(RichText::new(check_line(&checked)).small().color(ui.visuals().weak_text_color()));
     ui.horizontal_wrapped(|ui| {
         super::scaling::series_chips(ui, w.scenarios.iter().map(|sc| sc.change.label()));
         chip(ui, Color32::WHITE, "measured (this series)");
@@ -47,6 +77,96 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], chosen: &mut Option<(usiz
         ui,
         "each line is the speedup the model predicts on a machine with that many cores; the thick one is the run as measured, the dashed ones change one condition. The white dots are what this series measured here (past this machine's cores they share cores, so they sit below the curve).",
     );
+    checks(ui, file, run, &w.model, busy)
+}
+
+/// The predictions that can be run on this machine, each with what was
+/// measured or a "Check it" button; the click's request.
+fn checks(ui: &mut egui::Ui, file: &Experiment, run: &RunRecord, model: &Model, busy: bool) -> Option<CheckRequest> {
+    ui.add_space(4.0);
+    ui.label(RichText::new("Check a prediction: run it here, into this experiment").strong());
+    ui.label(RichText::new(design_can(run)).small());
+    let mut asked = None;
+    egui::Grid::new("what-if-checks").num_columns(3).striped(true).show(ui, |ui| {
+        for r in runnable(file, run, model) {
+            ui.label(&r.what);
+            ui.label(format!("predicted {}", ms(r.predicted_s)));
+            match measured(file, run, &r) {
+                Some(m) => {
+                    let error = (r.predicted_s - m.median_s) / m.median_s.max(1e-12);
+                    ui.label(format!("measured {}: error {:+.0}%", ms(m.median_s), error * 100.0));
+                }
+                None => {
+                    let button = ui.add_enabled(!busy, egui::Button::new("Check it")).on_disabled_hover_text("a job is running");
+                    if button.on_hover_text("Runs this configuration into this experiment and compares").clicked() {
+                        asked = Some(request(file, run, &r));
+                    }
+                }
+            }
+            ui.end_row();
+        }
+    });
+    asked
+}
+
+/// Which changes this design can make (rayon has no chunk setting; a lock
+/// per item has none either), in words.
+fn design_can(run: &RunRecord) -> String {
+    let chunk =
+        if run.feeder.takes_chunks() { "its thread count and its chunk size" } else { "its thread count only: it has no chunk setting" };
+    let gil = if run.gil { ", and the GIL off" } else { "" };
+    format!("{} can change {chunk}{gil}. (A fused loop on one core has no lock to model.)", run.feeder)
+}
+
+/// The runnable predictions: every thread count up to twice the cores but
+/// the model's own, another chunk size, the GIL off.
+fn runnable(file: &Experiment, run: &RunRecord, model: &Model) -> Vec<Runnable> {
+    let cores = file.machine.logical_cores.max(1);
+    let at = |p: usize, change: Change| model.time_on(p, change, true);
+    let mut out: Vec<Runnable> = whatif::curve_threads(cores)
+        .into_iter()
+        .filter(|&p| p != run.threads && p <= 2 * cores)
+        .map(|p| Runnable {
+            what: format!("x{p} threads"),
+            threads: p,
+            chunk: run.chunk_size,
+            gil: run.gil,
+            predicted_s: at(p, Change::AsMeasured),
+        })
+        .collect();
+    for change in model.changes(run.feeder) {
+        let (chunk, gil) = match change {
+            Change::Chunk { items } => (ChunkSize::fixed(items as usize).unwrap_or(run.chunk_size), run.gil),
+            Change::NoGil => (run.chunk_size, false),
+            _ => continue,
+        };
+        let what = format!("x{} threads, {}", run.threads, change.label());
+        out.push(Runnable { what, threads: run.threads, chunk, gil, predicted_s: at(run.threads, change) });
+    }
+    out
+}
+
+/// The run of `file` that measured `r`'s configuration, if any.
+fn measured<'a>(file: &'a Experiment, run: &RunRecord, r: &Runnable) -> Option<&'a RunRecord> {
+    file.runs.iter().find(|x| (x.variant, x.feeder, x.threads, x.chunk_size, x.gil) == (run.variant, run.feeder, r.threads, r.chunk, r.gil))
+}
+
+/// The request to run `r` into `file`: the experiment's own repetitions and warm-up.
+fn request(file: &Experiment, run: &RunRecord, r: &Runnable) -> CheckRequest {
+    let threads = Threads::new(r.threads).map_or_else(|_| vec![], |t| vec![t]);
+    let plan = SweepPlan {
+        chunks: vec![r.chunk],
+        gil: vec![r.gil],
+        reps: file.asked.reps.max(1),
+        warmup: file.asked.warmup,
+        ..SweepPlan::single(crate::workloads::WorkloadSpec { input: None, ..file.workload.clone() }, run.feeder, &threads)
+    };
+    CheckRequest { target: file.id.clone(), plan, what: r.what.clone(), predicted_s: r.predicted_s }
+}
+
+/// Seconds as milliseconds, `12.3 ms`.
+fn ms(s: f64) -> String {
+    format!("{:.1} ms", s * 1e3)
 }
 
 /// Every run a model can be built from: one per series.

@@ -24,8 +24,8 @@ pub struct WhyState {
     pub what_if: Option<(usize, usize)>,
 }
 
-/// Draws the panel.
-pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState) {
+/// Draws the panel; `busy` while a job runs (no prediction can be checked then).
+pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState, busy: bool, actions: &mut Vec<super::Action>) {
     if sources.is_empty() {
         ui.label("No results for this workload yet: run something, or open a results file.");
         return;
@@ -42,7 +42,9 @@ pub fn ui(ui: &mut egui::Ui, sources: &[Analysed<'_>], state: &mut WhyState) {
         ui.separator();
         fits(ui, sources, state);
         ui.separator();
-        super::what_if::ui(ui, sources, &mut state.what_if);
+        if let Some(asked) = super::what_if::ui(ui, sources, &mut state.what_if, busy) {
+            actions.push(super::Action::Check(Box::new(asked)));
+        }
         ui.separator();
         timeline(ui, &labelled, state);
     });

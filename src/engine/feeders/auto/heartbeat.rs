@@ -115,7 +115,7 @@ where
             // The source ended: the next block finds it so.
             return ControlFlow::Continue(acc);
         }
-        let costs = self.costs();
+        let costs = self.costs(b);
         // The next check averages the blocks run after this one.
         (self.fused_items, self.fused_s) = (0, 0.0);
         let to = decide(Mode::Fused, &costs, self.threads, None);
@@ -123,17 +123,21 @@ where
         if to == Mode::Parallel { ControlFlow::Break(acc) } else { ControlFlow::Continue(acc) }
     }
 
-    /// The costs a check decides on: the sampled pull, and the average
-    /// fused cost of the blocks since the last check (a heavy tail's rare
-    /// dear items are in it, where one short sample may miss them, and it
-    /// follows costs that change along the input); the map is
-    /// what the fused cost leaves beyond the pull, or the sampled map when
-    /// that is more (a vectorised fused loop costs less than a pull into a
-    /// buffer).
-    fn costs(&self) -> super::Costs {
+    /// The costs a check decides on, all of now: the sampled pull, and the
+    /// fused cost of the block that just ended (up to 2^14 items or a
+    /// millisecond of them: a heavy tail's rare dear items are in it, where
+    /// one short sample may miss them; the average since the last check
+    /// lagged behind costs that grow along the input, and kept a ramp on
+    /// one core for 4 ms); the map is what the fused cost leaves beyond
+    /// the pull, or the sampled map when the fused cost is below the pull (a vectorised fused
+    /// loop costs less than a pull into a buffer). The sampled map is
+    /// not the one: mapped from a buffer after the block, it read up to
+    /// 1.5x the fused cost on a ramp.
+    fn costs(&self, b: Block) -> super::Costs {
         let sampled = self.est.costs;
-        let fused_ns = self.fused_ns();
-        super::Costs { pull_ns: sampled.pull_ns, map_ns: sampled.map_ns.max(fused_ns - sampled.pull_ns), fused_ns }
+        let fused_ns = if b.items >= super::MIN_TIMED_ITEMS { per_item(b.t1 - b.t0, b.items) } else { self.fused_ns() };
+        let map_ns = if fused_ns > sampled.pull_ns { fused_ns - sampled.pull_ns } else { sampled.map_ns };
+        super::Costs { pull_ns: sampled.pull_ns, map_ns, fused_ns }
     }
 
     /// The fused loop's cost per item over the blocks since the last check, ns.
@@ -149,7 +153,9 @@ where
     {
         let fused_ns = self.fused_ns();
         let by_time = if fused_ns > 0.0 { (SAMPLE.as_nanos() as f64 / fused_ns) as usize } else { 1 };
-        let want = by_time.clamp(1, self.max_sample);
+        // At least the fewest items a timed chunk must hold (dear items
+        // past `DEAR` never get here: a sample is at most 256 x 20 us).
+        let want = by_time.clamp(super::MIN_TIMED_ITEMS, self.max_sample.max(super::MIN_TIMED_ITEMS));
         let t0 = Instant::now();
         self.buf.extend(source.by_ref().take(want));
         let t1 = Instant::now();
@@ -170,5 +176,41 @@ where
     fn note(&mut self, at: Instant, to: Mode, reason: String) {
         let to = if to == Mode::Fused { Ran::OneCore } else { Ran::Workers };
         self.last = Some(Switch { at_s: (at - self.origin).as_secs_f64(), to, reason });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::super::kernel::MapReduce;
+    use super::*;
+
+    /// A heartbeat whose split samples read `pull` and `map` ns per item.
+    fn sampled<K: Kernel<u64>>(k: &K, pull: u64, map: u64) -> Heartbeat<'_, K, u64> {
+        let mut h = Heartbeat::new(k, 2, Instant::now());
+        h.est.split(10_000, Duration::from_nanos(10 * pull * 1_000), Duration::from_nanos(10 * map * 1_000));
+        h
+    }
+
+    /// A block of 2^14 items at `ns10` tenths of a nanosecond each.
+    fn block(ns10: u64) -> Block {
+        let t0 = Instant::now();
+        Block { items: 1 << 14, t0, t1: t0 + Duration::from_nanos((1 << 14) * ns10 / 10) }
+    }
+
+    #[test]
+    fn a_check_decides_on_the_costs_of_now() {
+        let k = MapReduce { map: |x: u64| x, reduce: u64::wrapping_add, gil: false };
+        // As `trivial` here: a pull into a buffer (1 ns) costs more
+        // than the whole vectorised fused loop (0.3 ns): the sampled map
+        // stands, and one core stays.
+        let h = sampled(&k, 1, 0);
+        let c = h.costs(block(3));
+        assert!((c.fused_ns - 0.3).abs() < 0.01 && c.map_ns == h.est.costs.map_ns, "{c:?}");
+        assert_eq!(decide(Mode::Fused, &c, 2, None), Mode::Fused);
+        // A ramp: the block just run says 16 ns/item, dearer than its pull:
+        // the map is what is left (15 ns), and the workers start.
+        let c = h.costs(block(160));
+        assert!((c.map_ns - 15.0).abs() < 0.01, "{c:?}");
+        assert_eq!(decide(Mode::Fused, &c, 2, None), Mode::Parallel);
     }
 }
