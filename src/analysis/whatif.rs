@@ -39,8 +39,17 @@ use crate::experiment::{Experiment, RunRecord};
 
 /// A typical lock hand-off between cores, ns (an uncontended lock and a
 /// cache line moving): the part of a big chunk's critical section that is
-/// not the pull.
-const HAND_OFF_NS: f64 = 150.0;
+/// not the pull. Runs of small chunks measure it directly (3 to 30 ns for
+/// the dispenser and `locked` on the build VM); a run of big chunks cannot
+/// (see [`SMALL_CHUNK`]) and uses this.
+const HAND_OFF_NS: f64 = 50.0;
+
+/// Chunks of at most this many items show their hand-off: beyond it, what
+/// a worker waits beside the pull is mostly the other workers' long
+/// critical sections (queueing, and `auto`'s fused samples under the lock:
+/// 73 us read as a hand-off at chunk 65536, which predicted chunk 16
+/// 100x too slow).
+const SMALL_CHUNK: f64 = 256.0;
 
 /// The most per-chunk overhead a core can have outside the map and the
 /// lock (clock reads, counters, a wake-up), ns. A run of a few huge chunks
@@ -170,7 +179,8 @@ impl Model {
         let c = n / chunks;
         let pulled_s: f64 = run.workers.iter().map(|w| w.pull_s * share).sum();
         let pull_ns = pull_per_item(pulled_s, n, c, critical_ns, per_item_t1 - map_ns);
-        let hand_off_ns = (critical_ns - pull_ns * c).max(0.0);
+        let seen = (critical_ns - pull_ns * c).max(0.0);
+        let hand_off_ns = if c <= SMALL_CHUNK { seen } else { seen.min(HAND_OFF_NS) };
         // The rest of the cores' time, net of the last chunk's tail (the
         // model's own term), is per-chunk overhead.
         let tail_s = c * map_ns * (1.0 - 1.0 / q) / 1e9;

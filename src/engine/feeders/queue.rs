@@ -59,8 +59,9 @@ impl<I: Iterator> Producer<'_, I> {
                 self.shared.abort();
                 return;
             }
-            let t0 = Instant::now();
             let mut buf = Vec::with_capacity(chunk);
+            // The pull alone: the buffer's allocation is per chunk, not per item.
+            let t0 = Instant::now();
             let more = fill(&mut self.source, &mut buf, chunk);
             if !buf.is_empty() && !self.send((buf, t0.elapsed())) {
                 return;
