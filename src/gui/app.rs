@@ -74,6 +74,8 @@ pub struct ScalescopeApp {
     pub(crate) watch: Option<super::watch::LibraryWatch>,
     /// The what-if prediction being checked: its job's runs join its experiment.
     pub checking: Option<super::panels::what_if::CheckRequest>,
+    /// "Find the crossover": the search, its points and its answer.
+    pub crossover: super::crossover::CrossoverSearch,
 }
 
 /// A job held back by the check before measuring, and what the check found.
@@ -183,6 +185,7 @@ impl ScalescopeApp {
             asking: None,
             confirming: None,
             checking: None,
+            crossover: super::crossover::CrossoverSearch::default(),
             run_at_start: false,
             saving: None,
             last_markdown: None,
@@ -309,17 +312,18 @@ impl ScalescopeApp {
         if self.untrusted(&plan) {
             return self.error("Not started: the command came from a file and has not been confirmed.");
         }
-        let ctx = self.ctx.clone();
-        let wake = move || {
-            if let Some(ctx) = &ctx {
-                ctx.request_repaint();
-            }
-        };
+        if self.crossover.is_running() {
+            return self.error("Not started: the crossover search is measuring (cancel it first).");
+        }
+        let wake = self.waker();
         // A check's runs join their experiment (saved there): its own is not kept.
         let library = if kind == JobKind::Check { None } else { self.shelf.library.clone() };
         match self.jobs.start(kind, plan, lesson, library, self.settings.quiet, wake) {
             Ok(label) => {
-                self.settings.tab = Tab::Live;
+                // A check stays beside its prediction: the row fills in when it ends.
+                if kind != JobKind::Check {
+                    self.settings.tab = Tab::Live;
+                }
                 self.info(format!("Started: {label}"));
             }
             Err(e) => self.error(e),
@@ -341,6 +345,13 @@ impl ScalescopeApp {
         }
         if let Some(ended) = polled.ended {
             self.ended(ended);
+        }
+        if self.crossover.poll() {
+            match &self.crossover.result {
+                Some(Ok(found)) => self.info(format!("Crossover: {}", found.words())),
+                Some(Err(e)) => self.error(format!("The crossover search ended: {e}")),
+                None => {}
+            }
         }
         self.watch_library();
     }
@@ -391,6 +402,32 @@ impl ScalescopeApp {
         self.start_plan(JobKind::Check, plan, None);
         if !self.jobs.is_running() {
             self.checking = None;
+        }
+    }
+
+    /// What a background thread calls to have the window redrawn.
+    fn waker(&self) -> impl Fn() + Send + 'static {
+        let ctx = self.ctx.clone();
+        move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        }
+    }
+
+    /// Starts the crossover search for the controls' workload and thread count.
+    fn find_crossover(&mut self) {
+        if self.jobs.is_running() {
+            return self.error("A job is running: cancel it first.");
+        }
+        if self.settings.threads.get() < 2 {
+            return self.error("The crossover races threads against the plain loop: set 2 threads or more.");
+        }
+        let wake = self.waker();
+        let (spec, threads) = (self.settings.spec(), self.settings.threads);
+        match self.crossover.start(spec, threads, wake) {
+            Ok(()) => self.info(format!("Searching where {threads} threads beat the plain loop...")),
+            Err(e) => self.error(e),
         }
     }
 
@@ -611,6 +648,8 @@ impl ScalescopeApp {
             Action::UseSettings(key) => self.use_settings(key),
             Action::Say(text) => self.info(text),
             Action::Check(request) => self.check(*request),
+            Action::FindCrossover => self.find_crossover(),
+            Action::CancelCrossover => self.crossover.cancel(),
             Action::Try(i, settings, kind) => self.try_lesson(i, &settings, kind),
             Action::Lesson(i) => self.settings.lesson = i.filter(|&i| i < LESSONS.len()),
             Action::ToggleControls => self.settings.toggle_controls(),

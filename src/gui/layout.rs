@@ -161,7 +161,11 @@ fn tabs(ui: &mut egui::Ui, app: &mut ScalescopeApp, actions: &mut Vec<panels::Ac
         Tab::Live => panels::live_view::ui(ui, &app.jobs, &mut app.settings.live_whole),
         Tab::Scaling => {
             // A small window scrolls to the lower plots.
-            egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| panels::scaling::ui(ui, &analysed, app.settings.view, cores));
+            egui::ScrollArea::vertical().id_salt("scaling").show(ui, |ui| {
+                panels::scaling::ui(ui, &analysed, app.settings.view, cores);
+                ui.separator();
+                panels::crossover::ui(ui, &app.crossover, app.jobs.is_running(), actions);
+            });
         }
         Tab::Why => panels::why::ui(ui, &analysed, &mut app.why, app.jobs.is_running(), actions),
         Tab::Results => panels::table::ui(ui, &shown, actions),

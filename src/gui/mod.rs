@@ -10,6 +10,7 @@
 //! [`layout`] (the window); and [`app`] (carries out the actions).
 
 mod app;
+pub mod crossover;
 pub mod export;
 pub mod files;
 pub(crate) mod frame_stats;

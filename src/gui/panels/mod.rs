@@ -6,6 +6,7 @@ pub mod bars;
 pub mod command;
 pub mod compare;
 pub mod controls;
+pub mod crossover;
 pub mod experiments;
 pub mod learn;
 pub mod lesson_view;
@@ -67,6 +68,10 @@ pub enum Action {
     Say(String),
     /// Run a what-if prediction into its experiment ("Check it").
     Check(Box<what_if::CheckRequest>),
+    /// Search where the controls' thread count beats the plain loop.
+    FindCrossover,
+    /// Stop that search.
+    CancelCrossover,
 }
 
 /// A short "how to read this" hint under a plot.

@@ -197,12 +197,14 @@ fn most_helped(sources: &[Analysed<'_>], candidates: &[Candidate]) -> Option<(us
 fn run_picker(ui: &mut egui::Ui, candidates: &[Candidate], chosen: &mut Option<(usize, usize)>) {
     let current = candidates.iter().find(|(s, r, _)| Some((*s, *r)) == *chosen).map_or(String::new(), |c| c.2.clone());
     ui.horizontal(|ui| {
-        ui.label("model built from");
-        egui::ComboBox::from_id_salt("what-if-run").selected_text(current).show_ui(ui, |ui| {
+        let label = ui.label("model built from");
+        let combo = egui::ComboBox::from_id_salt("what-if-run").selected_text(current).show_ui(ui, |ui| {
             for (s, r, text) in candidates {
                 ui.selectable_value(chosen, Some((*s, *r)), text);
             }
         });
+        // Named for screen readers (and the tests' accessibility check).
+        combo.response.labelled_by(label.id);
     });
 }
 
