@@ -258,7 +258,7 @@ impl FeederKind {
                 "rayon's par_bridge on the same iterator: an outside reference (one locked next() per item, work stealing)."
             }
             FeederKind::Auto => {
-                "scalescope's own: starts every worker on adaptive chunks, measures their rate against one fused core as it runs, and switches to one core (or back) whenever that is faster."
+                "scalescope's own: starts as a plain loop on the calling thread, starts workers on adaptive chunks only when the measured costs say they pay, then measures their rate against one fused core and switches to one core (or back) whenever that is faster."
             }
         }
     }

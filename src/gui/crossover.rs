@@ -67,6 +67,10 @@ impl CrossoverSearch {
                 let result = crossover::find(&plan, &hooks, |p| {
                     let _ = point_tx.send(p.clone());
                     wake();
+                    // The window draws the new point now, before the next
+                    // point is timed: a frame under software GL took both
+                    // cores for tens of ms and made 2 threads read 2x slower.
+                    std::thread::sleep(super::runner::SETTLE);
                 });
                 let _ = done_tx.send(result.map_err(|e| e.to_string()));
                 wake();

@@ -93,8 +93,10 @@ fn checks(ui: &mut egui::Ui, file: &Experiment, run: &RunRecord, model: &Model, 
             ui.label(format!("predicted {}", ms(r.predicted_s)));
             match measured(file, run, &r) {
                 Some(m) => {
-                    let error = (r.predicted_s - m.median_s) / m.median_s.max(1e-12);
-                    ui.label(format!("measured {}: error {:+.0}%", ms(m.median_s), error * 100.0));
+                    let error = (r.predicted_s - m.median_s) / m.median_s.max(1e-12) * 100.0;
+                    // Rounded first: never "-0%".
+                    let error = if error.abs() < 0.5 { "0%".to_string() } else { format!("{error:+.0}%") };
+                    ui.label(format!("measured {}: error {error}", ms(m.median_s)));
                 }
                 None => {
                     let button = ui.add_enabled(!busy, egui::Button::new("Check it")).on_disabled_hover_text("a job is running");
