@@ -77,7 +77,7 @@ pub struct CrossoverArgs {
     #[arg(long, short = 't', default_value = "2")]
     pub threads: Threads,
     /// Timed repetitions per configuration at each n.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     pub reps: usize,
     /// The smallest n measured.
     #[arg(long, default_value_t = 1_000)]

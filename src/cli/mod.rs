@@ -485,10 +485,13 @@ fn crossover(a: &args::CrossoverArgs) -> Result<i32> {
     let stop = signals::StopOnSignal::install().map_err(|e| anyhow::anyhow!("cannot install the signal handlers: {e}"))?;
     let hooks = crate::engine::Hooks { cancel: Some(stop.token()), ..crate::engine::Hooks::none() };
     say!(
-        "crossover: {} at {} threads against the plain loop (dispenser, chunks {})",
-        escape(&crate::experiment::workload_line(&plan.workload)),
+        "crossover: {} (n from {} to {}) at {} threads against the plain loop (dispenser, chunks {}; {} repetitions)",
+        plan.workload.name,
+        crate::units::fmt_count(plan.min_n),
+        crate::units::fmt_count(plan.max_n),
         a.threads,
-        chunk_list(&plan.chunks)
+        chunk_list(&plan.chunks),
+        plan.reps
     );
     say!("{:>14} {:>12} {:>12} {:>9} {:>8}", "n", "plain loop", "threads", "speedup", "chunk");
     let on_point = |p: &crossover::Point| {

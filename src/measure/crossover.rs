@@ -52,7 +52,8 @@ pub struct CrossoverPlan {
 
 impl CrossoverPlan {
     /// The search for `workload` at `threads`: chunks auto, 64, 1024 and
-    /// 16384; 3 repetitions; `n` from 1,000 up to 10^9, or up to where the
+    /// 16384; 5 repetitions (near the crossing a point is a fraction of a
+    /// millisecond, and 3 flipped between runs); `n` from 1,000 up to 10^9, or up to where the
     /// plain loop takes a second.
     pub fn new(workload: WorkloadSpec, threads: Threads) -> Self {
         let fixed = [64, 1024, 16_384].into_iter().filter_map(|c| ChunkSize::fixed(c).ok());
@@ -60,7 +61,7 @@ impl CrossoverPlan {
             workload,
             threads,
             chunks: std::iter::once(ChunkSize::Auto).chain(fixed).collect(),
-            reps: 3,
+            reps: 5,
             min_n: 1_000,
             max_n: 1_000_000_000,
             max_plain_s: 1.0,
