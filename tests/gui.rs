@@ -13,6 +13,7 @@ use scalescope::gui::ScalescopeApp;
 use scalescope::gui::state::Settings;
 
 mod common;
+use common::gui::{step_until, type_into};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -21,28 +22,6 @@ fn harness() -> Harness<'static, ScalescopeApp> {
         |ui, app: &mut ScalescopeApp| app.draw(ui),
         ScalescopeApp::with_settings(Settings { check_first: false, ..Settings::default() }),
     )
-}
-
-/// Replaces the text of the field labelled `label`.
-fn type_into(h: &mut Harness<'_, ScalescopeApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.step();
-    h.get_by_label(label).type_text(text);
-    h.step();
-    h.step();
-}
-
-/// Steps in real time until `done` holds (the job runs on its own thread).
-fn step_until(h: &mut Harness<'_, ScalescopeApp>, secs: u64, done: impl Fn(&ScalescopeApp) -> bool) {
-    let until = Instant::now() + Duration::from_secs(secs);
-    while !done(h.state()) {
-        assert!(Instant::now() < until, "timed out waiting; message: {:?}", h.state().message);
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
 }
 
 fn engine_threads() -> usize {

@@ -7,9 +7,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use scalescope::engine::{FeederKind, Threads};
@@ -18,6 +17,9 @@ use scalescope::gui::ScalescopeApp;
 use scalescope::gui::state::{Settings, Tab};
 use scalescope::program::CommandSpec;
 use scalescope::workloads::{WorkloadKind, WorkloadSpec};
+
+mod common;
+use common::gui::{step_until, type_into};
 
 /// One job at a time: a second one would take the cores the first is timed on.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -46,17 +48,6 @@ fn ended_with(app: &ScalescopeApp, n: usize) -> bool {
     !app.is_running() && app.shelf.results.len() == n && app.shelf.results.last().is_some_and(|x| x.status == Status::Complete)
 }
 
-/// Replaces the text of the field labelled `label`.
-fn type_into(h: &mut Harness<'_, ScalescopeApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.step();
-    h.get_by_label(label).type_text(text);
-    h.step();
-    h.step();
-}
-
 /// Picks `option` in the combo box labelled `combo`.
 fn choose(h: &mut Harness<'_, ScalescopeApp>, combo: &str, option: &str) {
     h.get_by_label(combo).click();
@@ -64,17 +55,6 @@ fn choose(h: &mut Harness<'_, ScalescopeApp>, combo: &str, option: &str) {
     h.step();
     h.get_by_label(option).click();
     h.step();
-    h.step();
-}
-
-/// Steps in real time until `done` holds (the job runs on its own thread), at most `secs`.
-fn step_until(h: &mut Harness<'_, ScalescopeApp>, secs: u64, mut done: impl FnMut(&ScalescopeApp) -> bool) {
-    let until = Instant::now() + Duration::from_secs(secs);
-    while !done(h.state()) {
-        assert!(Instant::now() < until, "timed out waiting; message: {:?}", h.state().message);
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
     h.step();
 }
 

@@ -5,8 +5,6 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
-use std::time::{Duration, Instant};
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use scalescope::engine::{FeederKind, Hooks, Threads};
@@ -14,6 +12,9 @@ use scalescope::experiment::{Experiment, Library, SweepPlan};
 use scalescope::gui::ScalescopeApp;
 use scalescope::gui::state::{Settings, Tab};
 use scalescope::workloads::{WorkloadKind, WorkloadSpec};
+
+mod common;
+use common::gui::step_until;
 
 /// One measuring test at a time: they would disturb each other's numbers.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -28,17 +29,6 @@ fn measured_into(dir: &std::path::Path) -> Experiment {
     let mut exp = scalescope::measure::run_sweep(&plan, Experiment::start(&plan, None), &Hooks::none(), |_| {}, |_| {}).unwrap();
     Library::at(dir).create(&mut exp).unwrap();
     exp
-}
-
-/// Steps in real time until `done` holds (the job runs on its own thread), at most `secs`.
-fn step_until(h: &mut Harness<'_, ScalescopeApp>, secs: u64, done: impl Fn(&ScalescopeApp) -> bool) {
-    let until = Instant::now() + Duration::from_secs(secs);
-    while !done(h.state()) {
-        assert!(Instant::now() < until, "timed out waiting; message: {:?}", h.state().message);
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
 }
 
 #[test]

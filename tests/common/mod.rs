@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use scalescope::engine::{Chunk, ChunkSize, Config, FeederKind, Threads};
 
+#[cfg(feature = "gui")]
+pub mod gui;
+
 /// A plain iterator: hides the length and cannot be split, like a user's generator.
 pub struct Plain<I>(pub I);
 
