@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::FeederKind;
 use crate::experiment::{Experiment, RunRecord};
+use crate::machine::MachineInfo;
 
 /// A typical lock hand-off between cores, ns (an uncontended lock and a
 /// cache line moving): the part of a big chunk's critical section that is
@@ -141,10 +142,11 @@ pub struct Model {
 }
 
 impl Model {
-    /// The model of `run`, against the sequential reference's `t1_s`, on a
-    /// machine of `cores`. `None` for runs without per-worker counts (the
+    /// The model of `run`, against the sequential reference's `t1_s`, on
+    /// `machine` (its cores; its clock's cost, which each timed pull holds once). `None` for runs without per-worker counts (the
     /// sequential feeder, a keyed or one-pass design) or without items.
-    pub fn of(run: &RunRecord, t1_s: f64, cores: usize) -> Option<Model> {
+    pub fn of(run: &RunRecord, t1_s: f64, machine: &MachineInfo) -> Option<Model> {
+        let cores = machine.logical_cores;
         // A fused loop on one core (`sequential`, `auto` fused) has no lock to model.
         let one_core = run.ran.is_some_and(|r| r.mostly_one_core());
         let program = !run.process.is_empty();
@@ -177,7 +179,10 @@ impl Model {
         let busy_overhead = (total_busy - n * map_ns / 1e9).max(0.0);
         let critical_ns = total_wait * 1e9 / chunks / q;
         let c = n / chunks;
-        let pulled_s: f64 = run.workers.iter().map(|w| w.pull_s * share).sum();
+        // Each chunk's timed pull holds one clock read: not the source's.
+        let clock_s = machine.clock_read_ns.unwrap_or(0.0) * 1e-9;
+        let pulled_s: f64 =
+            run.workers.iter().filter(|w| w.pull_s > 0.0).map(|w| (w.pull_s - w.chunks as f64 * clock_s).max(0.0) * share).sum();
         let pull_ns = pull_per_item(pulled_s, n, c, critical_ns, per_item_t1 - map_ns);
         let seen = (critical_ns - pull_ns * c).max(0.0);
         let hand_off_ns = if c <= SMALL_CHUNK { seen } else { seen.min(HAND_OFF_NS) };
@@ -385,7 +390,7 @@ pub fn label(run: &RunRecord) -> String {
 /// The what-if answers for `run` of `file`; `None` where [`Model::of`] has none.
 pub fn what_if(file: &Experiment, run: &RunRecord) -> Option<WhatIf> {
     let cores = file.machine.logical_cores.max(1);
-    let model = Model::of(run, file.baseline_median_s(), cores)?;
+    let model = Model::of(run, file.baseline_median_s(), &file.machine)?;
     let ps = curve_threads(cores);
     let scenarios: Vec<Scenario> = model
         .changes(run.feeder)
@@ -421,7 +426,7 @@ pub fn what_if(file: &Experiment, run: &RunRecord) -> Option<WhatIf> {
 pub fn series_runs(file: &Experiment) -> Vec<&RunRecord> {
     let cores = file.machine.logical_cores.max(1);
     let mut best: Vec<&RunRecord> = Vec::new();
-    for r in file.runs.iter().filter(|r| Model::of(r, file.baseline_median_s(), cores).is_some()) {
+    for r in file.runs.iter().filter(|r| Model::of(r, file.baseline_median_s(), &file.machine).is_some()) {
         let same = best.iter().position(|b| b.feeder == r.feeder && b.chunk_size == r.chunk_size && b.gil == r.gil);
         let better = |b: &RunRecord| {
             let fits = |x: &RunRecord| x.threads <= cores;
@@ -455,13 +460,12 @@ pub struct Check {
 /// every other run of the same feeder and GIL setting (other thread counts,
 /// other chunk sizes, through [`Change::Chunk`]).
 pub fn check(file: &Experiment) -> Vec<Check> {
-    let cores = file.machine.logical_cores.max(1);
     let t1 = file.baseline_median_s();
     let mut out = Vec::new();
     for from in series_runs(file) {
-        let Some(model) = Model::of(from, t1, cores) else { continue };
+        let Some(model) = Model::of(from, t1, &file.machine) else { continue };
         for r in file.runs.iter().filter(|r| r.feeder == from.feeder && r.gil == from.gil && !std::ptr::eq(*r, from)) {
-            if Model::of(r, t1, cores).is_none() {
+            if Model::of(r, t1, &file.machine).is_none() {
                 continue;
             }
             let change = if r.chunk_size == from.chunk_size {
@@ -553,6 +557,26 @@ mod tests {
         // The engine's workloads have their what-if.
         let engine = experiment(vec![crate::analysis::diagnosis::fixture::run(FeederKind::Dispenser, 2, 0.6, 1.0, &[(50, 0.5, 0.05); 2])]);
         assert_eq!(black_box(&engine), None);
+    }
+
+    #[test]
+    fn the_measured_pull_leaves_out_the_clock_and_a_chunk_pays_hand_off_plus_pull() {
+        use crate::analysis::diagnosis::fixture::run;
+        // 2 workers, 1M items each in chunks of 16: a pull of 1.2 ns an
+        // item, timed with one 28 ns clock read a chunk; 100 ns waited a chunk.
+        let mut r = run(FeederKind::Dispenser, 2, 0.02, 0.03, &[(1_000_000, 0.015, 0.00625); 2]);
+        for w in &mut r.workers {
+            w.chunks = 62_500;
+            w.pull_s = 62_500.0 * (28.0 + 16.0 * 1.2) * 1e-9;
+        }
+        let machine = MachineInfo { logical_cores: 2, clock_read_ns: Some(28.0), ..MachineInfo::default() };
+        let m = Model::of(&r, 0.03, &machine).unwrap();
+        assert!((m.pull_ns - 1.2).abs() < 1e-6, "{m:?}");
+        // The hand-off is what the pull leaves of the critical section.
+        assert!((m.critical_ns - 50.0).abs() < 1e-6 && (m.hand_off_ns - (50.0 - 16.0 * 1.2)).abs() < 1e-6, "{m:?}");
+        // Without the clock's cost the pull reads dearer, by the clock over 16 items.
+        let unknown = Model::of(&r, 0.03, &MachineInfo { clock_read_ns: None, ..machine }).unwrap();
+        assert!((unknown.pull_ns - (1.2 + 28.0 / 16.0)).abs() < 1e-6, "{unknown:?}");
     }
 
     /// A lock-bound run: 1M items of 10 ns map, a 100 ns critical section per one-item chunk.
