@@ -284,8 +284,7 @@ impl Experiment {
         if other.workload != self.workload {
             return Err(format!("{} is not this experiment's workload ({})", other.workload_line(), self.workload_line()));
         }
-        let machine = |m: &crate::machine::MachineInfo| (m.cpu_model.clone(), m.logical_cores, m.os.clone());
-        if machine(&other.machine) != machine(&self.machine) {
+        if !other.machine.same_as(&self.machine) {
             return Err("measured on another machine".into());
         }
         if other.status != Status::Complete {

@@ -268,7 +268,7 @@ impl Shelf {
         self.results
             .iter()
             .enumerate()
-            .map(|(i, x)| if x.machine == *here { format!("#{}", i + 1) } else { format!("#{} ({})", i + 1, x.machine.cpu_model) })
+            .map(|(i, x)| if x.machine.same_as(here) { format!("#{}", i + 1) } else { format!("#{} ({})", i + 1, x.machine.cpu_model) })
             .collect()
     }
 

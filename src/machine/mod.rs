@@ -81,6 +81,13 @@ impl MachineInfo {
         }
     }
 
+    /// Whether `other` is this machine as a run sees it: all of it but what
+    /// is measured anew at every start (the clock's cost).
+    pub fn same_as(&self, other: &MachineInfo) -> bool {
+        let fixed = |m: &MachineInfo| MachineInfo { clock_read_ns: None, ..m.clone() };
+        fixed(self) == fixed(other)
+    }
+
     /// The CPUs this process could run on (all logical CPUs where unknown).
     pub fn allowed_cpus(&self) -> usize {
         self.allowed.as_ref().map_or(self.logical_cores, |a| a.cpus.len()).max(1)
