@@ -13,7 +13,7 @@ use scalescope::gui::ScalescopeApp;
 use scalescope::gui::state::Settings;
 
 mod common;
-use common::gui::{step_until, type_into};
+use common::gui::{choose, step_until, type_into};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -53,16 +53,6 @@ fn run_primes_until_the_table_shows_a_verified_row() {
     h.step();
     h.step();
     assert!(h.query_by_label("Speedup vs threads").is_some());
-}
-
-/// Picks `option` in the combo box labelled `combo`.
-fn choose(h: &mut Harness<'_, ScalescopeApp>, combo: &str, option: &str) {
-    h.get_by_label(combo).click();
-    h.step();
-    h.step();
-    h.get_by_label(option).click();
-    h.step();
-    h.step();
 }
 
 #[test]

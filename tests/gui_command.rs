@@ -19,7 +19,7 @@ use scalescope::program::CommandSpec;
 use scalescope::workloads::{WorkloadKind, WorkloadSpec};
 
 mod common;
-use common::gui::{step_until, type_into};
+use common::gui::{choose, step_until, type_into};
 
 /// One job at a time: a second one would take the cores the first is timed on.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -46,16 +46,6 @@ fn harness(dir: &Path, settings: Settings) -> Harness<'static, ScalescopeApp> {
 /// Whether the job has ended and the list holds `n` experiments, the last complete.
 fn ended_with(app: &ScalescopeApp, n: usize) -> bool {
     !app.is_running() && app.shelf.results.len() == n && app.shelf.results.last().is_some_and(|x| x.status == Status::Complete)
-}
-
-/// Picks `option` in the combo box labelled `combo`.
-fn choose(h: &mut Harness<'_, ScalescopeApp>, combo: &str, option: &str) {
-    h.get_by_label(combo).click();
-    h.step();
-    h.step();
-    h.get_by_label(option).click();
-    h.step();
-    h.step();
 }
 
 /// Whether some node of the last frame has `text` in its label.

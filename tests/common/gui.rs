@@ -18,6 +18,16 @@ pub fn type_into(h: &mut Harness<'_, ScalescopeApp>, label: &str, text: &str) {
     h.step();
 }
 
+/// Picks `option` in the combo box labelled `combo`.
+pub fn choose(h: &mut Harness<'_, ScalescopeApp>, combo: &str, option: &str) {
+    h.get_by_label(combo).click();
+    h.step();
+    h.step();
+    h.get_by_label(option).click();
+    h.step();
+    h.step();
+}
+
 /// Steps in real time until `done` holds (a job runs on its own thread), at most `secs`.
 pub fn step_until(h: &mut Harness<'_, ScalescopeApp>, secs: u64, mut done: impl FnMut(&ScalescopeApp) -> bool) {
     let until = Instant::now() + Duration::from_secs(secs);
