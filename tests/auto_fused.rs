@@ -1,8 +1,13 @@
 //! `auto` once one core runs fused: the report says the same in types and
 //! in words, and a cancel or a panic in the source while the others are
-//! parked ends the call without a hang. A cheap map on 16 threads (more
-//! than this machine's cores) is what sends auto to one core; where it did
-//! not, the checks that need it say so and pass on what holds either way.
+//! parked ends the call without a hang.
+//!
+//! Where auto runs is decided on measured costs, and a loaded machine (CI
+//! runs the test binaries side by side on 16 cores) measures them wrong
+//! now and then: a cheap map read 3.4 ns/item fused there and started 16
+//! workers for 3 ms. So every run is checked for what holds whatever was
+//! decided (the value, every item once, words that match the types), and
+//! a decision is asserted only as one that some run of [`TRIES`] reaches.
 #![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 mod common;
@@ -14,6 +19,23 @@ use scalescope::workloads::source::Counter;
 
 fn cheap(x: u64) -> u64 {
     x.wrapping_mul(2_654_435_761) >> 7
+}
+
+/// Runs a timing-decided check is given.
+const TRIES: usize = 5;
+
+/// Runs `once` until `decided` holds of its result, at most [`TRIES`] times;
+/// the last result, and whether any run decided so.
+fn until_decided<T>(mut once: impl FnMut() -> T, decided: impl Fn(&T) -> bool) -> (T, bool) {
+    let mut last = once();
+    for _ in 1..TRIES {
+        if decided(&last) {
+            return (last, true);
+        }
+        last = once();
+    }
+    let ok = decided(&last);
+    (last, ok)
 }
 
 fn auto(threads: usize) -> Config {
@@ -66,11 +88,15 @@ fn spin(x: u64, k: u64) -> u64 {
 fn the_report_says_the_same_in_types_and_words() {
     let n = 20_000_000u64;
     let expected = Counter::new(n).map(cheap).fold(0u64, u64::wrapping_add);
-    let out = Run::new(&auto(16)).map_reduce(Counter::new(n), cheap, u64::wrapping_add).unwrap();
-    assert_eq!(out.value, Some(expected));
-    assert_eq!(out.report.items(), n, "every item once");
-    check_words(&out.report, 16);
-    assert_eq!(out.report.threads_used, 0, "a cheap map never pays for workers: {:?}", out.report.plan());
+    let once = || {
+        let out = Run::new(&auto(16)).map_reduce(Counter::new(n), cheap, u64::wrapping_add).unwrap();
+        assert_eq!(out.value, Some(expected));
+        assert_eq!(out.report.items(), n, "every item once");
+        check_words(&out.report, 16);
+        out.report
+    };
+    let (r, decided) = until_decided(once, |r| r.ran == Ran::OneCore);
+    assert!(decided, "a cheap map never pays for 16 workers, yet it ended on them {TRIES} times: {:?}", r.plan());
 }
 
 #[test]
@@ -80,11 +106,15 @@ fn workers_started_by_the_heartbeat_are_reported_and_every_item_counted_once() {
     let n = 8_000_000u64;
     let map = move |x: u64| if x < n / 16 { spin(x, 60) } else { cheap(x) };
     let expected = Counter::new(n).map(map).fold(0u64, u64::wrapping_add);
-    let out = Run::new(&auto(2)).map_reduce(Counter::new(n), map, u64::wrapping_add).unwrap();
-    assert_eq!(out.value, Some(expected));
-    assert_eq!(out.report.items(), n, "every item once");
-    check_words(&out.report, 2);
-    assert_eq!(out.report.threads_used, 2, "dear items start the workers: {:?}", out.report.plan());
+    let once = || {
+        let out = Run::new(&auto(2)).map_reduce(Counter::new(n), map, u64::wrapping_add).unwrap();
+        assert_eq!(out.value, Some(expected));
+        assert_eq!(out.report.items(), n, "every item once");
+        check_words(&out.report, 2);
+        out.report
+    };
+    let (r, decided) = until_decided(once, |r| r.threads_used == 2);
+    assert!(decided, "dear items start the workers, yet they never did in {TRIES} runs: {:?}", r.plan());
 }
 
 #[test]
@@ -166,9 +196,15 @@ fn auto_sends_started_once() {
 #[test]
 fn a_small_job_runs_as_a_plain_loop_and_never_starts_a_thread() {
     let n = 10_000u64;
-    let out = Run::new(&auto(2)).map_reduce(Counter::new(n), cheap, u64::wrapping_add).unwrap();
-    assert_eq!(out.value, Some(Counter::new(n).map(cheap).fold(0, u64::wrapping_add)));
-    let r = &out.report;
-    assert_eq!((r.ran, r.threads_used, r.items()), (Ran::OneCore, 0, n));
-    check_words(r, 2);
+    let once = || {
+        let out = Run::new(&auto(2)).map_reduce(Counter::new(n), cheap, u64::wrapping_add).unwrap();
+        assert_eq!(out.value, Some(Counter::new(n).map(cheap).fold(0, u64::wrapping_add)));
+        assert_eq!(out.report.items(), n, "every item once");
+        check_words(&out.report, 2);
+        out.report
+    };
+    // About 10 us of work: only a preemption past the first beat (0.5 ms) starts a thread.
+    let (r, decided) = until_decided(once, |r| r.threads_used == 0);
+    assert!(decided, "a 10 us job started threads in {TRIES} runs: {:?}", r.plan());
+    assert_eq!(r.ran, Ran::OneCore);
 }
