@@ -314,7 +314,15 @@ fn a_fifo_file_with_no_writer_stops_on_the_first_ctrl_c() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Waiting for a writer: its reader thread is there (a loaded machine may
+    // take longer than a fixed sleep to start it and its Ctrl+C handler).
+    let task = format!("/proc/{}/task", child.id());
+    let reading = || std::fs::read_dir(&task).into_iter().flatten().flatten().count() > 1;
+    let t0 = Instant::now();
+    while !reading() && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     assert!(child.try_wait().unwrap().is_none(), "it should be waiting for a writer");
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
     let t0 = Instant::now();

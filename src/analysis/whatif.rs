@@ -7,8 +7,8 @@
 //!
 //! ```text
 //! serial   = K h                          the lock's critical sections, one at a time (h = C s + hand-off)
-//! parallel = (N m I + K h + K a) / q      everything the cores do, shared
-//! T(p)     = max(serial, parallel) + C m (1 - 1/q)   (the last chunk's tail)
+//! parallel = (N m + K h + K a) / q        everything the cores do, shared
+//! T(p)     = max(serial, parallel) + C m (1 - 1/q) I   (the last chunk's tail)
 //! S(p)     = T1 / T(p)
 //! ```
 //!
@@ -16,13 +16,18 @@
 //! average; `m` = map time per item (the workers' busy time / N); `h` = the
 //! time a worker waited for a chunk (`wait / K`; with `p` workers that wait
 //! queued behind up to `p - 1` others, so it is divided by `min(p, cores)`);
-//! `a` = the rest of each core's time per chunk (clock reads, counters, the
-//! end), `(q T - busy - wait) / K`; `s` = the serial pull per item, what
-//! one fused core spends per item beyond the map (`T1 / N - m`, at least 0);
-//! `I` = imbalance (the busiest worker's map time over the mean). With a
-//! GIL the map holds one lock too: `N m` moves into the serial term. On
-//! this machine `q = min(p, cores)`; the what-if curves assume a machine
-//! with `p` cores.
+//! `a` = the rest of a core's time per chunk (clock reads, counters), the
+//! least any worker lost per chunk: time lost once (a late start, an early
+//! end, `auto`'s start on one core) is per run, `fixed_s`; `s` = the
+//! serial pull per item (timed where the run timed its fills); `I` =
+//! imbalance (the busiest worker's map time over the mean), which only
+//! the last chunk keeps: a dynamic feeder spreads the rest. With a GIL the
+//! map holds one lock too: `N m` moves into the serial term. One worker
+//! alone never contends: its hand-off is an uncontended lock. The
+//! `queue`'s producer pulls on a thread of its own: its critical sections
+//! run beside the workers (on `min(p + 1, cores)` cores), not on their
+//! cores. On this machine `q = min(p, cores)`; the what-if curves assume a
+//! machine with `p` cores.
 //!
 //! [`check`] builds the model from one run of a series and predicts the
 //! others (other thread counts, chunk sizes); its error is the model's
@@ -44,6 +49,9 @@ use crate::machine::MachineInfo;
 /// the dispenser and `locked` on the build VM); a run of big chunks cannot
 /// (see [`SMALL_CHUNK`]) and uses this.
 const HAND_OFF_NS: f64 = 50.0;
+
+/// An uncontended lock and its release, ns: a lone worker's hand-off.
+const UNCONTENDED_NS: f64 = 20.0;
 
 /// Chunks of at most this many items show their hand-off: beyond it, what
 /// a worker waits beside the pull is mostly the other workers' long
@@ -135,6 +143,11 @@ pub struct Model {
     pub imbalance: f64,
     /// Whether the map held a GIL.
     pub gil: bool,
+    /// Whether a thread of its own pulls the chunks (the `queue`'s
+    /// producer): its critical sections then run beside the workers' maps,
+    /// not on their cores.
+    #[serde(default)]
+    pub producer: bool,
     /// The sequential reference's time, s.
     pub t1_s: f64,
     /// Logical cores of the machine that measured it.
@@ -159,6 +172,7 @@ impl Model {
             return None;
         }
         let cores = cores.max(1);
+        let producer = run.feeder == FeederKind::Queue;
         let q = run.threads.min(cores).max(1) as f64;
         // More threads than cores: a worker's busy and waiting time include
         // the time it waited for a core; scale them to the cores it had.
@@ -184,7 +198,10 @@ impl Model {
         let pulled_s: f64 =
             run.workers.iter().filter(|w| w.pull_s > 0.0).map(|w| (w.pull_s - w.chunks as f64 * clock_s).max(0.0) * share).sum();
         let pull_ns = pull_per_item(pulled_s, n, c, critical_ns, per_item_t1 - map_ns);
-        let seen = (critical_ns - pull_ns * c).max(0.0);
+        // A producer that shared the cores with the workers took longer per
+        // chunk than its own work: the workers waited for its core too.
+        let producer_share = if producer { (cores as f64 / (run.threads + 1) as f64).min(1.0) } else { 1.0 };
+        let seen = (critical_ns * producer_share - pull_ns * c).max(0.0);
         let hand_off_ns = if c <= SMALL_CHUNK { seen } else { seen.min(HAND_OFF_NS) };
         // The rest of the cores' time, net of the last chunk's tail (the
         // model's own term), is per-chunk overhead.
@@ -192,11 +209,25 @@ impl Model {
         let rest = (q * (run.median_s - tail_s) - total_busy - total_wait).max(0.0) + busy_overhead;
         // Per-chunk overhead is seen only over many chunks; a run of a few
         // huge ones gets a typical value, and its rest is per run.
+        // While one core ran fused (`auto`'s start, and where it went back
+        // to one core) the others stood idle: that is per run, not per chunk.
+        let idle_s = (q - 1.0) * one_core_s(run);
+        // Every worker pays a per-chunk cost, but only some lose time once
+        // (a late start, an early end, a descheduling): the worker that lost
+        // the least per chunk bounds it.
+        let least = run
+            .workers
+            .iter()
+            .filter(|w| w.chunks > 0)
+            .map(|w| (share * (run.median_s - w.busy_s - w.wait_s)).max(0.0) / w.chunks as f64)
+            .fold(f64::INFINITY, f64::min);
+        let per_chunk_rest = ((rest - idle_s).max(0.0) / chunks).min(least + busy_overhead / chunks) * 1e9;
         let per_chunk = if chunks >= MIN_CHUNKS_SEEN {
-            (rest * 1e9 / chunks).min(MAX_CHUNK_OVERHEAD_NS)
+            per_chunk_rest.min(MAX_CHUNK_OVERHEAD_NS)
         } else {
-            TYPICAL_CHUNK_OVERHEAD_NS.min(rest * 1e9 / chunks)
+            TYPICAL_CHUNK_OVERHEAD_NS.min(per_chunk_rest)
         };
+        let critical_ns = if producer { pull_ns * c + hand_off_ns } else { critical_ns };
         Some(Model {
             n,
             chunks,
@@ -208,6 +239,7 @@ impl Model {
             fixed_s: (rest - chunks * per_chunk / 1e9).max(0.0) / q,
             imbalance,
             gil: run.gil,
+            producer,
             t1_s,
             cores,
         })
@@ -216,11 +248,16 @@ impl Model {
     /// Predicted wall time, seconds, at `p` threads under `change`, on this
     /// machine (`q = min(p, cores)`) when `here`, else on one with `p` cores.
     pub fn time_on(&self, p: usize, change: Change, here: bool) -> f64 {
-        let q = if here { p.min(self.cores) } else { p }.max(1) as f64;
+        let on = |threads: usize| if here { threads.min(self.cores) } else { threads }.max(1) as f64;
+        let q = on(p);
         let n = self.n;
         let mut chunks = self.chunks;
-        let mut imbalance = self.imbalance;
-        let mut critical = self.critical_ns;
+        // One worker has no other to be out of balance with.
+        let mut imbalance = if q > 1.0 { self.imbalance } else { 1.0 };
+        // One worker never waits for another's critical section nor moves
+        // the lock between cores: its hand-off is an uncontended lock.
+        let hand_off = if p == 1 && !self.producer { self.hand_off_ns.min(UNCONTENDED_NS) } else { self.hand_off_ns };
+        let mut critical = self.critical_ns - self.hand_off_ns + hand_off;
         let mut lock = true;
         let mut gil = self.gil;
         let hand_off = self.hand_off_ns;
@@ -242,8 +279,17 @@ impl Model {
         if gil {
             serial += map;
         }
-        let parallel = (map * imbalance + chunks * (critical + self.chunk_overhead_ns)) / q;
-        let tail = (n / chunks) * self.map_ns * (1.0 - 1.0 / q);
+        // The workers' own work: the map, and the pulls where they pull.
+        // (A dynamic feeder spreads uneven items over the workers: what is
+        // left uneven at the end is the tail, below; a busiest worker's
+        // surplus over the whole run was mostly what the others waited.)
+        let pulls = if self.producer { 0.0 } else { critical };
+        let workers = (map + chunks * (pulls + self.chunk_overhead_ns)) / q;
+        // A producer's pulls share the cores with the workers' maps.
+        let parallel = if self.producer { workers.max((map + chunks * (critical + self.chunk_overhead_ns)) / on(p + 1)) } else { workers };
+        // The last chunk runs while the other cores have nothing left; an
+        // uneven run's last chunk is as much dearer as its busiest worker was.
+        let tail = (n / chunks) * self.map_ns * (1.0 - 1.0 / q) * imbalance;
         (serial.max(parallel) + tail) / 1e9 + fixed
     }
 
@@ -297,6 +343,28 @@ impl Model {
         }
         v
     }
+}
+
+/// Seconds `run` spent on one fused core: `auto` starts so, and may go
+/// back to it; its switches say when.
+fn one_core_s(run: &RunRecord) -> f64 {
+    if run.feeder != FeederKind::Auto {
+        return 0.0;
+    }
+    let mut since = Some(0.0);
+    let mut total = 0.0;
+    for s in &run.switches {
+        match (s.to, since) {
+            (crate::engine::Ran::OneCore, None) => since = Some(s.at_s),
+            (crate::engine::Ran::OneCore, Some(_)) => {}
+            (_, Some(t)) => {
+                total += s.at_s - t;
+                since = None;
+            }
+            (_, None) => {}
+        }
+    }
+    total + since.map_or(0.0, |t| (run.median_s - t).max(0.0))
 }
 
 /// The serial pull per item, ns. Measured where the run timed its fills
@@ -579,6 +647,50 @@ mod tests {
         assert!((unknown.pull_ns - (1.2 + 28.0 / 16.0)).abs() < 1e-6, "{unknown:?}");
     }
 
+    #[test]
+    fn time_lost_once_is_per_run_and_auto_s_start_on_one_core_too() {
+        use crate::analysis::diagnosis::fixture::run;
+        use crate::engine::{Ran, Switch};
+        // 2 workers, 0.1 s: 1M items each in 10,000 chunks, 90 ms busy and
+        // 1 ms waiting; the second started 5 ms late (auto ran alone).
+        let mut r = run(FeederKind::Auto, 2, 0.1, 0.18, &[(1_000_000, 0.090, 0.001), (1_000_000, 0.085, 0.001)]);
+        for w in &mut r.workers {
+            w.chunks = 10_000;
+        }
+        let machine = MachineInfo { logical_cores: 2, ..MachineInfo::default() };
+        let switch = |at_s, to| Switch { at_s, to, reason: String::new() };
+        r.switches = vec![switch(0.005, Ran::Workers)];
+        let m = Model::of(&r, 0.18, &machine).unwrap();
+        // 9 ms lost by the first over 10,000 chunks: 900 ns a chunk; the 5 ms start is per run.
+        assert!((m.chunk_overhead_ns - 900.0).abs() < 1.0, "{m:?}");
+        assert!(m.fixed_s > 0.002, "{m:?}");
+        // Alone on one core from 5 ms to 20 ms and from 90 ms to the end.
+        r.switches.extend([
+            switch(0.02, Ran::OneCore),
+            switch(0.03, Ran::OneCore),
+            switch(0.09, Ran::Workers),
+            switch(0.095, Ran::OneCore),
+        ]);
+        assert!((one_core_s(&r) - (0.005 + 0.07 + 0.005)).abs() < 1e-12, "{}", one_core_s(&r));
+        assert_eq!(one_core_s(&RunRecord { feeder: FeederKind::Dispenser, ..r }), 0.0);
+    }
+
+    #[test]
+    fn a_lone_worker_takes_an_uncontended_lock_and_a_producer_pulls_beside_the_workers() {
+        let m = lock_bound();
+        // One worker here: 1M x (10 ns map + 5 ns pull + 20 ns uncontended lock + 20 ns overhead).
+        assert!((m.time_on(1, Change::AsMeasured, true) - 0.055).abs() < 1e-9, "{}", m.time_on(1, Change::AsMeasured, true));
+        // Two contend: the measured 100 ns critical section, one at a time.
+        assert!((m.time_on(2, Change::AsMeasured, true) - 0.1).abs() < 1e-6);
+        // A producer pulls on its own core: one worker maps beside it, and
+        // the producer's 100 ns a chunk is the bound.
+        let queue = Model { producer: true, ..lock_bound() };
+        assert!((queue.time_on(1, Change::AsMeasured, true) - 0.1).abs() < 1e-9);
+        // Its pulls faster than the map: the worker's own 30 ms bound it.
+        let fast = Model { critical_ns: 10.0, hand_off_ns: 5.0, ..queue };
+        assert!((fast.time_on(1, Change::AsMeasured, true) - 0.03).abs() < 1e-9, "{}", fast.time_on(1, Change::AsMeasured, true));
+    }
+
     /// A lock-bound run: 1M items of 10 ns map, a 100 ns critical section per one-item chunk.
     fn lock_bound() -> Model {
         Model {
@@ -592,6 +704,7 @@ mod tests {
             fixed_s: 0.0,
             imbalance: 1.0,
             gil: false,
+            producer: false,
             t1_s: 0.015,
             cores: 2,
         }
@@ -649,9 +762,14 @@ mod tests {
     }
 
     #[test]
-    fn even_costs_remove_the_imbalance() {
-        let m = Model { imbalance: 1.5, critical_ns: 0.0, hand_off_ns: 0.0, chunks: 100.0, ..lock_bound() };
-        let ratio = m.time_s(4, Change::AsMeasured) / m.time_s(4, Change::EvenCosts);
-        assert!(ratio > 1.3 && ratio < 1.6, "{ratio}");
+    fn even_costs_shorten_the_last_chunk() {
+        // 4 chunks of 250,000 items on 4 cores: the last chunk's tail is
+        // 1.5x the mean chunk's map, and even costs bring it back to 1x.
+        let m = Model { imbalance: 1.5, critical_ns: 0.0, hand_off_ns: 0.0, chunks: 4.0, chunk_overhead_ns: 0.0, ..lock_bound() };
+        let (uneven, even) = (m.time_s(4, Change::AsMeasured), m.time_s(4, Change::EvenCosts));
+        let tail = |i: f64| 250_000.0 * 10.0 * 0.75 * i / 1e9;
+        assert!((uneven - even - (tail(1.5) - tail(1.0))).abs() < 1e-9, "{uneven} {even}");
+        // One worker has no imbalance.
+        assert_eq!(m.time_s(1, Change::EvenCosts), m.time_s(1, Change::AsMeasured));
     }
 }

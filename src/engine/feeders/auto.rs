@@ -721,7 +721,10 @@ where
         let total: u64 = progress_items(self.shared);
         let share = if total > 0 { fused_items as f64 / total as f64 } else { 0.0 };
         // Under 1%: the heartbeat's first beat, before the workers started.
-        let ran = if share > 0.9 {
+        // Mostly on one core but never back to it: the workers started late,
+        // they did not lose.
+        let lost = more > 0 || lines.iter().any(|s| s.to == Ran::OneCore);
+        let ran = if share > 0.9 && lost {
             Ran::OneCore
         } else if share >= 0.01 {
             Ran::Mixed { one_core_share: share }

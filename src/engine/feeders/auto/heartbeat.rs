@@ -88,6 +88,12 @@ where
         I: Iterator<Item = T>,
     {
         self.items += b.items as u64;
+        if b.t0 == self.origin {
+            // The first block is timed from the call's start: the setup
+            // before it, or a preemption of a loaded machine, would read as
+            // a dear item and start the workers for a cheap map.
+            return ControlFlow::Continue(acc);
+        }
         self.fused_items += b.items as u64;
         self.fused_s += (b.t1 - b.t0).as_secs_f64();
         if b.t1 < self.next {
