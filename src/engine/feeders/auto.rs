@@ -852,6 +852,19 @@ mod tests {
     }
 
     #[test]
+    fn a_fused_sample_too_short_to_hold_the_rare_dear_items_is_not_kept() {
+        let us = |x: f64| Duration::from_nanos((x * 1e3) as u64);
+        // A worker's early sample on `heavy-tail`: 256 items in 3.1 us
+        // (12 ns/item: no dear item among them; the items average 36).
+        let mut est = Estimate::default();
+        est.fused(256, us(3.1));
+        assert!(est.fused.iter().all(Option::is_none), "{:?}", est.fused);
+        // 4096 items in 150 us, four dear ones among them: kept.
+        est.fused(4096, us(150.0));
+        assert!(est.fused[0].is_some_and(|(ns, _)| (ns - 36.6).abs() < 0.1), "{:?}", est.fused);
+    }
+
+    #[test]
     fn costs_that_rise_or_jump_are_followed() {
         let us = |x: f64| Duration::from_nanos((x * 1e3) as u64);
         // A ramp: a fused sample of 60 ns/item taken when the map cost 50
