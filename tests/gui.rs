@@ -25,7 +25,7 @@ fn harness() -> Harness<'static, ScalescopeApp> {
 }
 
 fn engine_threads() -> usize {
-    common::threads_named("scalescope").len()
+    common::threads_left("scalescope").len()
 }
 
 #[test]

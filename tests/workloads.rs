@@ -277,7 +277,7 @@ fn ordered_map_reports_its_window_and_workers_as_progress_events() {
 }
 
 fn stream_threads() -> usize {
-    common::threads_named("scalescope-stre").len()
+    common::threads_left("scalescope-stre").len()
 }
 
 #[test]
