@@ -59,6 +59,18 @@ fn check_words(r: &Report, threads: usize) {
     }
 }
 
+/// One `auto` run of `map` over `n` items on `threads`, checked for what
+/// holds whatever it decided: the sequential fold's value, every item
+/// once, and words that match the types.
+fn checked(threads: usize, n: u64, map: impl Fn(u64) -> u64 + Sync + Copy) -> Report {
+    let expected = Counter::new(n).map(map).fold(0u64, u64::wrapping_add);
+    let out = Run::new(&auto(threads)).map_reduce(Counter::new(n), map, u64::wrapping_add).unwrap();
+    assert_eq!(out.value, Some(expected));
+    assert_eq!(out.report.items(), n, "every item once");
+    check_words(&out.report, threads);
+    out.report
+}
+
 /// `k` rounds of a linear congruential step: a cost that cannot be folded away.
 fn spin(x: u64, k: u64) -> u64 {
     let mut h = x;
@@ -70,16 +82,7 @@ fn spin(x: u64, k: u64) -> u64 {
 
 #[test]
 fn the_report_says_the_same_in_types_and_words() {
-    let n = 20_000_000u64;
-    let expected = Counter::new(n).map(cheap).fold(0u64, u64::wrapping_add);
-    let once = || {
-        let out = Run::new(&auto(16)).map_reduce(Counter::new(n), cheap, u64::wrapping_add).unwrap();
-        assert_eq!(out.value, Some(expected));
-        assert_eq!(out.report.items(), n, "every item once");
-        check_words(&out.report, 16);
-        out.report
-    };
-    let (r, decided) = until_decided(once, |r| r.ran == Ran::OneCore);
+    let (r, decided) = until_decided(|| checked(16, 20_000_000, cheap), |r| r.ran == Ran::OneCore);
     assert!(decided, "a cheap map never pays for 16 workers, yet it ended on them {TRIES} times: {:?}", r.plan());
 }
 
@@ -89,15 +92,7 @@ fn workers_started_by_the_heartbeat_are_reported_and_every_item_counted_once() {
     // (where the workers may lose to one fused core).
     let n = 8_000_000u64;
     let map = move |x: u64| if x < n / 16 { spin(x, 60) } else { cheap(x) };
-    let expected = Counter::new(n).map(map).fold(0u64, u64::wrapping_add);
-    let once = || {
-        let out = Run::new(&auto(2)).map_reduce(Counter::new(n), map, u64::wrapping_add).unwrap();
-        assert_eq!(out.value, Some(expected));
-        assert_eq!(out.report.items(), n, "every item once");
-        check_words(&out.report, 2);
-        out.report
-    };
-    let (r, decided) = until_decided(once, |r| r.threads_used == 2);
+    let (r, decided) = until_decided(|| checked(2, n, map), |r| r.threads_used == 2);
     assert!(decided, "dear items start the workers, yet they never did in {TRIES} runs: {:?}", r.plan());
 }
 
@@ -179,16 +174,8 @@ fn auto_sends_started_once() {
 
 #[test]
 fn a_small_job_runs_as_a_plain_loop_and_never_starts_a_thread() {
-    let n = 10_000u64;
-    let once = || {
-        let out = Run::new(&auto(2)).map_reduce(Counter::new(n), cheap, u64::wrapping_add).unwrap();
-        assert_eq!(out.value, Some(Counter::new(n).map(cheap).fold(0, u64::wrapping_add)));
-        assert_eq!(out.report.items(), n, "every item once");
-        check_words(&out.report, 2);
-        out.report
-    };
     // About 10 us of work: only a preemption past the first beat (0.5 ms) starts a thread.
-    let (r, decided) = until_decided(once, |r| r.threads_used == 0);
+    let (r, decided) = until_decided(|| checked(2, 10_000, cheap), |r| r.threads_used == 0);
     assert!(decided, "a 10 us job started threads in {TRIES} runs: {:?}", r.plan());
     assert_eq!(r.ran, Ran::OneCore);
 }
