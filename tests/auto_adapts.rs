@@ -5,18 +5,9 @@
 #![allow(clippy::unwrap_used, reason = "a test fails loudly where an unwrap fails")]
 
 mod common;
-use common::{TRIES, until_decided};
+use common::{TRIES, spin, until_decided};
 use scalescope::engine::{Config, FeederKind, Ran, Report, Run};
 use scalescope::workloads::source::Counter;
-
-/// `k` rounds of a linear congruential step.
-fn spin(x: u64, k: u64) -> u64 {
-    let mut h = x;
-    for _ in 0..k {
-        h = std::hint::black_box(h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407));
-    }
-    h >> 3
-}
 
 #[test]
 fn a_cheap_prefix_then_dear_items_gives_the_sequential_result_and_a_plan_that_reads_right() {

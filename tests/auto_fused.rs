@@ -13,7 +13,7 @@
 mod common;
 use std::time::Duration;
 
-use common::{TRIES, until_decided, within};
+use common::{TRIES, spin, until_decided, within};
 use scalescope::engine::{CancelToken, Config, EngineError, Failure, FeederKind, Hooks, ProgressEvent, Ran, Report, Run, Stage};
 use scalescope::workloads::source::Counter;
 
@@ -69,15 +69,6 @@ fn checked(threads: usize, n: u64, map: impl Fn(u64) -> u64 + Sync + Copy) -> Re
     assert_eq!(out.report.items(), n, "every item once");
     check_words(&out.report, threads);
     out.report
-}
-
-/// `k` rounds of a linear congruential step: a cost that cannot be folded away.
-fn spin(x: u64, k: u64) -> u64 {
-    let mut h = x;
-    for _ in 0..k {
-        h = std::hint::black_box(h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
-    }
-    h >> 3
 }
 
 #[test]

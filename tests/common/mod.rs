@@ -51,6 +51,15 @@ pub fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'stat
     rx.recv_timeout(Duration::from_secs(secs)).expect("the call hung")
 }
 
+/// `k` rounds of a linear congruential step: a cost that cannot be folded away.
+pub fn spin(x: u64, k: u64) -> u64 {
+    let mut h = x;
+    for _ in 0..k {
+        h = std::hint::black_box(h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407));
+    }
+    h >> 3
+}
+
 /// Runs a decision taken on measured costs (`auto`'s) gets to show itself.
 pub const TRIES: usize = 5;
 
