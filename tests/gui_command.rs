@@ -53,6 +53,11 @@ fn shows(h: &Harness<'_, ScalescopeApp>, text: &str) -> bool {
     h.query_all_by_label_contains(text).next().is_some()
 }
 
+/// The question's Cancel (the job's Cancel is off while nothing runs).
+fn dialog_cancel<'h>(h: &'h Harness<'_, ScalescopeApp>) -> egui_kittest::Node<'h> {
+    h.query_all_by_label("Cancel").find(|n| !n.accesskit_node().is_disabled()).expect("the question shows Cancel")
+}
+
 #[test]
 fn a_typed_command_runs_at_each_thread_count_and_its_threads_fill_the_lanes() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -167,8 +172,7 @@ fn a_command_from_an_experiment_file_runs_only_after_the_person_has_seen_it() {
     assert_eq!(markers(&marker), [false, false], "no process was started");
 
     // Cancel: still nothing; asked again at the next press.
-    let cancel = h.query_all_by_label("Cancel").find(|n| !n.accesskit_node().is_disabled()).unwrap();
-    cancel.click();
+    dialog_cancel(&h).click();
     h.step();
     h.step();
     assert!(h.state().confirming.is_none() && !h.state().is_running());
@@ -212,8 +216,14 @@ fn a_command_in_restored_settings_is_asked_about_and_editing_it_makes_it_typed()
     h.step();
     h.step();
     assert!(h.state().confirming.is_some() && !h.state().is_running());
-    let cancel = h.query_all_by_label("Cancel").find(|n| !n.accesskit_node().is_disabled()).unwrap();
-    cancel.click();
+    // The question stays where it first showed: a button that moves under
+    // the pointer takes a click meant for another place.
+    let first = dialog_cancel(&h).rect();
+    for _ in 0..5 {
+        h.step();
+        assert_eq!(dialog_cancel(&h).rect(), first, "the question moved after it showed");
+    }
+    dialog_cancel(&h).click();
     // The modal's hold on input ends some frames after it closes.
     for _ in 0..20 {
         h.step();

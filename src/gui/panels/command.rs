@@ -254,6 +254,9 @@ pub struct Asked<'a> {
     pub from: Option<&'a str>,
 }
 
+/// The width of the names in the question's rows ("at the first count" fits).
+const NAME_WIDTH: f32 = 150.0;
+
 /// Asks, over the whole window, whether to run a command that came from a
 /// file, showing all of it (escaped plain text); `Some(true)` once the
 /// person pressed "Run it", `Some(false)` for Cancel (or Escape).
@@ -268,13 +271,18 @@ pub fn confirm(ctx: &egui::Context, asked: &Asked<'_>) -> Option<bool> {
             "This command came from {from}, not from your typing. It runs on this machine, as you, at each thread count. Read all of it first:"
         ));
         ui.add_space(4.0);
-        egui::Grid::new("confirm-command-grid").num_columns(2).spacing([12.0, 6.0]).striped(true).show(ui, |ui| {
-            for (name, value) in rows(command, asked) {
-                ui.label(RichText::new(name).strong());
+        // Rows of a fixed name width, not a Grid: a Grid's columns settle over
+        // frames, and the dialog moved under the pointer while they did.
+        for (name, value) in rows(command, asked) {
+            ui.horizontal_top(|ui| {
+                let size = egui::vec2(NAME_WIDTH, ui.spacing().interact_size.y);
+                ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+                    ui.set_width(NAME_WIDTH);
+                    ui.label(RichText::new(name).strong());
+                });
                 ui.add(egui::Label::new(RichText::new(value).monospace()).wrap());
-                ui.end_row();
-            }
-        });
+            });
+        }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             if ui.button(RichText::new("Run it").strong()).clicked() {

@@ -9,7 +9,7 @@ use super::Action;
 use crate::experiment::Experiment;
 use crate::gui::files::SaveFormat;
 use crate::gui::shelf::{Key, Shelf};
-use crate::units::human_count;
+use crate::units::{count_of, human_count};
 
 /// An experiment being renamed: its key and the text typed so far.
 pub type Renaming = Option<(Key, String)>;
@@ -20,7 +20,10 @@ pub fn ui(ui: &mut egui::Ui, shelf: &Shelf, renaming: &mut Renaming, actions: &m
     let experiments = &shelf.results;
     let can_undo = shelf.trash.is_some();
     ui.horizontal(|ui| {
-        ui.label(format!("{} experiments. The plots draw the shown ones of the selected workload, named by their #.", experiments.len()));
+        ui.label(format!(
+            "{}. The plots draw the shown ones of the selected workload, named by their #.",
+            count_of(experiments.len(), "experiment")
+        ));
         if can_undo && ui.button("Undo delete").clicked() {
             actions.push(Action::UndoDelete);
         }
