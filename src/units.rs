@@ -67,9 +67,21 @@ pub fn count_of(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
+/// `s` cut to `max` characters, with an ellipsis where it was cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max.saturating_sub(1)).chain(['\u{2026}']).collect() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_text_is_cut_at_characters_with_an_ellipsis() {
+        assert_eq!(shorten("abcdef", 4), "abc\u{2026}");
+        assert_eq!(shorten("abcd", 4), "abcd");
+        assert_eq!(shorten("ééééé", 3), "éé\u{2026}");
+    }
 
     #[test]
     fn numbers_read_like_people_write_them() {

@@ -244,3 +244,38 @@ fn a_command_in_restored_settings_is_asked_about_and_editing_it_makes_it_typed()
     assert_eq!(markers(&marker), [true, false], "{:?}", h.state().message);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_long_command_from_a_file_scrolls_and_its_buttons_stay_on_a_projector_screen() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = fresh_dir("long");
+    let words: Vec<String> = (0..600).map(|i| format!("word{i}")).collect();
+    let line = format!("true {} {{threads}}", words.join(" "));
+    let saved = Settings { workload: WorkloadKind::Command, threads: Threads::new(1).unwrap(), reps: 1, ..Settings::default() };
+    let mut restored: Settings = serde_json::from_str(&serde_json::to_string(&saved).unwrap()).unwrap();
+    restored.spec_mut().command = Some(CommandSpec::new(line));
+    let mut h = harness(&dir, restored);
+    h.set_size(eframe::egui::vec2(1280.0, 720.0));
+    h.step();
+    h.get_by_label("Run").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.state().confirming.is_some(), "asked: it is not the person's own");
+    let screen = eframe::egui::Rect::from_min_size(eframe::egui::Pos2::ZERO, eframe::egui::vec2(1280.0, 720.0));
+    for button in ["Run it", "Cancel"] {
+        let rect = h.query_all_by_label(button).find(|n| !n.accesskit_node().is_disabled()).unwrap().rect();
+        assert!(screen.contains_rect(rect), "{button} is on the screen: {rect:?}");
+    }
+    assert!(shows(&h, "It goes on below: scroll to read all of it."));
+    let first = dialog_cancel(&h).rect();
+    for _ in 0..5 {
+        h.step();
+        assert_eq!(dialog_cancel(&h).rect(), first, "the question moved after it showed");
+    }
+    dialog_cancel(&h).click();
+    h.step();
+    h.step();
+    assert!(h.state().confirming.is_none() && !h.state().is_running());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

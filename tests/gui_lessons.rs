@@ -129,7 +129,8 @@ fn a_long_job_is_asked_about_before_it_starts_and_not_started_on_no() {
     h.run_steps(2);
     assert!(!h.state().is_running(), "held back for the answer");
     let questions = h.state().asking.as_ref().expect("asked").preflight.questions();
-    assert!(questions[0].starts_with("This job is expected to take at least about "), "{questions:?}");
+    // (Another program busy here adds a question of its own.)
+    assert!(questions.iter().any(|q| q.starts_with("This job is expected to take at least about ")), "{questions:?}");
     assert!(h.query_by_label_contains("This job is expected to take").is_some());
     h.get_by_label("Don't start").click();
     h.run_steps(2);

@@ -661,7 +661,8 @@ impl ScalescopeApp {
     fn use_settings(&mut self, key: super::shelf::Key) {
         let Some(i) = self.shelf.slots.iter().position(|s| s.key == key) else { return };
         let x = self.shelf.results[i].clone();
-        let from = format!("experiment #{} ({})", i + 1, x.name);
+        // The name is the file's: long ones are cut, for the mark and the question.
+        let from = format!("experiment #{} ({})", i + 1, crate::units::shorten(&x.name, 80));
         self.settings.use_experiment(&x, from);
         // The fields show the loaded values, not what was typed before.
         let prefix = format!("{}/", x.workload.name.name());

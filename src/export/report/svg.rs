@@ -568,7 +568,7 @@ impl Bars {
         let (x0, x1) = axis.extent(std::iter::once(hi));
         let xt = ticks(Scale::Linear, x0, x1);
         // Group labels on the left, as wide as the longest needs (cut past 40 characters).
-        let names: Vec<String> = self.groups.iter().map(|g| shorten(g, 40)).collect();
+        let names: Vec<String> = self.groups.iter().map(|g| crate::units::shorten(g, 40)).collect();
         let label_w = names.iter().map(|g| g.chars().count()).max().unwrap_or(4) as u32 * 8 + 24;
         let band_h = (per as u32 * 16 + 14).max(30);
         let plot_h = 110 + band_h * n as u32;
@@ -618,11 +618,6 @@ impl Bars {
         }
         Ok(())
     }
-}
-
-/// `s` cut to `max` characters, with an ellipsis where it was cut.
-pub(super) fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { s.chars().take(max.saturating_sub(1)).chain(['\u{2026}']).collect() }
 }
 
 /// One bin of a timeline lane, merged with its like neighbours: the

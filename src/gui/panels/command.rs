@@ -273,15 +273,10 @@ pub fn confirm(ctx: &egui::Context, asked: &Asked<'_>) -> Option<bool> {
         ui.add_space(4.0);
         // Rows of a fixed name width, not a Grid: a Grid's columns settle over
         // frames, and the dialog moved under the pointer while they did.
-        for (name, value) in rows(command, asked) {
-            ui.horizontal_top(|ui| {
-                let size = egui::vec2(NAME_WIDTH, ui.spacing().interact_size.y);
-                ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
-                    ui.set_width(NAME_WIDTH);
-                    ui.label(RichText::new(name).strong());
-                });
-                ui.add(egui::Label::new(RichText::new(value).monospace()).wrap());
-            });
+        // A long command scrolls: the buttons stay on the screen.
+        let most = (ctx.content_rect().height() - 260.0).max(120.0);
+        if rows_ui(ui, rows(command, asked), most) {
+            ui.label(RichText::new("It goes on below: scroll to read all of it.").strong().color(WARN));
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
@@ -297,6 +292,40 @@ pub fn confirm(ctx: &egui::Context, asked: &Asked<'_>) -> Option<bool> {
         answer = Some(false);
     }
     answer
+}
+
+/// The inner margin of a row.
+const ROW_MARGIN: i8 = 4;
+
+/// The rows, striped, names in a column of fixed width, in a scrolled box
+/// at most `most` high; true when they go on below it. The values are laid
+/// out here, so the box has its height from the first frame: a dialog
+/// whose size settles over frames moves under the pointer.
+fn rows_ui(ui: &mut egui::Ui, rows: Vec<(&'static str, String)>, most: f32) -> bool {
+    let margin = f32::from(ROW_MARGIN);
+    let wrap = ui.available_width() - NAME_WIDTH - ui.spacing().item_spacing.x - 2.0 * margin;
+    let (font, color) = (egui::TextStyle::Monospace.resolve(ui.style()), ui.visuals().text_color());
+    let name_height = ui.text_style_height(&egui::TextStyle::Body);
+    let laid: Vec<_> = rows.into_iter().map(|(name, v)| (name, ui.fonts_mut(|f| f.layout(v, font.clone(), color, wrap)))).collect();
+    let total: f32 = laid.iter().map(|(_, g)| g.size().y.max(name_height) + 2.0 * margin).sum();
+    let height = total.min(most);
+    egui::ScrollArea::vertical().max_height(height).min_scrolled_height(height).auto_shrink([false, false]).show(ui, |ui| {
+        ui.spacing_mut().item_spacing.y = 0.0;
+        for (i, (name, galley)) in laid.into_iter().enumerate() {
+            let fill = if i % 2 == 0 { ui.visuals().faint_bg_color } else { egui::Color32::TRANSPARENT };
+            egui::Frame::NONE.fill(fill).inner_margin(egui::Margin::same(ROW_MARGIN)).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.horizontal_top(|ui| {
+                    ui.allocate_ui_with_layout(egui::vec2(NAME_WIDTH, name_height), egui::Layout::top_down(egui::Align::Min), |ui| {
+                        ui.set_width(NAME_WIDTH);
+                        ui.label(RichText::new(name).strong());
+                    });
+                    ui.label(galley);
+                });
+            });
+        }
+    });
+    total > height
 }
 
 /// The question's rows: every part of the command that runs or shapes

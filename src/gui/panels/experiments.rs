@@ -46,13 +46,29 @@ pub fn ui(ui: &mut egui::Ui, shelf: &Shelf, renaming: &mut Renaming, actions: &m
                     actions.push(Action::SetShown(slot.key, shown));
                 }
                 name_cell(ui, x, slot.key, &shelf.same_id(i), renaming, actions);
-                ui.label(workload_text(x));
+                cut(ui, &workload_text(x), WORKLOAD_WIDTH);
                 ui.label(x.created.replace('T', " ").trim_end_matches('Z'));
                 ui.label(x.status.describe());
                 ui.label(format!("{} cores, {}", x.machine.logical_cores, x.machine.cpu_model));
                 ui.end_row();
             }
         });
+    });
+}
+
+/// The width of a name in the list.
+const NAME_WIDTH: f32 = 240.0;
+
+/// The most width the workload's words take in the list.
+const WORKLOAD_WIDTH: f32 = 180.0;
+
+/// `text` in `width` (exactly, for names, so the buttons after it line up),
+/// cut with "…" where longer, and whole on hover.
+fn cut(ui: &mut egui::Ui, text: &str, width: f32) {
+    let size = egui::vec2(width, ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(size, egui::Layout::left_to_right(egui::Align::Center), |ui| {
+        ui.set_min_width(width);
+        ui.add(egui::Label::new(text).truncate()).on_hover_text(text);
     });
 }
 
@@ -71,7 +87,8 @@ fn name_cell(ui: &mut egui::Ui, x: &Experiment, key: Key, same_id: &[usize], ren
                 close = true;
             }
         } else {
-            ui.label(&x.name);
+            // A long name (a file's) is cut: the buttons stay in view, in line.
+            cut(ui, &x.name, NAME_WIDTH);
             if !same_id.is_empty() {
                 let others: Vec<String> = same_id.iter().map(|k| format!("#{k}")).collect();
                 ui.label(RichText::new(format!("(same id as {}: another file)", others.join(", "))).weak())
@@ -108,11 +125,7 @@ fn unreadable(ui: &mut egui::Ui, files: &[(std::path::PathBuf, String)]) {
     if files.is_empty() {
         return;
     }
-    let what = if files.len() == 1 {
-        "1 file in the library could not be read".to_string()
-    } else {
-        format!("{} files in the library could not be read", files.len())
-    };
+    let what = format!("{} in the library could not be read", count_of(files.len(), "file"));
     egui::CollapsingHeader::new(what).id_salt("unreadable").show(ui, |ui| {
         for (path, why) in files {
             let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
