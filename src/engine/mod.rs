@@ -13,6 +13,7 @@ mod gil;
 mod kernel;
 pub mod keyed;
 pub mod ordered;
+mod preempt;
 mod progress;
 mod report;
 mod run;

@@ -33,6 +33,7 @@ use super::super::chunking::{self, Chunker};
 use super::super::config::ChunkSize;
 use super::super::crew::{Mark, Stage};
 use super::super::kernel::Kernel;
+use super::super::preempt::{ThreadClock, undisturbed};
 use super::super::progress::{Local, Span};
 use super::super::run::{Shared, execute};
 use super::super::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, PoisonError};
@@ -611,6 +612,9 @@ where
     /// [`fused_sample_items`]); its items.
     fn fused_sample(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> ControlFlow<K::Acc, (K::Acc, usize)> {
         let want = fused_sample_items(w.chunker.size(), &w.est.costs);
+        // The other workers preempt this one on a crowded machine: one core
+        // alone would not be, so a preempted sample counts its CPU time.
+        let before = ThreadClock::now();
         let t0 = Instant::now();
         w.mark.set(Stage::Fused);
         let (acc, n, ta, t1) = self.hand.fused(self.k, acc, want)?;
@@ -620,7 +624,7 @@ where
             return ControlFlow::Break(acc);
         }
         w.local.chunk(n as u64, t0, ta, t1);
-        w.est.fused(n, t1 - ta);
+        w.est.fused(n, undisturbed(before, t1 - ta));
         if n < want {
             self.hand.finish();
             return ControlFlow::Break(acc);
@@ -650,6 +654,7 @@ where
     /// Fused mode: this worker alone, a block of about a millisecond under
     /// the lock; then, when due, the recheck.
     fn fused_step(&self, w: &mut Worker<'_, '_, I::Item>, acc: K::Acc) -> Flow<K::Acc> {
+        let before = ThreadClock::now();
         let t0 = Instant::now();
         w.mark.set(Stage::Fused);
         let (acc, n, _, t1) = self.hand.fused(self.k, acc, w.block)?;
@@ -661,7 +666,7 @@ where
         w.local.chunk(n as u64, t0, t0, t1);
         // Relaxed: a count read after the join.
         self.fused_total.fetch_add(n as u64, Ordering::Relaxed);
-        w.est.fused(n, t1 - t0);
+        w.est.fused(n, undisturbed(before, t1 - t0));
         if n < w.block {
             // Fewer than asked: the source ended.
             self.hand.finish();
