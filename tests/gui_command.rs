@@ -267,7 +267,7 @@ fn a_long_command_from_a_file_scrolls_and_its_buttons_stay_on_a_projector_screen
         let rect = h.query_all_by_label(button).find(|n| !n.accesskit_node().is_disabled()).unwrap().rect();
         assert!(screen.contains_rect(rect), "{button} is on the screen: {rect:?}");
     }
-    assert!(shows(&h, "It goes on below: scroll to read all of it."));
+    assert!(shows(&h, "Longer than the box: scroll it to read all of it."));
     let first = dialog_cancel(&h).rect();
     for _ in 0..5 {
         h.step();

@@ -276,7 +276,7 @@ pub fn confirm(ctx: &egui::Context, asked: &Asked<'_>) -> Option<bool> {
         // A long command scrolls: the buttons stay on the screen.
         let most = (ctx.content_rect().height() - 260.0).max(120.0);
         if rows_ui(ui, rows(command, asked), most) {
-            ui.label(RichText::new("It goes on below: scroll to read all of it.").strong().color(WARN));
+            ui.label(RichText::new("Longer than the box: scroll it to read all of it.").strong().color(WARN));
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
