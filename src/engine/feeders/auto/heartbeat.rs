@@ -50,9 +50,10 @@ pub(super) struct Heartbeat<'a, K, T> {
     /// Items run in the fused blocks since the last check, and the seconds they took.
     fused_items: u64,
     fused_s: f64,
-    /// The thread's account, taken a block before a check is due, with the
-    /// fused items run by then: a check whose blocks were preempted reads
-    /// their CPU time, not the wall time another program took.
+    /// The thread's account, taken once the job has run FIRST_BEAT / 4 and
+    /// again after each check, with the fused items run by then: a check
+    /// whose blocks were preempted reads their CPU time, not the wall time
+    /// another program took.
     armed: Option<(ThreadClock, u64)>,
     /// Items run in fused blocks, all told.
     fused_total: u64,
